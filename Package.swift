@@ -1,0 +1,40 @@
+// swift-tools-version:6.2
+// VHDSim — simulation and performance model of VHD snapshot chains as Xen/XCP runs them.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import PackageDescription
+
+let package = Package(
+  name: "VHDSim",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "vhdsim", targets: ["vhdsim"]),
+    .library(name: "VHD", targets: ["VHD"]),
+    .library(name: "Simulation", targets: ["Simulation"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Linux calls Glibc does not expose to Swift: fallocate punch-hole, SEEK_DATA/SEEK_HOLE.
+    .target(name: "CFileOps"),
+    // GSL as a system library (GPL-3; the project is GPL-3.0-or-later).
+    .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
+    // The VHD engine: on-disk format, images, chains, devices, accounting. Knows nothing of time.
+    .target(name: "VHD", dependencies: ["CFileOps"]),
+    // The discrete-event kernel: clock, event queue, processes, resources, random streams.
+    .target(name: "Simulation", dependencies: ["CGSL"]),
+    // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).
+    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation"]),
+    .executableTarget(
+      name: "vhdsim",
+      dependencies: [
+        "VHD", "Simulation", "Benchmarking",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "VHDTests", dependencies: ["VHD"]),
+    .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
+    .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The state of one metadata-only "file": the bytes of its metadata sectors and a map of which
+/// sectors hold data. Shared by every handle on the file (see `MetadataOnlyDevice`).
+///
+/// Layout: stored sectors are 512-byte slots in an arena, found through `sectorSlots`. The file is
+/// cut into 2 MiB chunks; each chunk that holds anything has a record of 65 words: 64 words of
+/// data bits (one per sector) and one summary word whose bit `g` says sectors `64g..<64g+64` of the
+/// chunk may hold stored metadata, so a data write checks the sector dictionary only where
+/// metadata can be.
+final class MetadataBacking {
+  static let sectorShift: UInt64 = 9
+  static let sectorSize: UInt64 = 1 << sectorShift
+  static let chunkShift: UInt64 = 21
+  static let sectorsPerChunk = 1 << Int(chunkShift - sectorShift)
+  static let groupShift = 6
+  static let dataWords = sectorsPerChunk >> 6
+  static let summaryWord = dataWords
+
+  /// Stored metadata sector bytes.
+  private let sectors = SlotArena(slotSize: Int(MetadataBacking.sectorSize))
+  /// Chunk records (data bits and metadata summary).
+  private let records = SlotArena(slotSize: (MetadataBacking.dataWords + 1) * 8)
+  /// Sector index → slot in `sectors`.
+  private var sectorSlots: [UInt64: Int32] = [:]
+  /// Chunk index → slot in `records`.
+  private var chunkSlots: [UInt64: Int32] = [:]
+  /// Sectors whose data bit is set.
+  private(set) var dataSectorCount = 0
+  /// File size: the furthest write or the last truncate.
+  private(set) var length: UInt64 = 0
+  /// Modification time stamped by the owning storage's logical clock; nil for standalone devices.
+  var fileTime: LogicalFileTime?
+
+  /// Bytes of stored metadata sectors.
+  var metadataBytes: UInt64 { UInt64(sectorSlots.count) << Self.sectorShift }
+
+  // MARK: Records
+
+  private func record(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    guard let slot = chunkSlots[chunk] else { return nil }
+    return records.pointer(slot).assumingMemoryBound(to: UInt64.self)
+  }
+
+  private func recordCreating(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64> {
+    if let existing = record(chunk) { return existing }
+    let slot = records.allocate(zeroed: true)
+    chunkSlots[chunk] = slot
+    return records.pointer(slot).assumingMemoryBound(to: UInt64.self)
+  }
+
+  /// Frees a chunk record that holds nothing any more.
+  private func dropRecordIfEmpty(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
+    for word in 0...Self.summaryWord where words[word] != 0 { return }
+    if let slot = chunkSlots.removeValue(forKey: chunk) { records.release(slot) }
+  }
+
+  /// Calls `body` with each existing chunk record in `chunks`, in ascending order. Walks the
+  /// dictionary instead of the range when the range is much larger than the number of records.
+  private func forEachRecord(
+    in chunks: ClosedRange<UInt64>, _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void
+  ) {
+    let span = chunks.upperBound - chunks.lowerBound
+    if span < UInt64(chunkSlots.count) * 4 + 64 {
+      for chunk in chunks {
+        if let words = record(chunk) { body(chunk, words) }
+      }
+    } else {
+      for chunk in chunkSlots.keys.filter({ chunks.contains($0) }).sorted() {
+        if let words = record(chunk) { body(chunk, words) }
+      }
+    }
+  }
+
+  /// The chunks that `[offset, end)` touches (`end > offset`).
+  private static func chunks(_ offset: UInt64, _ end: UInt64) -> ClosedRange<UInt64> {
+    (offset >> chunkShift)...((end - 1) >> chunkShift)
+  }
+
+  /// Chunk-local sector range touched by `[offset, end)` within `chunk`, and that part's bytes.
+  private static func localSectors(_ chunk: UInt64, _ offset: UInt64, _ end: UInt64)
+    -> (from: Int, to: Int, lower: UInt64, upper: UInt64)
+  {
+    let chunkStart = chunk << chunkShift
+    let lower = max(offset, chunkStart)
+    let upper = min(end, chunkStart + (1 << chunkShift))
+    let first = Int((lower - chunkStart) >> sectorShift)
+    let last = Int((upper - 1 - chunkStart) >> sectorShift)
+    return (first, last + 1, lower, upper)
+  }
+
+  // MARK: Stored sectors
+
+  /// Calls `body(sector, slot)` for each stored sector among the chunk-local sectors `[from, to)`.
+  /// Clears a summary bit when its whole group lies in `[from, to)` and `clearsSummary` is set
+  /// (the caller then drops every stored sector of the group).
+  private func forEachStoredSector(
+    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, clearsSummary: Bool,
+    _ body: (UInt64, Int32) -> Void
+  ) {
+    var summary = words[Self.summaryWord]
+    guard summary != 0 else { return }
+    let firstGroup = from >> Self.groupShift
+    let lastGroup = (to - 1) >> Self.groupShift
+    for group in firstGroup...lastGroup where summary & (1 << UInt64(group)) != 0 {
+      let groupStart = group << Self.groupShift
+      let groupEnd = groupStart + (1 << Self.groupShift)
+      for local in max(from, groupStart)..<min(to, groupEnd) {
+        let sector = (chunk << (Self.chunkShift - Self.sectorShift)) + UInt64(local)
+        if let slot = sectorSlots[sector] { body(sector, slot) }
+      }
+      if clearsSummary && from <= groupStart && groupEnd <= to { summary &= ~(1 << UInt64(group)) }
+    }
+    words[Self.summaryWord] = summary
+  }
+
+  /// Makes the stored metadata bytes within `[lower, upper)` (inside one chunk) read as zero:
+  /// sectors wholly inside are dropped, partial ones zeroed in place.
+  private func clearStored(
+    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, lower: UInt64, upper: UInt64
+  ) {
+    forEachStoredSector(chunk: chunk, words: words, from: from, to: to, clearsSummary: true) {
+      sector, slot in
+      let sectorStart = sector << Self.sectorShift
+      let zeroFrom = max(lower, sectorStart)
+      let zeroTo = min(upper, sectorStart + Self.sectorSize)
+      if zeroFrom == sectorStart && zeroTo == sectorStart + Self.sectorSize {
+        sectorSlots.removeValue(forKey: sector)
+        sectors.release(slot)
+      } else {
+        (sectors.pointer(slot) + Int(zeroFrom - sectorStart))
+          .initializeMemory(as: UInt8.self, repeating: 0, count: Int(zeroTo - zeroFrom))
+      }
+    }
+  }
+
+  // MARK: I/O
+
+  /// Fills `buffer` from `offset`: stored metadata bytes where there are some, zeros elsewhere
+  /// (data included). The caller has checked the range.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
+    guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+    base.initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count)
+    let end = offset + UInt64(buffer.count)
+    for chunk in Self.chunks(offset, end) {
+      guard let words = record(chunk), words[Self.summaryWord] != 0 else { continue }
+      let local = Self.localSectors(chunk, offset, end)
+      forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to, clearsSummary: false) {
+        sector, slot in
+        let sectorStart = sector << Self.sectorShift
+        let from = max(offset, sectorStart)
+        let to = min(end, sectorStart + Self.sectorSize)
+        (base + Int(from - offset))
+          .copyMemory(from: sectors.pointer(slot) + Int(from - sectorStart), byteCount: Int(to - from))
+      }
+    }
+  }
+
+  /// Stores the bytes of a non-data write. Sectors it covers wholly stop counting as data.
+  func writeMetadata(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64) {
+    guard let base = buffer.baseAddress, end > offset else { return }
+    var position = offset
+    while position < end {
+      let sector = position >> Self.sectorShift
+      let inSector = position & (Self.sectorSize - 1)
+      let count = min(Self.sectorSize - inSector, end - position)
+      let chunk = sector >> (Self.chunkShift - Self.sectorShift)
+      let words = recordCreating(chunk)
+      let local = Int(sector & UInt64(Self.sectorsPerChunk - 1))
+      let slot: Int32
+      if let existing = sectorSlots[sector] {
+        slot = existing
+      } else {
+        slot = sectors.allocate(zeroed: count < Self.sectorSize)
+        sectorSlots[sector] = slot
+        words[Self.summaryWord] |= 1 << UInt64(local >> Self.groupShift)
+      }
+      (sectors.pointer(slot) + Int(inSector))
+        .copyMemory(from: base + Int(position - offset), byteCount: Int(count))
+      let bit: UInt64 = 1 << UInt64(local & 63)
+      if count == Self.sectorSize && words[local >> 6] & bit != 0 {
+        words[local >> 6] &= ~bit
+        dataSectorCount -= 1
+      }
+      position += count
+    }
+    length = max(length, end)
+    fileTime?.touch()
+  }
+
+  /// Records a data write of `[offset, end)`: marks its sectors as data and makes any stored
+  /// metadata there read as zero. Allocates only when a chunk record is first created.
+  func writeData(from offset: UInt64, to end: UInt64) {
+    guard end > offset else { return }
+    for chunk in Self.chunks(offset, end) {
+      let words = recordCreating(chunk)
+      let local = Self.localSectors(chunk, offset, end)
+      clearStored(
+        chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
+      BitWords.forEachWord(from: local.from, to: local.to) { word, mask in
+        dataSectorCount += (mask & ~words[word]).nonzeroBitCount
+        words[word] |= mask
+      }
+    }
+    length = max(length, end)
+    fileTime?.touch()
+  }
+
+  /// Makes `[offset, end)` read as zeros, like a punched hole: stored metadata there is dropped or
+  /// zeroed, and sectors wholly inside stop counting as data. Extends the length past `end`.
+  func writeZeros(from offset: UInt64, to end: UInt64) {
+    clear(from: offset, to: end)
+    length = max(length, end)
+    fileTime?.touch()
+  }
+
+  private func clear(from offset: UInt64, to end: UInt64) {
+    guard end > offset else { return }
+    forEachRecord(in: Self.chunks(offset, end)) { chunk, words in
+      let local = Self.localSectors(chunk, offset, end)
+      clearStored(
+        chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
+      // Data bits only for the sectors wholly inside the range.
+      let chunkStart = chunk << Self.chunkShift
+      let fullFrom = Int((local.lower - chunkStart + Self.sectorSize - 1) >> Self.sectorShift)
+      let fullTo = Int((local.upper - chunkStart) >> Self.sectorShift)
+      BitWords.forEachWord(from: fullFrom, to: fullTo) { word, mask in
+        dataSectorCount -= (mask & words[word]).nonzeroBitCount
+        words[word] &= ~mask
+      }
+      dropRecordIfEmpty(chunk, words)
+    }
+  }
+
+  /// Sets the length; shrinking forgets everything past the new end.
+  func truncate(to newLength: UInt64) {
+    if newLength < length {
+      let sectorEnd = (length + Self.sectorSize - 1) & ~(Self.sectorSize - 1)
+      clear(from: newLength, to: sectorEnd)
+      if chunkSlots.isEmpty { records.releaseAllIfEmpty() }
+      if sectorSlots.isEmpty { sectors.releaseAllIfEmpty() }
+    }
+    length = newLength
+    fileTime?.touch()
+  }
+
+  // MARK: Queries
+
+  /// Sector runs within `range` that hold stored metadata or data, clamped to the length.
+  func dataRegions(in range: Range<UInt64>) -> [Range<UInt64>] {
+    guard let wanted = DeviceSupport.clamp(range, to: length) else { return [] }
+    return runs(in: wanted, includeMetadata: true)
+  }
+
+  /// Sector runs written as data, clamped to the length.
+  func writtenDataRanges() -> [Range<UInt64>] {
+    guard length > 0 else { return [] }
+    return runs(in: 0..<length, includeMetadata: false)
+  }
+
+  private func runs(in wanted: Range<UInt64>, includeMetadata: Bool) -> [Range<UInt64>] {
+    var regions: [Range<UInt64>] = []
+    var bits = [UInt64](repeating: 0, count: Self.dataWords)
+    forEachRecord(in: Self.chunks(wanted.lowerBound, wanted.upperBound)) { chunk, words in
+      let local = Self.localSectors(chunk, wanted.lowerBound, wanted.upperBound)
+      for word in 0..<Self.dataWords { bits[word] = words[word] }
+      if includeMetadata {
+        forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to, clearsSummary: false)
+        {
+          sector, _ in
+          let index = Int(sector & UInt64(Self.sectorsPerChunk - 1))
+          bits[index >> 6] |= 1 << UInt64(index & 63)
+        }
+      }
+      let chunkStart = chunk << Self.chunkShift
+      bits.withUnsafeBufferPointer { bitWords in
+        BitWords.forEachRun(in: bitWords.baseAddress!, from: local.from, to: local.to) { start, end in
+          let lower = max(wanted.lowerBound, chunkStart + (UInt64(start) << Self.sectorShift))
+          let upper = min(wanted.upperBound, chunkStart + (UInt64(end) << Self.sectorShift))
+          DeviceSupport.appendMerging(lower..<upper, to: &regions)
+        }
+      }
+    }
+    return regions
+  }
+}
+
+/// A device for capacity studies at terabyte scale that keeps only the metadata.
+///
+/// **Data reads return zeros.** Writes of kind `.data` record only which 512-byte sectors were
+/// written, never their bytes; every other kind (footer, header, BAT, bitmap, BATmap, locator) is
+/// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at about
+/// 1 KiB of memory per 2 MiB block instead of 2 MiB. A data write over bytes that held metadata
+/// (a footer overwritten by a new block, say) makes those bytes read as zero, as the real file
+/// would no longer hold them.
+///
+/// `writeZeros` behaves like a punched hole whatever its kind: stored metadata in the range reads
+/// as zero and sectors wholly inside stop counting as written data. `dataRegions` reports stored
+/// metadata sectors and written data sectors together; `writtenDataRanges()` only the data.
+/// Handles share one backing per file (`reopen(writable:)`), as `MemoryStorage` needs.
+public final class MetadataOnlyDevice: BlockDevice {
+  public let name: String
+  public let isWritable: Bool
+  let backing: MetadataBacking
+
+  /// A new, empty device of its own.
+  public convenience init(name: String, writable: Bool = true) {
+    self.init(name: name, backing: MetadataBacking(), writable: writable)
+  }
+
+  init(name: String, backing: MetadataBacking, writable: Bool) {
+    self.name = name
+    self.backing = backing
+    self.isWritable = writable
+  }
+
+  /// Another handle on the same file.
+  public func reopen(writable: Bool) -> MetadataOnlyDevice {
+    MetadataOnlyDevice(name: name, backing: backing, writable: writable)
+  }
+
+  public var length: UInt64 { backing.length }
+
+  /// Bytes of sectors written as data (512-byte granularity), for capacity accounting.
+  public var writtenDataBytes: UInt64 { UInt64(backing.dataSectorCount) << MetadataBacking.sectorShift }
+
+  /// Bytes of metadata sectors held in memory.
+  public var metadataBytes: UInt64 { backing.metadataBytes }
+
+  /// The sector ranges written as data, sorted, merged and clamped to the length.
+  public func writtenDataRanges() -> [Range<UInt64>] { backing.writtenDataRanges() }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
+    _ = try DeviceSupport.readEnd(offset: offset, count: buffer.count, length: backing.length, device: name)
+    backing.read(into: buffer, at: offset)
+  }
+
+  public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
+    let end = try checkedWrite(offset, UInt64(buffer.count))
+    if kind == .data {
+      backing.writeData(from: offset, to: end)
+    } else {
+      backing.writeMetadata(buffer, at: offset, end: end)
+    }
+  }
+
+  public func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
+    let end = try checkedWrite(offset, length)
+    if length > 0 { backing.writeZeros(from: offset, to: end) }
+  }
+
+  public func truncate(to length: UInt64) throws {
+    _ = try checkedWrite(length, 0)
+    backing.truncate(to: length)
+  }
+
+  public func flush() throws {}
+
+  public func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>] {
+    backing.dataRegions(in: range)
+  }
+
+  /// Validates a mutation of `[offset, offset + count)` and returns its end.
+  private func checkedWrite(_ offset: UInt64, _ count: UInt64) throws -> UInt64 {
+    try DeviceSupport.checkWritable(isWritable, device: name, offset: offset, length: count)
+    return try DeviceSupport.end(of: offset, count: count, device: name)
+  }
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// A namespace of named devices: a folder of VHD files, or the in-memory equivalent. Chains are
+/// opened through it (a child's parent locator is resolved relative to the child's folder), and
+/// snapshot, coalesce and export create and remove files through it. Paths are POSIX-style; the
+/// engine normalises them with `VHDPath` before asking.
+public protocol Storage: AnyObject {
+  /// Opens an existing device. Throws `StorageError` with `.notFound` when it does not exist.
+  func open(_ path: String, writable: Bool) throws -> any BlockDevice
+  /// Creates a new, empty device; throws `.exists` if something is already there.
+  func create(_ path: String) throws -> any BlockDevice
+  /// Whether a device exists at `path`.
+  func exists(_ path: String) -> Bool
+  /// Removes the device at `path`.
+  func remove(_ path: String) throws
+  /// Renames a device (atomic replace of `to` where the backing store allows).
+  func rename(_ from: String, to: String) throws
+  /// Last modification time in seconds since the Unix epoch (blktap stores the parent's mtime as
+  /// the child's parent timestamp).
+  func modificationTime(_ path: String) throws -> Int64
+  /// Names (not paths) of the entries of a folder, sorted.
+  func list(directory: String) throws -> [String]
+  /// The absolute, normalised form of `path` (symlinks resolved where the backing store has them).
+  func canonicalPath(_ path: String) -> String
+}
+
+/// A failed storage (namespace) operation.
+public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible {
+  public enum Code: Equatable, Sendable {
+    case notFound
+    case exists
+    case system(Int32)
+  }
+  public var code: Code
+  public var path: String
+
+  public init(_ code: Code, path: String) {
+    self.code = code
+    self.path = path
+  }
+
+  public var description: String {
+    switch code {
+    case .notFound: "\(path): no such file"
+    case .exists: "\(path): already exists"
+    case .system(let e): "\(path): system error \(e) (\(systemErrorText(e)))"
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// Bit operations on VHD bitmaps (block sector bitmaps and the BATmap). Bit n lives in byte n>>3
+/// and the most significant bit is the lowest index (§0). Loading 8 bytes as a big-endian u64
+/// keeps that order: sector k of a word is bit 63 − k, which lets the engine combine bitmaps
+/// 64 sectors at a time.
+public enum SectorBitmap {
+  @inline(__always)
+  public static func test(_ p: UnsafeRawPointer, _ n: Int) -> Bool {
+    p.load(fromByteOffset: n >> 3, as: UInt8.self) & (0x80 >> UInt8(n & 7)) != 0
+  }
+
+  @inline(__always)
+  public static func set(_ p: UnsafeMutableRawPointer, _ n: Int) {
+    let b = p.load(fromByteOffset: n >> 3, as: UInt8.self)
+    p.storeBytes(of: b | (0x80 >> UInt8(n & 7)), toByteOffset: n >> 3, as: UInt8.self)
+  }
+
+  @inline(__always)
+  public static func clear(_ p: UnsafeMutableRawPointer, _ n: Int) {
+    let b = p.load(fromByteOffset: n >> 3, as: UInt8.self)
+    p.storeBytes(of: b & ~(0x80 >> UInt8(n & 7)), toByteOffset: n >> 3, as: UInt8.self)
+  }
+
+  /// Word `w` (64 bits, MSB = lowest index) of a bitmap.
+  @inline(__always)
+  public static func word(_ p: UnsafeRawPointer, _ w: Int) -> UInt64 {
+    UInt64(bigEndian: p.loadUnaligned(fromByteOffset: w &* 8, as: UInt64.self))
+  }
+
+  @inline(__always)
+  public static func storeWord(_ p: UnsafeMutableRawPointer, _ w: Int, _ value: UInt64) {
+    p.storeBytes(of: value.bigEndian, toByteOffset: w &* 8, as: UInt64.self)
+  }
+
+  /// The mask of bits [lo, hi) inside word `w` (indices are bitmap-wide).
+  @inline(__always)
+  public static func mask(word w: Int, lo: Int, hi: Int) -> UInt64 {
+    let start = max(lo - w * 64, 0)
+    let end = min(hi - w * 64, 64)
+    if start >= end { return 0 }
+    let width = end - start
+    let ones: UInt64 = width == 64 ? ~0 : ((1 << UInt64(width)) - 1)
+    return ones << UInt64(64 - end)
+  }
+
+  /// Sets bits [lo, hi). Returns true if any bit changed.
+  @discardableResult
+  public static func setRange(_ p: UnsafeMutableRawPointer, _ lo: Int, _ hi: Int) -> Bool {
+    guard lo < hi else { return false }
+    var changed = false
+    // Whole bytes in the middle; bit-wise at the edges (bitmaps need not be 8-byte sized).
+    var n = lo
+    while n < hi && n & 7 != 0 {
+      if !test(p, n) { set(p, n); changed = true }
+      n += 1
+    }
+    while n + 8 <= hi {
+      let b = p.load(fromByteOffset: n >> 3, as: UInt8.self)
+      if b != 0xFF {
+        p.storeBytes(of: 0xFF as UInt8, toByteOffset: n >> 3, as: UInt8.self)
+        changed = true
+      }
+      n += 8
+    }
+    while n < hi {
+      if !test(p, n) { set(p, n); changed = true }
+      n += 1
+    }
+    return changed
+  }
+
+  /// Whether bits [lo, hi) are all set.
+  public static func allSet(_ p: UnsafeRawPointer, _ lo: Int, _ hi: Int) -> Bool {
+    var n = lo
+    while n < hi && n & 7 != 0 {
+      if !test(p, n) { return false }
+      n += 1
+    }
+    while n + 8 <= hi {
+      if p.load(fromByteOffset: n >> 3, as: UInt8.self) != 0xFF { return false }
+      n += 8
+    }
+    while n < hi {
+      if !test(p, n) { return false }
+      n += 1
+    }
+    return true
+  }
+
+  /// Number of set bits in [0, count).
+  public static func popcount(_ p: UnsafeRawPointer, count: Int) -> Int {
+    var total = 0
+    var n = 0
+    while n + 8 <= count {
+      total += p.load(fromByteOffset: n >> 3, as: UInt8.self).nonzeroBitCount
+      n += 8
+    }
+    while n < count {
+      if test(p, n) { total += 1 }
+      n += 1
+    }
+    return total
+  }
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+extension VHDImage {
+  /// Writes the end footer at the end of data and truncates there; for dynamic and differencing
+  /// disks also the offset-0 copy when `both` (after a field changed). Both copies always get the
+  /// same bytes with a fresh checksum (§6.2 step 5).
+  func writeFooter(both: Bool) throws {
+    footer.updateChecksum()
+    let bytes = footer.encoded()
+    if format == .fixed {
+      try deviceWrite(bytes, at: virtualSize, kind: .footer)
+      return
+    }
+    let end = endOfDataSector * 512
+    try deviceWrite(bytes, at: end, kind: .footer)
+    if device.length != end + 512 {
+      do { try device.truncate(to: end + 512) } catch { throw VHDError.wrap(error, file: path, field: "footer") }
+    }
+    if both { try deviceWrite(bytes, at: 0, kind: .footer) }
+    footerDirty = false
+  }
+
+  /// Rewrites the dynamic header (after a reparent).
+  func writeHeader() throws {
+    guard var h = header else { return }
+    h.updateChecksum()
+    header = h
+    try deviceWrite(h.encoded(), at: footer.dataOffset, kind: .header)
+  }
+
+  /// Writes the BAT sector holding `block`'s entry (tapdisk writes just that sector).
+  func writeBATSector(containing block: Int) throws {
+    let perSector = 128
+    let first = block / perSector * perSector
+    var sector = [UInt8](repeating: 0, count: 512)
+    for i in 0..<perSector {
+      let e = first + i
+      if e < bat.count {
+        sector.putBE32(bat[e], at: 4 * i)
+      } else {
+        let p = (e - bat.count) * 4
+        for k in 0..<4 where p + k < batPadding.count { sector[4 * i + k] = batPadding[p + k] }
+      }
+    }
+    try deviceWrite(sector, at: header!.tableOffset + UInt64(first) * 4, kind: .bat)
+  }
+
+  /// Persists the BATmap map and header (header holds the map checksum).
+  func writeBATMap(sectorOf block: Int? = nil) throws {
+    guard var bh = batmapHeader else { return }
+    let len = min(batmap.count, BATMapHeader.checksummedLength(currentSize: footer.currentSize))
+    bh.checksum = batmap.withUnsafeBytes {
+      batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: bh.usesSignedChecksum)
+    }
+    batmapHeader = bh
+    if let block, block / 8 < len {
+      let s = block / 8 / 512 * 512
+      try deviceWrite(Array(batmap[s..<min(s + 512, len)]), at: bh.batmapOffset + UInt64(s), kind: .batmap)
+    } else {
+      try deviceWrite(Array(batmap[0..<len]), at: bh.batmapOffset, kind: .batmap)
+    }
+    let layout = BlktapLayout(maxTableEntries: header!.maxTableEntries, tableOffset: header!.tableOffset)
+    try deviceWrite(bh.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
+    batmapDirty = false
+  }
+
+  /// Sets blktap's hidden flag in both footer copies (`vhd-util set -f hidden`).
+  public func setHidden(_ hidden: Bool) throws {
+    try requireWritable()
+    footer.hidden = hidden ? 1 : 0
+    try writeFooter(both: true)
+  }
+
+  /// Sets the BATmap marker byte (`vhd-util set -f marker`).
+  public func setMarker(_ value: UInt8) throws {
+    try requireWritable()
+    guard var bh = batmapHeader else {
+      throw VHDError(.unsupported, file: path, field: "batmap.marker", "this image has no BATmap")
+    }
+    bh.marker = value
+    batmapHeader = bh
+    try writeBATMap()
+  }
+
+  /// Writes what `FooterPolicy.onClose` deferred: BATmap, end footer, offset-0 copy.
+  public func flush() throws {
+    guard isWritable else { return }
+    if batmapDirty { try writeBATMap() }
+    if footerDirty { try writeFooter(both: true) }
+  }
+
+  /// Flushes deferred metadata. The device itself is closed when the image is released.
+  public func close() throws { try flush() }
+
+  func requireWritable() throws {
+    guard isWritable else { throw VHDError(.readOnly, file: path, "image is open read-only") }
+  }
+}

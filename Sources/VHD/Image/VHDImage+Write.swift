@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+extension VHDImage {
+  /// Writes sectors into this image alone (the leaf of a chain, or the parent a coalesce writes
+  /// into): allocates blocks as libvhd does (§6.2), writes data, then sets bitmap bits, then the
+  /// BATmap bit when a bitmap became full, then the footer. The work is counted in
+  /// `accounting.levels[level]`.
+  public func write(
+    sector: UInt64, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting,
+    level: Int = 0
+  ) throws {
+    try requireWritable()
+    guard count >= 0, sector <= sizeSectors, UInt64(count) <= sizeSectors - sector else {
+      throw VHDError(
+        .outOfRange, file: path, field: "sector", offset: sector * 512,
+        "write of \(count) sectors at sector \(sector) runs past the end of the \(sizeSectors)-sector disk")
+    }
+    if count == 0 { return }
+    switch format {
+    case .fixed, .raw:
+      try deviceWrite(UnsafeRawBufferPointer(start: source, count: count * 512), at: sector * 512, kind: .data)
+      accounting.levels[level].sectorsServed += count
+    case .dynamic, .differencing:
+      var done = 0
+      var allocated = false
+      while done < count {
+        let lba = sector + UInt64(done)
+        let block = Int(lba / UInt64(sectorsPerBlock))
+        let first = Int(lba % UInt64(sectorsPerBlock))
+        let n = min(count - done, sectorsPerBlock - first)
+        allocated =
+          try writeSegment(
+            block: block, first: first, count: n, from: source + done * 512, accounting: &accounting,
+            level: level) || allocated
+        done += n
+      }
+      if allocated {
+        if options.footerPolicy == .everyAllocation { try writeFooter(both: false) } else { footerDirty = true }
+      }
+    }
+  }
+
+  /// One block's part of a write. Returns whether a block was allocated.
+  private func writeSegment(
+    block: Int, first: Int, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting,
+    level: Int
+  ) throws -> Bool {
+    accounting.levels[level].batProbes += 1
+    var fresh = false
+    var entry = bat[block]
+    if entry == Self.unusedEntry {
+      entry = try allocateBlock(block, wholeBlockWrite: count == sectorsPerBlock)
+      accounting.blocksAllocated += 1
+      fresh = true
+    }
+    let dataStart = (UInt64(entry) + UInt64(bitmapSectors) + UInt64(first)) * 512
+    try deviceWrite(UnsafeRawBufferPointer(start: source, count: count * 512), at: dataStart, kind: .data)
+    accounting.levels[level].sectorsServed += count
+    if !fresh && options.useBATMap && batmapBit(block) {
+      // Full block: every bit is already set, nothing to update.
+      accounting.levels[level].batmapShortcuts += 1
+      return fresh
+    }
+    let bitmap: UnsafeMutableRawPointer
+    if fresh {
+      bitmap = cache.insert(block)
+      bitmap.initializeMemory(as: UInt8.self, repeating: 0, count: bitmapSectors * 512)
+    } else {
+      bitmap = try loadBitmap(block, work: &accounting.levels[level])
+    }
+    if SectorBitmap.setRange(bitmap, first, first + count) {
+      try deviceWrite(
+        UnsafeRawBufferPointer(start: bitmap, count: bitmapSectors * 512), at: UInt64(entry) * 512, kind: .bitmap)
+      accounting.bitmapWrites += 1
+      if batmapHeader != nil && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
+        batmap.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
+        accounting.batmapBitsSet += 1
+        if options.footerPolicy == .everyAllocation { try writeBATMap(sectorOf: block) } else { batmapDirty = true }
+      }
+    }
+    return fresh
+  }
+
+  /// The bitmap of an allocated block, from the cache or the device (counted in `work`).
+  @inline(__always)
+  func loadBitmap(_ block: Int, work: inout LevelWork) throws -> UnsafeMutableRawPointer {
+    if let p = cache.lookup(block) {
+      work.bitmapCacheHits += 1
+      return p
+    }
+    work.bitmapReads += 1
+    let p = cache.insert(block)
+    try deviceRead(
+      UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512), at: UInt64(bat[block]) * 512,
+      kind: .bitmap)
+    return p
+  }
+
+  /// Places a new block after everything else with its data area on a 4 KiB page, zeroes gap and
+  /// bitmap (and the data area unless the write covers it or the policy says not to), then writes
+  /// the BAT sector. Returns the new entry.
+  private func allocateBlock(_ block: Int, wholeBlockWrite: Bool) throws -> UInt32 {
+    let end = endOfDataSector
+    let entry = BlktapLayout.alignedBlockStart(afterSector: end, bitmapSectors: UInt64(bitmapSectors))
+    let blockEnd = entry + UInt64(bitmapSectors + sectorsPerBlock)
+    guard blockEnd < UInt64(UInt32.max) else {
+      throw VHDError(.invalidField, file: path, field: "BAT[\(block)]", "no space: block would start beyond 2^32 sectors")
+    }
+    try deviceWriteZeros(at: end * 512, length: (entry - end + UInt64(bitmapSectors)) * 512, kind: .bitmap)
+    if !wholeBlockWrite && options.zeroFill == .fullBlock {
+      try deviceWriteZeros(
+        at: (entry + UInt64(bitmapSectors)) * 512, length: UInt64(sectorsPerBlock) * 512, kind: .data)
+    }
+    bat[block] = UInt32(entry)
+    endOfDataSector = blockEnd
+    allocatedBlockCount += 1
+    try writeBATSector(containing: block)
+    return UInt32(entry)
+  }
+}

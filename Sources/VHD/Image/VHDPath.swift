@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// POSIX path arithmetic the engine needs for parent locators: blktap stores the path of the
+/// parent relative to the child's folder (`./p.vhd`, `../d/p.vhd`), computed from canonical paths.
+public enum VHDPath {
+  /// The folder part of `path` ("." when there is none).
+  public static func directory(_ path: String) -> String {
+    guard let i = path.lastIndex(of: "/") else { return "." }
+    if i == path.startIndex { return "/" }
+    return String(path[..<i])
+  }
+
+  /// The last component.
+  public static func basename(_ path: String) -> String {
+    guard let i = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: i)...])
+  }
+
+  /// `base/relative`, or `relative` when it is absolute.
+  public static func join(_ base: String, _ relative: String) -> String {
+    if relative.hasPrefix("/") { return relative }
+    if base.hasSuffix("/") { return base + relative }
+    return base + "/" + relative
+  }
+
+  /// Components of an absolute path with `.`/`..`/empty parts resolved lexically.
+  static func components(_ path: String) -> [Substring] {
+    var out: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == ".." {
+        if !out.isEmpty { out.removeLast() }
+        continue
+      }
+      out.append(part)
+    }
+    return out
+  }
+
+  /// blktap's relative path from folder `fromDirectory` to file `to` (both absolute): `./name` in
+  /// the same folder, otherwise `../` repeated then the remaining components.
+  public static func relative(fromDirectory: String, to target: String) -> String {
+    let a = components(fromDirectory)
+    let b = components(target)
+    var common = 0
+    while common < a.count && common < b.count - 1 && a[common] == b[common] { common += 1 }
+    let ups = a.count - common
+    let rest = b[common...].joined(separator: "/")
+    if ups == 0 { return "./" + rest }
+    return String(repeating: "../", count: ups) + rest
+  }
+}
