@@ -24,16 +24,19 @@ let package = Package(
     // The discrete-event kernel: clock, event queue, processes, resources, random streams.
     .target(name: "Simulation", dependencies: ["CGSL"]),
     // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).
-    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation"]),
+    // The simulated system: disks, SR placement, tapdisks, VMs, metrics.
+    .target(name: "Pool", dependencies: ["VHD", "Simulation"]),
+    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool"]),
     .executableTarget(
       name: "vhdsim",
       dependencies: [
-        "VHD", "Simulation", "Benchmarking",
+        "VHD", "Simulation", "Pool", "Benchmarking",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "VHDTests", dependencies: ["VHD"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
+    .testTarget(name: "PoolTests", dependencies: ["Pool"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
   ],
   swiftLanguageModes: [.v6]

@@ -17,7 +17,9 @@ public struct BenchReport: Sendable {
   public var json: String {
     var parts = ["\"benchmark\": \"\(name)\""]
     for (k, v) in figures {
-      let text = v.isFinite ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)) : "null"
+      let text =
+        v.isFinite
+        ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)) : "null"
       parts.append("\"\(k)\": \(text)")
     }
     for (k, v) in notes { parts.append("\"\(k)\": \"\(v.replacingOccurrences(of: "\"", with: "'"))\"") }
@@ -28,9 +30,12 @@ public struct BenchReport: Sendable {
     var lines = ["\(name):"]
     let width = (figures.map(\.0.count) + notes.map(\.0.count)).max() ?? 0
     for (k, v) in figures {
-      lines.append("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.4g", v))
+      lines.append(
+        "  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.4g", v))
     }
-    for (k, v) in notes { lines.append("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+    for (k, v) in notes {
+      lines.append("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v)
+    }
     return lines.joined(separator: "\n")
   }
 }
@@ -50,10 +55,15 @@ func median(_ xs: [Double]) -> Double {
 
 /// Runs a program, returns its exit status and standard output.
 @discardableResult
-func runProgram(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
+func runProgram(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> (
+  status: Int32, output: String
+) {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: path)
   p.arguments = args
+  if !environment.isEmpty {
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   let pipe = Pipe()
   p.standardOutput = pipe
   p.standardError = FileHandle.nullDevice

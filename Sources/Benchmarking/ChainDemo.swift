@@ -14,7 +14,9 @@ public struct ChainDemo {
 
   public init(folder: String?, snapshots: Int, size: UInt64) throws {
     guard (1...VHDLimits.maximumChainDepth - 1).contains(snapshots) else {
-      throw VHDError(.invalidArgument, file: "demo", field: "--snapshots", "snapshots must be 1...\(VHDLimits.maximumChainDepth - 1)")
+      throw VHDError(
+        .invalidArgument, file: "demo", field: "--snapshots",
+        "snapshots must be 1...\(VHDLimits.maximumChainDepth - 1)")
     }
     guard size >= 16 << 20, size <= 64 << 30 else {
       throw VHDError(.invalidArgument, file: "demo", field: "--size-mib", "size must be 16 MiB ... 64 GiB")
@@ -40,18 +42,23 @@ public struct ChainDemo {
     let base = "\(folder)/base.vhd"
     say("VHDSim demo: a blktap-style snapshot chain on real files in \(folder)")
     say("")
-    let baseImage = try VHDImage.createDynamic(base, size: size, storage: storage, stamp: CreationStamp(unixTime: currentUnixTime(), uuid: .random(using: &rng)))
+    let baseImage = try VHDImage.createDynamic(
+      base, size: size, storage: storage,
+      stamp: CreationStamp(unixTime: currentUnixTime(), uuid: .random(using: &rng)))
     let baseChain = try VHDChain(images: [baseImage])
     var block = [UInt8](repeating: 0, count: Int(VHDLimits.blockSize))
     for i in block.indices { block[i] = UInt8(truncatingIfNeeded: rng.next()) }
     let blocks = Int(size / UInt64(VHDLimits.blockSize))
     for b in 0..<blocks / 2 { try baseChain.write(sector: UInt64(b) * 4096, bytes: block) }
     try baseChain.close()
-    say("1. base.vhd: \(size >> 20) MiB dynamic disk, first half written sequentially (\(blocks / 2) full 2 MiB blocks)")
+    say(
+      "1. base.vhd: \(size >> 20) MiB dynamic disk, first half written sequentially (\(blocks / 2) full 2 MiB blocks)"
+    )
     var leaf = base
     for i in 1...snapshots {
       let child = "\(folder)/snap\(i).vhd"
-      try VHDSnapshot.create(childPath: child, parentPath: leaf, storage: storage, options: .init(skipEmptyParents: false),
+      try VHDSnapshot.create(
+        childPath: child, parentPath: leaf, storage: storage, options: .init(skipEmptyParents: false),
         stamp: CreationStamp(unixTime: currentUnixTime(), uuid: .random(using: &rng)))
       leaf = child
       let chain = try VHDChain.open(leaf, storage: storage, writable: true)
@@ -73,7 +80,10 @@ public struct ChainDemo {
         var acc = RequestAccounting(depth: chain.depth)
         let buf = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { buf.deallocate() }
-        var probes = 0, consults = 0, shortcuts = 0, levels = 0
+        var probes = 0
+        var consults = 0
+        var shortcuts = 0
+        var levels = 0
         let n = 2000
         var r = SplitMix64(seed: 99)
         for _ in 0..<n {
@@ -86,19 +96,33 @@ public struct ChainDemo {
           levels += acc.levelsProbed
         }
         func avg(_ x: Int) -> String { String(format: "%.2f", Double(x) / Double(n)) }
-        cols.append("\(avg(probes).leftPad(10))  \(avg(consults).leftPad(15))  \(avg(shortcuts).leftPad(16))  \(avg(levels).leftPad(13))")
+        cols.append(
+          "\(avg(probes).leftPad(10))  \(avg(consults).leftPad(15))  \(avg(shortcuts).leftPad(16))  \(avg(levels).leftPad(13))"
+        )
       }
       say("   \(String(depth).leftPad(5))  \(cols[0])   |  " + cols[1].trimmingCharacters(in: .whitespaces))
     }
-    say("   (reads fall through every snapshot to the base; with the BATmap the base's full blocks need no bitmap)")
+    say(
+      "   (reads fall through every snapshot to the base; with the BATmap the base's full blocks need no bitmap)"
+    )
     say("")
     let raw = "\(folder)/flat.raw"
     let chain = try VHDChain.open(leaf, storage: storage)
     let out = try storage.create(raw)
     let result = try VHDExport.toRaw(chain, output: out)
-    say("4. export of the whole chain to flat.raw: \(result.bytesWritten >> 20) MiB of data written, \(result.blocksSkipped) empty blocks left as holes")
-    let problems = VHDCheck.check(path: leaf, storage: storage, options: { var o = CheckOptions(); o.checkParents = true; return o }())
-    say("5. check of every level (vhd-util check rules): \(problems.isEmpty ? "all \(snapshots + 1) files valid" : "\(problems.count) problems: \(problems.map(\.description).joined(separator: "; "))")")
+    say(
+      "4. export of the whole chain to flat.raw: \(result.bytesWritten >> 20) MiB of data written, \(result.blocksSkipped) empty blocks left as holes"
+    )
+    let problems = VHDCheck.check(
+      path: leaf, storage: storage,
+      options: {
+        var o = CheckOptions()
+        o.checkParents = true
+        return o
+      }())
+    say(
+      "5. check of every level (vhd-util check rules): \(problems.isEmpty ? "all \(snapshots + 1) files valid" : "\(problems.count) problems: \(problems.map(\.description).joined(separator: "; "))")"
+    )
     if let qemu = findExecutable("qemu-img") {
       let info = try runProgram(qemu, ["info", "-f", "vpc", base])
       let vsize = info.output.split(separator: "\n").first { $0.hasPrefix("virtual size") } ?? "?"
@@ -108,13 +132,20 @@ public struct ChainDemo {
       let info = try runProgram(vhdiinfo, ["\(folder)/snap1.vhd"])
       let type = info.output.split(separator: "\n").first { $0.contains("Disk type") } ?? "?"
       let parent = info.output.split(separator: "\n").first { $0.contains("Parent filename") } ?? "?"
-      say("   vhdiinfo snap1.vhd: \(type.trimmingCharacters(in: .whitespaces)); \(parent.trimmingCharacters(in: .whitespaces))")
+      say(
+        "   vhdiinfo snap1.vhd: \(type.trimmingCharacters(in: .whitespaces)); \(parent.trimmingCharacters(in: .whitespaces))"
+      )
     }
     say("")
-    say(keep ? "Files kept in \(folder). Try: vhdsim vhd scan -p -m '\(folder)/*.vhd'" : "(temporary files removed; pass --dir DIR to keep them)")
+    say(
+      keep
+        ? "Files kept in \(folder). Try: vhdsim vhd scan -p -m '\(folder)/*.vhd'"
+        : "(temporary files removed; pass --dir DIR to keep them)")
   }
 }
 
 extension String {
-  func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+  func leftPad(_ width: Int) -> String {
+    count >= width ? self : String(repeating: " ", count: width - count) + self
+  }
 }

@@ -12,16 +12,21 @@ public enum EngineBenchmarks {
   /// `.baseOnly` puts every block, fully written, in the base, so every read falls through all
   /// levels; `.partialEverywhere` writes half of every block (unaligned runs) at every level, so
   /// reads consult a bitmap at each level.
-  public enum ChainLayout: String, Sendable { case baseOnly = "base_only", partialEverywhere = "partial_everywhere" }
+  public enum ChainLayout: String, Sendable {
+    case baseOnly = "base_only", partialEverywhere = "partial_everywhere"
+  }
 
-  static func buildChain(depth: Int, size: UInt64, layout: ChainLayout, options: EngineOptions) throws -> VHDChain {
+  static func buildChain(depth: Int, size: UInt64, layout: ChainLayout, options: EngineOptions) throws
+    -> VHDChain
+  {
     let storage = MemoryStorage(flavour: .inMemory)
     var rng = SplitMix64(seed: 42)
     let blockBytes = Int(VHDLimits.blockSize)
     let blocks = Int(size) / blockBytes
     var data = [UInt8](repeating: 0, count: blockBytes)
     for i in data.indices { data[i] = UInt8(truncatingIfNeeded: rng.next()) }
-    _ = try VHDImage.createDynamic("/sr/l0.vhd", size: size, storage: storage, stamp: stamp(&rng), options: options)
+    _ = try VHDImage.createDynamic(
+      "/sr/l0.vhd", size: size, storage: storage, stamp: stamp(&rng), options: options)
     var path = "/sr/l0.vhd"
     for level in 0..<depth {
       if level > 0 {
@@ -144,7 +149,8 @@ public enum EngineBenchmarks {
       if let qemu {
         let theirs = scratch.file("qemu.raw")
         try? FileManager.default.removeItem(atPath: theirs)
-        qemuTimes.append(try seconds { try runProgram(qemu, ["convert", "-f", "vpc", "-O", "raw", input, theirs]) })
+        qemuTimes.append(
+          try seconds { try runProgram(qemu, ["convert", "-f", "vpc", "-O", "raw", input, theirs]) })
       }
     }
     let vs = median(oursTimes)
@@ -172,7 +178,9 @@ public enum EngineBenchmarks {
       let parent = scratch.file("parent-\(label).vhd")
       let child = scratch.file("child-\(label).vhd")
       _ = try VHDImage.createDynamic(parent, size: size, storage: storage, stamp: stamp(&rng))
-      try VHDSnapshot.create(childPath: child, parentPath: parent, storage: storage, options: .init(skipEmptyParents: false), stamp: stamp(&rng))
+      try VHDSnapshot.create(
+        childPath: child, parentPath: parent, storage: storage, options: .init(skipEmptyParents: false),
+        stamp: stamp(&rng))
       let chain = try VHDChain.open(child, storage: storage, writable: true)
       var block = [UInt8](repeating: 0, count: Int(VHDLimits.blockSize))
       for i in block.indices { block[i] = UInt8(truncatingIfNeeded: rng.next()) }

@@ -34,7 +34,7 @@ public final class DiscreteDistribution: @unchecked Sendable {
   public let probabilities: [Double]
 
   public init(weights: [Double]) throws(DistributionError) {
-    _ = gslRuntime
+    _ = gslFullSeeding  // GSL's aborting error handler off
     guard !weights.isEmpty else { throw .noWeights }
     var total = 0.0
     for (index, w) in weights.enumerated() {

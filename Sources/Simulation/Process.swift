@@ -36,7 +36,7 @@
 //           clients[p.index].state = .thinking
 //           sim.schedule(.wake(p), after: .milliseconds(10))
 //         case .timeout(let p):                                // gave up waiting
-//           _ = disk.withdraw { $0 == p }
+//           _ = disk.withdraw(at: now) { $0 == p }
 //           ...
 //         }
 //       }

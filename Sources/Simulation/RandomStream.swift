@@ -2,28 +2,29 @@
 
 import CGSL
 
-/// Process-wide GSL setup, run once on first use (Swift initialises globals lazily and thread-safely).
+/// Process-wide GSL setup, run once on first use (Swift initialises globals lazily and thread-safely);
+/// every initialiser that touches GSL reads it first.
 /// Turns GSL's error handler off, since the default prints and calls `abort()`; the kernel checks return
-/// values instead. Also proves that the shim's view of mt19937's private state matches this libgsl, which
-/// full 64-bit seeding needs (see shim.h).
-let gslRuntime: (fullSeeding: Bool, Void) = {
+/// values instead. Its value says whether the shim's view of mt19937's private state matches this libgsl,
+/// which full 64-bit seeding needs (see shim.h).
+let gslFullSeeding: Bool = {
   _ = gsl_set_error_handler_off()
   guard let a = gsl_rng_alloc(cgsl_rng_mt19937()), let b = gsl_rng_alloc(cgsl_rng_mt19937()) else {
-    return (false, ())
+    return false
   }
   defer {
     gsl_rng_free(a)
     gsl_rng_free(b)
   }
-  guard cgsl_mt19937_layout_plausible(a) != 0 else { return (false, ()) }
+  guard cgsl_mt19937_layout_plausible(a) != 0 else { return false }
   let probe: UInt32 = 0x9E37_79B9
   gsl_rng_set(a, UInt(probe))
   cgsl_mt19937_init_genrand(b, probe)
   // 2 000 draws cross the 624-word regeneration boundary three times.
   for _ in 0..<2_000 where gsl_rng_get(a) != gsl_rng_get(b) {
-    return (false, ())
+    return false
   }
-  return (true, ())
+  return true
 }()
 
 /// A reproducible stream of random variates: GSL's MT19937 plus the distributions the models use.
@@ -42,7 +43,7 @@ public final class RandomStream {
   /// True when seeds use all 64 bits (MT's `init_by_array` with the seed's two 32-bit halves); false if
   /// this libgsl's mt19937 state did not match the expected layout and seeds are folded to 32 bits for
   /// `gsl_rng_set`.
-  public static var seedsUseAll64Bits: Bool { gslRuntime.fullSeeding }
+  public static var seedsUseAll64Bits: Bool { gslFullSeeding }
 
   /// A stream started from `seed`.
   public init(seed: UInt64) {
@@ -50,7 +51,7 @@ public final class RandomStream {
     self.seed = seed
     let low = UInt32(truncatingIfNeeded: seed)
     let high = UInt32(truncatingIfNeeded: seed >> 32)
-    if gslRuntime.fullSeeding {
+    if gslFullSeeding {
       let key = [low, high]
       cgsl_mt19937_init_by_array(rng, key, key.count)
     } else {
@@ -61,7 +62,7 @@ public final class RandomStream {
   /// A stream started with MT's reference `init_by_array(key)`, e.g. to check this generator against the
   /// published MT19937 test vectors. `seed` reads 0.
   public init?(mt19937Key key: [UInt32]) {
-    guard !key.isEmpty, gslRuntime.fullSeeding else { return nil }
+    guard !key.isEmpty, gslFullSeeding else { return nil }
     rng = Self.allocate()
     seed = 0
     cgsl_mt19937_init_by_array(rng, key, key.count)
@@ -78,7 +79,7 @@ public final class RandomStream {
   }
 
   private static func allocate() -> UnsafeMutablePointer<gsl_rng> {
-    _ = gslRuntime
+    _ = gslFullSeeding
     // gsl_rng_alloc fails only when malloc does.
     return gsl_rng_alloc(cgsl_rng_mt19937())!
   }

@@ -13,10 +13,11 @@ struct BenchCommand: ParsableCommand {
       chain-read  random 4 KiB reads through chains of depth 1, 4, 16, 30 (in-memory, warm cache),
                   BATmap on and off, full blocks in the base and partial blocks at every level.
       coalesce    a fully written (and a half-written) 1 GiB child coalesced into its parent on sparse files.
+      kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
-    case export, chainRead = "chain-read", coalesce
+    case export, chainRead = "chain-read", coalesce, kernel
   }
 
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).") var name: Name
@@ -30,6 +31,7 @@ struct BenchCommand: ParsableCommand {
       case .export: report = try EngineBenchmarks.export(size: (sizeMiB ?? 1024) << 20)
       case .chainRead: report = try EngineBenchmarks.chainRead(size: (sizeMiB ?? 256) << 20)
       case .coalesce: report = try EngineBenchmarks.coalesce(size: (sizeMiB ?? 1024) << 20)
+      case .kernel: report = try KernelBenchmarks.run()
       }
       print(json ? report.json : report.text)
     }

@@ -8,8 +8,10 @@ import VHD
 /// vhdiinfo look at the files.
 struct DemoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "demo", abstract: "Build a snapshot chain and show what every chain level costs (the default job).")
-  @Option(help: "Folder for the demo's files (default: a new temporary folder, removed afterwards).") var dir: String?
+    commandName: "demo",
+    abstract: "Build a snapshot chain and show what every chain level costs (the default job).")
+  @Option(help: "Folder for the demo's files (default: a new temporary folder, removed afterwards).") var dir:
+    String?
   @Option(help: "Snapshots to take.") var snapshots = 16
   @Option(help: "Virtual disk size in MiB.") var sizeMiB: UInt64 = 256
 

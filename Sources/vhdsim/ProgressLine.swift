@@ -25,9 +25,12 @@ final class ProgressLine {
     lastDrawn = now
     let width = 30
     let filled = Int((fraction * Double(width)).rounded(.down))
-    let elapsed = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
+    let elapsed =
+      Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
     let eta = fraction > 0.001 ? elapsed * (1 - fraction) / fraction : 0
-    let bar = String(repeating: "#", count: min(width, filled)) + String(repeating: ".", count: max(0, width - filled))
+    let bar =
+      String(repeating: "#", count: min(width, filled))
+      + String(repeating: ".", count: max(0, width - filled))
     let pct = Int((fraction * 100).rounded(.down))
     let line = "\r\(label) [\(bar)] \(pct)% ETA \(Int(eta.rounded()))s "
     writeAll(fd: 2, Array(line.utf8))

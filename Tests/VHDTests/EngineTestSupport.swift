@@ -51,5 +51,17 @@ func readAll(_ chain: VHDChain) throws -> [UInt8] {
 struct FlatOracle {
   var bytes: [UInt8]
   init(size: Int) { bytes = [UInt8](repeating: 0, count: size) }
-  mutating func write(sector: Int, _ data: [UInt8]) { bytes.replaceSubrange(sector * 512..<sector * 512 + data.count, with: data) }
+  mutating func write(sector: Int, _ data: [UInt8]) {
+    bytes.replaceSubrange(sector * 512..<sector * 512 + data.count, with: data)
+  }
+}
+
+/// Where two byte arrays first differ (nil when equal): compare big buffers with this so a failure
+/// prints one offset, not megabytes.
+func firstMismatch(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+  if a == b { return nil }
+  if a.count != b.count { return min(a.count, b.count) }
+  return a.withUnsafeBufferPointer { x in
+    b.withUnsafeBufferPointer { y in x.indices.first { x[$0] != y[$0] } }
+  }
 }

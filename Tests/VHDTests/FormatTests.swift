@@ -16,7 +16,8 @@ import Testing
   }
 
   @Test func footerChecksumAndRoundTrip() {
-    let f = HardDiskFooter(diskType: .dynamic, currentSize: 100 << 20, uniqueID: testStamp(1).uuid, timestamp: 0x2A)
+    let f = HardDiskFooter(
+      diskType: .dynamic, currentSize: 100 << 20, uniqueID: testStamp(1).uuid, timestamp: 0x2A)
     let bytes = f.encoded()
     #expect(bytes.count == 512)
     #expect(Array(bytes[0..<8]) == Array("conectix".utf8))
@@ -39,7 +40,8 @@ import Testing
   }
 
   @Test func legacyHiddenQuirkIsAccepted() {
-    var f = HardDiskFooter(diskType: .dynamic, currentSize: 8 << 20, uniqueID: testStamp(2).uuid, timestamp: 1)
+    var f = HardDiskFooter(
+      diskType: .dynamic, currentSize: 8 << 20, uniqueID: testStamp(2).uuid, timestamp: 1)
     f.creatorVersion = 0x0001_0001
     f.updateChecksum()
     f.hidden = 1  // changed without a new checksum, as blktap 1.1 did
@@ -83,7 +85,9 @@ import Testing
     #expect(Array(w[0..<4]) == [0x2E, 0, 0x5C, 0])  // ".\" little-endian
     let up = ParentLocator.payload(for: .w2ru, relativePath: "../d/p.vhd")
     #expect(ParentLocator.decodePath(code: .w2ru, payload: up) == "./../d/p.vhd")
-    #expect(String(decoding: stride(from: 0, to: up.count, by: 2).map { UInt16(up[$0]) }, as: UTF16.self) == ".\\..\\d\\p.vhd")
+    #expect(
+      String(decoding: stride(from: 0, to: up.count, by: 2).map { UInt16(up[$0]) }, as: UTF16.self)
+        == ".\\..\\d\\p.vhd")
     #expect(ParentLocator.decodePath(code: .macX, payload: mac) == "./aaaa.vhd")
     #expect(ParentLocator.decodePath(code: .macX, payload: Array("http://x".utf8)) == nil)
     let l = ParentLocator(code: .w2ku, dataSpace: 512, dataLength: 20, dataOffset: 3584)
@@ -169,11 +173,16 @@ import Testing
     let s = MemoryStorage()
     _ = try VHDImage.createDynamic("/sr/aaaa.vhd", size: 100 << 20, storage: s, stamp: testStamp(1))
     let (child, linked) = try VHDSnapshot.create(
-      childPath: "/sr/b.vhd", parentPath: "/sr/aaaa.vhd", storage: s, options: .init(skipEmptyParents: false), stamp: testStamp(2))
+      childPath: "/sr/b.vhd", parentPath: "/sr/aaaa.vhd", storage: s, options: .init(skipEmptyParents: false),
+      stamp: testStamp(2))
     #expect(linked == "/sr/aaaa.vhd")
     let h = child.header!
-    #expect(h.locators[0].code == .macX && h.locators[0].platformDataOffset == 3072 && h.locators[0].platformDataLength == 17)
-    #expect(h.locators[1].code == .w2ku && h.locators[1].platformDataOffset == 3584 && h.locators[1].platformDataLength == 20)
+    #expect(
+      h.locators[0].code == .macX && h.locators[0].platformDataOffset == 3072
+        && h.locators[0].platformDataLength == 17)
+    #expect(
+      h.locators[1].code == .w2ku && h.locators[1].platformDataOffset == 3584
+        && h.locators[1].platformDataLength == 20)
     #expect(h.locators[2].code == .w2ru && h.locators[2].platformDataOffset == 4096)
     #expect(h.locators[0].platformDataSpace == 512)
     #expect(h.locators[3].isEmpty)

@@ -61,7 +61,8 @@ enum TestImages {
   ) -> Built {
     let layout = BlktapLayout(virtualSize: size)
     var footer = HardDiskFooter(
-      diskType: parent == nil ? .dynamic : .differencing, currentSize: size, uniqueID: uuid, timestamp: timestamp)
+      diskType: parent == nil ? .dynamic : .differencing, currentSize: size, uniqueID: uuid,
+      timestamp: timestamp)
     footer.hidden = hidden
     footer.updateChecksum()
     var header = DynamicDiskHeader(maxTableEntries: layout.maxTableEntries)

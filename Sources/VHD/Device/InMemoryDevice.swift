@@ -5,7 +5,7 @@
 /// Separate from `InMemoryDevice` because a file is opened several times (a writable handle for a
 /// leaf, read-only handles for the chain above it): every handle shares one backing, exactly as
 /// file descriptors share one inode.
-final class MemoryBacking {
+final class MemoryBacking: DeviceBacking {
   static let pageShift: UInt64 = 12
   static let pageSize = 1 << pageShift
   /// Largest length the backing accepts (16 TiB); past it the flat page table would be absurd.
@@ -42,14 +42,14 @@ final class MemoryBacking {
       if slot >= 0 {
         (base + done).copyMemory(from: pages.pointer(slot) + inPage, byteCount: count)
       } else {
-        (base + done).initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        DeviceSupport.zero(base + done, count)
       }
       done += count
     }
   }
 
   /// Stores `buffer` at `offset`, allocating pages as needed and extending the length.
-  func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64) {
+  func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64, kind: IOKind) {
     guard let base = buffer.baseAddress, end > offset else { return }
     let lastPage = Int((end - 1) >> Self.pageShift)
     if lastPage >= pageTable.count {
@@ -97,8 +97,7 @@ final class MemoryBacking {
         pages.release(slot)
         pageTable[page] = -1
       } else {
-        (pages.pointer(slot) + Int(from - pageStart))
-          .initializeMemory(as: UInt8.self, repeating: 0, count: Int(to - from))
+        DeviceSupport.zero(pages.pointer(slot) + Int(from - pageStart), Int(to - from))
       }
     }
   }
@@ -106,7 +105,9 @@ final class MemoryBacking {
   /// Sets the length; shrinking frees the pages past the new end and zeroes the tail of the last.
   func truncate(to newLength: UInt64) {
     if newLength < length {
-      clear(from: newLength, to: length)
+      // Up to the end of the last page, so a page straddling the old end is freed too.
+      let pageMask = UInt64(Self.pageSize - 1)
+      clear(from: newLength, to: (length + pageMask) & ~pageMask)
       let keptPages = Int((newLength + UInt64(Self.pageSize) - 1) >> Self.pageShift)
       if keptPages < pageTable.count { pageTable.removeSubrange(keptPages...) }
       pages.releaseAllIfEmpty()
@@ -143,7 +144,7 @@ final class MemoryBacking {
 /// built, snapshotted and coalesced in a test without touching a disk. Reads and writes allocate
 /// nothing once the pages they touch exist. A device is a handle onto a shared backing store;
 /// `reopen(writable:)` makes another handle on the same bytes (what `MemoryStorage.open` returns).
-public final class InMemoryDevice: BlockDevice {
+public final class InMemoryDevice: BlockDevice, BackedDevice {
   public let name: String
   public let isWritable: Bool
   let backing: MemoryBacking
@@ -164,40 +165,6 @@ public final class InMemoryDevice: BlockDevice {
     InMemoryDevice(name: name, backing: backing, writable: writable)
   }
 
-  public var length: UInt64 { backing.length }
-
   /// Bytes of page storage in use (whole 4 KiB pages), for tests and capacity studies.
   public var allocatedBytes: UInt64 { backing.allocatedBytes }
-
-  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
-    _ = try DeviceSupport.readEnd(offset: offset, count: buffer.count, length: backing.length, device: name)
-    backing.read(into: buffer, at: offset)
-  }
-
-  public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
-    let end = try checkedWrite(offset, UInt64(buffer.count))
-    backing.write(buffer, at: offset, end: end)
-  }
-
-  public func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
-    let end = try checkedWrite(offset, length)
-    if length > 0 { backing.writeZeros(from: offset, to: end) }
-  }
-
-  public func truncate(to length: UInt64) throws {
-    _ = try checkedWrite(length, 0)
-    backing.truncate(to: length)
-  }
-
-  public func flush() throws {}
-
-  public func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>] {
-    backing.dataRegions(in: range)
-  }
-
-  /// Validates a mutation of `[offset, offset + count)` and returns its end.
-  private func checkedWrite(_ offset: UInt64, _ count: UInt64) throws -> UInt64 {
-    try DeviceSupport.checkWritable(isWritable, device: name, offset: offset, length: count)
-    return try DeviceSupport.end(of: offset, count: count, device: name, limit: MemoryBacking.maximumLength)
-  }
 }

@@ -8,7 +8,7 @@
 /// data bits (one per sector) and one summary word whose bit `g` says sectors `64g..<64g+64` of the
 /// chunk may hold stored metadata, so a data write checks the sector dictionary only where
 /// metadata can be.
-final class MetadataBacking {
+final class MetadataBacking: DeviceBacking {
   static let sectorShift: UInt64 = 9
   static let sectorSize: UInt64 = 1 << sectorShift
   static let chunkShift: UInt64 = 21
@@ -16,6 +16,8 @@ final class MetadataBacking {
   static let groupShift = 6
   static let dataWords = sectorsPerChunk >> 6
   static let summaryWord = dataWords
+  /// Largest length accepted: anything addressable (the maps are sparse).
+  static let maximumLength = UInt64(Int64.max)
 
   /// Stored metadata sector bytes.
   private let sectors = SlotArena(slotSize: Int(MetadataBacking.sectorSize))
@@ -49,10 +51,20 @@ final class MetadataBacking {
     return records.pointer(slot).assumingMemoryBound(to: UInt64.self)
   }
 
-  /// Frees a chunk record that holds nothing any more.
+  /// Frees a chunk record that holds nothing any more. Summary bits are hints that can outlive
+  /// their sectors, so groups still flagged are checked (and forgotten when empty) first.
   private func dropRecordIfEmpty(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
-    for word in 0...Self.summaryWord where words[word] != 0 { return }
-    if let slot = chunkSlots.removeValue(forKey: chunk) { records.release(slot) }
+    for word in 0..<Self.dataWords where words[word] != 0 { return }
+    var summary = words[Self.summaryWord]
+    let firstSector = chunk << (Self.chunkShift - Self.sectorShift)
+    for group in 0..<64 where summary & (1 << UInt64(group)) != 0 {
+      let groupSector = firstSector + UInt64(group << Self.groupShift)
+      let holdsSome = (0..<UInt64(1 << Self.groupShift)).contains { sectorSlots[groupSector + $0] != nil }
+      if holdsSome { break }
+      summary &= ~(1 << UInt64(group))
+    }
+    words[Self.summaryWord] = summary
+    if summary == 0, let slot = chunkSlots.removeValue(forKey: chunk) { records.release(slot) }
   }
 
   /// Calls `body` with each existing chunk record in `chunks`, in ascending order. Walks the
@@ -89,13 +101,20 @@ final class MetadataBacking {
     return (first, last + 1, lower, upper)
   }
 
+  /// Chunk-local sectors lying wholly within `[lower, upper)` (inside the chunk at `chunkStart`).
+  private static func wholeSectors(_ chunkStart: UInt64, _ lower: UInt64, _ upper: UInt64) -> Range<Int> {
+    let from = Int((lower - chunkStart + sectorSize - 1) >> sectorShift)
+    let to = Int((upper - chunkStart) >> sectorShift)
+    return from..<max(from, to)
+  }
+
   // MARK: Stored sectors
 
   /// Calls `body(sector, slot)` for each stored sector among the chunk-local sectors `[from, to)`.
-  /// Clears a summary bit when its whole group lies in `[from, to)` and `clearsSummary` is set
-  /// (the caller then drops every stored sector of the group).
+  /// Clears the summary bit of every group lying wholly within `dropped`: the caller promises
+  /// `body` drops every stored sector there.
   private func forEachStoredSector(
-    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, clearsSummary: Bool,
+    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, dropped: Range<Int> = 0..<0,
     _ body: (UInt64, Int32) -> Void
   ) {
     var summary = words[Self.summaryWord]
@@ -109,7 +128,9 @@ final class MetadataBacking {
         let sector = (chunk << (Self.chunkShift - Self.sectorShift)) + UInt64(local)
         if let slot = sectorSlots[sector] { body(sector, slot) }
       }
-      if clearsSummary && from <= groupStart && groupEnd <= to { summary &= ~(1 << UInt64(group)) }
+      if dropped.lowerBound <= groupStart && groupEnd <= dropped.upperBound {
+        summary &= ~(1 << UInt64(group))
+      }
     }
     words[Self.summaryWord] = summary
   }
@@ -119,7 +140,9 @@ final class MetadataBacking {
   private func clearStored(
     chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, lower: UInt64, upper: UInt64
   ) {
-    forEachStoredSector(chunk: chunk, words: words, from: from, to: to, clearsSummary: true) {
+    let chunkStart = chunk << Self.chunkShift
+    let whole = Self.wholeSectors(chunkStart, lower, upper)
+    forEachStoredSector(chunk: chunk, words: words, from: from, to: to, dropped: whole) {
       sector, slot in
       let sectorStart = sector << Self.sectorShift
       let zeroFrom = max(lower, sectorStart)
@@ -128,24 +151,32 @@ final class MetadataBacking {
         sectorSlots.removeValue(forKey: sector)
         sectors.release(slot)
       } else {
-        (sectors.pointer(slot) + Int(zeroFrom - sectorStart))
-          .initializeMemory(as: UInt8.self, repeating: 0, count: Int(zeroTo - zeroFrom))
+        DeviceSupport.zero(sectors.pointer(slot) + Int(zeroFrom - sectorStart), Int(zeroTo - zeroFrom))
       }
     }
   }
 
   // MARK: I/O
 
+  /// Data writes record sectors, every other kind stores bytes.
+  func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64, kind: IOKind) {
+    if kind == .data {
+      writeData(from: offset, to: end)
+    } else {
+      writeMetadata(buffer, at: offset, end: end)
+    }
+  }
+
   /// Fills `buffer` from `offset`: stored metadata bytes where there are some, zeros elsewhere
   /// (data included). The caller has checked the range.
   func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
     guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-    base.initializeMemory(as: UInt8.self, repeating: 0, count: buffer.count)
+    DeviceSupport.zero(base, buffer.count)
     let end = offset + UInt64(buffer.count)
     for chunk in Self.chunks(offset, end) {
       guard let words = record(chunk), words[Self.summaryWord] != 0 else { continue }
       let local = Self.localSectors(chunk, offset, end)
-      forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to, clearsSummary: false) {
+      forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
         sector, slot in
         let sectorStart = sector << Self.sectorShift
         let from = max(offset, sectorStart)
@@ -221,10 +252,8 @@ final class MetadataBacking {
       clearStored(
         chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
       // Data bits only for the sectors wholly inside the range.
-      let chunkStart = chunk << Self.chunkShift
-      let fullFrom = Int((local.lower - chunkStart + Self.sectorSize - 1) >> Self.sectorShift)
-      let fullTo = Int((local.upper - chunkStart) >> Self.sectorShift)
-      BitWords.forEachWord(from: fullFrom, to: fullTo) { word, mask in
+      let whole = Self.wholeSectors(chunk << Self.chunkShift, local.lower, local.upper)
+      BitWords.forEachWord(from: whole.lowerBound, to: whole.upperBound) { word, mask in
         dataSectorCount -= (mask & words[word]).nonzeroBitCount
         words[word] &= ~mask
       }
@@ -265,8 +294,7 @@ final class MetadataBacking {
       let local = Self.localSectors(chunk, wanted.lowerBound, wanted.upperBound)
       for word in 0..<Self.dataWords { bits[word] = words[word] }
       if includeMetadata {
-        forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to, clearsSummary: false)
-        {
+        forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
           sector, _ in
           let index = Int(sector & UInt64(Self.sectorsPerChunk - 1))
           bits[index >> 6] |= 1 << UInt64(index & 63)
@@ -298,7 +326,7 @@ final class MetadataBacking {
 /// as zero and sectors wholly inside stop counting as written data. `dataRegions` reports stored
 /// metadata sectors and written data sectors together; `writtenDataRanges()` only the data.
 /// Handles share one backing per file (`reopen(writable:)`), as `MemoryStorage` needs.
-public final class MetadataOnlyDevice: BlockDevice {
+public final class MetadataOnlyDevice: BlockDevice, BackedDevice {
   public let name: String
   public let isWritable: Bool
   let backing: MetadataBacking
@@ -319,8 +347,6 @@ public final class MetadataOnlyDevice: BlockDevice {
     MetadataOnlyDevice(name: name, backing: backing, writable: writable)
   }
 
-  public var length: UInt64 { backing.length }
-
   /// Bytes of sectors written as data (512-byte granularity), for capacity accounting.
   public var writtenDataBytes: UInt64 { UInt64(backing.dataSectorCount) << MetadataBacking.sectorShift }
 
@@ -329,40 +355,4 @@ public final class MetadataOnlyDevice: BlockDevice {
 
   /// The sector ranges written as data, sorted, merged and clamped to the length.
   public func writtenDataRanges() -> [Range<UInt64>] { backing.writtenDataRanges() }
-
-  public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
-    _ = try DeviceSupport.readEnd(offset: offset, count: buffer.count, length: backing.length, device: name)
-    backing.read(into: buffer, at: offset)
-  }
-
-  public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
-    let end = try checkedWrite(offset, UInt64(buffer.count))
-    if kind == .data {
-      backing.writeData(from: offset, to: end)
-    } else {
-      backing.writeMetadata(buffer, at: offset, end: end)
-    }
-  }
-
-  public func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
-    let end = try checkedWrite(offset, length)
-    if length > 0 { backing.writeZeros(from: offset, to: end) }
-  }
-
-  public func truncate(to length: UInt64) throws {
-    _ = try checkedWrite(length, 0)
-    backing.truncate(to: length)
-  }
-
-  public func flush() throws {}
-
-  public func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>] {
-    backing.dataRegions(in: range)
-  }
-
-  /// Validates a mutation of `[offset, offset + count)` and returns its end.
-  private func checkedWrite(_ offset: UInt64, _ count: UInt64) throws -> UInt64 {
-    try DeviceSupport.checkWritable(isWritable, device: name, offset: offset, length: count)
-    return try DeviceSupport.end(of: offset, count: count, device: name)
-  }
 }

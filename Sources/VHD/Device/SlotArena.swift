@@ -46,7 +46,7 @@ final class SlotArena {
       nextFresh += 1
     }
     slotsInUse += 1
-    if zeroed { pointer(slot).initializeMemory(as: UInt8.self, repeating: 0, count: slotSize) }
+    if zeroed { DeviceSupport.zero(pointer(slot), slotSize) }
     return slot
   }
 
@@ -75,6 +75,13 @@ final class SlotArena {
 
 /// Small helpers shared by the devices.
 enum DeviceSupport {
+  /// Zero-fills `count` bytes with `memset`, which stays fast in debug builds (the generic
+  /// `initializeMemory(as:repeating:count:)` is an unspecialised element loop there).
+  @inline(__always)
+  static func zero(_ pointer: UnsafeMutableRawPointer, _ count: Int) {
+    _ = memset(pointer, 0, count)
+  }
+
   /// `offset + count`, or `DeviceError(.system(EFBIG))` when the range cannot be addressed.
   static func end(of offset: UInt64, count: UInt64, device: String, limit: UInt64 = UInt64(Int64.max))
     throws -> UInt64

@@ -52,7 +52,10 @@ public enum SectorBitmap {
     // Whole bytes in the middle; bit-wise at the edges (bitmaps need not be 8-byte sized).
     var n = lo
     while n < hi && n & 7 != 0 {
-      if !test(p, n) { set(p, n); changed = true }
+      if !test(p, n) {
+        set(p, n)
+        changed = true
+      }
       n += 1
     }
     while n + 8 <= hi {
@@ -64,7 +67,10 @@ public enum SectorBitmap {
       n += 8
     }
     while n < hi {
-      if !test(p, n) { set(p, n); changed = true }
+      if !test(p, n) {
+        set(p, n)
+        changed = true
+      }
       n += 1
     }
     return changed

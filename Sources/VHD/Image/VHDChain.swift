@@ -62,7 +62,8 @@ public final class VHDChain {
       let canonical = storage.canonicalPath(parentPath)
       guard seen.insert(canonical).inserted else {
         throw VHDError(
-          .parentLoop, file: child.path, field: "header.parent_locator", "parent \(parentPath) is already in the chain")
+          .parentLoop, file: child.path, field: "header.parent_locator",
+          "parent \(parentPath) is already in the chain")
       }
       let header = child.header!
       if header.parentUniqueID.isNull {
@@ -101,14 +102,17 @@ public final class VHDChain {
   // MARK: reads
 
   /// Reads `count` sectors at `sector` into `buffer` (at least count·512 bytes).
-  public func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawPointer, accounting: inout RequestAccounting)
+  public func read(
+    sector: UInt64, count: Int, into buffer: UnsafeMutableRawPointer, accounting: inout RequestAccounting
+  )
     throws
   {
     accounting.reset(depth: images.count)
     guard count >= 0, sector <= leaf.sizeSectors, UInt64(count) <= leaf.sizeSectors - sector else {
       throw VHDError(
         .outOfRange, file: leaf.path, field: "sector", offset: sector * 512,
-        "read of \(count) sectors at sector \(sector) runs past the end of the \(leaf.sizeSectors)-sector disk")
+        "read of \(count) sectors at sector \(sector) runs past the end of the \(leaf.sizeSectors)-sector disk"
+      )
     }
     let spb = sectorsPerBlock
     var done = 0
@@ -117,7 +121,8 @@ public final class VHDChain {
       let block = Int(lba / UInt64(spb))
       let first = Int(lba % UInt64(spb))
       let n = min(count - done, spb - first)
-      try readSegment(block: block, first: first, count: n, into: buffer + done * 512, accounting: &accounting)
+      try readSegment(
+        block: block, first: first, count: n, into: buffer + done * 512, accounting: &accounting)
       done += n
     }
   }
@@ -126,7 +131,9 @@ public final class VHDChain {
   public func read(sector: UInt64, count: Int) throws -> [UInt8] {
     var out = [UInt8](repeating: 0, count: count * 512)
     var acc = lastAccounting
-    try out.withUnsafeMutableBytes { try read(sector: sector, count: count, into: $0.baseAddress!, accounting: &acc) }
+    try out.withUnsafeMutableBytes {
+      try read(sector: sector, count: count, into: $0.baseAddress!, accounting: &acc)
+    }
     lastAccounting = acc
     return out
   }
@@ -153,7 +160,9 @@ public final class VHDChain {
       }
       switch img.format {
       case .fixed, .raw:
-        try serve(level: lv, image: img, mask: pending, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA, dataSector: nil, dst: dst, first: first, accounting: &accounting)
+        try serve(
+          level: lv, image: img, mask: pending, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA,
+          dataSector: nil, dst: dst, first: first, accounting: &accounting)
         remaining = false
       case .dynamic, .differencing:
         accounting.levels[lv].batProbes += 1
@@ -165,7 +174,9 @@ public final class VHDChain {
         let dataSector = UInt64(entry) + UInt64(img.bitmapSectors)
         if img.options.useBATMap && img.batmapBit(block) {
           accounting.levels[lv].batmapShortcuts += 1
-          try serve(level: lv, image: img, mask: pending, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA, dataSector: dataSector, dst: dst, first: first, accounting: &accounting)
+          try serve(
+            level: lv, image: img, mask: pending, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA,
+            dataSector: dataSector, dst: dst, first: first, accounting: &accounting)
           remaining = false
           break
         }
@@ -180,7 +191,9 @@ public final class VHDChain {
           any |= t
         }
         if any != 0 {
-          try serve(level: lv, image: img, mask: take, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA, dataSector: dataSector, dst: dst, first: first, accounting: &accounting)
+          try serve(
+            level: lv, image: img, mask: take, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA,
+            dataSector: dataSector, dst: dst, first: first, accounting: &accounting)
         }
         remaining = left != 0
         if img.format == .differencing && remaining { continue }
@@ -215,7 +228,9 @@ public final class VHDChain {
       guard failure == nil else { return }
       let offset = (dataSector.map { $0 + UInt64(s) } ?? (blockLBA + UInt64(s))) * 512
       do {
-        try image.deviceRead(UnsafeMutableRawBufferPointer(start: dst + (s - first) * 512, count: n * 512), at: offset, kind: .data)
+        try image.deviceRead(
+          UnsafeMutableRawBufferPointer(start: dst + (s - first) * 512, count: n * 512), at: offset,
+          kind: .data)
       } catch { failure = error }
       accounting.run(level: level, sector: blockLBA + UInt64(s), count: n)
     }
@@ -225,7 +240,8 @@ public final class VHDChain {
 
   /// Calls `body(start, count)` for each run of set bits in [lo, hi) of an MSB-first word mask.
   @inline(__always)
-  private func forEachRun(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int, _ body: (Int, Int) -> Void) {
+  private func forEachRun(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int, _ body: (Int, Int) -> Void)
+  {
     var i = lo
     while i < hi {
       let s = Self.nextSet(mask, from: i, to: hi)
@@ -261,7 +277,9 @@ public final class VHDChain {
   // MARK: writes
 
   /// Writes `count` sectors at `sector` to the leaf.
-  public func write(sector: UInt64, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting)
+  public func write(
+    sector: UInt64, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting
+  )
     throws
   {
     accounting.reset(depth: images.count)
@@ -271,11 +289,14 @@ public final class VHDChain {
   /// Convenience: writes a byte array whose length is a multiple of 512.
   public func write(sector: UInt64, bytes: [UInt8]) throws {
     guard bytes.count % 512 == 0 else {
-      throw VHDError(.invalidArgument, file: leaf.path, "write length \(bytes.count) is not a multiple of 512")
+      throw VHDError(
+        .invalidArgument, file: leaf.path, "write length \(bytes.count) is not a multiple of 512")
     }
     var acc = lastAccounting
     try bytes.withUnsafeBytes {
-      try write(sector: sector, count: bytes.count / 512, from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, accounting: &acc)
+      try write(
+        sector: sector, count: bytes.count / 512, from: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
+        accounting: &acc)
     }
     lastAccounting = acc
   }

@@ -3,7 +3,9 @@
 extension VHDImage {
   /// Rounds a requested size up to blktap's 2 MiB granule and checks the limits.
   static func blktapSize(_ size: UInt64, path: String) throws -> UInt64 {
-    guard size > 0 else { throw VHDError(.invalidArgument, file: path, field: "size", "size must be positive") }
+    guard size > 0 else {
+      throw VHDError(.invalidArgument, file: path, field: "size", "size must be positive")
+    }
     guard size <= VHDLimits.maximumSize else {
       throw VHDError(.sizeTooLarge, file: path, field: "size", "\(size) bytes exceeds the 2040 GiB limit")
     }
@@ -29,7 +31,8 @@ extension VHDImage {
     let size = try blktapSize(size, path: path)
     let device = try createDevice(path, storage: storage)
     let footer = HardDiskFooter(
-      diskType: .fixed, currentSize: size, uniqueID: stamp.uuid, timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
+      diskType: .fixed, currentSize: size, uniqueID: stamp.uuid,
+      timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
     let image = VHDImage(
       path: path, device: device, format: .fixed, footer: footer, header: nil, virtualSize: size,
       options: options, bat: [], batPadding: [], batmapHeader: nil, batmap: [], metadataEndSector: 0)
@@ -53,7 +56,8 @@ extension VHDImage {
     }
 
     public init(image: VHDImage) {
-      self.init(path: image.path, uuid: image.format == .raw ? .null : image.footer.uniqueID, size: image.virtualSize)
+      self.init(
+        path: image.path, uuid: image.format == .raw ? .null : image.footer.uniqueID, size: image.virtualSize)
     }
   }
 
@@ -66,9 +70,12 @@ extension VHDImage {
   ) throws -> VHDImage {
     let wanted = try blktapSize(max(size ?? parent.size, parent.size), path: path)
     if let size, size < parent.size {
-      throw VHDError(.invalidArgument, file: path, field: "size", "a child cannot be smaller than its parent (\(parent.size) bytes)")
+      throw VHDError(
+        .invalidArgument, file: path, field: "size",
+        "a child cannot be smaller than its parent (\(parent.size) bytes)")
     }
-    return try createSparse(path, size: wanted, storage: storage, stamp: stamp, options: options, parent: parent)
+    return try createSparse(
+      path, size: wanted, storage: storage, stamp: stamp, options: options, parent: parent)
   }
 
   private static func createDevice(_ path: String, storage: any Storage) throws -> any BlockDevice {
@@ -97,14 +104,16 @@ extension VHDImage {
       let mtime = (try? storage.modificationTime(parentCanonical)) ?? stamp.unixTime
       header.parentTimestamp = VHDTimestamp.fromUnix(mtime)
       guard header.setParentName(VHDPath.basename(parentCanonical)) else {
-        throw VHDError(.invalidArgument, file: path, field: "header.parent_unicode_name", "parent name too long")
+        throw VHDError(
+          .invalidArgument, file: path, field: "header.parent_unicode_name", "parent name too long")
       }
       for (slot, code) in [ParentLocator.Code.macX, .w2ku, .w2ru].enumerated() {
         let payload = ParentLocator.payload(for: code, relativePath: relative)
         let space = BlktapLayout.pad(UInt64(payload.count))
         header.locators[slot] = ParentLocator(
           code: code, dataSpace: UInt32(space), dataLength: UInt32(payload.count), dataOffset: metadataEnd)
-        locatorWrites.append((metadataEnd, payload + [UInt8](repeating: 0, count: Int(space) - payload.count)))
+        locatorWrites.append(
+          (metadataEnd, payload + [UInt8](repeating: 0, count: Int(space) - payload.count)))
         metadataEnd += space
       }
     }
@@ -139,7 +148,8 @@ extension VHDImage {
     if parent != nil {
       image.locatorPaths = header.locators.enumerated().compactMap { slot, loc in
         guard let code = loc.code, let w = locatorWrites.first(where: { $0.0 == loc.platformDataOffset }),
-          let p = ParentLocator.decodePath(code: code, payload: Array(w.1.prefix(Int(loc.platformDataLength))))
+          let p = ParentLocator.decodePath(
+            code: code, payload: Array(w.1.prefix(Int(loc.platformDataLength))))
         else { return nil }
         return (slot, code, p)
       }

@@ -14,7 +14,9 @@ extension VHDImage {
     let end = endOfDataSector * 512
     try deviceWrite(bytes, at: end, kind: .footer)
     if device.length != end + 512 {
-      do { try device.truncate(to: end + 512) } catch { throw VHDError.wrap(error, file: path, field: "footer") }
+      do { try device.truncate(to: end + 512) } catch {
+        throw VHDError.wrap(error, file: path, field: "footer")
+      }
     }
     if both { try deviceWrite(bytes, at: 0, kind: .footer) }
     footerDirty = false

@@ -37,8 +37,11 @@ extension VHDImage {
     let (footer, footerAtEnd) = try reader.readFooter()
     if let problem = footer.openProblem() {
       throw VHDError(
-        problem.field == "checksum" ? .badChecksum : problem.field == "cookie" ? .badCookie
-          : problem.field == "current size" ? .sizeTooLarge : .invalidField,
+        problem.field == "checksum"
+          ? .badChecksum
+          : problem.field == "cookie"
+            ? .badCookie
+            : problem.field == "current size" ? .sizeTooLarge : .invalidField,
         file: path, field: "footer.\(problem.field)", offset: device.length >= 512 ? device.length - 512 : 0,
         problem.message)
     }
@@ -119,14 +122,17 @@ struct MetadataReader {
   func readFooter() throws -> (HardDiskFooter, atEnd: Bool) {
     let length = device.length
     guard length >= 511 else {
-      throw VHDError(.truncated, file: path, field: "footer", offset: 0, "file of \(length) bytes has no footer")
+      throw VHDError(
+        .truncated, file: path, field: "footer", offset: 0, "file of \(length) bytes has no footer")
     }
     var firstProblem: VHDError?
     if length >= 512 {
       let f = HardDiskFooter(decoding: try read(512, at: length - 512, field: "footer"))
       if f.hasValidCookie && f.hasValidChecksum { return (f, true) }
       if f.cookie == HardDiskFooter.poisonCookie {
-        throw VHDError(.invalidField, file: path, field: "footer.cookie", offset: length - 512, "disk is poisoned (v_poison)")
+        throw VHDError(
+          .invalidField, file: path, field: "footer.cookie", offset: length - 512,
+          "disk is poisoned (v_poison)")
       }
       firstProblem = footerError(f, offset: length - 512)
     }
@@ -146,7 +152,8 @@ struct MetadataReader {
 
   private func footerError(_ f: HardDiskFooter, offset: UInt64) -> VHDError {
     if !f.hasValidCookie {
-      return VHDError(.badCookie, file: path, field: "footer.cookie", offset: offset, "bad cookie (expected 'conectix')")
+      return VHDError(
+        .badCookie, file: path, field: "footer.cookie", offset: offset, "bad cookie (expected 'conectix')")
     }
     return VHDError(
       .badChecksum, file: path, field: "footer.checksum", offset: offset + 64,
@@ -155,11 +162,14 @@ struct MetadataReader {
 
   func readHeader(at offset: UInt64) throws -> DynamicDiskHeader {
     guard offset % 512 == 0 else {
-      throw VHDError(.invalidField, file: path, field: "footer.data_offset", offset: 16, "header offset \(offset) is not sector aligned")
+      throw VHDError(
+        .invalidField, file: path, field: "footer.data_offset", offset: 16,
+        "header offset \(offset) is not sector aligned")
     }
     let h = DynamicDiskHeader(decoding: try read(1024, at: offset, field: "header"))
     if !h.hasValidCookie {
-      throw VHDError(.badCookie, file: path, field: "header.cookie", offset: offset, "bad cookie (expected 'cxsparse')")
+      throw VHDError(
+        .badCookie, file: path, field: "header.cookie", offset: offset, "bad cookie (expected 'cxsparse')")
     }
     if !h.hasValidChecksum {
       throw VHDError(
@@ -172,26 +182,38 @@ struct MetadataReader {
   func validate(header h: DynamicDiskHeader, footer f: HardDiskFooter) throws {
     let base = f.dataOffset
     if h.headerVersion != 0x0001_0000 {
-      throw VHDError(.invalidField, file: path, field: "header.header_version", offset: base + 24, "unsupported version 0x\(String(h.headerVersion, radix: 16))")
+      throw VHDError(
+        .invalidField, file: path, field: "header.header_version", offset: base + 24,
+        "unsupported version 0x\(String(h.headerVersion, radix: 16))")
     }
     if h.dataOffset != UInt64.max {
-      throw VHDError(.invalidField, file: path, field: "header.data_offset", offset: base + 8, "must be all ones")
+      throw VHDError(
+        .invalidField, file: path, field: "header.data_offset", offset: base + 8, "must be all ones")
     }
     if h.blockSize == 0 || h.blockSize & (h.blockSize - 1) != 0 || h.blockSize < 512 {
-      throw VHDError(.blockSizeNotPowerOfTwo, file: path, field: "header.block_size", offset: base + 32, "block size \(h.blockSize) is not a power of two ≥ 512")
+      throw VHDError(
+        .blockSizeNotPowerOfTwo, file: path, field: "header.block_size", offset: base + 32,
+        "block size \(h.blockSize) is not a power of two ≥ 512")
     }
     if h.blockSize > VHDLimits.blockSize {
-      throw VHDError(.unsupported, file: path, field: "header.block_size", offset: base + 32, "block size \(h.blockSize) is larger than 2 MiB (libvhd rejects it)")
+      throw VHDError(
+        .unsupported, file: path, field: "header.block_size", offset: base + 32,
+        "block size \(h.blockSize) is larger than 2 MiB (libvhd rejects it)")
     }
     let needed = (f.currentSize + UInt64(h.blockSize) - 1) / UInt64(h.blockSize)
     if UInt64(h.maxTableEntries) < needed {
-      throw VHDError(.invalidField, file: path, field: "header.max_table_entries", offset: base + 28, "\(h.maxTableEntries) entries cannot map \(f.currentSize) bytes (needs \(needed))")
+      throw VHDError(
+        .invalidField, file: path, field: "header.max_table_entries", offset: base + 28,
+        "\(h.maxTableEntries) entries cannot map \(f.currentSize) bytes (needs \(needed))")
     }
     if h.tableOffset == 0 || h.tableOffset % 512 != 0 {
-      throw VHDError(.invalidField, file: path, field: "header.table_offset", offset: base + 16, "table offset \(h.tableOffset) must be non-zero and sector aligned")
+      throw VHDError(
+        .invalidField, file: path, field: "header.table_offset", offset: base + 16,
+        "table offset \(h.tableOffset) must be non-zero and sector aligned")
     }
     if h.tableOffset < base + 1024 && h.tableOffset + 4 * UInt64(h.maxTableEntries) > base {
-      throw VHDError(.invalidField, file: path, field: "header.table_offset", offset: base + 16, "BAT overlaps the header")
+      throw VHDError(
+        .invalidField, file: path, field: "header.table_offset", offset: base + 16, "BAT overlaps the header")
     }
   }
 
@@ -199,9 +221,12 @@ struct MetadataReader {
     let n = Int(h.maxTableEntries)
     let bytes = 4 * n
     let padded = Int(BlktapLayout.pad(UInt64(bytes)))
-    let available = device.length > h.tableOffset ? Int(min(UInt64(padded), device.length - h.tableOffset)) : 0
+    let available =
+      device.length > h.tableOffset ? Int(min(UInt64(padded), device.length - h.tableOffset)) : 0
     guard available >= bytes else {
-      throw VHDError(.truncated, file: path, field: "BAT", offset: h.tableOffset, "BAT of \(n) entries runs past the end of the file")
+      throw VHDError(
+        .truncated, file: path, field: "BAT", offset: h.tableOffset,
+        "BAT of \(n) entries runs past the end of the file")
     }
     let raw = try read(available, at: h.tableOffset, field: "BAT")
     var bat = [UInt32](repeating: 0, count: n)
@@ -223,23 +248,28 @@ struct MetadataReader {
     footer f: HardDiskFooter, header h: DynamicDiskHeader, layout: BlktapLayout, bat: [UInt32],
     dataLimitSector: UInt64
   ) -> BATMapResult {
-    guard f.creatorApplication == HardDiskFooter.tapCreator, f.creatorVersion >= 0x0001_0001 else { return .absent }
+    guard f.creatorApplication == HardDiskFooter.tapCreator, f.creatorVersion >= 0x0001_0001 else {
+      return .absent
+    }
     let offset = layout.batmapHeaderOffset
     func invalid(_ field: String, _ at: UInt64, _ message: String) -> BATMapResult {
       .invalid(VHDError(.invalidField, file: path, field: "batmap.\(field)", offset: at, message))
     }
     guard let raw = try? read(512, at: offset, field: "batmap") else {
-      return f.creatorVersion == 0x0001_0001 ? .absent : invalid("header", offset, "BATmap header missing (file truncated)")
+      return f.creatorVersion == 0x0001_0001
+        ? .absent : invalid("header", offset, "BATmap header missing (file truncated)")
     }
     let bh = BATMapHeader(decoding: raw)
     if !bh.hasValidCookie {
-      return f.creatorVersion == 0x0001_0001 ? .absent : invalid("cookie", offset, "bad cookie (expected 'tdbatmap')")
+      return f.creatorVersion == 0x0001_0001
+        ? .absent : invalid("cookie", offset, "bad cookie (expected 'tdbatmap')")
     }
     if bh.batmapVersion > BATMapHeader.currentVersion {
       return invalid("version", offset + 20, "unsupported version 0x\(String(bh.batmapVersion, radix: 16))")
     }
     if bh.batmapSize == 0 || UInt64(bh.batmapSize) * 4096 < UInt64(h.maxTableEntries) {
-      return invalid("size", offset + 16, "map of \(bh.batmapSize) sectors cannot hold \(h.maxTableEntries) bits")
+      return invalid(
+        "size", offset + 16, "map of \(bh.batmapSize) sectors cannot hold \(h.maxTableEntries) bits")
     }
     if bh.batmapOffset == 0 || bh.batmapOffset % 512 != 0
       || bh.batmapOffset + UInt64(bh.batmapSize) * 512 > dataLimitSector * 512
@@ -250,9 +280,13 @@ struct MetadataReader {
       return invalid("offset", offset + 8, "map unreadable")
     }
     let len = min(map.count, BATMapHeader.checksummedLength(currentSize: f.currentSize))
-    let sum = map.withUnsafeBytes { batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: bh.usesSignedChecksum) }
+    let sum = map.withUnsafeBytes {
+      batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: bh.usesSignedChecksum)
+    }
     if sum != bh.checksum {
-      return invalid("checksum", offset + 24, "stored 0x\(String(bh.checksum, radix: 16)), computed 0x\(String(sum, radix: 16))")
+      return invalid(
+        "checksum", offset + 24,
+        "stored 0x\(String(bh.checksum, radix: 16)), computed 0x\(String(sum, radix: 16))")
     }
     // Bytes past `len` are neither read nor checksummed by libvhd: treat them as zero.
     for i in len..<map.count { map[i] = 0 }
@@ -275,15 +309,21 @@ struct MetadataReader {
       let field = "header.parent_locator[\(i)]"
       let entryOffset = 512 + UInt64(DynamicDiskHeader.locatorTableOffset + i * ParentLocator.entrySize)
       guard let code = loc.code else {
-        throw VHDError(.unknownLocatorCode, file: path, field: field + ".platform_code", offset: entryOffset, "unknown platform code 0x\(String(loc.platformCode, radix: 16))")
+        throw VHDError(
+          .unknownLocatorCode, file: path, field: field + ".platform_code", offset: entryOffset,
+          "unknown platform code 0x\(String(loc.platformCode, radix: 16))")
       }
       guard let space = loc.dataSpaceBytes else {
-        throw VHDError(.invalidField, file: path, field: field + ".platform_data_space", offset: entryOffset + 4, "data space \(loc.platformDataSpace) is neither sectors nor a multiple of 512 bytes")
+        throw VHDError(
+          .invalidField, file: path, field: field + ".platform_data_space", offset: entryOffset + 4,
+          "data space \(loc.platformDataSpace) is neither sectors nor a multiple of 512 bytes")
       }
       guard loc.platformDataOffset % 512 == 0,
         loc.platformDataOffset + max(space, UInt64(loc.platformDataLength)) <= dataLimitSector * 512
       else {
-        throw VHDError(.truncated, file: path, field: field + ".platform_data_offset", offset: entryOffset + 16, "locator data at \(loc.platformDataOffset) lies outside the file")
+        throw VHDError(
+          .truncated, file: path, field: field + ".platform_data_offset", offset: entryOffset + 16,
+          "locator data at \(loc.platformDataOffset) lies outside the file")
       }
       end = max(end, loc.platformDataOffset + space)
       guard loc.isResolvable, loc.platformDataLength > 0 else { continue }
@@ -307,16 +347,24 @@ struct MetadataReader {
       let e = UInt64(bat[i])
       let at = h.tableOffset + 4 * UInt64(i)
       if e < metadataEndSector {
-        throw VHDError(.invalidField, file: path, field: "BAT[\(i)]", offset: at, "block at sector \(e) lies inside the metadata (ends at sector \(metadataEndSector))")
+        throw VHDError(
+          .invalidField, file: path, field: "BAT[\(i)]", offset: at,
+          "block at sector \(e) lies inside the metadata (ends at sector \(metadataEndSector))")
       }
       if e + span > dataLimitSector {
-        throw VHDError(.batEntryPastEnd, file: path, field: "BAT[\(i)]", offset: at, "block at sector \(e) ends past the end of the file")
+        throw VHDError(
+          .batEntryPastEnd, file: path, field: "BAT[\(i)]", offset: at,
+          "block at sector \(e) ends past the end of the file")
       }
       used.append((e, i))
     }
     used.sort { $0.start < $1.start }
     for k in used.indices.dropFirst() where used[k].start < used[k - 1].start + span {
-      throw VHDError(.overlappingBlocks, file: path, field: "BAT[\(used[k].index)]", offset: h.tableOffset + 4 * UInt64(used[k].index), "block \(used[k].index) at sector \(used[k].start) overlaps block \(used[k - 1].index) at sector \(used[k - 1].start)")
+      throw VHDError(
+        .overlappingBlocks, file: path, field: "BAT[\(used[k].index)]",
+        offset: h.tableOffset + 4 * UInt64(used[k].index),
+        "block \(used[k].index) at sector \(used[k].start) overlaps block \(used[k - 1].index) at sector \(used[k - 1].start)"
+      )
     }
   }
 }

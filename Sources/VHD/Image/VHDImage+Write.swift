@@ -18,7 +18,8 @@ extension VHDImage {
     if count == 0 { return }
     switch format {
     case .fixed, .raw:
-      try deviceWrite(UnsafeRawBufferPointer(start: source, count: count * 512), at: sector * 512, kind: .data)
+      try deviceWrite(
+        UnsafeRawBufferPointer(start: source, count: count * 512), at: sector * 512, kind: .data)
       accounting.levels[level].sectorsServed += count
     case .dynamic, .differencing:
       var done = 0
@@ -35,7 +36,11 @@ extension VHDImage {
         done += n
       }
       if allocated {
-        if options.footerPolicy == .everyAllocation { try writeFooter(both: false) } else { footerDirty = true }
+        if options.footerPolicy == .everyAllocation {
+          try writeFooter(both: false)
+        } else {
+          footerDirty = true
+        }
       }
     }
   }
@@ -70,12 +75,17 @@ extension VHDImage {
     }
     if SectorBitmap.setRange(bitmap, first, first + count) {
       try deviceWrite(
-        UnsafeRawBufferPointer(start: bitmap, count: bitmapSectors * 512), at: UInt64(entry) * 512, kind: .bitmap)
+        UnsafeRawBufferPointer(start: bitmap, count: bitmapSectors * 512), at: UInt64(entry) * 512,
+        kind: .bitmap)
       accounting.bitmapWrites += 1
       if batmapHeader != nil && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
         batmap.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
         accounting.batmapBitsSet += 1
-        if options.footerPolicy == .everyAllocation { try writeBATMap(sectorOf: block) } else { batmapDirty = true }
+        if options.footerPolicy == .everyAllocation {
+          try writeBATMap(sectorOf: block)
+        } else {
+          batmapDirty = true
+        }
       }
     }
     return fresh
@@ -104,7 +114,8 @@ extension VHDImage {
     let entry = BlktapLayout.alignedBlockStart(afterSector: end, bitmapSectors: UInt64(bitmapSectors))
     let blockEnd = entry + UInt64(bitmapSectors + sectorsPerBlock)
     guard blockEnd < UInt64(UInt32.max) else {
-      throw VHDError(.invalidField, file: path, field: "BAT[\(block)]", "no space: block would start beyond 2^32 sectors")
+      throw VHDError(
+        .invalidField, file: path, field: "BAT[\(block)]", "no space: block would start beyond 2^32 sectors")
     }
     try deviceWriteZeros(at: end * 512, length: (entry - end + UInt64(bitmapSectors)) * 512, kind: .bitmap)
     if !wholeBlockWrite && options.zeroFill == .fullBlock {

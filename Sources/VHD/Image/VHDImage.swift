@@ -133,7 +133,8 @@ public final class VHDImage {
   func deviceWriteZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
     guard length > 0 else { return }
     if let observer {
-      observer.observe(PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length))
+      observer.observe(
+        PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length))
     }
     do { try device.writeZeros(at: offset, length: length, kind: kind) } catch {
       throw VHDError.wrap(error, file: path, field: kind.description)

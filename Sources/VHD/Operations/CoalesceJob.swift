@@ -20,7 +20,9 @@ public final class CoalesceJob {
 
   public init(child: VHDImage, parent: VHDImage) throws {
     guard child.format == .differencing else {
-      throw VHDError(.wrongDiskType, file: child.path, field: "footer.disk_type", "only a differencing disk can be coalesced")
+      throw VHDError(
+        .wrongDiskType, file: child.path, field: "footer.disk_type",
+        "only a differencing disk can be coalesced")
     }
     guard parent.isWritable else {
       throw VHDError(.readOnly, file: parent.path, "coalesce needs the parent open read-write")
@@ -34,10 +36,13 @@ public final class CoalesceJob {
   deinit { buffer.deallocate() }
 
   /// Opens `path`'s chain and makes a job coalescing it into its parent (opened read-write).
-  public static func open(_ path: String, storage: any Storage, options: EngineOptions = .init()) throws -> CoalesceJob {
+  public static func open(_ path: String, storage: any Storage, options: EngineOptions = .init()) throws
+    -> CoalesceJob
+  {
     let child = try VHDImage.open(path, storage: storage, writable: false, options: options)
     guard child.format == .differencing else {
-      throw VHDError(.wrongDiskType, file: path, field: "footer.disk_type", "\(path) has no parent to coalesce into")
+      throw VHDError(
+        .wrongDiskType, file: path, field: "footer.disk_type", "\(path) has no parent to coalesce into")
     }
     let parentPath = try VHDChain.resolveParent(of: child, storage: storage)
     let parent: VHDImage
@@ -46,7 +51,9 @@ public final class CoalesceJob {
     } else {
       parent = try VHDImage.open(parentPath, storage: storage, writable: true, options: options)
       guard parent.footer.uniqueID == child.header!.parentUniqueID else {
-        throw VHDError(.parentUUIDMismatch, file: path, field: "header.parent_unique_id", offset: 552, "parent \(parentPath) has UUID \(parent.footer.uniqueID)")
+        throw VHDError(
+          .parentUUIDMismatch, file: path, field: "header.parent_unique_id", offset: 552,
+          "parent \(parentPath) has UUID \(parent.footer.uniqueID)")
       }
     }
     return try CoalesceJob(child: child, parent: parent)
@@ -94,7 +101,8 @@ public final class CoalesceJob {
       let fits = lba < parent.sizeSectors ? Int(min(UInt64(n), parent.sizeSectors - lba)) : 0
       if fits > 0 {
         try child.deviceRead(
-          UnsafeMutableRawBufferPointer(start: buffer, count: fits * 512), at: (dataSector + UInt64(runStart)) * 512,
+          UnsafeMutableRawBufferPointer(start: buffer, count: fits * 512),
+          at: (dataSector + UInt64(runStart)) * 512,
           kind: .data)
         accounting.levels[0].sectorsServed += fits
         try parent.write(sector: lba, count: fits, from: buffer, accounting: &accounting, level: 1)

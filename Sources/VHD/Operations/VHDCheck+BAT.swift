@@ -66,7 +66,9 @@ extension VHDCheck.FileCheck {
       let at = h.tableOffset + 4 * UInt64(i)
       var inFile = true
       if start < metadataEnd {
-        report("BAT[\(i)]", at, "block \(i) (sector \(start)) clobbers headers (metadata ends at sector \(metadataEnd))")
+        report(
+          "BAT[\(i)]", at,
+          "block \(i) (sector \(start)) clobbers headers (metadata ends at sector \(metadataEnd))")
         inFile = false
       }
       if start + span > dataEnd && !(footerOverwritten && start + span == dataEnd + 1) {
@@ -90,7 +92,8 @@ extension VHDCheck.FileCheck {
       if current.start < previous.start + span {
         report(
           "BAT[\(current.index)]", tableOffset + 4 * UInt64(current.index),
-          "block \(current.index) (sector \(current.start)) overlaps block \(previous.index) (sector \(previous.start))")
+          "block \(current.index) (sector \(current.start)) overlaps block \(previous.index) (sector \(previous.start))"
+        )
       }
     }
   }
@@ -107,7 +110,8 @@ extension VHDCheck.FileCheck {
       let dataStart = start + UInt64(bitmapBytes)
       let dataRange = dataStart..<(dataStart + UInt64(h.blockSize))
       let regions = (try? device.dataRegions(in: dataRange)) ?? [dataRange]
-      if let sector = firstDirtyClearSector(bitmap: bitmap, sectors: sectors, dataStart: dataStart, regions: regions)
+      if let sector = firstDirtyClearSector(
+        bitmap: bitmap, sectors: sectors, dataStart: dataStart, regions: regions)
       {
         report(
           "block[\(i)]", dataStart + UInt64(sector) * 512,

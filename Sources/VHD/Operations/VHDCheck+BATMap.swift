@@ -71,7 +71,8 @@ extension VHDCheck.FileCheck {
     }
     if let map = state.map {
       let sum = map.withUnsafeBytes {
-        batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<state.checksummedLength]), signed: b.usesSignedChecksum)
+        batmapChecksum(
+          UnsafeRawBufferPointer(rebasing: $0[0..<state.checksummedLength]), signed: b.usesSignedChecksum)
       }
       if sum != b.checksum {
         report(
@@ -92,11 +93,13 @@ extension VHDCheck.FileCheck {
     } else if VHDCheck.add(b.batmapOffset, UInt64(b.batmapSize) * 512) > footerStart {
       report(
         "batmap.size", at + 16,
-        "invalid batmap size: \(b.batmapSize) sectors at \(b.batmapOffset) run past the footer at \(footerStart)")
-    } else if state.map == nil {
+        "invalid batmap size: \(b.batmapSize) sectors at \(b.batmapOffset) run past the footer at \(footerStart)"
+      )
+    } else if state.headerSound && state.map == nil {
       report(
         "batmap.checksum", at + 24,
-        "the \(state.checksummedLength) checksummed map bytes at \(b.batmapOffset) run past the end of the file")
+        "the \(state.checksummedLength) checksummed map bytes at \(b.batmapOffset) run past the end of the file"
+      )
     }
     guard state.map != nil, tableUsable else { return }
     for i in bat.indices where bat[i] == VHDCheck.unusedEntry && state.isFull(i) {

@@ -42,7 +42,9 @@ extension VHDCheck {
     if !options.ignoreTimestamps {
       let latest = options.now - VHDTimestamp.unixOffset + timestampSlack
       if Int64(f.timestamp) > latest {
-        add("timestamp", 24, "creation time in future (\(VHDTimestamp.toUnix(f.timestamp)) > now \(options.now))")
+        add(
+          "timestamp", 24,
+          "creation time in future (\(VHDTimestamp.toUnix(f.timestamp)) > now \(options.now))")
       }
     }
     if isTapCreator(f) && f.creatorVersion > HardDiskFooter.tapVersion {
@@ -50,7 +52,9 @@ extension VHDCheck {
     }
     let maximum = maximumGeometry(currentSize: f.currentSize)
     if f.geometry.packed > maximum.packed {
-      add("disk_geometry", 56, "geometry \(f.geometry) too large for \(f.currentSize) bytes (at most \(maximum))")
+      add(
+        "disk_geometry", 56,
+        "geometry \(f.geometry) too large for \(f.currentSize) bytes (at most \(maximum))")
     }
     switch f.diskType {
     case .fixed, .dynamic, .differencing: break
@@ -63,7 +67,9 @@ extension VHDCheck {
       add("hidden", 85, "invalid 'hidden' state \(f.hidden)")
     }
     if let i = f.reserved.firstIndex(where: { $0 != 0 }) {
-      add("reserved", 86 + UInt64(i), "invalid 'reserved' bits: byte \(86 + i) is \(hex(UInt32(f.reserved[i])))")
+      add(
+        "reserved", 86 + UInt64(i), "invalid 'reserved' bits: byte \(86 + i) is \(hex(UInt32(f.reserved[i])))"
+      )
     }
     if f.uniqueID.isNull {
       add("unique_id", 68, "invalid (null) uuid")
@@ -121,7 +127,8 @@ extension VHDCheck.FileCheck {
     let primaryUsable = VHDCheck.usable(primary)
     let reportPrimary = {
       if primaryBytes.prefix(Int(size)).allSatisfy({ $0 == 0xC7 }) {
-        self.report("footer", base, "primary footer is tapdisk's 0xC7 fill (image open, or not closed cleanly)")
+        self.report(
+          "footer", base, "primary footer is tapdisk's 0xC7 fill (image open, or not closed cleanly)")
       } else {
         self.report(primaryFindings, prefix: "footer", base: base)
       }

@@ -29,7 +29,9 @@ extension VHDCheck.FileCheck {
     let batEnd = VHDCheck.add(h.tableOffset, 4 * UInt64(h.maxTableEntries))
     var tableSound = true
     if h.tableOffset == 0 || h.tableOffset % 512 != 0 {
-      report("header.table_offset", at + 16, "invalid table offset \(h.tableOffset) (must be non-zero and sector aligned)")
+      report(
+        "header.table_offset", at + 16,
+        "invalid table offset \(h.tableOffset) (must be non-zero and sector aligned)")
       tableSound = false
     } else if batEnd > footerStart {
       report(

@@ -28,7 +28,9 @@ extension VHDCheck {
 
     /// The path a MacX/W2ku/W2ru locator holds (nil for other codes or an undecodable payload).
     static func decodedPath(_ loc: ParentLocator, device: any BlockDevice) -> String? {
-      guard loc.isResolvable, let code = loc.code, let bytes = payload(loc, device: device) else { return nil }
+      guard loc.isResolvable, let code = loc.code, let bytes = payload(loc, device: device) else {
+        return nil
+      }
       return ParentLocator.decodePath(code: code, payload: bytes)
     }
 
@@ -141,7 +143,8 @@ extension VHDCheck.FileCheck {
       report("parent", nil, "could not find parent \(name ?? "(undecodable name)")")
     }
     if !h.parentUniqueID.isNull {
-      parentToFollow = VHDCheck.ParentLookup.firstResolved(h, device: device, childPath: path, storage: storage)
+      parentToFollow = VHDCheck.ParentLookup.firstResolved(
+        h, device: device, childPath: path, storage: storage)
     }
   }
 
@@ -165,7 +168,9 @@ extension VHDCheck.FileCheck {
       report(field + ".data_length", at + 8, "invalid data length 0")
       sound = false
     } else if let space = loc.dataSpaceBytes, UInt64(loc.platformDataLength) > space {
-      report(field + ".data_length", at + 8, "data length \(loc.platformDataLength) exceeds the data space \(space)")
+      report(
+        field + ".data_length", at + 8,
+        "data length \(loc.platformDataLength) exceeds the data space \(space)")
       sound = false
     }
     if sound, let space = loc.dataSpaceBytes, VHDCheck.add(loc.platformDataOffset, space) > footerStart {

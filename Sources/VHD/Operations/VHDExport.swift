@@ -14,7 +14,10 @@ public enum VHDExport {
     _ chain: VHDChain, output: any BlockDevice, progress: ((Double) -> Void)? = nil
   ) throws -> Result {
     let size = chain.virtualSize
-    do { try output.truncate(to: 0); try output.truncate(to: size) } catch {
+    do {
+      try output.truncate(to: 0)
+      try output.truncate(to: size)
+    } catch {
       throw VHDError.wrap(error, file: output.name)
     }
     let spb = chain.images.first { $0.format.isSparse }?.sectorsPerBlock ?? 4096
@@ -44,7 +47,8 @@ public enum VHDExport {
         while e < bytes && !isZero(buffer + e, min(page, bytes - e)) { e += page }
         e = min(e, bytes)
         do {
-          try output.write(UnsafeRawBufferPointer(start: buffer + p, count: e - p), at: lba * 512 + UInt64(p), kind: .data)
+          try output.write(
+            UnsafeRawBufferPointer(start: buffer + p, count: e - p), at: lba * 512 + UInt64(p), kind: .data)
         } catch { throw VHDError.wrap(error, file: output.name) }
         result.bytesWritten += UInt64(e - p)
         p = e

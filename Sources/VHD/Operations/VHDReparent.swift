@@ -5,11 +5,13 @@
 /// refused, as blktap's ENAMETOOLONG), then parent UUID, name and timestamp, then the header.
 public enum VHDReparent {
   public static func reparent(
-    _ path: String, newParent: String, rawParent: Bool = false, storage: any Storage, options: EngineOptions = .init()
+    _ path: String, newParent: String, rawParent: Bool = false, storage: any Storage,
+    options: EngineOptions = .init()
   ) throws {
     let image = try VHDImage.open(path, storage: storage, writable: true, options: options)
     guard image.format == .differencing, var header = image.header else {
-      throw VHDError(.wrongDiskType, file: path, field: "footer.disk_type", "only a differencing disk has a parent")
+      throw VHDError(
+        .wrongDiskType, file: path, field: "footer.disk_type", "only a differencing disk has a parent")
     }
     let parent =
       rawParent
@@ -19,7 +21,8 @@ public enum VHDReparent {
     guard canonical != storage.canonicalPath(path) else {
       throw VHDError(.parentLoop, file: path, field: "parent", "a disk cannot be its own parent")
     }
-    let relative = VHDPath.relative(fromDirectory: VHDPath.directory(storage.canonicalPath(path)), to: canonical)
+    let relative = VHDPath.relative(
+      fromDirectory: VHDPath.directory(storage.canonicalPath(path)), to: canonical)
     // Check every slot first so that nothing is written when one does not fit.
     var writes: [(slot: Int, payload: [UInt8], space: UInt64)] = []
     for (slot, loc) in header.locators.enumerated() where loc.isResolvable {
@@ -33,10 +36,12 @@ public enum VHDReparent {
       writes.append((slot, payload, space))
     }
     guard !writes.isEmpty else {
-      throw VHDError(.missingParent, file: path, field: "header.parent_locator", "no MacX/W2ku/W2ru locator to rewrite")
+      throw VHDError(
+        .missingParent, file: path, field: "header.parent_locator", "no MacX/W2ku/W2ru locator to rewrite")
     }
     guard header.setParentName(VHDPath.basename(canonical)) else {
-      throw VHDError(.invalidArgument, file: path, field: "header.parent_unicode_name", "parent name too long")
+      throw VHDError(
+        .invalidArgument, file: path, field: "header.parent_unicode_name", "parent name too long")
     }
     for w in writes {
       let loc = header.locators[w.slot]
@@ -46,7 +51,8 @@ public enum VHDReparent {
       header.locators[w.slot].platformDataLength = UInt32(w.payload.count)
     }
     header.parentUniqueID = rawParent ? .null : parent.footer.uniqueID
-    header.parentTimestamp = VHDTimestamp.fromUnix((try? storage.modificationTime(canonical)) ?? currentUnixTime())
+    header.parentTimestamp = VHDTimestamp.fromUnix(
+      (try? storage.modificationTime(canonical)) ?? currentUnixTime())
     image.header = header
     try image.writeHeader()
   }

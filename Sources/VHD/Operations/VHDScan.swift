@@ -55,7 +55,8 @@ public struct ScanEntry: Equatable, Sendable {
 public enum VHDScan {
   /// Scans `paths` in order. With `includeParents` (`-a`) the parents found are scanned as well
   /// (appended once each; a parent whose header has a null parent UUID is a raw file).
-  public static func scan(paths: [String], storage: any Storage, includeParents: Bool = false) -> [ScanEntry] {
+  public static func scan(paths: [String], storage: any Storage, includeParents: Bool = false) -> [ScanEntry]
+  {
     var entries: [ScanEntry] = []
     var queue = paths.map { (path: $0, raw: false) }
     var queued = Set(paths.map { storage.canonicalPath($0) })
@@ -78,7 +79,9 @@ public enum VHDScan {
   /// and parents as basenames unless `verbose`; a failed entry prints
   /// `vhd=PATH scan-error=ERRNO error-message='TEXT'` (blktap prints the path as given there).
   public static func lines(_ entries: [ScanEntry], verbose: Bool) -> [String] {
-    entries.map { line($0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "") }
+    entries.map {
+      line($0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "")
+    }
   }
 
   /// The `-p` tree: failed entries first (blktap prints them while scanning), then images sorted by
@@ -98,7 +101,9 @@ public enum VHDScan {
       let e = tree.nodes[i]
       let annotation = e.parentPath != nil && tree.parent[i] == nil ? " (not found in scan)" : ""
       let name = verbose ? e.resolvedPath : VHDPath.basename(e.resolvedPath)
-      out.append(String(repeating: " ", count: depth * 3) + line(e, name: name, verbose: verbose, annotation: annotation))
+      out.append(
+        String(repeating: " ", count: depth * 3)
+          + line(e, name: name, verbose: verbose, annotation: annotation))
       for c in tree.children[i] where tree.nodes[c].hidden == 0 { emit(c, depth: depth + 1) }
       for c in tree.children[i] where tree.nodes[c].hidden != 0 { emit(c, depth: depth + 1) }
     }
@@ -116,7 +121,8 @@ public enum VHDScan {
       return "vhd=\(e.path) scan-error=\(e.errorCode) error-message='\(error)'"
     }
     let parent = e.parentPath.map { verbose ? $0 : VHDPath.basename($0) } ?? "none"
-    return "vhd=\(name) capacity=\(e.capacity) size=\(e.size) hidden=\(e.hidden) parent=\(parent)\(annotation)"
+    return
+      "vhd=\(name) capacity=\(e.capacity) size=\(e.size) hidden=\(e.hidden) parent=\(parent)\(annotation)"
   }
 
   /// Images sorted by canonical name (byte order, like `strcmp`), each linked to its parent.
@@ -167,7 +173,9 @@ public enum VHDScan {
     entry.capacity = footer.currentSize
     entry.hidden = hidden(footer, device: device)
     guard footer.diskType.isSparse else { return (entry, false) }
-    guard let bytes = VHDCheck.ParentLookup.read(device, DynamicDiskHeader.size, at: footer.dataOffset, kind: .header)
+    guard
+      let bytes = VHDCheck.ParentLookup.read(
+        device, DynamicDiskHeader.size, at: footer.dataOffset, kind: .header)
     else { return fail("opening file", EINVAL) }
     let h = DynamicDiskHeader(decoding: bytes)
     guard h.hasValidCookie, h.hasValidChecksum, h.headerVersion == 0x0001_0000 else {
@@ -175,7 +183,9 @@ public enum VHDScan {
     }
     guard footer.diskType == .differencing else { return (entry, false) }
     entry.parentName = VHDCheck.parentName(h)
-    if let location = VHDCheck.ParentLookup.firstResolved(h, device: device, childPath: path, storage: storage) {
+    if let location = VHDCheck.ParentLookup.firstResolved(
+      h, device: device, childPath: path, storage: storage)
+    {
       entry.parentPath = location
       entry.parentResolved = true
     } else if let loc = VHDCheck.ParentLookup.fallbackLocator(h),

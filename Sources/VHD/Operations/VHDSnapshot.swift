@@ -12,7 +12,9 @@ public enum VHDSnapshot {
     public var depthLimit: Int?
     /// Virtual size of the child; defaults to the parent's.
     public var size: UInt64?
-    public init(skipEmptyParents: Bool = true, rawParent: Bool = false, depthLimit: Int? = nil, size: UInt64? = nil) {
+    public init(
+      skipEmptyParents: Bool = true, rawParent: Bool = false, depthLimit: Int? = nil, size: UInt64? = nil
+    ) {
       self.skipEmptyParents = skipEmptyParents
       self.rawParent = rawParent
       self.depthLimit = depthLimit
@@ -52,7 +54,8 @@ public enum VHDSnapshot {
     }
     let parent = chain.images[target]
     let child = try VHDImage.createDifferencing(
-      childPath, parent: .init(image: parent), size: options.size, storage: storage, stamp: stamp, options: engine)
+      childPath, parent: .init(image: parent), size: options.size, storage: storage, stamp: stamp,
+      options: engine)
     return (child, parent.path)
   }
 }

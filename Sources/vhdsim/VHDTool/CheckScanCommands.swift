@@ -4,13 +4,16 @@ import VHD
 
 struct CheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check", abstract: "Validate a VHD by every rule vhd-util check applies; list every problem.")
+    commandName: "check", abstract: "Validate a VHD by every rule vhd-util check applies; list every problem."
+  )
   @Option(name: .customShort("n"), help: "VHD file.") var name: String
   @Flag(name: .customShort("p"), help: "Also check the parents.") var parents = false
-  @Flag(name: .customShort("i"), help: "Ignore a bad primary footer (use the offset-0 copy).") var ignorePrimary = false
+  @Flag(name: .customShort("i"), help: "Ignore a bad primary footer (use the offset-0 copy).")
+  var ignorePrimary = false
   @Flag(name: .customShort("I"), help: "Ignore the parent UUID.") var ignoreParentUUID = false
   @Flag(name: .customShort("t"), help: "Ignore timestamps.") var ignoreTimestamps = false
-  @Flag(name: .customShort("b"), help: "Verify that data is zero where the bitmap is clear.") var zeroData = false
+  @Flag(name: .customShort("b"), help: "Verify that data is zero where the bitmap is clear.") var zeroData =
+    false
   @Flag(name: .customShort("B"), help: "Skip the BAT overlap test.") var skipOverlap = false
 
   func run() throws {
@@ -46,7 +49,8 @@ struct ScanCommand: ParsableCommand {
       if let glob { paths += expandGlob(glob) }
       guard !paths.isEmpty else { throw ValidationError("give FILES or -m GLOB") }
       let entries = VHDScan.scan(paths: paths, storage: fileStorage)
-      let lines = pretty ? VHDScan.prettyTree(entries, verbose: verbose) : VHDScan.lines(entries, verbose: verbose)
+      let lines =
+        pretty ? VHDScan.prettyTree(entries, verbose: verbose) : VHDScan.lines(entries, verbose: verbose)
       for l in lines { print(l) }
     }
   }

@@ -5,9 +5,11 @@ import VHD
 struct ReadCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "read",
-    abstract: "Dump metadata (-p) or raw sectors of the virtual disk as the chain reads them (-r/-c) to stdout.")
+    abstract:
+      "Dump metadata (-p) or raw sectors of the virtual disk as the chain reads them (-r/-c) to stdout.")
   @Option(name: .customShort("n"), help: "VHD file.") var name: String
-  @Flag(name: .customShort("p"), help: "Print footer, header, locators and BATmap summary.") var printHeaders = false
+  @Flag(name: .customShort("p"), help: "Print footer, header, locators and BATmap summary.")
+  var printHeaders = false
   @Option(name: .customShort("r"), help: "First sector to read.") var sector: UInt64?
   @Option(name: .customShort("c"), help: "Number of sectors to read (default 1).") var count: Int = 1
 

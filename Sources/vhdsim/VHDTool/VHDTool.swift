@@ -28,7 +28,8 @@ struct CreateCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       guard sizeMiB > 0, sizeMiB <= VHDLimits.maximumSize >> 20 else {
-        throw VHDError(.sizeTooLarge, file: name, field: "-s", "size must be 1..\(VHDLimits.maximumSize >> 20) MiB")
+        throw VHDError(
+          .sizeTooLarge, file: name, field: "-s", "size must be 1..\(VHDLimits.maximumSize >> 20) MiB")
       }
       let size = sizeMiB << 20
       _ =
@@ -41,19 +42,23 @@ struct CreateCommand: ParsableCommand {
 
 struct SnapshotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "snapshot", abstract: "Create a differencing VHD on a parent (skipping empty parents unless -e).")
+    commandName: "snapshot",
+    abstract: "Create a differencing VHD on a parent (skipping empty parents unless -e).")
   @Option(name: .customShort("n"), help: "Child file to create.") var name: String
   @Option(name: .customShort("p"), help: "Parent file.") var parent: String
   @Flag(name: .customShort("m"), help: "The parent is a raw image.") var raw = false
   @Flag(name: .customShort("e"), help: "Do not skip empty differencing parents.") var noSkip = false
-  @Option(name: .customShort("l"), help: "Refuse if the chain would be deeper than this.") var depthLimit: Int?
-  @Option(name: .customShort("S"), help: "Virtual size of the child in MiB (default: the parent's).") var sizeMiB: UInt64?
+  @Option(name: .customShort("l"), help: "Refuse if the chain would be deeper than this.") var depthLimit:
+    Int?
+  @Option(name: .customShort("S"), help: "Virtual size of the child in MiB (default: the parent's).")
+  var sizeMiB: UInt64?
 
   func run() throws {
     try runReportingErrors {
       try VHDSnapshot.create(
         childPath: name, parentPath: parent, storage: fileStorage,
-        options: .init(skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }))
+        options: .init(
+          skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }))
     }
   }
 }
@@ -89,7 +94,8 @@ struct QueryCommand: ParsableCommand {
 }
 
 struct SetCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the hidden flag or the BATmap marker.")
+  static let configuration = CommandConfiguration(
+    commandName: "set", abstract: "Set the hidden flag or the BATmap marker.")
   @Option(name: .customShort("n"), help: "VHD file.") var name: String
   @Option(name: .customShort("f"), help: "Field: hidden or marker.") var field: String
   @Option(name: .customShort("v"), help: "Value (hidden: 0 or 1; marker: 0..255).") var value: Int
@@ -116,7 +122,8 @@ struct SetCommand: ParsableCommand {
 
 struct CoalesceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "coalesce", abstract: "Copy every sector present in a differencing VHD into its immediate parent.")
+    commandName: "coalesce",
+    abstract: "Copy every sector present in a differencing VHD into its immediate parent.")
   @Option(name: .customShort("n"), help: "Differencing VHD.") var name: String
 
   func run() throws {
@@ -129,7 +136,8 @@ struct CoalesceCommand: ParsableCommand {
 }
 
 struct ModifyCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "modify", abstract: "Point a differencing VHD at a new parent.")
+  static let configuration = CommandConfiguration(
+    commandName: "modify", abstract: "Point a differencing VHD at a new parent.")
   @Option(name: .customShort("n"), help: "Differencing VHD.") var name: String
   @Option(name: .customShort("p"), help: "New parent.") var parent: String
   @Flag(name: .customShort("m"), help: "The new parent is a raw image.") var raw = false
@@ -161,7 +169,8 @@ struct ExportCommand: ParsableCommand {
 
 struct WriteCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "write", abstract: "Write bytes into a VHD chain's leaf at a byte offset (for demos and tests).")
+    commandName: "write",
+    abstract: "Write bytes into a VHD chain's leaf at a byte offset (for demos and tests).")
   @Option(name: .customShort("n"), help: "Leaf VHD.") var name: String
   @Option(name: .customShort("o"), help: "Byte offset in the virtual disk.") var offset: UInt64
   @Option(name: .customShort("i"), help: "File whose bytes to write.") var input: String?
@@ -169,8 +178,12 @@ struct WriteCommand: ParsableCommand {
   @Option(name: .customShort("l"), help: "Length for --pattern, in bytes.") var length: Int?
 
   func validate() throws {
-    if (input == nil) == (pattern == nil) { throw ValidationError("give either -i FILE or --pattern BYTE -l LENGTH") }
-    if pattern != nil && (length == nil || length! <= 0) { throw ValidationError("--pattern needs -l LENGTH > 0") }
+    if (input == nil) == (pattern == nil) {
+      throw ValidationError("give either -i FILE or --pattern BYTE -l LENGTH")
+    }
+    if pattern != nil && (length == nil || length! <= 0) {
+      throw ValidationError("--pattern needs -l LENGTH > 0")
+    }
     if let pattern, !(0...255).contains(pattern) { throw ValidationError("--pattern takes 0..255") }
   }
 

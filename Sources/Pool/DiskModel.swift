@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+
+/// One physical I/O as the disk sees it: a byte range on the device and its direction. The engine's
+/// per-image offsets become these once the SR placement has mapped them onto the device.
+public struct DiskOp: Equatable, Sendable {
+  public var offset: UInt64
+  public var length: UInt64
+  public var isWrite: Bool
+
+  @inlinable
+  public init(offset: UInt64, length: UInt64, isWrite: Bool) {
+    self.offset = offset
+    self.length = length
+    self.isWrite = isWrite
+  }
+}
+
+/// A physical device's timing: how long one unit of the device is busy serving one guest request's
+/// physical I/Os.
+///
+/// The I/Os of one engine call depend on each other (the BAT entry says where the bitmap is, the bitmap
+/// says which level holds the data), so a model serves the list in order on one unit. `parallelism` units
+/// work side by side (SSD channels, an array's spindles, or 1 for a single disk arm); the `SimulatedDisk`
+/// FIFO queues requests behind them. Models keep state (head position, rotation phase, shared buses)
+/// because the cost of an I/O depends on what came before it, which is why this is a mutating call
+/// made when service starts, not when the request arrives.
+public protocol DiskModel: Sendable {
+  /// Requests the device serves at once.
+  var parallelism: Int { get }
+  /// Bytes addressable on the device (placement must fit; seek distances are fractions of it).
+  var capacityBytes: UInt64 { get }
+  /// Time one unit is busy serving `ops` in order, starting at `now`.
+  mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime
+}
+
+extension DiskModel {
+  /// Convenience for tests and tools.
+  public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {
+    ops.withUnsafeBufferPointer { serviceTime($0, at: now) }
+  }
+}
+
+/// Nanoseconds to move `bytes` at `bytesPerSecond`, rounded up so that nothing is free.
+@inlinable
+func transferNanoseconds(_ bytes: UInt64, _ bytesPerSecond: Double) -> Int64 {
+  guard bytesPerSecond.isFinite, bytesPerSecond > 0 else { return 0 }
+  return Int64((Double(bytes) * 1e9 / bytesPerSecond).rounded(.up))
+}

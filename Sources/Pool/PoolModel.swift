@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+import VHD
+
+/// What happens in the pool, as plain values the kernel stores without allocating.
+public enum PoolEvent: Sendable {
+  /// A closed-loop VM issues its next request.
+  case issue(vm: Int32)
+  /// An open-loop VM's Poisson arrival.
+  case arrival(vm: Int32)
+  /// The disk finished serving a request slot.
+  case diskDone(slot: Int32)
+  /// A request that needed no device I/O (reads of never-written sectors) completes.
+  case done(slot: Int32)
+  case sample
+  case pause(vdi: Int32)
+  case unpause(vdi: Int32, reopen: Bool)
+}
+
+/// One request in the system: a guest request, or a tapdisk's reopen metadata read. Slots are reused so
+/// that their arrays (device I/Os, per-level work) keep their storage from request to request.
+struct RequestSlot {
+  enum Kind { case guest, reopen }
+  var kind = Kind.guest
+  var vm: Int32 = 0
+  var vdi: Int32 = 0
+  var isWrite = false
+  var sector: UInt64 = 0
+  var sectors = 0
+  var issued = SimTime.zero
+  /// When a paused tapdisk started holding it (`.min`: never held).
+  var heldSince = SimTime.min
+  var stall = SimTime.zero
+  var diskArrived = SimTime.zero
+  var serviceTime = SimTime.zero
+  var ops: [DiskOp] = []
+  var depth = 0
+  var levelsProbed = 0
+  var zeroFilled = 0
+  var blocksAllocated = 0
+  var levels: [LevelWork] = []
+  var counts = [Int](repeating: 0, count: IOTap.countSlots)
+  var bytes = [UInt64](repeating: 0, count: IOTap.countSlots)
+}
+
+/// The guests' data buffer: one allocation for the run, filled once with a pattern for writes.
+final class EngineBuffer {
+  let pointer: UnsafeMutableRawPointer
+  init(bytes: Int) {
+    pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 4096), alignment: 4096)
+    pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: Swift.max(bytes, 4096))
+  }
+  deinit { pointer.deallocate() }
+}
+
+/// The simulated system as one `SimulationModel`: VMs → tapdisk queues → engine → SR placement → disk
+/// FIFO → completion → metrics. All state is here; `PoolSimulation` is the public front.
+struct PoolModel: SimulationModel {
+  var disk: SimulatedDisk
+  let tap: IOTap
+  let storage: any Storage
+  let engine: EngineOptions
+  var tapdisks: [Tapdisk] = []
+  var vms: [VirtualMachine] = []
+  var slots: [RequestSlot] = []
+  var freeSlots: [Int32] = []
+  var accounting = RequestAccounting()
+  var buffer = EngineBuffer(bytes: 4096)
+  var result = RunResult()
+  var recordTrace = false
+  var sampleInterval: SimTime?
+  /// Unpause requests that arrived while their tapdisk was still draining.
+  var pendingUnpause: [Int: Bool] = [:]
+  var failure: (any Error)?
+
+  init(disk: any DiskModel, placement: SRPlacement, storage: any Storage, engine: EngineOptions) {
+    self.disk = SimulatedDisk(model: disk)
+    tap = IOTap(placement: placement)
+    self.storage = storage
+    self.engine = engine
+  }
+
+  mutating func handle(_ event: PoolEvent, at now: SimTime, sim: inout Simulator<PoolEvent>) {
+    switch event {
+    case .issue(let vm):
+      issue(Int(vm), sim: &sim)
+    case .arrival(let vm):
+      issue(Int(vm), sim: &sim)
+      sim.schedule(.arrival(vm: vm), after: vms[Int(vm)].interarrival())
+    case .diskDone(let slot):
+      if let next = disk.depart(arrivedAt: slots[Int(slot)].diskArrived, at: now) {
+        startService(next, sim: &sim)
+      }
+      finish(slot, sim: &sim)
+    case .done(let slot):
+      finish(slot, sim: &sim)
+    case .sample:
+      result.timeSeries.append(
+        TimeSample(
+          time: now, chainDepth: tapdisks.map(\.chain.depth).max() ?? 0,
+          allocatedBytes: tap.placement.allocatedBytes,
+          completed: result.requests))
+      if let dt = sampleInterval { sim.schedule(.sample, after: dt) }
+    case .pause(let vdi):
+      pause(Int(vdi), sim: &sim)
+    case .unpause(let vdi, let reopen):
+      unpause(Int(vdi), reopen: reopen, sim: &sim)
+    }
+  }
+
+  // MARK: requests
+
+  mutating func allocateSlot() -> Int32 {
+    if let s = freeSlots.popLast() { return s }
+    slots.append(RequestSlot())
+    return Int32(slots.count - 1)
+  }
+
+  mutating func issue(_ vm: Int, sim: inout Simulator<PoolEvent>) {
+    let request = vms[vm].nextRequest()
+    let s = allocateSlot()
+    let vdi = vms[vm].vdi
+    let now = sim.now
+    do {
+      let i = Int(s)
+      slots[i].kind = .guest
+      slots[i].vm = Int32(vm)
+      slots[i].vdi = Int32(vdi)
+      slots[i].isWrite = request.isWrite
+      slots[i].sector = request.sector
+      slots[i].sectors = request.sectors
+      slots[i].issued = now
+      slots[i].heldSince = .min
+      slots[i].stall = .zero
+    }
+    if tapdisks[vdi].accepting && tapdisks[vdi].waiting.isEmpty {
+      dispatch(s, sim: &sim)
+    } else {
+      if tapdisks[vdi].state != .running { slots[Int(s)].heldSince = now }
+      tapdisks[vdi].waiting.append(s)
+    }
+  }
+
+  /// The tapdisk takes the request: engine call, then the disk.
+  mutating func dispatch(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let i = Int(s)
+    let vdi = Int(slots[i].vdi)
+    let now = sim.now
+    tapdisks[vdi].inFlight += 1
+    if slots[i].heldSince != .min { slots[i].stall = now - slots[i].heldSince }
+    tap.begin(levels: tapdisks[vdi].levelVolumes)
+    let chain = tapdisks[vdi].chain
+    do {
+      if slots[i].isWrite {
+        try chain.write(
+          sector: slots[i].sector, count: slots[i].sectors, from: buffer.pointer, accounting: &accounting)
+      } else {
+        try chain.read(
+          sector: slots[i].sector, count: slots[i].sectors, into: buffer.pointer, accounting: &accounting)
+      }
+    } catch {
+      fail(error, sim: &sim)
+      return
+    }
+    if let f = tap.failure {
+      fail(f, sim: &sim)
+      return
+    }
+    // Keep what the metrics need; the per-level copy reuses the slot's array.
+    let depth = accounting.levels.count
+    slots[i].depth = depth
+    slots[i].levelsProbed = accounting.levelsProbed
+    slots[i].zeroFilled = accounting.zeroFilledSectors
+    slots[i].blocksAllocated = accounting.blocksAllocated
+    if slots[i].levels.count != depth { slots[i].levels = Array(repeating: LevelWork(), count: depth) }
+    for l in 0..<depth { slots[i].levels[l] = accounting.levels[l] }
+    for k in 0..<IOTap.countSlots {
+      slots[i].counts[k] = tap.counts[k]
+      slots[i].bytes[k] = tap.bytes[k]
+    }
+    swap(&tap.ops, &slots[i].ops)
+    submit(s, sim: &sim)
+  }
+
+  mutating func submit(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let i = Int(s)
+    slots[i].diskArrived = sim.now
+    slots[i].serviceTime = .zero
+    if slots[i].ops.isEmpty {
+      sim.schedule(.done(slot: s), after: .zero)
+    } else if disk.arrive(s, at: sim.now) {
+      startService(s, sim: &sim)
+    }
+  }
+
+  mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let ops = slots[Int(s)].ops
+    let t = ops.withUnsafeBufferPointer { disk.service($0, at: sim.now) }
+    slots[Int(s)].serviceTime = t
+    sim.schedule(.diskDone(slot: s), after: t)
+  }
+
+  mutating func finish(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let i = Int(s)
+    let vdi = Int(slots[i].vdi)
+    freeSlots.append(s)
+    if slots[i].kind == .reopen {
+      tapdisks[vdi].state = .running
+      pump(vdi, sim: &sim)
+      return
+    }
+    record(i, at: sim.now)
+    tapdisks[vdi].inFlight -= 1
+    if tapdisks[vdi].state == .draining && tapdisks[vdi].inFlight == 0 {
+      drained(vdi, sim: &sim)
+    } else {
+      pump(vdi, sim: &sim)
+    }
+    if case .closedLoop = vms[Int(slots[i].vm)].spec.arrivals { issue(Int(slots[i].vm), sim: &sim) }
+  }
+
+  /// Moves queued requests into the engine while the tapdisk accepts them.
+  mutating func pump(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
+    while tapdisks[vdi].accepting, let next = tapdisks[vdi].waiting.popFirst() {
+      dispatch(next, sim: &sim)
+      if failure != nil { return }
+    }
+  }
+
+  mutating func fail(_ error: any Error, sim: inout Simulator<PoolEvent>) {
+    if failure == nil { failure = error }
+    sim.stop()
+  }
+
+  // MARK: metrics
+
+  mutating func record(_ i: Int, at now: SimTime) {
+    let latency = now - slots[i].issued
+    let bytes = UInt64(slots[i].sectors) * 512
+    if slots[i].isWrite {
+      result.writes += 1
+      result.bytesWritten += bytes
+      result.writeLatency.record(latency)
+    } else {
+      result.reads += 1
+      result.bytesRead += bytes
+      result.readLatency.record(latency)
+    }
+    result.latency.record(latency)
+    let depth = slots[i].depth
+    if result.levels.count < depth {
+      result.levels.append(contentsOf: repeatElement(LevelTotals(), count: depth - result.levels.count))
+    }
+    var probes = 0
+    var hits = 0
+    var reads = 0
+    var shortcuts = 0
+    for l in 0..<depth {
+      let w = slots[i].levels[l]
+      result.levels[l].batProbes += w.batProbes
+      result.levels[l].bitmapCacheHits += w.bitmapCacheHits
+      result.levels[l].bitmapReads += w.bitmapReads
+      result.levels[l].batmapShortcuts += w.batmapShortcuts
+      result.levels[l].sectorsServed += w.sectorsServed
+      probes += w.batProbes
+      hits += w.bitmapCacheHits
+      reads += w.bitmapReads
+      shortcuts += w.batmapShortcuts
+    }
+    result.levelsProbedSum += slots[i].levelsProbed
+    result.chainDepthSum += depth
+    result.zeroFilledSectors += slots[i].zeroFilled
+    result.blocksAllocated += slots[i].blocksAllocated
+    for k in 0..<IOTap.countSlots where slots[i].counts[k] != 0 {
+      result.ios[k].count += slots[i].counts[k]
+      result.ios[k].bytes += slots[i].bytes[k]
+    }
+    result.deviceIOs += slots[i].ops.count
+    if slots[i].heldSince != .min {
+      result.stalledRequests += 1
+      result.stallTime += slots[i].stall
+      if slots[i].stall > result.maxStall { result.maxStall = slots[i].stall }
+    }
+    if recordTrace {
+      var kinds = [Int](repeating: 0, count: IOKind.allCases.count)
+      for k in 0..<IOTap.countSlots { kinds[k / 2] += slots[i].counts[k] }
+      result.trace.append(
+        TraceRecord(
+          issued: slots[i].issued, completed: now, vm: Int(slots[i].vm), isWrite: slots[i].isWrite,
+          sector: slots[i].sector, bytes: Int(bytes), queueTime: latency - slots[i].serviceTime,
+          serviceTime: slots[i].serviceTime, stallTime: slots[i].stall, chainDepth: depth,
+          levelsProbed: slots[i].levelsProbed, batProbes: probes, bitmapCacheHits: hits, bitmapReads: reads,
+          batmapShortcuts: shortcuts, iosByKind: kinds))
+    }
+  }
+
+  // MARK: pause, unpause, reopen
+
+  mutating func pause(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
+    guard tapdisks[vdi].state == .running else { return }
+    let now = sim.now
+    tapdisks[vdi].waiting.forEach { s in if slots[Int(s)].heldSince == .min { slots[Int(s)].heldSince = now }
+    }
+    if tapdisks[vdi].inFlight == 0 {
+      tapdisks[vdi].state = .paused
+    } else {
+      tapdisks[vdi].state = .draining
+    }
+  }
+
+  mutating func drained(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
+    tapdisks[vdi].state = .paused
+    if let reopen = pendingUnpause.removeValue(forKey: vdi) { unpause(vdi, reopen: reopen, sim: &sim) }
+  }
+
+  mutating func unpause(_ vdi: Int, reopen: Bool, sim: inout Simulator<PoolEvent>) {
+    switch tapdisks[vdi].state {
+    case .running, .reopening: return
+    case .draining:
+      pendingUnpause[vdi] = reopen
+      return
+    case .paused: break
+    }
+    guard reopen else {
+      tapdisks[vdi].state = .running
+      pump(vdi, sim: &sim)
+      return
+    }
+    do {
+      try reopenChain(vdi, sim: &sim)
+    } catch {
+      fail(error, sim: &sim)
+    }
+  }
+
+  /// Closes and reopens the VDI's chain (it may have changed while paused), then reads every level's
+  /// metadata through the disk; the tapdisk runs again when that read completes.
+  mutating func reopenChain(_ vdi: Int, sim: inout Simulator<PoolEvent>) throws {
+    try tapdisks[vdi].chain.close()
+    let chain = try VHDChain.open(tapdisks[vdi].leafPath, storage: storage, writable: true, options: engine)
+    chain.setObserver(tap)
+    tapdisks[vdi].chain = chain
+    tapdisks[vdi].levelVolumes = try PoolModel.attachVolumes(chain, placement: &tap.placement)
+    tapdisks[vdi].state = .reopening
+    let s = allocateSlot()
+    let i = Int(s)
+    slots[i].kind = .reopen
+    slots[i].vdi = Int32(vdi)
+    slots[i].ops.removeAll(keepingCapacity: true)
+    for (level, image) in chain.images.enumerated() {
+      for r in Tapdisk.reopenReads(image) {
+        try tap.placement.translate(
+          volume: tapdisks[vdi].levelVolumes[level], offset: r.offset, length: r.length, isWrite: false,
+          into: &slots[i].ops)
+        result.reopenBytes += r.length
+      }
+    }
+    result.reopens += 1
+    submit(s, sim: &sim)
+  }
+
+  /// Gives every level of `chain` its SR volume (base first, so a chain's levels are placed in order)
+  /// and returns the level → volume table. A new file volume gets extents for the bytes already in the
+  /// file; a new LV gets its whole size: a leaf is inflated to hold every block, a read-only parent is
+  /// deflated to its file size, as the LVM SR's storage manager sizes them.
+  static func attachVolumes(_ chain: VHDChain, placement: inout SRPlacement) throws(PoolError) -> [Int] {
+    var volumes = [Int](repeating: 0, count: chain.depth)
+    for level in stride(from: chain.depth - 1, through: 0, by: -1) {
+      let image = chain.images[level]
+      let fileBytes = image.device.length
+      var size = fileBytes
+      if placement.kind == .lvm, image.isWritable, let header = image.header {
+        let layout = BlktapLayout(maxTableEntries: header.maxTableEntries, tableOffset: header.tableOffset)
+        let perBlock = UInt64(header.blockSize) + 512 * UInt64(header.bitmapSectors)
+        size = Swift.max(
+          fileBytes, layout.locatorsOffset + 64 << 10 + UInt64(header.maxTableEntries) * perBlock)
+      }
+      let fresh = placement.volume(named: image.path) == nil
+      let v = try placement.attach(image.path, size: size)
+      if fresh && placement.kind == .file { try placement.reserve(volume: v, upTo: fileBytes) }
+      volumes[level] = v
+    }
+    return volumes
+  }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// Where each VHD's bytes lie on the physical device: the storage repository's layout.
+///
+/// - `.file` (ext/NFS SR): a VHD is a sparse file; the file system allocates an extent (1 MiB by
+///   default) when a file offset in it is first touched, first fit, so files growing together interleave.
+/// - `.lvm` (LVM SR): a VHD is a logical volume of 4 MiB physical extents, all allocated when the volume
+///   is created or attached (volumes in attach order, so a chain's levels lie side by side), and
+///   extended the same way if a write ever lands past its end.
+///
+/// Translation is per volume through its extent map; one engine I/O that crosses an extent boundary
+/// becomes one physical I/O per extent, as the block layer would split it.
+public struct SRPlacement: Sendable {
+  public enum Kind: String, Sendable, CaseIterable {
+    case file, lvm
+  }
+
+  public let kind: Kind
+  public private(set) var allocator: ExtentAllocator
+  /// Per volume: physical extent per volume extent, −1 where nothing is allocated yet.
+  private var maps: [[Int32]] = []
+  private var names: [String: Int] = [:]
+
+  public init(kind: Kind, capacity: UInt64, extentSize: UInt64? = nil) {
+    self.kind = kind
+    allocator = ExtentAllocator(
+      extentSize: extentSize ?? (kind == .file ? 1 << 20 : 4 << 20), capacity: capacity)
+  }
+
+  public var extentSize: UInt64 { allocator.extentSize }
+  public var volumeCount: Int { maps.count }
+  public var allocatedBytes: UInt64 { allocator.allocatedBytes }
+
+  public func volume(named name: String) -> Int? { names[name] }
+
+  /// Bytes allocated to one volume.
+  public func allocatedBytes(volume: Int) -> UInt64 {
+    UInt64(maps[volume].reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }) * extentSize
+  }
+
+  /// The volume for `name`, created on first use. A file SR allocates nothing yet beyond what
+  /// `populate` asks for; an LVM SR allocates `size` bytes (rounded up to extents) now.
+  public mutating func attach(_ name: String, size: UInt64) throws(PoolError) -> Int {
+    if let v = names[name] { return v }
+    let v = maps.count
+    maps.append([])
+    names[name] = v
+    if kind == .lvm { try reserve(volume: v, upTo: size) }
+    return v
+  }
+
+  /// Allocates every extent of `[0, size)` of `volume` not allocated yet (an LV's extents, or a file
+  /// that already holds data when the pool attaches it).
+  public mutating func reserve(volume: Int, upTo size: UInt64) throws(PoolError) {
+    let n = Int((size + extentSize - 1) / extentSize)
+    for e in 0..<n { _ = try physicalExtent(volume: volume, extent: e) }
+  }
+
+  @inline(__always)
+  private mutating func physicalExtent(volume: Int, extent: Int) throws(PoolError) -> Int32 {
+    if extent < maps[volume].count, maps[volume][extent] >= 0 { return maps[volume][extent] }
+    if extent >= maps[volume].count {
+      maps[volume].append(contentsOf: repeatElement(-1, count: extent + 1 - maps[volume].count))
+    }
+    guard let p = allocator.allocate() else {
+      throw PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
+    }
+    maps[volume][extent] = Int32(p)
+    return Int32(p)
+  }
+
+  /// Appends the physical I/Os for `length` bytes at `offset` of `volume`, allocating on first touch.
+  @inline(__always)
+  public mutating func translate(
+    volume: Int, offset: UInt64, length: UInt64, isWrite: Bool, into ops: inout [DiskOp]
+  ) throws(PoolError) {
+    var off = offset
+    var left = length
+    let size = extentSize
+    let first = ops.count
+    repeat {
+      let e = Int(off / size)
+      let within = off % size
+      let n = Swift.min(left, size - within)
+      let p = try physicalExtent(volume: volume, extent: e)
+      let phys = UInt64(p) * size + within
+      if ops.count > first, let last = ops.last, last.isWrite == isWrite, last.offset + last.length == phys {
+        ops[ops.count - 1].length += n
+      } else {
+        ops.append(DiskOp(offset: phys, length: n, isWrite: isWrite))
+      }
+      off += n
+      left -= n
+    } while left > 0
+  }
+}
+
+/// A simulation set-up or run error, with a message that says what and where.
+public struct PoolError: Error, Equatable, Sendable, CustomStringConvertible {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+
+/// One physical device in the pool: its timing model behind a FIFO of `model.parallelism` units.
+///
+/// Every user of the device (each VM's tapdisk, a tapdisk's reopen, later the GC's coalesce copy) queues
+/// here in arrival order, which is how one VM's deep-chain reads slow down another VM on the same SR.
+/// Service time is asked of the model when a request reaches a unit, so stateful models see requests in
+/// the order the device actually serves them. Owners are request slot numbers of the pool.
+public struct SimulatedDisk {
+  public var model: any DiskModel
+  public private(set) var queue: FIFOResource<Int32>
+  /// Requests whose service finished, and the sum of their response times (queue + service), for
+  /// Little's law checks against the FIFO's time-averaged number in system.
+  public private(set) var completed = 0
+  public private(set) var responseSum = SimTime.zero
+  public private(set) var serviceSum = SimTime.zero
+
+  public init(model: any DiskModel, at start: SimTime = .zero) {
+    self.model = model
+    queue = FIFOResource(capacity: model.parallelism, expectedWaiters: 256, at: start)
+  }
+
+  /// Queues `slot`; true when a unit was free and the caller must start its service now.
+  @inline(__always)
+  public mutating func arrive(_ slot: Int32, at now: SimTime) -> Bool { queue.request(slot, at: now) }
+
+  /// Service time of `ops` starting now on the unit just granted.
+  @inline(__always)
+  public mutating func service(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
+    let t = model.serviceTime(ops, at: now)
+    serviceSum += t
+    return t
+  }
+
+  /// Ends a service that began at `arrived`; returns the next queued slot, which now holds the unit.
+  @inline(__always)
+  public mutating func depart(arrivedAt arrived: SimTime, at now: SimTime) -> Int32? {
+    completed &+= 1
+    responseSum += now - arrived
+    return queue.release(at: now)
+  }
+
+  public func statistics(at now: SimTime) -> FIFOResourceStatistics { queue.statistics(at: now) }
+}

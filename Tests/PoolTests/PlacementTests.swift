@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Testing
+
+@Suite struct PlacementTests {
+  @Test func extentAllocatorIsFirstFit() {
+    var a = ExtentAllocator(extentSize: 1 << 20, capacity: 4 << 20)
+    #expect(a.allocate() == 0 && a.allocate() == 1 && a.allocate() == 2)
+    a.free(1)
+    #expect(a.allocate() == 1)
+    #expect(a.allocate() == 3)
+    #expect(a.allocate() == nil)
+    #expect(a.allocatedBytes == 4 << 20)
+  }
+
+  @Test func fileSRInterleavesGrowingFilesAndSplitsAtExtents() throws {
+    var p = SRPlacement(kind: .file, capacity: 1 << 30)
+    let a = try p.attach("a", size: 0)
+    let b = try p.attach("b", size: 0)
+    var ops: [DiskOp] = []
+    try p.translate(volume: a, offset: 0, length: 4096, isWrite: true, into: &ops)
+    try p.translate(volume: b, offset: 0, length: 4096, isWrite: true, into: &ops)
+    // a's second extent comes after b's first: a 8 KiB write across a's extent boundary splits.
+    try p.translate(volume: a, offset: (1 << 20) - 4096, length: 8192, isWrite: false, into: &ops)
+    let mib: UInt64 = 1 << 20
+    let expected = [
+      DiskOp(offset: 0, length: 4096, isWrite: true), DiskOp(offset: mib, length: 4096, isWrite: true),
+      DiskOp(offset: mib - 4096, length: 4096, isWrite: false),
+      DiskOp(offset: 2 * mib, length: 4096, isWrite: false),
+    ]
+    #expect(firstMismatch(ops, expected) == nil)
+    #expect(p.allocatedBytes == 3 * mib)
+  }
+
+  @Test func lvmSRAllocatesWholeVolumesInAttachOrder() throws {
+    var p = SRPlacement(kind: .lvm, capacity: 1 << 30)
+    let a = try p.attach("a", size: 10 << 20)  // 3 extents of 4 MiB
+    let b = try p.attach("b", size: 4 << 20)
+    var ops: [DiskOp] = []
+    try p.translate(volume: b, offset: 512, length: 512, isWrite: false, into: &ops)
+    try p.translate(volume: a, offset: (8 << 20) + 1, length: 1, isWrite: false, into: &ops)
+    #expect(
+      ops == [
+        DiskOp(offset: (12 << 20) + 512, length: 512, isWrite: false),
+        DiskOp(offset: (8 << 20) + 1, length: 1, isWrite: false),
+      ])
+    #expect(p.allocatedBytes == 16 << 20)
+    #expect(throws: PoolError.self) {
+      var small = SRPlacement(kind: .lvm, capacity: 8 << 20)
+      _ = try small.attach("big", size: 12 << 20)
+    }
+  }
+}

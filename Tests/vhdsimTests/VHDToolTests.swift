@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import Foundation
+import Testing
+import VHD
+
+@testable import vhdsim
+
+/// The `vhdsim vhd` commands end to end on real files, through the same parser users hit.
+@Suite(.serialized) struct VHDToolTests {
+  let dir: String
+
+  init() throws {
+    dir = NSTemporaryDirectory() + "vhdsim-cli-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  func run(_ args: [String]) throws {
+    var command = try VHDSimCommand.parseAsRoot(args)
+    try command.run()
+  }
+
+  /// Runs a command that must fail; returns its exit code.
+  func failure(_ args: [String]) -> Int32? {
+    do {
+      try run(args)
+      return nil
+    } catch let e as ExitCode {
+      return e.rawValue
+    } catch {
+      return -1
+    }
+  }
+
+  @Test func createSnapshotWriteCoalesceModifyExport() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = FileStorage()
+    try run(["vhd", "create", "-n", "\(dir)/base.vhd", "-s", "20"])
+    #expect(try VHDImage.open("\(dir)/base.vhd", storage: s).virtualSize == 20 << 20)
+    try run(["vhd", "write", "-n", "\(dir)/base.vhd", "-o", "1000", "--pattern", "171", "-l", "5000"])
+    try run(["vhd", "snapshot", "-n", "\(dir)/s1.vhd", "-p", "\(dir)/base.vhd"])
+    try run(["vhd", "write", "-n", "\(dir)/s1.vhd", "-o", "3000000", "--pattern", "7", "-l", "4096"])
+    try run(["vhd", "snapshot", "-n", "\(dir)/s2.vhd", "-p", "\(dir)/s1.vhd"])
+    try run(["vhd", "set", "-n", "\(dir)/base.vhd", "-f", "hidden", "-v", "1"])
+    #expect(try VHDImage.open("\(dir)/base.vhd", storage: s).isHidden)
+    try run(["vhd", "check", "-n", "\(dir)/s2.vhd", "-p"])
+    let before = try VHDChain.open("\(dir)/s2.vhd", storage: s).read(sector: 0, count: 8192)
+    try run(["vhd", "coalesce", "-n", "\(dir)/s1.vhd"])
+    try run(["vhd", "modify", "-n", "\(dir)/s2.vhd", "-p", "\(dir)/base.vhd"])
+    #expect(try VHDChain.open("\(dir)/s2.vhd", storage: s).depth == 2)
+    #expect(try VHDChain.open("\(dir)/s2.vhd", storage: s).read(sector: 0, count: 8192) == before)
+    try run(["vhd", "export", "-n", "\(dir)/s2.vhd", "-o", "\(dir)/flat.raw"])
+    let raw = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/flat.raw")))
+    #expect(raw.count == 20 << 20)
+    #expect(raw[999] == 0 && raw[1000] == 171 && raw[5999] == 171 && raw[6000] == 0)
+    #expect(raw[3_000_000] == 7 && raw[3_004_095] == 7 && raw[3_004_096] == 0)
+    try run(["vhd", "query", "-n", "\(dir)/s2.vhd", "-v", "-s", "-p", "-f", "-d", "-a"])
+    try run(["vhd", "read", "-n", "\(dir)/s2.vhd", "-p"])
+    try run(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"])
+  }
+
+  @Test func errorsExitNonZero() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    #expect(failure(["vhd", "query", "-n", "\(dir)/missing.vhd", "-v"]) == 1)
+    #expect(failure(["vhd", "create", "-n", "\(dir)/big.vhd", "-s", "3000000"]) == 1)
+    try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"])
+    #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == 1)  // exists
+    #expect(
+      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "-o", "4194000", "--pattern", "1", "-l", "4096"]) == 1)
+    #expect(failure(["vhd", "coalesce", "-n", "\(dir)/a.vhd"]) == 1)  // no parent
+    #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == 1)
+    // A damaged file: check lists problems and exits 1; nothing was written by the failed opens.
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))
+    var damaged = [UInt8](bytes)
+    damaged[damaged.count - 512 + 9] ^= 0xFF
+    damaged[9] ^= 0xFF
+    try Data(damaged).write(to: URL(fileURLWithPath: "\(dir)/a.vhd"))
+    #expect(failure(["vhd", "check", "-n", "\(dir)/a.vhd"]) == 1)
+    #expect(failure(["vhd", "write", "-n", "\(dir)/a.vhd", "-o", "0", "--pattern", "1", "-l", "512"]) == 1)
+    #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))) == damaged)
+  }
+}
