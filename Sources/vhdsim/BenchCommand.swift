@@ -6,23 +6,31 @@ import Benchmarking
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run a benchmark (build with -c release): export, chain-read, coalesce.",
+    abstract: "Run a benchmark (build with -c release): export, chain-read, coalesce, end-to-end.",
     discussion: """
       export      1 GiB dynamic VHD, half its blocks partly written, flattened to raw by vhdsim and by
                   `qemu-img convert -f vpc -O raw` on the same file (outputs compared).
       chain-read  random 4 KiB reads through chains of depth 1, 4, 16, 30 (in-memory, warm cache),
                   BATmap on and off, full blocks in the base and partial blocks at every level.
       coalesce    a fully written (and a half-written) 1 GiB child coalesced into its parent on sparse files.
+      end-to-end  simulated guest requests per wall second through the whole pool (random 4 KiB reads and
+                  writes, chain depth 16, metrics on), metadata-only and in-memory devices; peak RSS.
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
-    case export, chainRead = "chain-read", coalesce, kernel
+    case export
+    case chainRead = "chain-read"
+    case coalesce
+    case endToEnd = "end-to-end"
+    case kernel
   }
 
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).") var name: Name
   @Flag(help: "Print one JSON object.") var json = false
-  @Option(help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256).") var sizeMiB: UInt64?
+  @Option(
+    help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256; end-to-end: default 512)."
+  ) var sizeMiB: UInt64?
 
   func run() throws {
     try runReportingErrors {
@@ -31,6 +39,7 @@ struct BenchCommand: ParsableCommand {
       case .export: report = try EngineBenchmarks.export(size: (sizeMiB ?? 1024) << 20)
       case .chainRead: report = try EngineBenchmarks.chainRead(size: (sizeMiB ?? 256) << 20)
       case .coalesce: report = try EngineBenchmarks.coalesce(size: (sizeMiB ?? 1024) << 20)
+      case .endToEnd: report = try PoolBenchmark.endToEnd(size: (sizeMiB ?? 512) << 20)
       case .kernel: report = try KernelBenchmarks.run()
       }
       print(json ? report.json : report.text)

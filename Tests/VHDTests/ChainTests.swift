@@ -298,4 +298,32 @@ import Testing
     #expect(r.bytesWritten == 4 * 4096)  // only non-zero pages: 3 around sector 100, 1 in block 3
     #expect(firstMismatch(try contents(s, "/out.raw"), oracle.bytes) == nil)
   }
+
+  @Test func mergedRunReadsNeverOverwriteUpperLevels() throws {
+    let (s, paths) = try makeChain(depth: 3)
+    let base = try VHDChain.open(paths[0], storage: s, writable: true)
+    try base.write(sector: 0, bytes: [UInt8](repeating: 1, count: 64 * 512))
+    try base.close()
+    let mid = try VHDChain.open(paths[1], storage: s, writable: true)
+    try mid.write(sector: 10, bytes: [UInt8](repeating: 2, count: 5 * 512))  // 10-14
+    try mid.write(sector: 19, bytes: [UInt8](repeating: 2, count: 7 * 512))  // 19-25
+    try mid.close()
+    let leaf = try VHDChain.open(paths[2], storage: s, writable: true)
+    try leaf.write(sector: 15, bytes: [UInt8](repeating: 3, count: 4 * 512))  // 15-18
+    let rec = IORecorder()
+    leaf.setObserver(rec)
+    for gap in [0, 4096] {
+      leaf.mergeGapSectors = gap
+      rec.reset()
+      let got = try leaf.read(sector: 8, count: 24)
+      let expected: [UInt8] = (8..<32).flatMap { sector -> [UInt8] in
+        let v: UInt8 =
+          (15...18).contains(sector) ? 3 : ((10...14).contains(sector) || (19...25).contains(sector)) ? 2 : 1
+        return [UInt8](repeating: v, count: 512)
+      }
+      #expect(firstMismatch(got, expected) == nil, "gap \(gap)")
+      // Level 1's two runs are split by sectors level 0 served: never merged.
+      #expect(rec.count(.data, .read) == 5, "gap \(gap)")
+    }
+  }
 }

@@ -37,6 +37,9 @@ import Testing
         let got = try readAll(c)
         let mismatch = firstMismatch(got, oracle[path]!.bytes)
         #expect(mismatch == nil, "\(step): \(path) differs at byte \(mismatch ?? -1)")
+        c.mergeGapSectors = 4096  // bulk reads (export) must read the same
+        #expect(
+          firstMismatch(try readAll(c), oracle[path]!.bytes) == nil, "\(step): \(path) merged read differs")
         let problems = VHDCheck.check(path: path, storage: storage)
         #expect(problems.isEmpty, "\(step): \(path): \(problems.map(\.description))")
       }

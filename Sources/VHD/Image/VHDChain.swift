@@ -11,6 +11,10 @@ public final class VHDChain {
   private let maskWords: Int
   /// Counters of the last `read`/`write` when the caller does not pass its own.
   public var lastAccounting = RequestAccounting()
+  /// Runs of one level closer than this many sectors are read with one device read (the gap is
+  /// overwritten by lower levels or zero fill afterwards, so the result is the same). 0 reads each
+  /// run on its own, as tapdisk does; bulk readers (export) raise it to trade bytes for calls.
+  public var mergeGapSectors = 0
 
   /// The deepest chain `open` follows before calling it a loop.
   public static let maximumOpenDepth = 1024
@@ -193,7 +197,7 @@ public final class VHDChain {
         if any != 0 {
           try serve(
             level: lv, image: img, mask: take, wlo: wlo, whi: whi, lo: lo, hi: hi, blockLBA: blockLBA,
-            dataSector: dataSector, dst: dst, first: first, accounting: &accounting)
+            dataSector: dataSector, dst: dst, first: first, accounting: &accounting, unresolved: pending)
         }
         remaining = left != 0
         if img.format == .differencing && remaining { continue }
@@ -216,24 +220,41 @@ public final class VHDChain {
   }
 
   /// Reads the runs of `mask` from one level: at `dataSector` of a block, or at the LBA for
-  /// fixed and raw images.
+  /// fixed and raw images. Runs closer than `mergeGapSectors` are read together when every sector
+  /// of the gap is still in `unresolved` (so a lower level or the zero fill rewrites it later);
+  /// a gap holding sectors an upper level already served is never read over.
   @inline(__always)
   private func serve(
     level: Int, image: VHDImage, mask: UnsafeMutablePointer<UInt64>, wlo: Int, whi: Int, lo: Int, hi: Int,
     blockLBA: UInt64, dataSector: UInt64?, dst: UnsafeMutableRawPointer, first: Int,
-    accounting: inout RequestAccounting
+    accounting: inout RequestAccounting, unresolved: UnsafeMutablePointer<UInt64>? = nil
   ) throws {
     var failure: (any Error)?
-    forEachRun(mask, lo: lo, hi: hi) { s, n in
-      guard failure == nil else { return }
-      let offset = (dataSector.map { $0 + UInt64(s) } ?? (blockLBA + UInt64(s))) * 512
+    var spanStart = -1
+    var spanEnd = -1
+    func flush() {
+      guard spanStart >= 0, failure == nil else { return }
+      let offset = (dataSector.map { $0 + UInt64(spanStart) } ?? (blockLBA + UInt64(spanStart))) * 512
       do {
         try image.deviceRead(
-          UnsafeMutableRawBufferPointer(start: dst + (s - first) * 512, count: n * 512), at: offset,
-          kind: .data)
+          UnsafeMutableRawBufferPointer(
+            start: dst + (spanStart - first) * 512, count: (spanEnd - spanStart) * 512),
+          at: offset, kind: .data)
       } catch { failure = error }
-      accounting.run(level: level, sector: blockLBA + UInt64(s), count: n)
     }
+    forEachRun(mask, lo: lo, hi: hi) { s, n in
+      accounting.run(level: level, sector: blockLBA + UInt64(s), count: n)
+      if spanStart >= 0 && s - spanEnd <= mergeGapSectors, let unresolved,
+        Self.nextClear(unresolved, from: spanEnd, to: s) == s
+      {
+        spanEnd = s + n
+      } else {
+        flush()
+        spanStart = s
+        spanEnd = s + n
+      }
+    }
+    flush()
     for w in wlo...whi { mask[w] = 0 }
     if let failure { throw failure }
   }

@@ -25,6 +25,10 @@ public enum VHDExport {
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 4096)
     defer { buffer.deallocate() }
     var accounting = RequestAccounting(depth: chain.depth)
+    // Whole-block export: read each level's runs of a block in as few calls as possible.
+    let savedGap = chain.mergeGapSectors
+    chain.mergeGapSectors = spb
+    defer { chain.mergeGapSectors = savedGap }
     var result = Result(bytesWritten: 0, blocksSkipped: 0, blocksRead: 0)
     let blocks = Int((size + UInt64(chunk) - 1) / UInt64(chunk))
     let page = 4096
