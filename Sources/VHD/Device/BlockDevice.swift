@@ -53,6 +53,13 @@ public protocol BlockDevice: AnyObject {
   /// Byte ranges within `range` that may hold non-zero data, sorted and disjoint. A device that
   /// cannot tell returns `[range]` clamped to its length. Used by export and zero checks to skip holes.
   func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>]
+  /// Whether `write` may be called from several threads at once (positional writes on a file are;
+  /// in-memory structures are not). Bulk writers (export) overlap writes only when true.
+  var supportsConcurrentWrites: Bool { get }
+}
+
+extension BlockDevice {
+  public var supportsConcurrentWrites: Bool { false }
 }
 
 /// A failed device operation, with the device name and offset so the message can say where.

@@ -21,6 +21,8 @@ public final class SparseFileDevice: BlockDevice {
 
   public let name: String
   public let isWritable: Bool
+  /// pwrite is positional and this class keeps no per-write state.
+  public var supportsConcurrentWrites: Bool { true }
   /// The file descriptor; -1 once closed.
   private var fd: Int32
 

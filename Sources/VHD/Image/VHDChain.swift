@@ -14,6 +14,7 @@ public final class VHDChain {
   /// Runs of one level closer than this many sectors are read with one device read (the gap is
   /// overwritten by lower levels or zero fill afterwards, so the result is the same). 0 reads each
   /// run on its own, as tapdisk does; bulk readers (export) raise it to trade bytes for calls.
+  /// When it is non-zero, reads also skip the device's holes (`dataRegions`).
   public var mergeGapSectors = 0
 
   /// The deepest chain `open` follows before calling it a loop.
@@ -232,14 +233,30 @@ public final class VHDChain {
     var failure: (any Error)?
     var spanStart = -1
     var spanEnd = -1
+    let bulk = mergeGapSectors > 0
     func flush() {
       guard spanStart >= 0, failure == nil else { return }
       let offset = (dataSector.map { $0 + UInt64(spanStart) } ?? (blockLBA + UInt64(spanStart))) * 512
+      let target = dst + (spanStart - first) * 512
+      let length = (spanEnd - spanStart) * 512
       do {
+        if bulk {
+          // Bulk reads skip the device's holes (they read as zeros), as qemu-img does with
+          // SEEK_DATA: a partly written block of a sparse file costs only its data.
+          let regions = try image.device.dataRegions(in: offset..<offset + UInt64(length))
+          if regions.count != 1 || regions[0] != offset..<offset + UInt64(length) {
+            target.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+            for r in regions {
+              try image.deviceRead(
+                UnsafeMutableRawBufferPointer(
+                  start: target + Int(r.lowerBound - offset), count: Int(r.count)),
+                at: r.lowerBound, kind: .data)
+            }
+            return
+          }
+        }
         try image.deviceRead(
-          UnsafeMutableRawBufferPointer(
-            start: dst + (spanStart - first) * 512, count: (spanEnd - spanStart) * 512),
-          at: offset, kind: .data)
+          UnsafeMutableRawBufferPointer(start: target, count: length), at: offset, kind: .data)
       } catch { failure = error }
     }
     forEachRun(mask, lo: lo, hi: hi) { s, n in

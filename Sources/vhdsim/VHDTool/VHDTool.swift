@@ -154,6 +154,7 @@ struct ExportCommand: ParsableCommand {
     commandName: "export", abstract: "Flatten a chain into a raw image (sparse where the chain reads zeros).")
   @Option(name: .customShort("n"), help: "Leaf VHD of the chain.") var name: String
   @Option(name: .customShort("o"), help: "Raw output file (created or replaced).") var output: String
+  @Flag(help: "fsync the output before exiting.") var sync = false
 
   func run() throws {
     try runReportingErrors {
@@ -161,7 +162,7 @@ struct ExportCommand: ParsableCommand {
       if fileStorage.exists(output) { try fileStorage.remove(output) }
       let out = try fileStorage.create(output)
       let progress = ProgressLine(label: "export")
-      _ = try VHDExport.toRaw(chain, output: out) { progress.update($0) }
+      _ = try VHDExport.toRaw(chain, output: out, sync: sync) { progress.update($0) }
       progress.finish()
     }
   }
