@@ -98,7 +98,7 @@ struct PoolModel: SimulationModel {
       result.timeSeries.append(
         TimeSample(
           time: now, chainDepth: tapdisks.map(\.chain.depth).max() ?? 0,
-          allocatedBytes: tap.placement.allocatedBytes,
+          allocatedBytes: tap.state.pointee.placement.allocatedBytes,
           completed: result.requests))
       if let dt = sampleInterval { sim.schedule(.sample, after: dt) }
     case .pause(let vdi):
@@ -162,7 +162,7 @@ struct PoolModel: SimulationModel {
       fail(error, sim: &sim)
       return
     }
-    if let f = tap.failure {
+    if let f = tap.state.pointee.failure {
       fail(f, sim: &sim)
       return
     }
@@ -174,11 +174,12 @@ struct PoolModel: SimulationModel {
     slots[i].blocksAllocated = accounting.blocksAllocated
     if slots[i].levels.count != depth { slots[i].levels = Array(repeating: LevelWork(), count: depth) }
     for l in 0..<depth { slots[i].levels[l] = accounting.levels[l] }
+    let tapState = tap.state
     for k in 0..<IOTap.countSlots {
-      slots[i].counts[k] = tap.counts[k]
-      slots[i].bytes[k] = tap.bytes[k]
+      slots[i].counts[k] = tapState.pointee.counts[k]
+      slots[i].bytes[k] = tapState.pointee.bytes[k]
     }
-    swap(&tap.ops, &slots[i].ops)
+    swap(&tapState.pointee.ops, &slots[i].ops)
     submit(s, sim: &sim)
   }
 
@@ -340,7 +341,7 @@ struct PoolModel: SimulationModel {
     let chain = try VHDChain.open(tapdisks[vdi].leafPath, storage: storage, writable: true, options: engine)
     chain.setObserver(tap)
     tapdisks[vdi].chain = chain
-    tapdisks[vdi].levelVolumes = try PoolModel.attachVolumes(chain, placement: &tap.placement)
+    tapdisks[vdi].levelVolumes = try PoolModel.attachVolumes(chain, placement: &tap.state.pointee.placement)
     tapdisks[vdi].state = .reopening
     let s = allocateSlot()
     let i = Int(s)
@@ -349,7 +350,7 @@ struct PoolModel: SimulationModel {
     slots[i].ops.removeAll(keepingCapacity: true)
     for (level, image) in chain.images.enumerated() {
       for r in Tapdisk.reopenReads(image) {
-        try tap.placement.translate(
+        try tap.state.pointee.placement.translate(
           volume: tapdisks[vdi].levelVolumes[level], offset: r.offset, length: r.length, isWrite: false,
           into: &slots[i].ops)
         result.reopenBytes += r.length

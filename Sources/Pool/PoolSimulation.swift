@@ -52,7 +52,7 @@ public final class PoolSimulation {
     guard maxOutstanding > 0 else { throw PoolError("tapdisk max outstanding requests must be positive") }
     let chain = try VHDChain.open(leafPath, storage: model.storage, writable: true, options: model.engine)
     chain.setObserver(model.tap)
-    let volumes = try PoolModel.attachVolumes(chain, placement: &model.tap.placement)
+    let volumes = try PoolModel.attachVolumes(chain, placement: &model.tap.state.pointee.placement)
     model.tapdisks.append(
       Tapdisk(chain: chain, leafPath: leafPath, levelVolumes: volumes, maxOutstanding: maxOutstanding))
     return model.tapdisks.count - 1

@@ -5,10 +5,10 @@ import Simulation
 /// then a transfer over a bus whose bandwidth every channel shares.
 ///
 /// Latency is paid per I/O on one of `channels` independent units, which is where an SSD's random-IOPS
-/// advantage comes from; the transfer is serialised on one shared bus (`busFreeAt`), so many channels
-/// streaming large I/Os together still add up to `readBandwidth`/`writeBandwidth`, not a multiple of it.
-/// The bus is booked when service starts, an approximation that is exact when channels do not overlap
-/// their transfers and slightly pessimistic otherwise.
+/// advantage comes from; the transfer goes over one bus every channel shares (a `BusCalendar`), so many
+/// channels streaming large I/Os together still add up to `readBandwidth`/`writeBandwidth`, not a
+/// multiple of it. (Read and write share the bus at their own rates: a simplification of a device whose
+/// directions have different internal limits.)
 public struct SSDModel: DiskModel {
   public var readLatency: SimTime
   public var writeLatency: SimTime
@@ -18,7 +18,7 @@ public struct SSDModel: DiskModel {
   /// Internal parallelism: requests served at once.
   public var channels: Int
   public var capacityBytes: UInt64
-  @usableFromInline var busFreeAt = SimTime.zero
+  var bus = BusCalendar()
 
   public init(
     readLatency: SimTime, writeLatency: SimTime, readBandwidth: Double, writeBandwidth: Double, channels: Int,
@@ -39,12 +39,9 @@ public struct SSDModel: DiskModel {
     var t = now
     for op in ops {
       t += op.isWrite ? writeLatency : readLatency
-      let start = Swift.max(t, busFreeAt)
-      let end =
-        start
-        + SimTime(nanoseconds: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth))
-      busFreeAt = end
-      t = end
+      t = bus.reserve(
+        ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
+        now: now)
     }
     return t - now
   }

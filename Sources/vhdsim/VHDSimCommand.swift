@@ -9,9 +9,10 @@ struct VHDSimCommand: ParsableCommand {
     discussion: """
       `vhdsim vhd` is a vhd-util-style tool on the real VHD engine (blktap-compatible files).
       `vhdsim demo` builds a snapshot chain and shows what each chain level costs.
+      `vhdsim simulate` runs a VM's workload through a chain, tapdisk and a disk model in simulated time.
       `vhdsim bench` runs the engine benchmarks (release build).
       """,
-    subcommands: [VHDTool.self, DemoCommand.self, BenchCommand.self]
+    subcommands: [VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self]
   )
 }
 

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+import VHD
+
+/// A whole single-VDI experiment as plain settings: the chain to build, the device and SR, the engine
+/// options and one VM's workload. `vhdsim simulate` and the end-to-end benchmark both run through it,
+/// so the CLI only parses arguments and prints.
+public struct PoolScenario: Sendable {
+  public enum DiskPreset: String, Sendable, CaseIterable {
+    case sata7200, nvme, iscsi
+
+    public var model: any DiskModel {
+      switch self {
+      case .sata7200: RotatingDiskModel.sata7200
+      case .nvme: SSDModel.nvmeDatacenter
+      case .iscsi: ISCSIModel.iscsi10GbE
+      }
+    }
+  }
+
+  public enum Device: String, Sendable, CaseIterable {
+    /// Every byte kept in memory.
+    case memory
+    /// Metadata kept, data only recorded as written (capacity studies; reads return zeros).
+    case metadata
+  }
+
+  public var chain: ChainSpec
+  public var workload: WorkloadSpec
+  public var disk: DiskPreset
+  public var sr: SRPlacement.Kind
+  public var device: Device
+  public var engine: EngineOptions
+  public var duration: SimTime
+  public var seed: UInt64
+  public var maxOutstanding: Int
+  public var sampleInterval: SimTime?
+  public var recordTrace: Bool
+
+  public init(
+    chain: ChainSpec, workload: WorkloadSpec, disk: DiskPreset = .nvme, sr: SRPlacement.Kind = .file,
+    device: Device = .metadata, engine: EngineOptions = .init(), duration: SimTime = .seconds(10),
+    seed: UInt64 = 1,
+    maxOutstanding: Int = 64, sampleInterval: SimTime? = nil, recordTrace: Bool = false
+  ) {
+    self.chain = chain
+    self.workload = workload
+    self.disk = disk
+    self.sr = sr
+    self.device = device
+    self.engine = engine
+    self.duration = duration
+    self.seed = seed
+    self.maxOutstanding = maxOutstanding
+    self.sampleInterval = sampleInterval
+    self.recordTrace = recordTrace
+  }
+
+  /// Builds the chain and the pool, ready to run.
+  public func makePool() throws -> PoolSimulation {
+    let storage = MemoryStorage(flavour: device == .memory ? .inMemory : .metadataOnly)
+    let leaf = try chain.build(in: storage, engine: engine)
+    let pool = PoolSimulation(disk: disk.model, sr: sr, storage: storage, engine: engine, seed: seed)
+    pool.recordTrace = recordTrace
+    pool.sampleInterval = sampleInterval
+    let vdi = try pool.attach(leafPath: leaf, maxOutstanding: maxOutstanding)
+    try pool.addVM(vdi: vdi, workload: workload)
+    return pool
+  }
+
+  public func run() throws -> RunResult { try makePool().run(for: duration) }
+}
