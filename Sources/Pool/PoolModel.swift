@@ -258,11 +258,7 @@ struct PoolModel: SimulationModel {
     var shortcuts = 0
     for l in 0..<depth {
       let w = slots[i].levels[l]
-      result.levels[l].batProbes += w.batProbes
-      result.levels[l].bitmapCacheHits += w.bitmapCacheHits
-      result.levels[l].bitmapReads += w.bitmapReads
-      result.levels[l].batmapShortcuts += w.batmapShortcuts
-      result.levels[l].sectorsServed += w.sectorsServed
+      result.levels[l] += w
       probes += w.batProbes
       hits += w.bitmapCacheHits
       reads += w.bitmapReads

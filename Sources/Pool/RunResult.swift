@@ -2,16 +2,8 @@
 import Simulation
 import VHD
 
-/// Chain-level work summed over a run (index 0 is the leaf), from the engine's per-request accounting.
-public struct LevelTotals: Sendable, Equatable {
-  public var batProbes = 0
-  public var bitmapCacheHits = 0
-  public var bitmapReads = 0
-  public var batmapShortcuts = 0
-  public var sectorsServed = 0
-  public init() {}
-  public var bitmapLookups: Int { bitmapCacheHits + bitmapReads }
-}
+/// Chain-level work summed over a run (index 0 is the leaf): the engine's `LevelWork`, added up.
+public typealias LevelTotals = LevelWork
 
 /// Engine I/Os of one kind and direction summed over a run.
 public struct IOTotals: Sendable, Equatable {

@@ -28,10 +28,10 @@ import VHD
         #expect(r.levelsProbedSum == depth * n)
         #expect(r.ioCount(.data) == n)
         let base = r.levels[depth - 1]
-        #expect(r.levels.dropLast().allSatisfy { $0.bitmapLookups == 0 && $0.sectorsServed == 0 })
+        #expect(r.levels.dropLast().allSatisfy { $0.bitmapConsults == 0 && $0.sectorsServed == 0 })
         #expect(base.sectorsServed == 8 * n)
         if batmap {
-          #expect(base.batmapShortcuts == n && base.bitmapLookups == 0)
+          #expect(base.batmapShortcuts == n && base.bitmapConsults == 0)
         } else if cache == 0 {
           #expect(base.bitmapReads == n && base.bitmapCacheHits == 0 && r.ioCount(.bitmap) == n)
         } else {

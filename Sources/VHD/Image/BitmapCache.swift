@@ -6,14 +6,14 @@
 final class BitmapCache {
   let bitmapBytes: Int
   let capacity: Int
-  private var slotOfBlock: [Int32]
-  private var blockOfSlot: [Int32]
-  private var referenced: [Bool]
+  @exclusivity(unchecked) private var slotOfBlock: [Int32]
+  @exclusivity(unchecked) private var blockOfSlot: [Int32]
+  @exclusivity(unchecked) private var referenced: [Bool]
   private let slab: UnsafeMutableRawPointer
   /// Used when capacity is 0: the consult reads into this buffer every time.
   private let scratch: UnsafeMutableRawPointer
-  private var hand = 0
-  private var used = 0
+  @exclusivity(unchecked) private var hand = 0
+  @exclusivity(unchecked) private var used = 0
 
   init(blocks: Int, bitmapBytes: Int, capacity requested: Int) {
     self.bitmapBytes = bitmapBytes

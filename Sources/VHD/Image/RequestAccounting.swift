@@ -17,6 +17,15 @@ public struct LevelWork: Equatable, Sendable {
   public init() {}
 
   public var bitmapConsults: Int { bitmapCacheHits + bitmapReads }
+
+  /// Adds another level's counts (totals over levels, or over a run's requests).
+  public static func += (a: inout LevelWork, b: LevelWork) {
+    a.batProbes += b.batProbes
+    a.bitmapCacheHits += b.bitmapCacheHits
+    a.bitmapReads += b.bitmapReads
+    a.batmapShortcuts += b.batmapShortcuts
+    a.sectorsServed += b.sectorsServed
+  }
 }
 
 /// Per-request accounting, reused across requests so the hot path allocates nothing: call
@@ -67,13 +76,7 @@ public struct RequestAccounting: Equatable, Sendable {
   /// Sum over levels.
   public var total: LevelWork {
     var t = LevelWork()
-    for l in levels {
-      t.batProbes += l.batProbes
-      t.bitmapCacheHits += l.bitmapCacheHits
-      t.bitmapReads += l.bitmapReads
-      t.batmapShortcuts += l.batmapShortcuts
-      t.sectorsServed += l.sectorsServed
-    }
+    for l in levels { t += l }
     return t
   }
 

@@ -78,7 +78,7 @@ extension VHDImage {
         UnsafeRawBufferPointer(start: bitmap, count: bitmapSectors * 512), at: UInt64(entry) * 512,
         kind: .bitmap)
       accounting.bitmapWrites += 1
-      if batmapHeader != nil && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
+      if hasBATMapBits && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
         batmap.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
         accounting.batmapBitsSet += 1
         if options.footerPolicy == .everyAllocation {

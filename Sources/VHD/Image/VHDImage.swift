@@ -22,13 +22,17 @@ public final class VHDImage {
 
   // Sparse-image state.
   /// BAT entries (all `max_table_entries`); `unusedEntry` = not allocated.
-  var bat: [UInt32]
+  // Unchecked exclusivity: the image is used from one thread at a time and these are read on
+  // every request (dynamic exclusivity checks on class properties cost more than the lookup).
+  @exclusivity(unchecked) var bat: [UInt32]
   /// Bytes of the BAT's last sector after entry N−1 (zeros from blktap, 0xFF from qemu), kept so
   /// that rewriting that sector does not change them.
   var batPadding: [UInt8]
   /// BATmap header and map bytes when the file has a valid BATmap.
-  var batmapHeader: BATMapHeader?
-  var batmap: [UInt8]
+  var batmapHeader: BATMapHeader? { didSet { hasBATMapBits = batmapHeader != nil } }
+  /// Cached `batmapHeader != nil`, so the read path does not touch the header struct.
+  @exclusivity(unchecked) var hasBATMapBits = false
+  @exclusivity(unchecked) var batmap: [UInt8]
   /// Blocks in use: `ceil(current_size / block_size)`.
   public let blockCount: Int
   public let sectorsPerBlock: Int
@@ -62,6 +66,7 @@ public final class VHDImage {
     self.bat = bat
     self.batPadding = batPadding
     self.batmapHeader = batmapHeader
+    hasBATMapBits = batmapHeader != nil
     self.batmap = batmap
     let bs = Int(header?.blockSize ?? VHDLimits.blockSize)
     sectorsPerBlock = bs / 512
@@ -85,7 +90,7 @@ public final class VHDImage {
   public var isWritable: Bool { device.isWritable }
   public var isHidden: Bool { footer.hidden != 0 }
   /// Whether the file carries a valid BATmap (blktap images).
-  public var hasBATMap: Bool { batmapHeader != nil }
+  public var hasBATMap: Bool { hasBATMapBits }
   public var blockSize: Int { sectorsPerBlock * 512 }
 
   /// BAT entry of `block` (the bitmap's sector), or nil when unallocated.
@@ -97,7 +102,7 @@ public final class VHDImage {
   /// Whether the BATmap marks `block` full (bitmap all ones).
   @inline(__always)
   public func batmapBit(_ block: Int) -> Bool {
-    guard batmapHeader != nil else { return false }
+    guard hasBATMapBits else { return false }
     return batmap.withUnsafeBytes { SectorBitmap.test($0.baseAddress!, block) }
   }
 
