@@ -245,12 +245,21 @@ public final class VHDChain {
           // SEEK_DATA: a partly written block of a sparse file costs only its data.
           let regions = try image.device.dataRegions(in: offset..<offset + UInt64(length))
           if regions.count != 1 || regions[0] != offset..<offset + UInt64(length) {
-            target.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+            var at = offset
             for r in regions {
+              if r.lowerBound > at {
+                (target + Int(at - offset)).initializeMemory(
+                  as: UInt8.self, repeating: 0, count: Int(r.lowerBound - at))
+              }
               try image.deviceRead(
                 UnsafeMutableRawBufferPointer(
                   start: target + Int(r.lowerBound - offset), count: Int(r.count)),
                 at: r.lowerBound, kind: .data)
+              at = r.upperBound
+            }
+            let end = offset + UInt64(length)
+            if at < end {
+              (target + Int(at - offset)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(end - at))
             }
             return
           }

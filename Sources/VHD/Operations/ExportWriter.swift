@@ -11,7 +11,8 @@ final class ExportWriter: @unchecked Sendable {
   private let buffers: [UnsafeMutableRawPointer]
   private let slots: DispatchSemaphore
   private let group = DispatchGroup()
-  private let queue = DispatchQueue(label: "vhdsim.export.write", attributes: .concurrent)
+  // One writer: writes to one file serialise on its inode lock anyway.
+  private let queue = DispatchQueue(label: "vhdsim.export.write")
   private let state: Mutex<State>
 
   private struct State {
