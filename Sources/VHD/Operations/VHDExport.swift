@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Dispatch
 
 /// Flattens a chain into a raw image: every sector as the chain reads it, with holes wherever the
 /// chain reads zeros (blocks no level holds are skipped without reading; read blocks are scanned
@@ -11,51 +12,39 @@ public enum VHDExport {
     public var blocksRead: Int
   }
 
+  /// Exports `chain`. With more than one chain (independent opens of the same leaf, e.g. from
+  /// `VHDChain.open` called once per core) the blocks are shared out between them and read,
+  /// scanned and written in parallel, as qemu-img keeps several requests in flight; this needs an
+  /// output that takes concurrent positional writes (files), otherwise one chain is used.
   public static func toRaw(
     _ chain: VHDChain, output: any BlockDevice, sync: Bool = false, progress: ((Double) -> Void)? = nil
   ) throws -> Result {
-    let size = chain.virtualSize
+    try toRaw([chain], output: output, sync: sync, progress: progress)
+  }
+
+  public static func toRaw(
+    _ chains: [VHDChain], output: any BlockDevice, sync: Bool = false, progress: ((Double) -> Void)? = nil
+  ) throws -> Result {
+    precondition(!chains.isEmpty, "export needs a chain")
+    let size = chains[0].virtualSize
     do {
       try output.truncate(to: 0)
       try output.truncate(to: size)
     } catch {
       throw VHDError.wrap(error, file: output.name)
     }
-    let spb = chain.images.first { $0.format.isSparse }?.sectorsPerBlock ?? 4096
-    let chunk = spb * 512
-    var accounting = RequestAccounting(depth: chain.depth)
-    // Whole-block export: read each level's runs of a block in as few calls as possible.
-    let savedGap = chain.mergeGapSectors
-    chain.mergeGapSectors = spb
-    defer { chain.mergeGapSectors = savedGap }
-    var result = Result(bytesWritten: 0, blocksSkipped: 0, blocksRead: 0)
-    let blocks = Int((size + UInt64(chunk) - 1) / UInt64(chunk))
-    // Reading the chain stays on this thread; zero scanning and writing run beside it when the
-    // output takes concurrent positional writes (files), as qemu-img overlaps its I/O.
-    let writer = ExportWriter(
-      output: output, bufferBytes: chunk, slots: output.supportsConcurrentWrites ? 4 : 1)
-    defer { writer.deallocate() }
-    for block in 0..<blocks {
-      let lba = UInt64(block) * UInt64(spb)
-      let count = Int(min(UInt64(spb), size / 512 - lba))
-      if !anyLevelHolds(chain, block: block, lba: lba) {
-        result.blocksSkipped += 1
-        continue
-      }
-      result.blocksRead += 1
-      let slot = try writer.acquire()
-      do {
-        try chain.read(sector: lba, count: count, into: writer.buffer(slot), accounting: &accounting)
-      } catch {
-        writer.release(slot)
-        _ = try? writer.finish()
-        throw error
-      }
-      writer.submit(
-        slot: slot, bytes: count * 512, at: lba * 512, concurrently: output.supportsConcurrentWrites)
-      if let progress, block % 64 == 0 { progress(Double(block) / Double(blocks)) }
+    let spb = chains[0].images.first { $0.format.isSparse }?.sectorsPerBlock ?? 4096
+    let blocks = Int((size + UInt64(spb * 512) - 1) / UInt64(spb * 512))
+    let workers = output.supportsConcurrentWrites ? chains.count : 1
+    let shared = ExportProgress(blocks: blocks, progress: progress)
+    let job = ExportJob(
+      chains: chains, output: output, blocks: blocks, workers: workers, spb: spb, progress: shared)
+    if workers == 1 {
+      job.run(worker: 0)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: workers) { job.run(worker: $0) }
     }
-    result.bytesWritten = try writer.finish()
+    let result = try job.result()
     if sync {
       do { try output.flush() } catch { throw VHDError.wrap(error, file: output.name) }
     }

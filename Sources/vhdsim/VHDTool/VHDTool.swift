@@ -155,14 +155,20 @@ struct ExportCommand: ParsableCommand {
   @Option(name: .customShort("n"), help: "Leaf VHD of the chain.") var name: String
   @Option(name: .customShort("o"), help: "Raw output file (created or replaced).") var output: String
   @Flag(help: "fsync the output before exiting.") var sync = false
+  @Option(help: "Parallel readers (each opens the chain once); default: cores, at most 4.") var jobs: Int?
+
+  func validate() throws {
+    if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs takes 1...64") }
+  }
 
   func run() throws {
     try runReportingErrors {
-      let chain = try VHDChain.open(name, storage: fileStorage)
+      let workers = jobs ?? min(4, cpuCount())
+      let chains = try (0..<workers).map { _ in try VHDChain.open(name, storage: fileStorage) }
       if fileStorage.exists(output) { try fileStorage.remove(output) }
       let out = try fileStorage.create(output)
       let progress = ProgressLine(label: "export")
-      _ = try VHDExport.toRaw(chain, output: out, sync: sync) { progress.update($0) }
+      _ = try VHDExport.toRaw(chains, output: out, sync: sync) { progress.update($0) }
       progress.finish()
     }
   }
@@ -205,3 +211,10 @@ struct WriteCommand: ParsableCommand {
     }
   }
 }
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Online processors.
+func cpuCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
