@@ -10,6 +10,7 @@ let package = Package(
     .executable(name: "vhdsim", targets: ["vhdsim"]),
     .library(name: "VHD", targets: ["VHD"]),
     .library(name: "Simulation", targets: ["Simulation"]),
+    .library(name: "Statistics", targets: ["Statistics"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -23,20 +24,26 @@ let package = Package(
     .target(name: "VHD", dependencies: ["CFileOps"]),
     // The discrete-event kernel: clock, event queue, processes, resources, random streams.
     .target(name: "Simulation", dependencies: ["CGSL"]),
+    // Output analysis over GSL: summaries, confidence intervals, tests, bootstrap, histograms, fits.
+    .target(name: "Statistics", dependencies: ["CGSL"]),
     // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).
     // The simulated system: disks, SR placement, tapdisks, VMs, metrics.
-    .target(name: "Pool", dependencies: ["VHD", "Simulation"]),
+    .target(name: "Pool", dependencies: ["VHD", "Simulation", "Workloads"]),
+    // Guest request streams: synthetic mixes, the fragmenting writer, trace replay. Knows nothing of VHD.
+    .target(name: "Workloads", dependencies: ["Simulation"]),
     .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool"]),
     .executableTarget(
       name: "vhdsim",
       dependencies: [
-        "VHD", "Simulation", "Pool", "Benchmarking",
+        "VHD", "Simulation", "Pool", "Benchmarking", "Workloads",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "VHDTests", dependencies: ["VHD"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
-    .testTarget(name: "PoolTests", dependencies: ["Pool"]),
+    .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+    .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads"]),
+    .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
   ],
   swiftLanguageModes: [.v6]

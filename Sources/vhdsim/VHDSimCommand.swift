@@ -12,7 +12,9 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim simulate` runs a VM's workload through a chain, tapdisk and a disk model in simulated time.
       `vhdsim bench` runs the engine benchmarks (release build).
       """,
-    subcommands: [VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self]
+    subcommands: [
+      VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
+    ]
   )
 }
 
