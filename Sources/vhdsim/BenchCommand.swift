@@ -29,6 +29,7 @@ struct BenchCommand: ParsableCommand {
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).") var name: Name
   @Flag(help: "Print one JSON object.") var json = false
   @Option(
+    name: .customLong("size-mib"),
     help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256; end-to-end: default 512)."
   ) var sizeMiB: UInt64?
 

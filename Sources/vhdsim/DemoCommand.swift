@@ -13,7 +13,7 @@ struct DemoCommand: ParsableCommand {
   @Option(help: "Folder for the demo's files (default: a new temporary folder, removed afterwards).") var dir:
     String?
   @Option(help: "Snapshots to take.") var snapshots = 16
-  @Option(help: "Virtual disk size in MiB.") var sizeMiB: UInt64 = 256
+  @Option(name: .customLong("size-mib"), help: "Virtual disk size in MiB.") var sizeMiB: UInt64 = 256
 
   func run() throws {
     try runReportingErrors {
