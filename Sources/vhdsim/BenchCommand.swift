@@ -6,7 +6,7 @@ import Benchmarking
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run a benchmark (build with -c release): export, chain-read, coalesce, end-to-end.",
+    abstract: "Run a benchmark (build with -c release): export, chain-read, coalesce, kernel, end-to-end.",
     discussion: """
       export      1 GiB dynamic VHD, half its blocks partly written, flattened to raw by vhdsim and by
                   `qemu-img convert -f vpc -O raw` on the same file (outputs compared).
