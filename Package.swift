@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "Pool", dependencies: ["VHD", "Simulation", "Workloads"]),
     // Guest request streams: synthetic mixes, the fragmenting writer, trace replay. Knows nothing of VHD.
     .target(name: "Workloads", dependencies: ["Simulation"]),
-    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool"]),
+    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool", "Statistics", "Workloads"]),
     .executableTarget(
       name: "vhdsim",
       dependencies: [
@@ -44,6 +44,7 @@ let package = Package(
     .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
     .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads"]),
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
+    .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
   ],
   swiftLanguageModes: [.v6]

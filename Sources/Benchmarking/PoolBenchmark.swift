@@ -3,6 +3,7 @@ import Foundation
 import Pool
 import Simulation
 import VHD
+import Workloads
 
 /// End-to-end speed of the simulator: how many simulated guest requests (VM → tapdisk → engine →
 /// placement → disk model → metrics) it completes per wall second, so that studies of millions of
@@ -35,6 +36,56 @@ public enum PoolBenchmark {
       }
       report.add("requests_per_run_\(device.rawValue)", Double(requests))
       report.add("requests_per_wall_second_\(device.rawValue)", median(rates))
+    }
+    // The same pool driven by each Workloads generator (metadata-only device, a 4 GiB disk so the
+    // kernel install fits): the generators must not be the bottleneck, so each rate is also given
+    // relative to the built-in generator on the same chain (configured alike where it can be:
+    // random 4 KiB and sequential 1 MiB; the random one otherwise).
+    let genSize: UInt64 = 4 << 30
+    let chain = ChainSpec(depth: depth, virtualSize: genSize, baseFill: 0.25, writesPerSnapshot: 64, seed: 16)
+    /// The built-in generator configured like a preset, where one exists (the reference it is held to).
+    func builtIn(like preset: WorkloadPreset) -> WorkloadSpec {
+      preset == .sequential1m
+        ? WorkloadSpec(
+          pattern: .sequential, readFraction: 0, requestBytes: 1 << 20, arrivals: .closedLoop(ioDepth: 4))
+        : WorkloadSpec(readFraction: 0.7, requestBytes: 4096, arrivals: .closedLoop(ioDepth: 8))
+    }
+    func rate(_ preset: WorkloadPreset, generator: Bool) throws -> Double {
+      let scenario = PoolScenario(
+        chain: chain, workload: builtIn(like: preset), disk: .nvme, sr: .file, device: .metadata,
+        duration: .seconds(simulatedSeconds))
+      var rates: [Double] = []
+      for _ in 0..<repeats {
+        let pool: PoolSimulation
+        if generator {
+          let storage = MemoryStorage(flavour: .metadataOnly)
+          let leaf = try chain.build(in: storage, engine: scenario.engine)
+          pool = PoolSimulation(
+            disk: scenario.disk.model, sr: scenario.sr, storage: storage, engine: scenario.engine, seed: 1)
+          let vdi = try pool.attach(leafPath: leaf, maxOutstanding: 64)
+          try pool.addVM(
+            vdi: vdi,
+            generator: try preset.makeGenerator(requests: 50_000_000, seed: 1, diskSectors: genSize / 512))
+        } else {
+          pool = try scenario.makePool()
+        }
+        var result = RunResult()
+        let t = try seconds { result = try pool.run(for: scenario.duration) }
+        rates.append(Double(result.requests) / t)
+      }
+      return median(rates)
+    }
+    let randomReference = try rate(.random4k, generator: false)
+    let sequentialReference = try rate(.sequential1m, generator: false)
+    report.add("builtin_random_4k_requests_per_wall_second", randomReference)
+    report.add("builtin_sequential_1m_requests_per_wall_second", sequentialReference)
+    for preset in [WorkloadPreset.random4k, .sequential1m, .zipfHot, .fragmenting, .yumInstall] {
+      let r = try rate(preset, generator: true)
+      let name = preset.rawValue.replacingOccurrences(of: "-", with: "_")
+      report.add("generator_\(name)_requests_per_wall_second", r)
+      report.add(
+        "generator_\(name)_ratio_to_builtin",
+        r / (preset == .sequential1m ? sequentialReference : randomReference))
     }
     if let hwm = peakResidentBytes() { report.add("peak_rss_mib", Double(hwm) / 1_048_576) }
     return report

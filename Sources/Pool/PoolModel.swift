@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
 import VHD
+import Workloads
 
 /// What happens in the pool, as plain values the kernel stores without allocating.
 public enum PoolEvent: Sendable {
@@ -15,6 +16,10 @@ public enum PoolEvent: Sendable {
   case sample
   case pause(vdi: Int32)
   case unpause(vdi: Int32, reopen: Bool)
+  /// A request a generator-driven VM made reaches its tapdisk (the slot already holds it).
+  case arrive(slot: Int32)
+  /// A scheduled snapshot (index into the pool's snapshot records) begins.
+  case snapshot(index: Int32)
 }
 
 /// One request in the system: a guest request, or a tapdisk's reopen metadata read. Slots are reused so
@@ -41,12 +46,22 @@ struct RequestSlot {
   var levels: [LevelWork] = []
   var counts = [Int](repeating: 0, count: IOTap.countSlots)
   var bytes = [UInt64](repeating: 0, count: IOTap.countSlots)
+  /// Index in the VDI's write log (writes of a pool that records them), else −1.
+  var logIndex = -1
+  /// The generator's `GuestRequest.sequence` (−1 for the built-in workload).
+  var guestSequence = -1
+  /// Between the engine call and completion.
+  var inEngine = false
+  /// What the write overwrote (only while a `skipDrain` snapshot is scheduled).
+  var preimage: [UInt8] = []
 }
 
 /// The guests' data buffer: one allocation for the run, filled once with a pattern for writes.
 final class EngineBuffer {
   let pointer: UnsafeMutableRawPointer
+  let bytes: Int
   init(bytes: Int) {
+    self.bytes = Swift.max(bytes, 4096)
     pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 4096), alignment: 4096)
     pointer.initializeMemory(as: UInt8.self, repeating: 0xA5, count: Swift.max(bytes, 4096))
   }
@@ -72,6 +87,20 @@ struct PoolModel: SimulationModel {
   /// Unpause requests that arrived while their tapdisk was still draining.
   var pendingUnpause: [Int: Bool] = [:]
   var failure: (any Error)?
+  /// Per VDI: every guest write in the order the tapdisk handed it to the engine (when recording).
+  var recordWrites = false
+  var writeLogs: [[WriteRecord]] = []
+  /// Snapshots scheduled or taken, in scheduling order.
+  var snapshots: [SnapshotRecord] = []
+  /// VDI → snapshot waiting for its tapdisk to drain.
+  var pendingSnapshot: [Int: Int] = [:]
+  /// VDI → snapshot whose reopen has not finished yet.
+  var awaitingResume: [Int: Int] = [:]
+  /// Save what each write overwrites (a `skipDrain` snapshot is scheduled).
+  var keepPreimages = false
+  var seed: UInt64 = 1
+  /// Flushes the generators asked for (acknowledged at once: data is in the image when a write completes).
+  var flushes = 0
 
   init(disk: any DiskModel, placement: SRPlacement, storage: any Storage, engine: EngineOptions) {
     self.disk = SimulatedDisk(model: disk)
@@ -105,6 +134,13 @@ struct PoolModel: SimulationModel {
       pause(Int(vdi), sim: &sim)
     case .unpause(let vdi, let reopen):
       unpause(Int(vdi), reopen: reopen, sim: &sim)
+    case .arrive(let slot):
+      slots[Int(slot)].issued = now
+      let vm = Int(slots[Int(slot)].vm)
+      admit(slot, sim: &sim)
+      if vms[vm].generatorLoop == .open { pull(vm, sim: &sim) }
+    case .snapshot(let index):
+      beginSnapshot(Int(index), sim: &sim)
     }
   }
 
@@ -132,7 +168,58 @@ struct PoolModel: SimulationModel {
       slots[i].issued = now
       slots[i].heldSince = .min
       slots[i].stall = .zero
+      slots[i].guestSequence = -1
     }
+    admit(s, sim: &sim)
+  }
+
+  /// The next request of a generator-driven VM: flushes are acknowledged at once; a data request takes
+  /// a slot and arrives at its time.
+  mutating func pull(_ vm: Int, sim: inout Simulator<PoolEvent>) {
+    var t = sim.now
+    var flushesInARow = 0
+    while true {
+      guard let r = vms[vm].generator?.next(now: t) else { return }
+      t = Swift.max(t, r.time)
+      if r.operation == .flush {
+        flushes += 1
+        flushesInARow += 1
+        if flushesInARow > 100_000 {
+          fail(PoolError("VM \(vm)'s generator issues nothing but flushes"), sim: &sim)
+          return
+        }
+        continue
+      }
+      let vdi = vms[vm].vdi
+      let size = tapdisks[vdi].chain.leaf.sizeSectors
+      guard r.sectors > 0, r.lba < size, UInt64(r.sectors) <= size - r.lba else {
+        fail(
+          PoolError(
+            "VM \(vm) request #\(r.sequence) (\(r.lba)+\(r.sectors)) runs past the \(size)-sector disk"),
+          sim: &sim)
+        return
+      }
+      let s = allocateSlot()
+      let i = Int(s)
+      slots[i].kind = .guest
+      slots[i].vm = Int32(vm)
+      slots[i].vdi = Int32(vdi)
+      slots[i].isWrite = r.operation == .write
+      slots[i].sector = r.lba
+      slots[i].sectors = r.sectors
+      slots[i].issued = t
+      slots[i].heldSince = .min
+      slots[i].stall = .zero
+      slots[i].guestSequence = r.sequence
+      sim.schedule(.arrive(slot: s), at: t)
+      return
+    }
+  }
+
+  /// The tapdisk takes the request now, or queues it (held while paused).
+  mutating func admit(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let vdi = Int(slots[Int(s)].vdi)
+    let now = sim.now
     if tapdisks[vdi].accepting && tapdisks[vdi].waiting.isEmpty {
       dispatch(s, sim: &sim)
     } else {
@@ -148,9 +235,30 @@ struct PoolModel: SimulationModel {
     let now = sim.now
     tapdisks[vdi].inFlight += 1
     if slots[i].heldSince != .min { slots[i].stall = now - slots[i].heldSince }
-    tap.begin(levels: tapdisks[vdi].levelVolumes)
     let chain = tapdisks[vdi].chain
+    let need = slots[i].sectors * 512
+    if need > buffer.bytes { buffer = EngineBuffer(bytes: need) }
+    slots[i].inEngine = true
+    slots[i].logIndex = -1
     do {
+      if slots[i].isWrite && recordWrites {
+        let index = writeLogs[vdi].count
+        slots[i].logIndex = index
+        writeLogs[vdi].append(
+          WriteRecord(
+            sequence: index, vm: Int(slots[i].vm), guestSequence: slots[i].guestSequence,
+            lba: slots[i].sector, sectors: slots[i].sectors, dispatched: now))
+        SectorTag.fill(buffer.pointer, write: index, lba: slots[i].sector, sectors: slots[i].sectors)
+        if keepPreimages {
+          var pre = [UInt8](repeating: 0, count: need)
+          let (sector, count) = (slots[i].sector, slots[i].sectors)
+          try pre.withUnsafeMutableBytes {
+            try chain.read(sector: sector, count: count, into: $0.baseAddress!, accounting: &accounting)
+          }
+          slots[i].preimage = pre
+        }
+      }
+      tap.begin(levels: tapdisks[vdi].levelVolumes)
       if slots[i].isWrite {
         try chain.write(
           sector: slots[i].sector, count: slots[i].sectors, from: buffer.pointer, accounting: &accounting)
@@ -206,18 +314,26 @@ struct PoolModel: SimulationModel {
     let vdi = Int(slots[i].vdi)
     freeSlots.append(s)
     if slots[i].kind == .reopen {
+      if let k = awaitingResume.removeValue(forKey: vdi) { snapshots[k].resumedAt = sim.now }
       tapdisks[vdi].state = .running
       pump(vdi, sim: &sim)
       return
     }
     record(i, at: sim.now)
+    slots[i].inEngine = false
+    if slots[i].logIndex >= 0 { writeLogs[vdi][slots[i].logIndex].completed = sim.now }
     tapdisks[vdi].inFlight -= 1
     if tapdisks[vdi].state == .draining && tapdisks[vdi].inFlight == 0 {
       drained(vdi, sim: &sim)
     } else {
       pump(vdi, sim: &sim)
     }
-    if case .closedLoop = vms[Int(slots[i].vm)].spec.arrivals { issue(Int(slots[i].vm), sim: &sim) }
+    let vm = Int(slots[i].vm)
+    if vms[vm].generator != nil {
+      if vms[vm].generatorLoop != .open { pull(vm, sim: &sim) }
+    } else if case .closedLoop = vms[vm].spec.arrivals {
+      issue(vm, sim: &sim)
+    }
   }
 
   /// Moves queued requests into the engine while the tapdisk accepts them.
@@ -307,6 +423,10 @@ struct PoolModel: SimulationModel {
 
   mutating func drained(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
     tapdisks[vdi].state = .paused
+    if let k = pendingSnapshot.removeValue(forKey: vdi) {
+      takeSnapshot(k, sim: &sim)
+      return
+    }
     if let reopen = pendingUnpause.removeValue(forKey: vdi) { unpause(vdi, reopen: reopen, sim: &sim) }
   }
 
@@ -332,8 +452,8 @@ struct PoolModel: SimulationModel {
 
   /// Closes and reopens the VDI's chain (it may have changed while paused), then reads every level's
   /// metadata through the disk; the tapdisk runs again when that read completes.
-  mutating func reopenChain(_ vdi: Int, sim: inout Simulator<PoolEvent>) throws {
-    try tapdisks[vdi].chain.close()
+  mutating func reopenChain(_ vdi: Int, closeFirst: Bool = true, sim: inout Simulator<PoolEvent>) throws {
+    if closeFirst { try tapdisks[vdi].chain.close() }
     let chain = try VHDChain.open(tapdisks[vdi].leafPath, storage: storage, writable: true, options: engine)
     chain.setObserver(tap)
     tapdisks[vdi].chain = chain

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
 import VHD
+import Workloads
 
 /// A pool to simulate: one SR on one physical disk, the VDIs attached to it (one tapdisk each), the VMs
 /// that drive them, and scheduled pauses. Build it, `run(for:)`, read the `RunResult`.
@@ -29,7 +30,34 @@ public final class PoolSimulation {
     model = PoolModel(
       disk: disk, placement: SRPlacement(kind: sr, capacity: disk.capacityBytes), storage: storage,
       engine: engine)
+    model.seed = seed
   }
+
+  /// Where the VHD files are.
+  public var storage: any Storage { model.storage }
+  /// The engine options every tapdisk opens its chain with.
+  public var engine: EngineOptions { model.engine }
+
+  /// Keep a per-VDI log of guest writes and give every written sector its `SectorTag` as data, so
+  /// snapshots can be checked (`ConsistencyOracle`). Needs a device that keeps data (`.inMemory`).
+  /// Set before the run.
+  public var recordWrites: Bool {
+    get { model.recordWrites }
+    set { model.recordWrites = newValue }
+  }
+
+  /// The VDI's guest writes, in the order their data reached the engine (empty unless `recordWrites`).
+  public func writeLog(vdi: Int) -> [WriteRecord] { model.writeLogs[vdi] }
+
+  func writeLogIfAttached(vdi: Int) -> [WriteRecord]? {
+    model.writeLogs.indices.contains(vdi) ? model.writeLogs[vdi] : nil
+  }
+
+  /// Every scheduled snapshot, in scheduling order, with what happened to it so far.
+  public var snapshots: [SnapshotRecord] { model.snapshots }
+
+  /// Flushes the generators issued (acknowledged at once).
+  public var flushes: Int { model.flushes }
 
   /// Record one `TraceRecord` per request (small runs).
   public var recordTrace: Bool {
@@ -55,6 +83,7 @@ public final class PoolSimulation {
     let volumes = try PoolModel.attachVolumes(chain, placement: &model.tap.state.pointee.placement)
     model.tapdisks.append(
       Tapdisk(chain: chain, leafPath: leafPath, levelVolumes: volumes, maxOutstanding: maxOutstanding))
+    model.writeLogs.append([])
     return model.tapdisks.count - 1
   }
 
@@ -76,6 +105,48 @@ public final class PoolSimulation {
     return index
   }
 
+  /// The generator driving VM `vm` as it is now (after a run: its final state, e.g. the install
+  /// generator's files with their durability points), or nil for a built-in workload.
+  public func generator(vm: Int) -> (any RequestGenerator)? {
+    model.vms.indices.contains(vm) ? model.vms[vm].generator : nil
+  }
+
+  /// Adds a VM whose requests come from `generator` (any `Workloads.RequestGenerator`: its `loop` says
+  /// whether requests follow completions or arrive on their own clock). Flushes are acknowledged at
+  /// once; a request past the end of the disk stops the run with an error.
+  @discardableResult
+  public func addVM(vdi: Int, generator: any RequestGenerator) throws -> Int {
+    guard model.tapdisks.indices.contains(vdi) else { throw PoolError("no attached VDI \(vdi)") }
+    if case .closed(let depth) = generator.loop, depth < 1 {
+      throw PoolError("generator I/O depth \(depth) must be at least 1")
+    }
+    let index = model.vms.count
+    let stream = RandomStream(
+      scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "vm\(index)")
+    model.vms.append(VirtualMachine(vdi: vdi, generator: generator, random: stream))
+    return index
+  }
+
+  /// Takes a blktap snapshot of `vdi` at `time` in the running pool: pause the tapdisk (requests in
+  /// flight drain, new ones are held), `VHDSnapshot.create` on the leaf (the old leaf becomes the
+  /// snapshot, a new child the VDI's leaf), reopen the tapdisk on the new chain (metadata read
+  /// through the disk), unpause. The record (`snapshots`) keeps the snapshot's image path, the write
+  /// cut and the stall.
+  ///
+  /// - Parameter skipDrain: deliberately broken: the snapshot is taken at the pause while requests are
+  ///   in flight, and those writes land in the new leaf afterwards. For testing the oracle only.
+  /// - Returns: the snapshot's index in `snapshots`.
+  @discardableResult
+  public func scheduleSnapshot(vdi: Int, at time: SimTime, skipDrain: Bool = false) -> Int {
+    let k = model.snapshots.count
+    model.snapshots.append(
+      SnapshotRecord(
+        index: k, vdi: vdi, skipDrain: skipDrain, requestedAt: time, cut: 0, inFlightWrites: []))
+    if skipDrain { model.keepPreimages = true }
+    sim.schedule(.snapshot(index: Int32(k)), at: time)
+    return k
+  }
+
   /// Pauses the VDI's tapdisk at `time` (drain in flight, hold new requests).
   public func schedulePause(vdi: Int, at time: SimTime) {
     sim.schedule(.pause(vdi: Int32(vdi)), at: time)
@@ -91,6 +162,14 @@ public final class PoolSimulation {
     started = true
     model.buffer = EngineBuffer(bytes: maxRequestBytes)
     for (i, vm) in model.vms.enumerated() {
+      if let loop = vm.generatorLoop {
+        if case .closed(let depth) = loop {
+          for _ in 0..<depth { model.pull(i, sim: &sim) }
+        } else {
+          model.pull(i, sim: &sim)
+        }
+        continue
+      }
       switch vm.spec.arrivals {
       case .closedLoop(let depth):
         for _ in 0..<depth { sim.schedule(.issue(vm: Int32(i)), at: sim.now) }

@@ -14,7 +14,7 @@ struct Tapdisk {
   enum State: Equatable { case running, draining, paused, reopening }
 
   var chain: VHDChain
-  let leafPath: String
+  var leafPath: String
   /// SR volume of each level (0 = leaf).
   var levelVolumes: [Int]
   let maxOutstanding: Int

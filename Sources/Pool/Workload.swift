@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
+import Workloads
 
 /// The built-in guest workload of a VM: what fio would be told (pattern, read mix, block size, queue
 /// depth or arrival rate). Requests are 4 KiB aligned because guests' page caches issue them so, and
@@ -69,11 +70,18 @@ struct VirtualMachine {
   let positions: Int
   var nextPosition = 0
   let meanInterarrival: Double
+  /// When set, the VM's requests come from this generator instead of `spec` (the adapter for any
+  /// `Workloads.RequestGenerator`: synthetic mixes, the fragmenting writer, trace replay).
+  var generator: (any RequestGenerator)?
+  /// The generator's pacing (nil for the built-in workload).
+  let generatorLoop: LoopKind?
 
   init(vdi: Int, spec: WorkloadSpec, virtualSize: UInt64, random: RandomStream) {
     self.vdi = vdi
     self.spec = spec
     self.random = random
+    generator = nil
+    generatorLoop = nil
     let r = spec.region ?? 0..<virtualSize
     firstByte = r.lowerBound
     let span: UInt64 = r.upperBound - r.lowerBound
@@ -83,6 +91,18 @@ struct VirtualMachine {
     } else {
       meanInterarrival = 0
     }
+  }
+
+  /// A VM driven by `generator`; `spec` is unused (its defaults stand in).
+  init(vdi: Int, generator: any RequestGenerator, random: RandomStream) {
+    self.vdi = vdi
+    spec = WorkloadSpec()
+    self.random = random
+    firstByte = 0
+    positions = 1
+    meanInterarrival = 0
+    self.generator = generator
+    generatorLoop = generator.loop
   }
 
   /// The next request: (is write, first sector, sectors).

@@ -12,6 +12,13 @@ public enum WorkloadPreset: String, Hashable, Sendable, CaseIterable {
   case zipfHot = "zipf-hot"
   /// 4 KiB writes scattered over every 2 MiB block: the chain's worst case.
   case fragmenting
+  /// `yum install kernel` on an ext4-like layout: ≈ 4 000 module files under temporary names and
+  /// renamed, rpm's default of no payload fsync, rpmdb fsyncs, depmod, a 60 MB initramfs and a boot
+  /// entry (``PackageInstallSpec/kernel(fsyncPolicy:)``). Needs a disk of at least 1 GiB; `requests`
+  /// caps the stream (the whole install is about 7 000 requests, 450 MB).
+  case yumInstall = "yum-install"
+  /// A 50-file package the same way (``PackageInstallSpec/small(fsyncPolicy:)``).
+  case yumSmall = "yum-small"
 
   /// The generator for `requests` requests on a disk of `diskSectors` sectors, its streams named after
   /// the preset under (scenario "workload", replication `seed`).
@@ -45,6 +52,12 @@ public enum WorkloadPreset: String, Hashable, Sendable, CaseIterable {
         FragmentingWorkload(
           arrivals: .closedLoop(ioDepth: 8), diskSectors: diskSectors, requestLimit: requests),
         streams: streams)
+    case .yumInstall:
+      return try PackageInstallGenerator(
+        .kernel(), diskSectors: diskSectors, streams: streams, requestLimit: requests)
+    case .yumSmall:
+      return try PackageInstallGenerator(
+        .small(), diskSectors: diskSectors, streams: streams, requestLimit: requests)
     }
   }
 }

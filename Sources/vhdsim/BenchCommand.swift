@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
 import Benchmarking
+import Foundation
+import VHD
 
-/// `vhdsim bench NAME`: one benchmark, one JSON object with named figures (`--json`) or text.
+/// `vhdsim bench`: without a name, the regression suite judged against a baseline; with a name,
+/// one benchmark, one JSON object with named figures (`--json`) or text.
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run a benchmark (build with -c release): export, chain-read, coalesce, kernel, end-to-end.",
+    abstract: "Regression suite against a baseline, or one benchmark (build with -c release).",
     discussion: """
+      Without NAME: the regression suite (reads per chain depth, allocating writes, export, coalesce,
+      kernel, pool end to end). Counters are compared exactly with --baseline (default
+      Benchmarks/baseline.json when it exists); timings are samples divided by a reference loop timed
+      in the same run, judged with Welch's test: over 10% slower warns, over 2× fails. Writes a
+      Markdown table to stdout and to Reports/bench/latest.md (--report), JSON with --json.
+      --save FILE writes a new baseline. Exit status 1 when the gate fails.
+
       export      1 GiB dynamic VHD, half its blocks partly written, flattened to raw by vhdsim and by
                   `qemu-img convert -f vpc -O raw` on the same file (outputs compared).
       chain-read  random 4 KiB reads through chains of depth 1, 4, 16, 30 (in-memory, warm cache),
@@ -26,14 +36,22 @@ struct BenchCommand: ParsableCommand {
     case kernel
   }
 
-  @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).") var name: Name
+  @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")); none = the suite.")
+  var name: Name?
   @Flag(help: "Print one JSON object.") var json = false
+  @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
+  @Option(help: "Suite: baseline to compare with.") var baseline: String?
+  @Option(help: "Suite: write this run as a new baseline.") var save: String?
+  @Option(help: "Suite: Markdown report file.") var report = "Reports/bench/latest.md"
+  @Flag(help: "Engine switch: ignore the BATmap (reads consult bitmaps).") var noBatmap = false
+  @Option(help: "Engine switch: bitmaps cached per image (tapdisk: 32).") var bitmapCacheEntries: Int?
   @Option(
     name: .customLong("size-mib"),
     help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256; end-to-end: default 512)."
   ) var sizeMiB: UInt64?
 
   func run() throws {
+    guard let name else { return try runSuite() }
     try runReportingErrors {
       let report: BenchReport
       switch name {
@@ -45,5 +63,51 @@ struct BenchCommand: ParsableCommand {
       }
       print(json ? report.json : report.text)
     }
+  }
+
+  func runSuite() throws {
+    var engine = EngineOptions(useBATMap: !noBatmap)
+    if let n = bitmapCacheEntries {
+      guard n >= 0 else { throw ValidationError("--bitmap-cache-entries takes 0 or more") }
+      engine.bitmapCacheCapacity = n
+    }
+    try runReportingErrors {
+      let progress = ProgressLine(label: "bench")
+      var step = 0.0
+      let run = try RegressionSuite.run(.init(quick: quick, engine: engine)) { _ in
+        step += 1
+        progress.update(step / 8)
+      }
+      progress.finish()
+      if let save {
+        try Baseline(run: run, note: quick ? "quick suite" : "full suite").save(save)
+        printError("vhdsim: baseline written to \(save)")
+      }
+      let baselinePath =
+        baseline
+        ?? (FileManager.default.fileExists(atPath: "Benchmarks/baseline.json")
+          ? "Benchmarks/baseline.json" : nil)
+      guard let baselinePath else {
+        if json { try printJSON(run) }
+        return
+      }
+      let gate = RegressionGate().compare(run, with: try Baseline.load(baselinePath))
+      let markdown =
+        "# vhdsim bench\n\nBaseline: \(baselinePath)\(noBatmap ? ", --no-batmap" : "")\(bitmapCacheEntries.map { ", --bitmap-cache-entries \($0)" } ?? "")\n\n"
+        + gate.markdown + "\n"
+      try? FileManager.default.createDirectory(
+        atPath: (report as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try markdown.write(toFile: report, atomically: true, encoding: .utf8)
+      if json { try printJSON(run) } else { print(markdown) }
+      if gate.failed {
+        throw GateError("bench gate failed: " + gate.failures.joined(separator: "; "))
+      }
+    }
+  }
+
+  func printJSON(_ run: RegressionSuite.Run) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(run), as: UTF8.self))
   }
 }
