@@ -66,6 +66,8 @@ public struct RegressionGate: Sendable {
   public struct Report: Sendable {
     public var rows: [Row]
     public var unchangedCounters: Int
+    /// Peer ratios of this run (informational).
+    public var peers: [String: Double] = [:]
     /// Any counter moved beyond its tolerance, or a timing beyond `failFactor`.
     public var failed: Bool { rows.contains { $0.verdict == .changed || $0.verdict == .failed } }
     public var warned: Bool { rows.contains { $0.verdict == .slower } }
@@ -77,6 +79,14 @@ public struct RegressionGate: Sendable {
       ]
       for r in rows {
         lines.append("| \(r.metric) | \(r.baseline) | \(r.now) | \(r.change) | \(r.verdict.rawValue) |")
+      }
+      if !peers.isEmpty {
+        lines.append("")
+        lines.append("| peer ratio (not gated) | value |")
+        lines.append("|---|---|")
+        for (k, v) in peers.sorted(by: { $0.key < $1.key }) {
+          lines.append("| \(k) | \(RegressionGate.format(v)) |")
+        }
       }
       lines.append("")
       lines.append(
@@ -124,7 +134,7 @@ public struct RegressionGate: Sendable {
       }
       rows.append(judgeTiming(name, baseline: b, now: n))
     }
-    return Report(rows: rows, unchangedCounters: unchanged)
+    return Report(rows: rows, unchangedCounters: unchanged, peers: now.peers ?? [:])
   }
 
   func judgeTiming(_ name: String, baseline b: [Double], now n: [Double]) -> Row {

@@ -26,6 +26,8 @@ public enum RegressionSuite {
     public var counters: [String: Double] = [:]
     /// Timing samples (each divided by the reference loop's time measured right before it).
     public var timings: [String: [Double]] = [:]
+    /// Ratios against peers run side by side (qemu-img, SimPy) where installed; reported, not gated.
+    public var peers: [String: Double]?
     public init() {}
   }
 
@@ -50,6 +52,20 @@ public enum RegressionSuite {
     }
     log("pool end to end")
     try pool(options: options, repeats: options.quick ? 3 : 5, into: &run)
+    if !options.quick {
+      // Peers side by side, where installed (the quick suite leaves them out to stay fast in CI).
+      var peers: [String: Double] = [:]
+      if findExecutable("qemu-img") != nil {
+        log("export beside qemu-img")
+        let export = try EngineBenchmarks.export(size: 256 << 20, repeats: 3)
+        peers["export_speedup_vs_qemu_img"] = export.value("speedup_vs_qemu_img")
+      }
+      log("kernel beside SimPy")
+      let kernel = try KernelBenchmarks.run(holdEvents: 2_000_000, customers: 500_000)
+      peers["kernel_simpy_ratio"] = kernel.value("simpy_ratio")
+      peers["kernel_simpy_ratio_hold"] = kernel.value("simpy_ratio_hold")
+      run.peers = peers.filter { $0.value.isFinite }
+    }
     return run
   }
 

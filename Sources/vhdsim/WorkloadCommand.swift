@@ -61,11 +61,14 @@ struct WorkloadCommand: ParsableCommand {
         Presets: random-4k (4 KiB random, 70 % reads, depth 8), sequential-1m (1 MiB sequential
         writes), zipf-hot (4k/60:16k/25:64k/15, Zipf θ=1.2, 1 % flushes, Poisson 2000/s),
         fragmenting (4 KiB writes scattered over every 2 MiB block; also prints the fraction of
-        touched blocks whose sector bitmap ended full). Requests complete instantly here, so
+        touched blocks whose sector bitmap ended full), yum-install (a kernel package: ~4,000 files
+        through an ext4-like layout, journal commits, rpmdb, initramfs), yum-small (a 50-file package).
+        Requests complete instantly here, so
         closed-loop presets report a duration of 0; open-loop ones (zipf-hot) their arrival span.
         """)
 
-    @Argument(help: "random-4k, sequential-1m, zipf-hot or fragmenting.") var preset: String
+    @Argument(help: "random-4k, sequential-1m, zipf-hot, fragmenting, yum-install or yum-small.")
+    var preset: String
     @Option(help: "Requests to generate.") var requests = 10_000
     @Option(help: "Seed of the preset's random streams.") var seed: UInt64 = 1
     @Option(help: "Virtual disk size in MiB.") var diskMib: UInt64 = 16_384
