@@ -100,10 +100,6 @@ public enum RegressionSuite {
     }
   }
 
-  static func stamp(_ rng: inout SplitMix64) -> CreationStamp {
-    CreationStamp(unixTime: 1_700_000_000, uuid: .random(using: &rng))
-  }
-
   /// A chain like a busy VM's: the base half full blocks, half partly written; each snapshot
   /// followed by 64 random 4 KiB writes.
   static func buildChain(depth: Int, options: EngineOptions) throws -> VHDChain {
@@ -111,7 +107,7 @@ public enum RegressionSuite {
     var rng = SplitMix64(seed: 2026)
     let size: UInt64 = 64 << 20
     _ = try VHDImage.createDynamic(
-      "/sr/l0.vhd", size: size, storage: storage, stamp: stamp(&rng), options: options)
+      "/sr/l0.vhd", size: size, storage: storage, stamp: EngineBenchmarks.stamp(&rng), options: options)
     let base = try VHDChain.open("/sr/l0.vhd", storage: storage, writable: true, options: options)
     let block = [UInt8](repeating: 0x5A, count: 2 << 20)
     for b in 0..<16 { try base.write(sector: UInt64(b) * 4096, bytes: block) }
@@ -126,7 +122,7 @@ public enum RegressionSuite {
       let child = "/sr/l\(level).vhd"
       try VHDSnapshot.create(
         childPath: child, parentPath: path, storage: storage, options: .init(skipEmptyParents: false),
-        stamp: stamp(&rng), engine: options)
+        stamp: EngineBenchmarks.stamp(&rng), engine: options)
       path = child
       let c = try VHDChain.open(path, storage: storage, writable: true, options: options)
       for _ in 0..<64 {
@@ -180,7 +176,8 @@ public enum RegressionSuite {
       let storage = MemoryStorage(flavour: .inMemory)
       var rng = SplitMix64(seed: 11)
       let image = try VHDImage.createDynamic(
-        "/sr/w.vhd", size: 256 << 20, storage: storage, stamp: stamp(&rng), options: options.engine)
+        "/sr/w.vhd", size: 256 << 20, storage: storage, stamp: EngineBenchmarks.stamp(&rng),
+        options: options.engine)
       let chain = try VHDChain(images: [image])
       let observer = CountingObserver()
       if rep == 0 { chain.setObserver(observer) }
@@ -223,11 +220,12 @@ public enum RegressionSuite {
     let storage = MemoryStorage(flavour: .inMemory)
     var rng = SplitMix64(seed: 5)
     _ = try VHDImage.createDynamic(
-      "/sr/p.vhd", size: 64 << 20, storage: storage, stamp: stamp(&rng), options: options.engine)
+      "/sr/p.vhd", size: 64 << 20, storage: storage, stamp: EngineBenchmarks.stamp(&rng),
+      options: options.engine)
     try VHDSnapshot.create(
       childPath: "/sr/c.vhd", parentPath: "/sr/p.vhd", storage: storage,
       options: .init(skipEmptyParents: false),
-      stamp: stamp(&rng), engine: options.engine)
+      stamp: EngineBenchmarks.stamp(&rng), engine: options.engine)
     let c = try VHDChain.open("/sr/c.vhd", storage: storage, writable: true, options: options.engine)
     let block = [UInt8](repeating: 0x77, count: 2 << 20)
     for b in 0..<8 { try c.write(sector: UInt64(b) * 4096, bytes: block) }
