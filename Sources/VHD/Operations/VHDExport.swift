@@ -28,7 +28,9 @@ public enum VHDExport {
     precondition(!chains.isEmpty, "export needs a chain")
     let size = chains[0].virtualSize
     do {
-      try output.truncate(to: 0)
+      // Old contents must go (the output is sparse), but a truncate to 0 of a file that is already
+      // empty is not free: ext4 takes it as replace-via-truncate and flushes the data at close.
+      if output.length != 0 { try output.truncate(to: 0) }
       try output.truncate(to: size)
     } catch {
       throw VHDError.wrap(error, file: output.name)
