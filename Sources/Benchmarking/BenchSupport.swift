@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Simulation
 
 /// A benchmark's figures, named, printed as one JSON object (sorted keys) or as aligned text.
 public struct BenchReport: Sendable {
@@ -95,15 +96,13 @@ final class ScratchFolder {
   func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 }
 
-/// SplitMix64: a tiny seeded generator for benchmark data (deterministic across runs).
-struct SplitMix64: RandomNumberGenerator {
+/// A tiny seeded generator for benchmark data and UUIDs (deterministic across runs): successive
+/// outputs of the kernel's SplitMix64 finaliser.
+struct BenchRNG: RandomNumberGenerator {
   var state: UInt64
   init(seed: UInt64) { state = seed }
   mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+    defer { state &+= 0x9E37_79B9_7F4A_7C15 }
+    return SplitMix64.mix(state)
   }
 }

@@ -40,7 +40,7 @@ public struct ChainDemo {
 
   public func run(_ say: (String) -> Void) throws {
     let storage = FileStorage()
-    var rng = SplitMix64(seed: 2010)
+    var rng = BenchRNG(seed: 2010)
     let base = "\(folder)/base.vhd"
     say("VHDSim demo: a blktap-style snapshot chain on real files in \(folder)")
     say("")
@@ -87,7 +87,7 @@ public struct ChainDemo {
         var shortcuts = 0
         var levels = 0
         let n = 2000
-        var r = SplitMix64(seed: 99)
+        var r = BenchRNG(seed: 99)
         for _ in 0..<n {
           let sector = (r.next() % (size / 512 / 2 - 8)) & ~7
           try chain.read(sector: sector, count: 8, into: buf, accounting: &acc)

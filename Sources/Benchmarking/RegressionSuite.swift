@@ -104,7 +104,7 @@ public enum RegressionSuite {
   /// followed by 64 random 4 KiB writes.
   static func buildChain(depth: Int, options: EngineOptions) throws -> VHDChain {
     let storage = MemoryStorage(flavour: .inMemory)
-    var rng = SplitMix64(seed: 2026)
+    var rng = BenchRNG(seed: 2026)
     let size: UInt64 = 64 << 20
     _ = try VHDImage.createDynamic(
       "/sr/l0.vhd", size: size, storage: storage, stamp: EngineBenchmarks.stamp(&rng), options: options)
@@ -143,7 +143,7 @@ public enum RegressionSuite {
     let n = 4000
     var total = LevelWork()
     var zero = 0
-    var rng = SplitMix64(seed: 7)
+    var rng = BenchRNG(seed: 7)
     let pages = chain.virtualSize / 4096
     for _ in 0..<n {
       try chain.read(sector: (rng.next() % pages) * 8, count: 8, into: buffer, accounting: &acc)
@@ -160,7 +160,7 @@ public enum RegressionSuite {
     chain.setObserver(nil)
     for _ in 0..<repeats {
       let reference = referenceSeconds()
-      var r = SplitMix64(seed: 8)
+      var r = BenchRNG(seed: 8)
       let t = try seconds {
         for _ in 0..<20_000 {
           try chain.read(sector: (r.next() % pages) * 8, count: 8, into: buffer, accounting: &acc)
@@ -174,7 +174,7 @@ public enum RegressionSuite {
     var samples: [Double] = []
     for rep in 0..<repeats {
       let storage = MemoryStorage(flavour: .inMemory)
-      var rng = SplitMix64(seed: 11)
+      var rng = BenchRNG(seed: 11)
       let image = try VHDImage.createDynamic(
         "/sr/w.vhd", size: 256 << 20, storage: storage, stamp: EngineBenchmarks.stamp(&rng),
         options: options.engine)
@@ -218,7 +218,7 @@ public enum RegressionSuite {
     run.counters["export.bytes_written"] = Double(result.bytesWritten)
     // Coalesce level 1 (a snapshot's 64 random writes) into the base.
     let storage = MemoryStorage(flavour: .inMemory)
-    var rng = SplitMix64(seed: 5)
+    var rng = BenchRNG(seed: 5)
     _ = try VHDImage.createDynamic(
       "/sr/p.vhd", size: 64 << 20, storage: storage, stamp: EngineBenchmarks.stamp(&rng),
       options: options.engine)

@@ -15,7 +15,7 @@ import Testing
 
   /// Deterministic noise around `mean` with relative spread `spread`.
   func samples(_ mean: Double, spread: Double, n: Int = 10, seed: UInt64) -> [Double] {
-    var g = SplitMix64(seed: seed)
+    var g = BenchRNG(seed: seed)
     return (0..<n).map { _ in mean * (1 + spread * (Double(g.next() % 2001) / 1000 - 1)) }
   }
 
