@@ -13,7 +13,8 @@ let package = Package(
     .library(name: "Statistics", targets: ["Statistics"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     // Linux calls Glibc does not expose to Swift: fallocate punch-hole, SEEK_DATA/SEEK_HOLE.
@@ -22,6 +23,8 @@ let package = Package(
     .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
     // The VHD engine: on-disk format, images, chains, devices, accounting. Knows nothing of time.
     .target(name: "VHD", dependencies: ["CFileOps"]),
+    // An SR as XCP's storage manager sees it: VDI records, snapshots, space rules, GC planning. Knows nothing of time.
+    .target(name: "StorageRepository", dependencies: ["VHD"]),
     // The discrete-event kernel: clock, event queue, processes, resources, random streams.
     .target(name: "Simulation", dependencies: ["CGSL"]),
     // Output analysis over GSL: summaries, confidence intervals, tests, bootstrap, histograms, fits.
@@ -32,20 +35,27 @@ let package = Package(
     // Guest request streams: synthetic mixes, the fragmenting writer, trace replay. Knows nothing of VHD.
     .target(name: "Workloads", dependencies: ["Simulation"]),
     .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool", "Statistics", "Workloads"]),
+    // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
+    .target(
+      name: "Experiments",
+      dependencies: ["Pool", "Workloads", "VHD", "Simulation", .product(name: "Yams", package: "Yams")]
+    ),
     .executableTarget(
       name: "vhdsim",
       dependencies: [
-        "VHD", "Simulation", "Pool", "Benchmarking", "Workloads",
+        "VHD", "Simulation", "Pool", "Benchmarking", "Workloads", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "VHDTests", dependencies: ["VHD"]),
+    .testTarget(name: "StorageRepositoryTests", dependencies: ["StorageRepository", "VHD"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
     .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
     .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads"]),
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
     .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// A named variant of the scenario's chain and engine settings: the designs a comparison puts side by
+/// side (BATmap on/off, cache sizes). Every policy runs the same sweep points and replicates, so
+/// their results pair up.
+public struct Policy: Equatable, Sendable {
+  public var name: String
+  /// Overrides in file order, each with where it was written.
+  public var overrides: [Override]
+
+  public struct Override: Equatable, Sendable {
+    public var parameter: ScenarioParameter
+    public var value: ScenarioValue
+    public var position: SourcePosition
+  }
+
+  public init(name: String, overrides: [Override] = []) {
+    self.name = name
+    self.overrides = overrides
+  }
+
+  /// The implicit policy of a scenario that lists none.
+  public static let defaultName = "default"
+
+  static func decode(_ r: NodeReader) throws(ScenarioError) -> Policy {
+    let map = try r.mapping(allowed: ["name", "chain", "engine"])
+    let nameReader = try map.required("name")
+    let name = try Scenario.identifier(nameReader)
+    var overrides: [Override] = []
+    for section in ["chain", "engine"] {
+      guard let s = map[section] else { continue }
+      let params = ScenarioParameter.policyParameters.filter { $0.rawValue.hasPrefix(section + ".") }
+      let smap = try s.mapping(allowed: params.map(\.key))
+      for entry in smap.entries {
+        let p = params.first { $0.key == entry.key }!
+        overrides.append(
+          Override(parameter: p, value: try p.decode(entry.value), position: entry.value.position))
+      }
+    }
+    return Policy(name: name, overrides: overrides)
+  }
+}

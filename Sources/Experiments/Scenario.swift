@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Pool
+import Workloads
+import Yams
+
+/// A scenario file: the system, the guests, the designs to compare (policies), the grid to cover
+/// (sweep) and how many independent replicates of each. It is the unit a study is written, reviewed
+/// and rerun as, so it is decoded strictly: anything the simulator would not do exactly as written is
+/// an error with a position, never a silent default. See docs/scenarios.md for every key.
+public struct Scenario: Equatable, Sendable {
+  public var file: String
+  public var name: String
+  public var description: String
+  /// The base seed; every run's seed derives from it, the scenario's name, the policy and the
+  /// replicate (``seed(policy:replicate:)``).
+  public var seed: UInt64
+  public var replicates: Int
+  /// The settings before any policy or sweep point is applied.
+  public var base: ScenarioSettings
+  /// Whether snapshots are to be checked for crash consistency (needs `device: memory`, since the
+  /// metadata-only device does not keep data to compare).
+  public var consistencyCheck: Bool
+  public var vms: [VMGroup]
+  /// At least one: a scenario without `policies` has the single policy ``Policy/defaultName``.
+  public var policies: [Policy]
+  public var sweep: Sweep
+  /// Where each base setting was written (absent: the default).
+  var basePositions: [ScenarioParameter: SourcePosition]
+
+  public static let replicateRange = 1...1000
+
+  /// `policies × sweep points × replicates`.
+  public var runCount: Int { policies.count * sweep.pointCount * replicates }
+
+  // MARK: Loading
+
+  /// Reads and decodes the file at `path`; errors name `path`.
+  public static func load(path: String) throws(ScenarioError) -> Scenario {
+    let text: String
+    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+      throw ScenarioError(file: path, line: 1, column: 1, message: "cannot read the file as UTF-8 text")
+    }
+    return try parse(yaml: text, file: path)
+  }
+
+  /// Decodes scenario text; `file` is only used to name the source in errors.
+  public static func parse(yaml: String, file: String = "<scenario>") throws(ScenarioError) -> Scenario {
+    let root: Node?
+    do { root = try Yams.compose(yaml: yaml) } catch let e as YamlError {
+      throw syntaxError(e, file: file)
+    } catch {
+      throw ScenarioError(file: file, line: 1, column: 1, message: "bad YAML: \(error)")
+    }
+    guard let root else {
+      throw ScenarioError(
+        file: file, line: 1, column: 1, message: "expected a mapping of scenario keys, found an empty file")
+    }
+    return try decode(NodeReader(file: file, node: root, path: ""))
+  }
+
+  /// libyaml's own message at its own position (the scanner and parser know better than we do).
+  private static func syntaxError(_ e: YamlError, file: String) -> ScenarioError {
+    switch e {
+    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+      .composer(let context, let problem, let mark, _):
+      let while_ = context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""
+      return ScenarioError(
+        file: file, line: mark.line, column: mark.column, message: "bad YAML: \(problem)\(while_)")
+    case .reader(let problem, _, _, _):
+      return ScenarioError(file: file, line: 1, column: 1, message: "bad YAML: \(problem)")
+    default:
+      return ScenarioError(file: file, line: 1, column: 1, message: "bad YAML: \(e)")
+    }
+  }
+
+  // MARK: Decoding
+
+  static let topKeys = [
+    "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
+    "chain", "engine", "vms", "policies", "sweep",
+  ]
+
+  /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
+  static func identifier(_ r: NodeReader) throws(ScenarioError) -> String {
+    let s = try r.string()
+    let ok = s.unicodeScalars.allSatisfy { c in
+      c.isASCII && (CharacterSet.alphanumerics.contains(c) || c == "." || c == "_" || c == "-")
+    }
+    guard !s.isEmpty, ok, s.first != "." && s.first != "-" else {
+      throw r.error(
+        "\(r.path): expected a name of ASCII letters, digits, '.', '_' and '-' "
+          + "(not starting with '.' or '-'), found \(r.found)"
+      )
+    }
+    return s
+  }
+
+  static func decode(_ r: NodeReader) throws(ScenarioError) -> Scenario {
+    let map = try r.mapping(allowed: topKeys)
+    let name = try identifier(try map.required("name"))
+    let description = try map["description"]?.string() ?? ""
+    let seed = try map["seed"]?.uint64() ?? 1
+    let replicates = try map["replicates"]?.int(in: replicateRange) ?? 1
+    let consistencyCheck = try map["consistency_check"]?.bool() ?? false
+
+    var base = ScenarioSettings()
+    var positions: [ScenarioParameter: SourcePosition] = [:]
+    func set(_ p: ScenarioParameter, _ value: NodeReader?) throws(ScenarioError) {
+      guard let value else { return }
+      base[p] = try p.decode(value)
+      positions[p] = value.position
+    }
+    try set(.duration, map["duration"])
+    for p in [ScenarioParameter.sr, .disk, .device] {
+      guard let v = map[p.rawValue] else { continue }
+      // `sr: {kind: lvm}`, `disk: {preset: nvme}`: sections, so later keys (capacity, a custom
+      // model) have a place to go.
+      let inner: String = p == .sr ? "kind" : p == .disk ? "preset" : ""
+      if inner.isEmpty {
+        try set(p, v)
+      } else {
+        try set(p, try v.mapping(allowed: [inner]).required(inner))
+      }
+    }
+    let chain = try map.required("chain")
+    let chainMap = try chain.mapping(allowed: ["depth", "size_mib", "base_fill", "writes_per_snapshot"])
+    try set(.chainDepth, try chainMap.required("depth"))
+    try set(.chainSizeMiB, chainMap["size_mib"])
+    try set(.chainBaseFill, chainMap["base_fill"])
+    try set(.chainWritesPerSnapshot, chainMap["writes_per_snapshot"])
+    if let engine = map["engine"] {
+      let engineMap = try engine.mapping(allowed: ["batmap", "bitmap_cache"])
+      try set(.engineBATMap, engineMap["batmap"])
+      try set(.engineBitmapCache, engineMap["bitmap_cache"])
+    }
+
+    let vmsReader = try map.required("vms")
+    var vms: [VMGroup] = []
+    for item in try vmsReader.sequence() { vms.append(try VMGroup.decode(item)) }
+    guard !vms.isEmpty else {
+      throw vmsReader.error("vms: expected at least one VM group, found an empty list")
+    }
+
+    var policies: [Policy] = []
+    if let list = map["policies"] {
+      let items = try list.sequence()
+      guard !items.isEmpty else {
+        throw list.error("policies: expected at least one policy, found an empty list")
+      }
+      for item in items {
+        let policy = try Policy.decode(item)
+        guard !policies.contains(where: { $0.name == policy.name }) else {
+          let n = try item.mapping(allowed: ["name", "chain", "engine"]).required("name")
+          throw n.error("\(n.path): duplicate policy name \"\(policy.name)\"")
+        }
+        policies.append(policy)
+      }
+    } else {
+      policies = [Policy(name: Policy.defaultName)]
+    }
+    let sweep = try map["sweep"].map { (s) throws(ScenarioError) in try Sweep.decode(s) } ?? Sweep()
+
+    let scenario = Scenario(
+      file: r.file, name: name, description: description, seed: seed, replicates: replicates, base: base,
+      consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, basePositions: positions
+    )
+    try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
+    return scenario
+  }
+
+  // MARK: Combinations
+
+  /// The settings of (policy, sweep point), with where each non-default value was written.
+  func resolve(policy: Policy, point: [SweepAssignment]) -> (
+    ScenarioSettings, [ScenarioParameter: SourcePosition]
+  ) {
+    var settings = base
+    var positions = basePositions
+    for o in policy.overrides {
+      settings[o.parameter] = o.value
+      positions[o.parameter] = o.position
+    }
+    for a in point {
+      settings[a.parameter] = a.value
+      positions[a.parameter] = a.position
+    }
+    return (settings, positions)
+  }
+
+  private func error(_ at: SourcePosition, _ message: String) -> ScenarioError {
+    ScenarioError(file: file, line: at.line, column: at.column, message: message)
+  }
+
+  /// Combinations no run could honour, found once policies and sweep points are applied; reported at
+  /// the value that made them impossible (the most specific one: sweep, then policy, then base).
+  func checkCombinations(consistencyPosition: SourcePosition?) throws(ScenarioError) {
+    for axis in sweep.axes {
+      for policy in policies {
+        if let o = policy.overrides.first(where: { $0.parameter == axis.parameter }) {
+          throw error(
+            axis.position,
+            "sweep: \(axis.parameter.rawValue) is also overridden by policy \"\(policy.name)\" at "
+              + "\(o.position); a parameter is either swept or set per policy")
+        }
+      }
+    }
+    for policy in policies {
+      for index in 0..<sweep.pointCount {
+        let (s, at) = resolve(policy: policy, point: sweep.point(index))
+        if consistencyCheck && s.device == .metadata {
+          throw error(
+            at[.device] ?? consistencyPosition!,
+            "consistency_check needs device: memory (the metadata device keeps no data to compare)")
+        }
+        for group in vms {
+          switch group.workload {
+          case .builtIn(let spec) where UInt64(spec.requestBytes) > s.virtualSize:
+            throw error(
+              at[.chainSizeMiB] ?? group.position,
+              "a \(spec.requestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
+          case .preset(let p) where (p == .yumInstall) && s.sizeMiB < 1024:
+            throw error(
+              at[.chainSizeMiB] ?? group.position,
+              "workload preset \(p.rawValue) needs chain.size_mib >= 1024, found \(s.sizeMiB)")
+          default: break
+          }
+        }
+      }
+    }
+  }
+}

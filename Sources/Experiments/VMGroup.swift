@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Workloads
+
+/// `count` identical VMs, each with its own VDI and its own random streams. A group rather than one
+/// entry per VM because studies scale the number of guests, not their individual settings.
+public struct VMGroup: Equatable, Sendable {
+  /// What each VM of the group runs.
+  public enum Workload: Equatable, Sendable {
+    /// The pool's built-in fio-like workload (pattern, read mix, block size, iodepth or rate).
+    case builtIn(WorkloadSpec)
+    /// A named generator from `Workloads` (synthetic mixes, the fragmenting writer, package installs).
+    case preset(WorkloadPreset)
+  }
+
+  public var count: Int
+  public var workload: Workload
+  /// Where the group's entry starts in the file (for errors found after expansion).
+  public var position: SourcePosition
+
+  public init(count: Int, workload: Workload, position: SourcePosition = .init(line: 1, column: 1)) {
+    self.count = count
+    self.workload = workload
+    self.position = position
+  }
+
+  static let keys = ["count", "workload"]
+  static let builtInKeys = ["pattern", "read_fraction", "block_size_kib", "iodepth", "rate"]
+
+  /// Decodes one entry of `vms`.
+  static func decode(_ r: NodeReader) throws(ScenarioError) -> VMGroup {
+    let map = try r.mapping(allowed: keys)
+    let count = try map["count"]?.int(in: 1...1024) ?? 1
+    let w = try map.required("workload")
+    let wmap = try w.mapping(allowed: ["preset"] + builtInKeys)
+    if let preset = wmap["preset"] {
+      if let extra = wmap.entries.first(where: { $0.key != "preset" }) {
+        throw extra.keyReader.error(
+          "\(w.path): \"\(extra.key)\" cannot be combined with \"preset\" (a preset fixes its own workload)")
+      }
+      let choice = try preset.choice(WorkloadPreset.allCases.map { ($0.rawValue, $0) })
+      return VMGroup(count: count, workload: .preset(choice), position: r.position)
+    }
+    var spec = WorkloadSpec()
+    if let p = wmap["pattern"] {
+      spec.pattern = try p.choice(WorkloadSpec.Pattern.allCases.map { ($0.rawValue, $0) })
+    }
+    if let f = wmap["read_fraction"] {
+      spec.readFraction = try f.double("a fraction in 0...1") { (0...1).contains($0) }
+    }
+    if let b = wmap["block_size_kib"] {
+      let kib = try b.int(in: 4...65536)
+      guard kib % 4 == 0 else { throw b.error("\(b.path): expected a multiple of 4 KiB, found \(kib)") }
+      spec.requestBytes = kib << 10
+    }
+    switch (wmap["iodepth"], wmap["rate"]) {
+    case (.some, .some):
+      throw wmap.keyReader("rate")!.error(
+        "\(w.path): iodepth and rate cannot both be given (a closed loop keeps iodepth requests "
+          + "outstanding; an open loop arrives at rate per second)")
+    case (let d?, nil): spec.arrivals = .closedLoop(ioDepth: try d.int(in: 1...4096))
+    case (nil, let rate?):
+      spec.arrivals = .openLoop(ratePerSecond: try rate.double("requests per second > 0") { $0 > 0 })
+    case (nil, nil): break
+    }
+    return VMGroup(count: count, workload: .builtIn(spec), position: r.position)
+  }
+}

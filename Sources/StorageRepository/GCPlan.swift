@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// What one GC iteration would do (§1.4 step 4, §1.5): delete all garbage, else coalesce the first
+/// fitting non-leaf candidate, else leaf-coalesce the first fitting leaf candidate. Planning only;
+/// the coalesce and leaf-coalesce step machines and the GC daemon in simulated time build on it.
+public struct GCPlan: Equatable, Sendable {
+  /// Every garbage node, post-order (children before parents).
+  public var garbage: [String]
+  /// Non-leaf candidates in the policy's order.
+  public var coalesceable: [String]
+  /// Leaf candidates in discovery order (the GC does not sort them).
+  public var leafCoalesceable: [String]
+
+  public init(garbage: [String], coalesceable: [String], leafCoalesceable: [String]) {
+    self.garbage = garbage
+    self.coalesceable = coalesceable
+    self.leafCoalesceable = leafCoalesceable
+  }
+
+  /// Whether the GC would find work (ignoring space and missing block info).
+  public var hasWork: Bool { !garbage.isEmpty || !coalesceable.isEmpty || !leafCoalesceable.isEmpty }
+
+  /// Plans `tree`. `failed` are this GC process's `_failedCoalesceTargets`; `leafExcluded` are leaves
+  /// the GC skips for their VDI settings (on-boot=reset, allow_caching, `leaf-coalesce=false`).
+  public init(
+    tree: VHDTree, policy: GCPolicy = .xcp, relinkProtected: Set<String> = [], failed: Set<String> = [],
+    leafExcluded: Set<String> = []
+  ) {
+    garbage = tree.garbage(relinkProtected: relinkProtected, policy: policy)
+    guard policy.coalesce else {
+      coalesceable = []
+      leafCoalesceable = []
+      return
+    }
+    let found = tree.nodes.map(\.uuid).filter { tree.isCoalesceable($0) && !failed.contains($0) }
+    coalesceable = Self.order(found, in: tree, by: policy.candidateOrder)
+    leafCoalesceable =
+      policy.leafCoalesce
+      ? tree.nodes.map(\.uuid).filter {
+        tree.isLeafCoalesceable($0) && !failed.contains($0) && !leafExcluded.contains($0)
+      } : []
+  }
+
+  /// Orders non-leaf candidates. Tallest-tree-first groups by the height of the candidate's whole
+  /// tree (the root's subtree), tallest first, keeping scan order within a height.
+  public static func order(_ candidates: [String], in tree: VHDTree, by order: GCPolicy.CandidateOrder)
+    -> [String]
+  {
+    let keyed = candidates.enumerated().map { (offset: $0.offset, uuid: $0.element) }
+    switch order {
+    case .discovery:
+      return candidates
+    case .tallestTreeFirst:
+      let heights = Dictionary(
+        uniqueKeysWithValues: candidates.map { ($0, tree.height(of: tree.root(of: $0))) })
+      return keyed.sorted {
+        let (a, b) = (heights[$0.uuid]!, heights[$1.uuid]!)
+        return a != b ? a > b : $0.offset < $1.offset
+      }.map(\.uuid)
+    case .smallestFirst:
+      return keyed.sorted {
+        let (a, b) = (tree.node($0.uuid)!.allocatedBlocks, tree.node($1.uuid)!.allocatedBlocks)
+        return a != b ? a < b : $0.offset < $1.offset
+      }.map(\.uuid)
+    }
+  }
+
+  /// The first candidate whose extra space (§4.3) fits in `freeSpace`, as `findCoalesceable` and
+  /// `findLeafCoalesceable` pick; the candidates that did not fit feed the `SM_GC_NO_SPACE` message.
+  public static func firstFitting(
+    _ candidates: [String], freeSpace: UInt64, extraSpace: (String) throws -> UInt64
+  ) rethrows -> (chosen: String?, lackingSpace: [String]) {
+    var lacking: [String] = []
+    for c in candidates {
+      if try extraSpace(c) <= freeSpace { return (c, lacking) }
+      lacking.append(c)
+    }
+    return (nil, lacking)
+  }
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+import VHD
+
+/// Space accounting (§4.2, §4.3): what the SR reports and what the GC and snapshots test against.
+extension SR {
+  /// Length of the node file at `path` (a VHD's physical utilisation).
+  func fileSize(_ path: String) throws(SRError) -> UInt64 {
+    try SRError.engine(path) { try storage.open(path, writable: false).length }
+  }
+
+  /// SR `physical_utilisation`: the VG's used extents (sum of LV sizes) on LVM, the used bytes
+  /// (sum of node file sizes) on a file SR.
+  public func physicalUtilisation() throws(SRError) -> UInt64 {
+    switch kind {
+    case .lvm:
+      return lvSizes.values.reduce(0, +)
+    case .file:
+      let names = try SRError.engine(directory) { try storage.list(directory: directory) }
+      var total: UInt64 = 0
+      for name in names where kind.uuid(ofNodeName: name) != nil {
+        total += try fileSize(VHDPath.join(directory, name))
+      }
+      return total
+    }
+  }
+
+  /// Free space the GC and snapshots test against: free extents (LVM), size − used (file).
+  public func freeSpace() throws(SRError) -> UInt64 {
+    let used = try physicalUtilisation()
+    return capacity > used ? capacity - used : 0
+  }
+
+  /// VDI `physical_utilisation`: the LV size on LVM, the file size on a file SR.
+  public func physicalUtilisation(of uuid: String) throws(SRError) -> UInt64 {
+    switch kind {
+    case .lvm: return lvSizes[uuid] ?? 0
+    case .file: return try fileSize(path(of: uuid))
+    }
+  }
+
+  /// D of §4.3: |BAT(child) ∪ BAT(parent)| × 2 MiB, read fresh from both images.
+  public func coalesceUnion(child: String, parent: String) throws(SRError) -> UInt64 {
+    let (childPath, parentPath) = (path(of: child), path(of: parent))
+    let a = try SRError.engine(childPath) {
+      try VHDImage.open(childPath, storage: storage, options: engineOptions).allocationBitmap()
+    }
+    let b = try SRError.engine(parentPath) {
+      try VHDImage.open(parentPath, storage: storage, options: engineOptions).allocationBitmap()
+    }
+    var blocks: UInt64 = 0
+    for i in 0..<max(a.count, b.count) where (i < a.count && a[i]) || (i < b.count && b[i]) { blocks += 1 }
+    return blocks * VHDSpace.blockSize
+  }
+
+  /// Extra space a non-leaf coalesce of `child` into its parent needs (§4.3 table, first row).
+  public func coalesceExtraSpace(child: String, in tree: VHDTree) throws(SRError) -> UInt64 {
+    guard let node = tree.node(child), let parent = node.parent, let p = tree.node(parent) else { return 0 }
+    let union = try coalesceUnion(child: child, parent: parent)
+    switch kind {
+    case .file:
+      return VHDSpace.fileCoalesceExtra(
+        union: union, childVirtualSize: node.virtualSize, parentPhysical: p.physicalSize)
+    case .lvm:
+      return VHDSpace.lvmCoalesceExtra(union: union, parentLV: lvSizes[parent] ?? 0)
+    }
+  }
+}

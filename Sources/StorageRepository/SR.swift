@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+import VHD
+
+/// A storage repository as XCP's storage manager sees it: a folder of VHD nodes in a `Storage`
+/// (one `<uuid>.vhd` file per node on a file SR, one `VHD-<uuid>` LV per node on an LVM SR,
+/// modelled as a file plus the LV size the storage manager gave it), the xapi VDI records, and the
+/// attach bookkeeping. The VHD tree is never cached: like the GC, every question scans the files
+/// and links parents through the engine's locators, so what the SR reports is what is on disk.
+///
+/// The SR knows nothing about time. Journals and crash recovery, the coalesce and leaf-coalesce
+/// step machines and the GC daemon are layered on top (see `GCPlan`, `collectGarbage`).
+public final class SR {
+  public let storage: any Storage
+  /// The SR's folder (`/run/sr-mount/<sr>` or `VG_XenStorage-<sr>`).
+  public let directory: String
+  public let kind: SRKind
+  /// File SR: the file system's size. LVM SR: the VG's size.
+  public let capacity: UInt64
+  /// `MAX_CHAIN_SIZE`: snapshot and clone are refused at this chain depth.
+  public var depthLimit: Int
+  public let engineOptions: EngineOptions
+  /// The host sets `stamps.unixTime`; the SR draws uuids from it.
+  public var stamps: StampSequence
+
+  /// xapi's VDI records, by uuid.
+  public internal(set) var records: [String: VDIRecord] = [:]
+  /// LVM SR: each node's LV size, by uuid (empty on a file SR).
+  public internal(set) var lvSizes: [String: UInt64] = [:]
+  /// Plugged VBDs, by VDI uuid.
+  public internal(set) var attachments: [String: Attachment] = [:]
+  /// SR `virtual_allocation`: adjusted by ± virtual size on create, delete and snapshot, reset by `scan`.
+  public internal(set) var virtualAllocation: UInt64 = 0
+
+  public init(
+    storage: any Storage, directory: String, kind: SRKind, capacity: UInt64,
+    depthLimit: Int = VHDLimits.maximumChainDepth, engineOptions: EngineOptions = .init(),
+    stamps: StampSequence = .init()
+  ) {
+    self.storage = storage
+    self.directory = storage.canonicalPath(directory)
+    self.kind = kind
+    self.capacity = capacity
+    self.depthLimit = depthLimit
+    self.engineOptions = engineOptions
+    self.stamps = stamps
+  }
+
+  /// Path of the node named by `uuid`.
+  public func path(of uuid: String) -> String { VHDPath.join(directory, kind.nodeName(uuid)) }
+
+  /// The record of `uuid`, or `.noSuchVDI`.
+  public func record(_ uuid: String) throws(SRError) -> VDIRecord {
+    guard let r = records[uuid] else { throw .noSuchVDI(uuid) }
+    return r
+  }
+
+  /// Whether the VDI has any plugged VBD.
+  public func isAttached(_ uuid: String) -> Bool { !(attachments[uuid]?.isEmpty ?? true) }
+
+  /// A fresh uuid for a new node.
+  func newUUID() -> (uuid: String, stamp: CreationStamp) {
+    let stamp = stamps.next()
+    return (stamp.uuid.description, stamp)
+  }
+
+  /// Creates a new empty VDI (`vdi_create`): a dynamic VHD, its LV thick (fully inflated) or thin
+  /// (8 MiB) on LVM, and its record.
+  @discardableResult
+  public func createVDI(nameLabel: String, virtualSize: UInt64) throws(SRError) -> VDIRecord {
+    let (uuid, stamp) = newUUID()
+    let path = path(of: uuid)
+    let size = VHDSpace.roundUp(virtualSize, VHDSpace.blockSize)
+    let need: UInt64
+    switch kind {
+    case .file: need = VHDSpace.overheadEmpty(virtualSize: size)
+    case .lvm(.thick): need = VHDSpace.fullyInflatedLVSize(virtualSize: size)
+    case .lvm(.thin): need = VHDSpace.thinLVSize
+    }
+    let free = try freeSpace()
+    guard need <= free else { throw .insufficientSpace(needed: need, free: free) }
+    let image = try SRError.engine(path) {
+      try VHDImage.createDynamic(path, size: size, storage: storage, stamp: stamp, options: engineOptions)
+    }
+    try SRError.engine(path) { try image.close() }
+    if case .lvm = kind { lvSizes[uuid] = need }
+    let record = VDIRecord(uuid: uuid, nameLabel: nameLabel, path: path)
+    records[uuid] = record
+    virtualAllocation += image.virtualSize
+    return record
+  }
+
+  /// The SR's VHD tree from its files (§1.1): every node name of this SR's kind in the folder,
+  /// parents resolved through the locators. A node the engine cannot open is kept with
+  /// `scanError`; a parent outside the SR is `.missingParent` unless `orphansAsRoots` (force mode).
+  public func scanTree(orphansAsRoots: Bool = false) throws(SRError) -> VHDTree {
+    let names = try SRError.engine(directory) { try storage.list(directory: directory) }
+    var nodes: [VHDNode] = []
+    for name in names {
+      guard let uuid = kind.uuid(ofNodeName: name) else { continue }
+      let path = VHDPath.join(directory, name)
+      var node = VHDNode(uuid: uuid, path: path)
+      do {
+        let image = try VHDImage.open(path, storage: storage, writable: false, options: engineOptions)
+        node.hidden = image.isHidden
+        node.virtualSize = image.virtualSize
+        node.physicalSize = image.device.length
+        node.allocatedBlocks = image.allocatedBlockCount
+        if image.format == .differencing {
+          let parentPath = try VHDChain.resolveParent(of: image, storage: storage)
+          let parentName = VHDPath.basename(parentPath)
+          node.parent = kind.uuid(ofNodeName: parentName) ?? parentName
+          if VHDPath.directory(storage.canonicalPath(parentPath)) != directory { node.parent = parentPath }
+        }
+      } catch {
+        node.scanError = true
+      }
+      nodes.append(node)
+    }
+    return try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
+  }
+
+  /// `sr_scan`: the tree, and `virtual_allocation` recomputed as the storage manager does (file
+  /// SR: virtual sizes of visible nodes; LVM: LV sizes of visible nodes).
+  @discardableResult
+  public func scan() throws(SRError) -> VHDTree {
+    let tree = try scanTree()
+    var total: UInt64 = 0
+    for n in tree.nodes where !n.hidden && !n.scanError {
+      switch kind {
+      case .file: total += n.virtualSize
+      case .lvm: total += lvSizes[n.uuid] ?? 0
+      }
+    }
+    virtualAllocation = total
+    return tree
+  }
+}

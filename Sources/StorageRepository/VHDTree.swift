@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The forest of VHD nodes of one SR, linked by parent uuid as the GC links them (§1.1). Nodes keep
+/// discovery (scan) order, because the GC's candidate order within one tree height is scan order.
+public struct VHDTree: Sendable {
+  /// Every node, in discovery order.
+  public let nodes: [VHDNode]
+  /// Root uuids, in discovery order (`vdiTrees`).
+  public let roots: [String]
+  private let index: [String: Int]
+  private let childIndex: [String: [String]]
+
+  /// Links `nodes` by parent uuid. A missing parent is a hard error, as in the GC, unless
+  /// `orphansAsRoots` (force mode) or the orphan's uuid starts with `OLD_` (left by a leaf coalesce).
+  public init(nodes: [VHDNode], orphansAsRoots: Bool = false) throws(SRError) {
+    var index: [String: Int] = [:]
+    for (i, node) in nodes.enumerated() { index[node.uuid] = i }
+    var children: [String: [String]] = [:]
+    var roots: [String] = []
+    var linked = nodes
+    for (i, node) in nodes.enumerated() {
+      guard let parent = node.parent else {
+        roots.append(node.uuid)
+        continue
+      }
+      if index[parent] == nil {
+        guard orphansAsRoots || node.uuid.hasPrefix("OLD_") else { throw .missingParent(node: node.uuid) }
+        linked[i].parent = nil
+        roots.append(node.uuid)
+        continue
+      }
+      children[parent, default: []].append(node.uuid)
+    }
+    self.nodes = linked
+    self.roots = roots
+    self.index = index
+    self.childIndex = children
+  }
+
+  public func node(_ uuid: String) -> VHDNode? { index[uuid].map { nodes[$0] } }
+
+  /// Children in discovery order.
+  public func children(of uuid: String) -> [String] { childIndex[uuid] ?? [] }
+
+  public func parent(of uuid: String) -> String? { node(uuid)?.parent }
+
+  public func isLeaf(_ uuid: String) -> Bool { children(of: uuid).isEmpty }
+
+  /// Chain depth as `vhd-util query -d` counts it: nodes from `uuid` to its root, itself included.
+  public func depth(of uuid: String) -> Int {
+    var depth = 0
+    var current: String? = uuid
+    while let c = current, let n = node(c) {
+      depth += 1
+      current = n.parent
+    }
+    return depth
+  }
+
+  /// The root of the tree `uuid` belongs to.
+  public func root(of uuid: String) -> String {
+    var current = uuid
+    while let p = parent(of: current) { current = p }
+    return current
+  }
+
+  /// Height of the subtree at `uuid`, a leaf counting 1 (`getTreeHeight`).
+  public func height(of uuid: String) -> Int {
+    1 + (children(of: uuid).map { height(of: $0) }.max() ?? 0)
+  }
+}

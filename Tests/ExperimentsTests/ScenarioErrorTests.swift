@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Experiments
+import Testing
+
+/// Every kind of mistake in a scenario file is reported at the exact line and column, with what was
+/// expected there.
+@Suite struct ScenarioErrorTests {
+  /// A valid scenario; each test changes one line of it.
+  static let valid = """
+    name: t
+    duration: 2
+    chain:
+      depth: 4
+    vms:
+      - count: 2
+        workload:
+          iodepth: 8
+    """
+
+  func error(_ yaml: String) -> String {
+    do {
+      _ = try Scenario.parse(yaml: yaml, file: "s.yaml")
+      return "no error"
+    } catch { return error.description }
+  }
+
+  @Test func validBaselineParses() throws {
+    let s = try Scenario.parse(yaml: Self.valid, file: "s.yaml")
+    #expect(s.runCount == 1)
+    #expect(s.runs()[0].vms.count == 2)
+  }
+
+  @Test func unknownKey() {
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "  depth: 4", with: "  depth: 4\n  dept: 5"))
+        == "s.yaml:5:3: unknown key \"dept\" in chain; expected one of: "
+        + "depth, size_mib, base_fill, writes_per_snapshot"
+    )
+    #expect(
+      error("colour: red\n" + Self.valid).hasPrefix(
+        "s.yaml:1:1: unknown key \"colour\"; expected one of: name,"))
+  }
+
+  @Test func wrongType() {
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "depth: 4", with: "depth: \"4\""))
+        == "s.yaml:4:10: chain.depth: expected an integer in 1...30, found \"4\"")
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "duration: 2", with: "duration: [2]"))
+        == "s.yaml:2:11: duration: expected a number of seconds in (0, 1000000], found a sequence")
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "iodepth: 8", with: "iodepth: yes"))
+        == "s.yaml:8:16: vms[0].workload.iodepth: expected an integer in 1...4096, found \"yes\"")
+  }
+
+  @Test func outOfRange() {
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "depth: 4", with: "depth: 31"))
+        == "s.yaml:4:10: chain.depth: expected an integer in 1...30, found 31")
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "duration: 2", with: "duration: 0"))
+        == "s.yaml:2:11: duration: expected a number of seconds in (0, 1000000], found 0")
+    #expect(
+      error("replicates: 1001\n" + Self.valid)
+        == "s.yaml:1:13: replicates: expected an integer in 1...1000, found 1001")
+  }
+
+  @Test func impossibleCombination() {
+    #expect(
+      error(Self.valid + "\n      rate: 100")
+        == "s.yaml:9:7: vms[0].workload: iodepth and rate cannot both be given (a closed loop keeps "
+        + "iodepth requests outstanding; an open loop arrives at rate per second)")
+    #expect(
+      error(Self.valid + "\nconsistency_check: true")
+        == "s.yaml:9:20: consistency_check needs device: memory "
+        + "(the metadata device keeps no data to compare)"
+    )
+    #expect(
+      error(Self.valid + "\nconsistency_check: true\ndevice: memory\nsweep:\n  device: [memory, metadata]")
+        == "s.yaml:12:20: consistency_check needs device: memory "
+        + "(the metadata device keeps no data to compare)"
+    )
+    #expect(
+      error(Self.valid + "\npolicies:\n  - name: p\n    chain: {depth: 2}\nsweep:\n  chain.depth: [1, 2]")
+        == "s.yaml:13:3: sweep: chain.depth is also overridden by policy \"p\" at 11:20; a parameter is "
+        + "either swept or set per policy")
+  }
+
+  @Test func badYAMLSyntax() {
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "  depth: 4", with: "  depth: [4"))
+        == "s.yaml:5:4: bad YAML: did not find expected ',' or ']' (while parsing a flow sequence at 4:10)")
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "duration: 2", with: "duration: 2\n\tseed: 3"))
+        == "s.yaml:3:1: bad YAML: found a tab character that violates indentation "
+        + "(while scanning a plain scalar at 2:11)"
+    )
+    #expect(error("") == "s.yaml:1:1: expected a mapping of scenario keys, found an empty file")
+  }
+
+  @Test func missingRequiredKey() {
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "name: t\n", with: ""))
+        == "s.yaml:1:1: missing key \"name\"")
+  }
+}
