@@ -38,7 +38,9 @@ let package = Package(
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
       name: "Experiments",
-      dependencies: ["Pool", "Workloads", "VHD", "Simulation", .product(name: "Yams", package: "Yams")]
+      dependencies: [
+        "Pool", "Workloads", "VHD", "Simulation", "Statistics", .product(name: "Yams", package: "Yams"),
+      ]
     ),
     .executableTarget(
       name: "vhdsim",

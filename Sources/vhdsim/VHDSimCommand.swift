@@ -15,7 +15,7 @@ struct VHDSimCommand: ParsableCommand {
       """,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
-      ConsistencyCommand.self, ScenarioCommand.self,
+      ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self,
     ]
   )
 }

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Dispatch
+import Foundation
+import Pool
+import Simulation
+import VHD
+import Workloads
+
+/// Runs every ``ScenarioRun`` of a scenario, in parallel, each in its own storage and pool, and keeps
+/// the results by run index: what comes out depends on the scenario and the options only, never on the
+/// number of worker threads or the order in which runs finish.
+public struct ScenarioRunner: Sendable {
+  public struct Options: Sendable, Equatable {
+    /// Replaces the file's `replicates` (1…1000).
+    public var replicates: Int?
+    /// Replaces the file's base `seed`.
+    public var seed: UInt64?
+    /// Worker threads (at least 1).
+    public var jobs: Int
+    /// The reduced variant for a first look: every run's duration ÷ 10 (at least 0.1 simulated
+    /// seconds, never longer than written) and at most 3 replicates.
+    public var quick: Bool
+
+    public init(replicates: Int? = nil, seed: UInt64? = nil, jobs: Int? = nil, quick: Bool = false) {
+      self.replicates = replicates
+      self.seed = seed
+      self.jobs = Swift.max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+      self.quick = quick
+    }
+  }
+
+  /// The scenario as run: overrides applied.
+  public let scenario: Scenario
+  public let options: Options
+  /// The runs in scenario order (policies, sweep points, replicates), `--quick` applied.
+  public let runs: [ScenarioRun]
+
+  /// The shortest run `--quick` makes, in simulated seconds.
+  public static let quickMinimumDuration = 0.1
+  public static let quickMaximumReplicates = 3
+
+  public init(scenario: Scenario, options: Options = .init()) throws(ScenarioError) {
+    var s = scenario
+    if let r = options.replicates {
+      guard Scenario.replicateRange.contains(r) else {
+        throw ScenarioError(
+          file: scenario.file, line: 1, column: 1,
+          message:
+            "--replicates: expected an integer in \(Scenario.replicateRange.lowerBound)..."
+            + "\(Scenario.replicateRange.upperBound), found \(r)")
+      }
+      s.replicates = r
+    }
+    if let seed = options.seed { s.seed = seed }
+    if options.quick { s.replicates = Swift.min(s.replicates, Self.quickMaximumReplicates) }
+    var runs = s.runs()
+    if options.quick {
+      for i in runs.indices {
+        let d = runs[i].settings.duration
+        let quick = Swift.min(d, Swift.max(d / 10, Self.quickMinimumDuration))
+        runs[i].settings.duration = quick
+        runs[i].pool.duration = .seconds(quick)
+      }
+    }
+    self.scenario = s
+    self.options = options
+    self.runs = runs
+  }
+
+  /// One run's outcome.
+  public struct Outcome: Sendable {
+    public var run: ScenarioRun
+    public var result: RunResult
+    public var metrics: RunMetrics
+  }
+
+  /// A run that failed, named by its label.
+  public struct RunError: Error, CustomStringConvertible, Sendable {
+    public var label: String
+    public var message: String
+    public var description: String { "run \(label): \(message)" }
+  }
+
+  /// Runs everything on `options.jobs` threads. `progress(done, total, run)` is called once per
+  /// finished run, one call at a time (never concurrently). Throws the error of the first failing
+  /// run in scenario order; remaining runs are then skipped.
+  public func run(progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in })
+    throws(RunError) -> [Outcome]
+  {
+    let state = SharedState(count: runs.count)
+    let runs = self.runs
+    let workers = Swift.min(options.jobs, Swift.max(1, runs.count))
+    let work: @Sendable (Int) -> Void = { _ in
+      while let i = state.next() {
+        let outcome: Result<Outcome, RunError>
+        do {
+          let result = try Self.execute(runs[i])
+          outcome = .success(Outcome(run: runs[i], result: result, metrics: RunMetrics(runs[i], result)))
+        } catch {
+          outcome = .failure(RunError(label: runs[i].label, message: "\(error)"))
+        }
+        state.finish(i, outcome) { done in progress(done, runs.count, runs[i]) }
+      }
+    }
+    if workers == 1 {
+      work(0)
+    } else {
+      let group = DispatchGroup()
+      for w in 0..<workers {
+        let thread = Thread {
+          work(w)
+          group.leave()
+        }
+        thread.stackSize = 8 << 20
+        group.enter()
+        thread.start()
+      }
+      group.wait()
+    }
+    return try state.outcomes()
+  }
+
+  /// One run, independent of every other: its own storage, chains and pool. Each VM gets its own
+  /// VDI (a chain built from the run's chain settings) and its own workload.
+  public static func execute(_ run: ScenarioRun) throws -> RunResult {
+    let p = run.pool
+    let storage = MemoryStorage(flavour: p.device == .memory ? .inMemory : .metadataOnly)
+    let pool = PoolSimulation(disk: p.disk.model, sr: p.sr, storage: storage, engine: p.engine, seed: p.seed)
+    let vms =
+      run.vms.isEmpty ? [ScenarioRun.VM(index: 0, workload: .builtIn(p.workload), seed: p.seed)] : run.vms
+    for vm in vms {
+      let leaf = try p.chain.build(
+        in: storage, name: vm.index == 0 ? "vdi" : "vdi\(vm.index)", engine: p.engine)
+      let vdi = try pool.attach(leafPath: leaf, maxOutstanding: p.maxOutstanding)
+      switch vm.workload {
+      case .builtIn(let spec):
+        try pool.addVM(vdi: vdi, workload: spec)
+      case .preset(let preset):
+        let generator = try preset.makeGenerator(
+          requests: Int.max, seed: vm.seed, diskSectors: p.chain.virtualSize / 512)
+        try pool.addVM(vdi: vdi, generator: generator)
+      }
+    }
+    return try pool.run(for: p.duration)
+  }
+}
+
+/// The runner's shared queue of run indices and the outcomes by index, behind one lock.
+private final class SharedState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var nextIndex = 0
+  private var done = 0
+  private var failed = false
+  private var results: [Result<ScenarioRunner.Outcome, ScenarioRunner.RunError>?]
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func next() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !failed, nextIndex < results.count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  func finish(
+    _ i: Int, _ outcome: Result<ScenarioRunner.Outcome, ScenarioRunner.RunError>, report: (Int) -> Void
+  ) {
+    lock.lock()
+    defer { lock.unlock() }
+    results[i] = outcome
+    if case .failure = outcome { failed = true }
+    done += 1
+    report(done)
+  }
+
+  func outcomes() throws(ScenarioRunner.RunError) -> [ScenarioRunner.Outcome] {
+    lock.lock()
+    defer { lock.unlock() }
+    var out: [ScenarioRunner.Outcome] = []
+    for r in results {
+      switch r {
+      case .success(let o)?: out.append(o)
+      case .failure(let e)?: throw e
+      case nil: continue
+      }
+    }
+    return out
+  }
+}
+
+/// The fixed set of numbers kept per run, by name. Per-request figures divide by the requests the
+/// run completed (0 when it completed none); latencies are in microseconds.
+public struct RunMetrics: Sendable, Equatable {
+  public var values: [String: Double]
+
+  /// Every metric's name for a chain of `depth` levels, in report order.
+  public static func names(depth: Int) -> [String] {
+    [
+      "read_latency_p50_us", "read_latency_p99_us", "write_latency_p99_us", "latency_mean_us", "iops",
+      "bat_probes_per_request", "bitmap_reads_per_request", "bitmap_cache_hits_per_request",
+      "batmap_shortcuts_per_request", "levels_probed_per_request", "chain_depth",
+    ] + (0..<depth).map { "bitmap_lookups_per_request_level_\($0)" }
+  }
+
+  public init(_ run: ScenarioRun, _ r: RunResult) {
+    func us(_ t: SimTime) -> Double { Double(t.nanoseconds) / 1000 }
+    let n = Double(r.requests)
+    func per(_ x: Int) -> Double { n == 0 ? 0 : Double(x) / n }
+    var total = LevelWork()
+    for l in r.levels { total += l }
+    let depth = run.settings.depth
+    var v: [String: Double] = [
+      "read_latency_p50_us": us(r.readLatency.p50),
+      "read_latency_p99_us": us(r.readLatency.p99),
+      "write_latency_p99_us": us(r.writeLatency.p99),
+      "latency_mean_us": us(r.latency.mean),
+      "iops": r.iops,
+      "bat_probes_per_request": per(total.batProbes),
+      "bitmap_reads_per_request": per(total.bitmapReads),
+      "bitmap_cache_hits_per_request": per(total.bitmapCacheHits),
+      "batmap_shortcuts_per_request": per(total.batmapShortcuts),
+      "levels_probed_per_request": per(r.levelsProbedSum),
+      "chain_depth": Double(depth),
+    ]
+    for k in 0..<depth {
+      v["bitmap_lookups_per_request_level_\(k)"] = per(k < r.levels.count ? r.levels[k].bitmapConsults : 0)
+    }
+    values = v
+  }
+
+  public var names: [String] { Self.names(depth: Int(values["chain_depth"] ?? 0)) }
+}
