@@ -12,6 +12,8 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim simulate` runs a VM's workload through a chain, tapdisk and a disk model in simulated time.
       `vhdsim bench` runs the benchmarks (release build), side by side with qemu-img and SimPy.
       `vhdsim workload` summarises a block trace (blkparse, fio iolog, MSR) or a built-in generator.
+      `vhdsim consistency` checks that snapshots taken in a running pool are crash-consistent.
+      `vhdsim scenario validate` checks scenario files; `vhdsim run` runs them with replicates.
       """,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
