@@ -16,20 +16,9 @@ public struct StampSequence: Sendable {
 
   /// The next stamp: `unixTime` and a fresh version-4 uuid.
   public mutating func next() -> CreationStamp {
-    var generator = SplitMix(state: state)
+    var generator = SplitMixGenerator(seed: state)
     let uuid = DiskUUID.random(using: &generator)
     state = generator.state
     return CreationStamp(unixTime: unixTime, uuid: uuid)
-  }
-
-  private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
   }
 }

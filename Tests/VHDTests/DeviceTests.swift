@@ -14,15 +14,11 @@ import Testing
 
 /// SplitMix64: a tiny deterministic generator, so every run replays the same operations.
 private struct SplitMix64 {
-  var state: UInt64
+  var generator: SplitMixGenerator
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  init(state: UInt64) { generator = SplitMixGenerator(seed: state) }
+
+  mutating func next() -> UInt64 { generator.next() }
 
   mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 

@@ -3,15 +3,9 @@
 
 /// Deterministic generator for test data and UUIDs.
 struct TestRNG: RandomNumberGenerator {
-  var state: UInt64
-  init(_ seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  var generator: SplitMixGenerator
+  init(_ seed: UInt64) { generator = SplitMixGenerator(seed: seed) }
+  mutating func next() -> UInt64 { generator.next() }
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
   mutating func bytes(_ n: Int) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: n)
