@@ -7,6 +7,9 @@ public struct Policy: Equatable, Sendable {
   public var name: String
   /// Overrides in file order, each with where it was written.
   public var overrides: [Override]
+  /// The policy's leaf-coalesce design, written as `leaf_coalesce` in `summary.json` when set. No
+  /// scenario key sets it yet: the garbage-collector work adds the key and its decoding.
+  public var leafCoalesce: String?
 
   public struct Override: Equatable, Sendable {
     public var parameter: ScenarioParameter
@@ -14,9 +17,10 @@ public struct Policy: Equatable, Sendable {
     public var position: SourcePosition
   }
 
-  public init(name: String, overrides: [Override] = []) {
+  public init(name: String, overrides: [Override] = [], leafCoalesce: String? = nil) {
     self.name = name
     self.overrides = overrides
+    self.leafCoalesce = leafCoalesce
   }
 
   /// The implicit policy of a scenario that lists none.

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Pool
 import Statistics
 
 /// What a scenario's runs add up to: per (policy, sweep point), every metric's mean over the
-/// replicates with a 95 % t interval, and the tidy table of every value. Both files are written with
-/// sorted keys and fixed number formatting, so the same inputs give byte-identical files.
+/// replicates with a 95 % t interval, and the tidy tables of every value. Computed from run records
+/// only, with sorted keys and fixed number formatting, so the same records give byte-identical files
+/// whether they came from one process or were merged from shards.
 ///
-/// - `summary.json`: `{"policies": [{"metrics": {METRIC: {"ci_high", "ci_low", "mean", "n"}}, "name",
-///   "sweep"}], "replicates", "scenario", "seed"}`, one entry per policy and sweep point in scenario
-///   order (`sweep` is `-` without a sweep).
+/// - `summary.json`: `{"policies": [{["leaf_coalesce",] "metrics": {METRIC: {"ci_high", "ci_low",
+///   "mean", "n"}}, "name", "sweep"}], "replicates", "scenario", "seed"}`, one entry per policy and
+///   sweep point in scenario order (`sweep` is `-` without a sweep).
 /// - `runs.csv`: `scenario,policy,sweep,replicate,seed,metric,value`, one row per replicate × policy ×
 ///   sweep point × metric (sweep assignments joined with `;`).
+/// - `timeseries.csv`: `scenario,run,policy,sweep,replicate,time_s,series,value`.
+/// - `samples.csv` (with `--samples`): `scenario,run,policy,sweep,replicate,` + the trace columns.
 public struct ScenarioReport: Sendable {
   public struct Estimate: Sendable, Equatable {
     public var mean: Double
@@ -22,27 +26,49 @@ public struct ScenarioReport: Sendable {
 
   public struct Group: Sendable {
     public var policy: String
+    public var policyIndex: Int
+    public var sweepIndex: Int
     public var sweep: String
     /// Metric names in report order.
     public var names: [String]
     public var metrics: [String: Estimate]
+    /// Each metric's per-replicate values, in replicate order.
+    public var samples: [String: [Double]]
+    /// Positions in ``records`` of this group's runs.
+    public var recordIndices: [Int]
   }
 
   public let scenario: Scenario
-  public let outcomes: [ScenarioRunner.Outcome]
+  public let runs: [ScenarioRun]
+  /// Parallel to ``runs``.
+  public let records: [RunRecord]
   public let groups: [Group]
 
   public static let level = 0.95
 
+  /// A complete run set.
+  public init(_ set: RunSet) {
+    self.init(scenario: set.scenario, runs: set.runs, records: set.records)
+  }
+
   /// `outcomes` in scenario order, as ``ScenarioRunner/run(progress:)`` returns them.
   public init(scenario: Scenario, outcomes: [ScenarioRunner.Outcome]) {
+    self.init(
+      scenario: scenario, runs: outcomes.map(\.run),
+      records: outcomes.enumerated().map {
+        RunRecord(index: $0, run: $1.run, metrics: $1.metrics, result: $1.result)
+      })
+  }
+
+  /// `runs[k]` made `records[k]`.
+  public init(scenario: Scenario, runs: [ScenarioRun], records: [RunRecord]) {
     self.scenario = scenario
-    self.outcomes = outcomes
+    self.runs = runs
+    self.records = records
     var groups: [Group] = []
     var index: [String: Int] = [:]
-    var samples: [[String: [Double]]] = []
-    for o in outcomes {
-      let key = "\(o.run.policyIndex)/\(o.run.sweepIndex)"
+    for (k, (run, record)) in zip(runs, records).enumerated() {
+      let key = "\(run.policyIndex)/\(run.sweepIndex)"
       let g: Int
       if let found = index[key] {
         g = found
@@ -50,13 +76,18 @@ public struct ScenarioReport: Sendable {
         g = groups.count
         index[key] = g
         groups.append(
-          Group(policy: o.run.policy, sweep: Self.sweepLabel(o.run), names: o.metrics.names, metrics: [:]))
-        samples.append([:])
+          Group(
+            policy: run.policy, policyIndex: run.policyIndex, sweepIndex: run.sweepIndex,
+            sweep: Self.sweepLabel(run), names: [], metrics: [:], samples: [:], recordIndices: []))
       }
-      for (name, value) in o.metrics.values { samples[g][name, default: []].append(value) }
+      groups[g].recordIndices.append(k)
+      for m in record.metrics {
+        if groups[g].samples[m.name] == nil { groups[g].names.append(m.name) }
+        groups[g].samples[m.name, default: []].append(m.value)
+      }
     }
     for g in groups.indices {
-      for (name, xs) in samples[g] { groups[g].metrics[name] = Self.estimate(xs) }
+      for (name, xs) in groups[g].samples { groups[g].metrics[name] = Self.estimate(xs) }
     }
     self.groups = groups
   }
@@ -72,6 +103,14 @@ public struct ScenarioReport: Sendable {
 
   static func sweepLabel(_ run: ScenarioRun) -> String {
     run.point.isEmpty ? "-" : run.point.map(\.description).joined(separator: ";")
+  }
+
+  /// Every metric name in first-seen order over all groups.
+  public var metricNames: [String] {
+    var seen = Set<String>()
+    var out: [String] = []
+    for g in groups { for n in g.names where seen.insert(n).inserted { out.append(n) } }
+    return out
   }
 
   /// Fixed formatting: up to 10 significant digits, `%g` style, `0` for a zero of either sign.
@@ -103,10 +142,13 @@ public struct ScenarioReport: Sendable {
     var lines: [String] = ["{", "  \"policies\": ["]
     for (gi, g) in groups.enumerated() {
       lines.append("    {")
+      if let design = scenario.policies[g.policyIndex].leafCoalesce {
+        lines.append("      \"leaf_coalesce\": \(Self.jsonString(design)),")
+      }
       lines.append("      \"metrics\": {")
       let names = g.metrics.keys.sorted()
       for (ni, name) in names.enumerated() {
-        let e = g.metrics[name]!
+        guard let e = g.metrics[name] else { continue }
         let comma = ni == names.count - 1 ? "" : ","
         lines.append(
           "        \(Self.jsonString(name)): {\"ci_high\": \(Self.jsonNumber(e.high)), "
@@ -127,28 +169,54 @@ public struct ScenarioReport: Sendable {
   }
 
   public static let csvHeader = "scenario,policy,sweep,replicate,seed,metric,value"
+  public static let timeSeriesHeader = "scenario,run,policy,sweep,replicate,time_s,series,value"
+  public static let samplesHeaderPrefix = "scenario,run,policy,sweep,replicate"
 
   /// `runs.csv`'s text: rows in scenario order, metrics in report order.
   public var runsCSV: String {
-    var lines = [Self.csvHeader]
-    for o in outcomes {
-      let prefix =
-        "\(scenario.name),\(o.run.policy),\(Self.sweepLabel(o.run)),\(o.run.replicate),\(o.run.seed)"
-      for name in o.metrics.names {
-        lines.append("\(prefix),\(name),\(Self.format(o.metrics.values[name] ?? 0))")
-      }
+    var out = Self.csvHeader + "\n"
+    for (run, record) in zip(runs, records) {
+      let prefix = "\(scenario.name),\(run.policy),\(Self.sweepLabel(run)),\(run.replicate),\(run.seed)"
+      for m in record.metrics { out += "\(prefix),\(m.name),\(Self.format(m.value))\n" }
     }
-    return lines.joined(separator: "\n") + "\n"
+    return out
   }
 
-  /// Writes `summary.json` and `runs.csv` into `directory` (created if missing); returns their paths.
+  /// `timeseries.csv`'s text: runs in scenario order, each run's series in record order.
+  public var timeSeriesCSV: String {
+    var out = Self.timeSeriesHeader + "\n"
+    for (run, record) in zip(runs, records) {
+      let prefix = "\(scenario.name),\(record.index),\(run.policy),\(Self.sweepLabel(run)),\(run.replicate)"
+      for p in record.series {
+        out += "\(prefix),\(Self.format(p.time)),\(p.series),\(Self.format(p.value))\n"
+      }
+    }
+    return out
+  }
+
+  /// `samples.csv`'s text: one row per guest request of every run.
+  public var samplesCSV: String {
+    var out = Self.samplesHeaderPrefix + "," + TraceRecord.csvHeader + "\n"
+    for (run, record) in zip(runs, records) {
+      let prefix = "\(scenario.name),\(record.index),\(run.policy),\(Self.sweepLabel(run)),\(run.replicate)"
+      for s in record.samples { out += "\(prefix),\(s)\n" }
+    }
+    return out
+  }
+
+  /// Writes `summary.json`, `runs.csv` and `timeseries.csv` (and `samples.csv` when `samples`) into
+  /// `directory` (created if missing); returns their paths in that order.
   @discardableResult
-  public func write(to directory: String) throws -> [String] {
+  public func write(to directory: String, samples: Bool = false) throws -> [String] {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let summary = (directory as NSString).appendingPathComponent("summary.json")
-    let runs = (directory as NSString).appendingPathComponent("runs.csv")
-    try Data(summaryJSON.utf8).write(to: URL(fileURLWithPath: summary))
-    try Data(runsCSV.utf8).write(to: URL(fileURLWithPath: runs))
-    return [summary, runs]
+    var files = [("summary.json", summaryJSON), ("runs.csv", runsCSV), ("timeseries.csv", timeSeriesCSV)]
+    if samples { files.append(("samples.csv", samplesCSV)) }
+    var paths: [String] = []
+    for (name, text) in files {
+      let path = (directory as NSString).appendingPathComponent(name)
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      paths.append(path)
+    }
+    return paths
   }
 }

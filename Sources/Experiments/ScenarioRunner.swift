@@ -20,12 +20,18 @@ public struct ScenarioRunner: Sendable {
     /// The reduced variant for a first look: every run's duration ÷ 10 (at least 0.1 simulated
     /// seconds, never longer than written) and at most 3 replicates.
     public var quick: Bool
+    /// Keep one `TraceRecord` per guest request (`samples.csv`): large, so off unless asked for.
+    public var samples: Bool
 
-    public init(replicates: Int? = nil, seed: UInt64? = nil, jobs: Int? = nil, quick: Bool = false) {
+    public init(
+      replicates: Int? = nil, seed: UInt64? = nil, jobs: Int? = nil, quick: Bool = false,
+      samples: Bool = false
+    ) {
       self.replicates = replicates
       self.seed = seed
       self.jobs = Swift.max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount)
       self.quick = quick
+      self.samples = samples
     }
   }
 
@@ -81,25 +87,39 @@ public struct ScenarioRunner: Sendable {
     public var description: String { "run \(label): \(message)" }
   }
 
+  /// Time-series samples per run: the pool samples its state every `duration / seriesSamples`.
+  public static let seriesSamples = 100
+
   /// Runs everything on `options.jobs` threads. `progress(done, total, run)` is called once per
   /// finished run, one call at a time (never concurrently). Throws the error of the first failing
   /// run in scenario order; remaining runs are then skipped.
   public func run(progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in })
     throws(RunError) -> [Outcome]
   {
-    let state = SharedState(count: runs.count)
+    try run(indices: Array(runs.indices), progress: progress)
+  }
+
+  /// Runs the runs at `indices` (positions in ``runs``, e.g. one shard's slice) and returns their
+  /// outcomes in the order of `indices`. A run's outcome depends on the run alone, never on which
+  /// other runs are made, so slices made anywhere add up to the whole.
+  public func run(
+    indices: [Int], progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in }
+  ) throws(RunError) -> [Outcome] {
+    let state = SharedState(count: indices.count)
     let runs = self.runs
-    let workers = Swift.min(options.jobs, Swift.max(1, runs.count))
+    let samples = options.samples
+    let workers = Swift.min(options.jobs, Swift.max(1, indices.count))
     let work: @Sendable (Int) -> Void = { _ in
-      while let i = state.next() {
+      while let k = state.next() {
+        let run = runs[indices[k]]
         let outcome: Result<Outcome, RunError>
         do {
-          let result = try Self.execute(runs[i])
-          outcome = .success(Outcome(run: runs[i], result: result, metrics: RunMetrics(runs[i], result)))
+          let result = try Self.execute(run, samples: samples)
+          outcome = .success(Outcome(run: run, result: result, metrics: RunMetrics(run, result)))
         } catch {
-          outcome = .failure(RunError(label: runs[i].label, message: "\(error)"))
+          outcome = .failure(RunError(label: run.label, message: "\(error)"))
         }
-        state.finish(i, outcome) { done in progress(done, runs.count, runs[i]) }
+        state.finish(k, outcome) { done in progress(done, indices.count, run) }
       }
     }
     if workers == 1 {
@@ -121,11 +141,15 @@ public struct ScenarioRunner: Sendable {
   }
 
   /// One run, independent of every other: its own storage, chains and pool. Each VM gets its own
-  /// VDI (a chain built from the run's chain settings) and its own workload.
-  public static func execute(_ run: ScenarioRun) throws -> RunResult {
+  /// VDI (a chain built from the run's chain settings) and its own workload. The pool samples its
+  /// state ``seriesSamples`` times over the run; `samples` keeps every request's trace record.
+  public static func execute(_ run: ScenarioRun, samples: Bool = false) throws -> RunResult {
     let p = run.pool
     let storage = MemoryStorage(flavour: p.device == .memory ? .inMemory : .metadataOnly)
     let pool = PoolSimulation(disk: p.disk.model, sr: p.sr, storage: storage, engine: p.engine, seed: p.seed)
+    let interval = SimTime(nanoseconds: p.duration.nanoseconds / Int64(seriesSamples))
+    if interval > .zero { pool.sampleInterval = interval }
+    pool.recordTrace = samples
     let vms =
       run.vms.isEmpty ? [ScenarioRun.VM(index: 0, workload: .builtIn(p.workload), seed: p.seed)] : run.vms
     for vm in vms {
@@ -229,5 +253,11 @@ public struct RunMetrics: Sendable, Equatable {
     values = v
   }
 
-  public var names: [String] { Self.names(depth: Int(values["chain_depth"] ?? 0)) }
+  /// The fixed names present, in report order, then any other metric a later layer added (sorted), so
+  /// new metrics reach every output without being listed here.
+  public var names: [String] {
+    let fixed = Self.names(depth: Int(values["chain_depth"] ?? 0)).filter { values[$0] != nil }
+    let known = Set(fixed)
+    return fixed + values.keys.filter { !known.contains($0) }.sorted()
+  }
 }

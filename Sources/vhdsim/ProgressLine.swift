@@ -5,40 +5,76 @@
   import Darwin
 #endif
 
-/// A one-line progress bar with ETA on a terminal (standard error); silent when not a terminal,
-/// so logs and pipes stay clean.
+/// Progress on standard error: on a terminal a one-line bar with elapsed time and ETA, redrawn in
+/// place; otherwise (logs, pipes, batch jobs) one plain line per step with the same ETA, so a job log
+/// shows how far a shard got and how long it still needs.
 final class ProgressLine {
   let label: String
-  let enabled: Bool
+  /// Whether standard error is a terminal (the bar); plain lines otherwise.
+  let isTerminal: Bool
   let start = ContinuousClock.now
   private var lastDrawn = ContinuousClock.now - .seconds(1)
 
-  init(label: String) {
+  init(label: String, isTerminal: Bool = isatty(2) != 0) {
     self.label = label
-    enabled = isatty(2) != 0
+    self.isTerminal = isTerminal
   }
 
+  /// Seconds since the start.
+  var elapsed: Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+  }
+
+  /// Remaining time at `fraction` done, by linear extrapolation (nil before anything is done).
+  static func eta(elapsed: Double, fraction: Double) -> Double? {
+    fraction > 0.001 ? elapsed * (1 - fraction) / fraction : nil
+  }
+
+  /// `42s`, `3m05s`, `2h07m`.
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return "\(s / 60)m" + (s % 60 < 10 ? "0" : "") + "\(s % 60)s" }
+    return "\(s / 3600)h" + ((s % 3600) / 60 < 10 ? "0" : "") + "\((s % 3600) / 60)m"
+  }
+
+  /// Reports `done` of `total` steps; `step` names the one that just finished (plain lines only).
+  func update(_ done: Int, _ total: Int, step: String) {
+    let fraction = Double(done) / Double(max(1, total))
+    if !isTerminal {
+      let elapsed = elapsed
+      let eta = Self.eta(elapsed: elapsed, fraction: fraction).map(Self.duration) ?? "?"
+      writeAll(
+        fd: 2, Array("[\(done)/\(total)] \(step)  elapsed \(Self.duration(elapsed)), ETA \(eta)\n".utf8))
+      return
+    }
+    draw(fraction, counts: " \(done)/\(total)")
+  }
+
+  /// Fraction-only form for callers without countable steps: the bar on a terminal, nothing otherwise.
   func update(_ fraction: Double) {
-    guard enabled else { return }
+    guard isTerminal else { return }
+    draw(fraction, counts: "")
+  }
+
+  private func draw(_ fraction: Double, counts: String) {
     let now = ContinuousClock.now
     guard now - lastDrawn > .milliseconds(100) || fraction >= 1 else { return }
     lastDrawn = now
+    let elapsed = elapsed
+    let eta = Self.eta(elapsed: elapsed, fraction: fraction).map(Self.duration) ?? "?"
     let width = 30
-    let filled = Int((fraction * Double(width)).rounded(.down))
-    let elapsed =
-      Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
-    let eta = fraction > 0.001 ? elapsed * (1 - fraction) / fraction : 0
-    let bar =
-      String(repeating: "#", count: min(width, filled))
-      + String(repeating: ".", count: max(0, width - filled))
+    let filled = max(0, min(width, Int((fraction * Double(width)).rounded(.down))))
+    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
     let pct = Int((fraction * 100).rounded(.down))
-    let line = "\r\(label) [\(bar)] \(pct)% ETA \(Int(eta.rounded()))s "
+    let line = "\r\(label) [\(bar)] \(pct)%\(counts)  \(Self.duration(elapsed)) elapsed, ETA \(eta) "
     writeAll(fd: 2, Array(line.utf8))
   }
 
+  /// Ends the bar's line (terminal only).
   func finish() {
-    guard enabled else { return }
-    update(1)
+    guard isTerminal else { return }
     writeAll(fd: 2, [10])
   }
 }

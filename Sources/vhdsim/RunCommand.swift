@@ -9,18 +9,27 @@ import Foundation
   import Darwin
 #endif
 
-/// `vhdsim run`: runs every (policy, sweep point, replicate) of a scenario file in parallel and writes
-/// `summary.json` (mean and 95 % interval per policy and metric) and `runs.csv` (every value).
+/// `vhdsim run`: runs every (policy, sweep point, replicate) of a scenario file — or one shard's slice
+/// of them — in parallel, writes the lossless run records, then (for a whole scenario) the summaries,
+/// tidy CSVs and the report, from those records, exactly as `vhdsim merge` does for shards.
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run a scenario file: every policy × sweep point × replicate, in parallel.",
+    abstract:
+      "Run a scenario file (or one shard of it): every policy × sweep point × replicate, in parallel.",
     discussion: """
-      Writes summary.json (per policy and sweep point: each metric's mean and 95 % t interval over the
-      replicates) and runs.csv (scenario,policy,sweep,replicate,seed,metric,value) into --out. Results
-      do not depend on --jobs or on the order runs finish: the same inputs give byte-identical files.
-      --quick runs a reduced variant: every duration ÷ 10 (at least 0.1 s) and at most 3 replicates.
-      See docs/scenarios.md.
+      Writes into --out (default out/<scenario name>): the run records (shard.json, scenario.yaml,
+      records/), then summary.json (per policy and sweep point: each metric's mean and 95 % t interval),
+      runs.csv (scenario,policy,sweep,replicate,seed,metric,value), timeseries.csv, comparison.json,
+      report.md, report.html and plots/ (gnuplot). Results do not depend on --jobs, on the order runs
+      finish or on sharding: the same inputs give byte-identical files.
+
+      --shard I/N runs only the runs k with k % N == I and writes just their records into
+      --out/shard-I-of-N; `vhdsim merge` combines the shards into the files an unsharded run writes.
+      --shard-from-env takes I and N from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and
+      SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX, or PARALLEL_SEQ - 1, with N from
+      VHDSIM_SHARD_COUNT for the last two. --quick runs a reduced variant: every duration ÷ 10 (at least
+      0.1 s) and at most 3 replicates. See docs/scenarios.md and docs/running-at-scale.md.
       """)
 
   @Argument(help: "Scenario file (YAML).") var scenario: String
@@ -29,6 +38,11 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Output directory (default: out/<scenario name>).") var out: String?
   @Option(help: "Worker threads (default: the number of cores).") var jobs: Int?
   @Flag(help: "Reduced variant: durations ÷ 10 (at least 0.1 s), at most 3 replicates.") var quick = false
+  @Option(help: "Run only shard I of N (0 <= I < N): the runs k with k % N == I.") var shard: String?
+  @Flag(help: "Take the shard from the scheduler's environment (SLURM, Kubernetes, GNU parallel).")
+  var shardFromEnv = false
+  @Flag(help: "Also keep one row per guest request (samples.csv; large).") var samples = false
+  @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
 
   struct UsageError: Error, CustomStringConvertible {
     var description: String
@@ -43,49 +57,65 @@ struct RunCommand: ParsableCommand {
             "--replicates must be in \(Scenario.replicateRange.lowerBound)...\(Scenario.replicateRange.upperBound), "
             + "found \(r)")
       }
-      let loaded = try Scenario.load(path: scenario)
-      let runner = try ScenarioRunner(
-        scenario: loaded, options: .init(replicates: replicates, seed: seed, jobs: jobs, quick: quick))
-      let s = runner.scenario
-      let progress = Progress(label: s.name)
-      print(
-        "\(s.name): \(runner.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
-          + "points × \(s.replicates) replicates\(quick ? ", quick" : "")) on \(runner.options.jobs) threads")
-      let outcomes = try runner.run { done, total, run in progress.update(done, total, run.label) }
-      progress.finish()
-      let report = ScenarioReport(scenario: s, outcomes: outcomes)
-      for g in report.groups {
-        print("")
-        print("policy \(g.policy)\(g.sweep == "-" ? "" : "  sweep \(g.sweep)")")
-        let width = g.names.map(\.count).max() ?? 0
-        for name in g.names {
-          guard let e = g.metrics[name] else { continue }
-          let pad = String(repeating: " ", count: width - name.count)
-          print("  \(name)\(pad)  \(Self.number(e.mean)) ± \(Self.number(e.halfWidth))")
-        }
+      if shard != nil && shardFromEnv {
+        throw UsageError(description: "give either --shard or --shard-from-env, not both")
       }
-      let paths = try report.write(to: out ?? "out/\(s.name)")
+      let slice: Shard =
+        if let shard { try Shard.parse(shard) } else if shardFromEnv {
+          try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+        } else { .whole }
+      let plan = try RunPlan.load(
+        path: scenario,
+        options: .init(replicates: replicates, seed: seed, jobs: jobs, quick: quick, samples: samples))
+      let s = plan.scenario
+      let base = out ?? "out/\(s.name)"
+      let directory = slice.isWhole ? base : (base as NSString).appendingPathComponent(slice.directoryName)
+      let indices = slice.indices(runCount: plan.runs.count)
+      print(
+        "\(s.name): \(plan.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
+          + "points × \(s.replicates) replicates\(quick ? ", quick" : ""))"
+          + (slice.isWhole ? "" : ", shard \(slice): \(indices.count) runs")
+          + " on \(plan.options.jobs) threads")
+      fflush(nil)  // the header before the progress lines on standard error
+      let progress = Progress(label: slice.isWhole ? s.name : "\(s.name) \(slice)")
+      let records = try ScenarioOutputs.record(plan, shard: slice, to: directory) { done, total, run in
+        progress.update(done, total, run.label)
+      }
+      progress.finish()
+      guard slice.isWhole else {
+        print("wrote the records of shard \(slice) (\(records.count) runs) to \(directory)")
+        print("when every shard is done: vhdsim merge \(base) --out DIR")
+        return
+      }
+      let written = try ScenarioOutputs.summarize(directory: directory, gnuplot: noReport ? nil : .fromPath())
+      Self.printSummary(written.report)
       print("")
-      print("wrote \(paths.joined(separator: " and "))")
+      print("wrote \(written.paths.joined(separator: ", "))")
+    }
+  }
+
+  /// Each group's means ± 95 % half-widths, as a quick look on the terminal.
+  static func printSummary(_ report: ScenarioReport) {
+    for g in report.groups {
+      print("")
+      print("policy \(g.policy)\(g.sweep == "-" ? "" : "  sweep \(g.sweep)")")
+      let width = g.names.map(\.count).max() ?? 0
+      for name in g.names {
+        guard let e = g.metrics[name] else { continue }
+        let pad = String(repeating: " ", count: width - name.count)
+        print("  \(name)\(pad)  \(number(e.mean)) ± \(number(e.halfWidth))")
+      }
     }
   }
 
   static func number(_ x: Double) -> String { String(format: "%.4g", x) }
 
-  /// The progress bar on a terminal, one plain line per finished run otherwise (standard error).
-  /// Called by the runner one call at a time.
+  /// The progress bar on a terminal, one plain line with ETA per finished run otherwise (standard
+  /// error). Called by the runner one call at a time.
   final class Progress: @unchecked Sendable {
     let line: ProgressLine
     init(label: String) { line = ProgressLine(label: label) }
-
-    func update(_ done: Int, _ total: Int, _ label: String) {
-      if line.enabled {
-        line.update(Double(done) / Double(max(1, total)))
-      } else {
-        printError("[\(done)/\(total)] \(label)")
-      }
-    }
-
+    func update(_ done: Int, _ total: Int, _ label: String) { line.update(done, total, step: label) }
     func finish() { line.finish() }
   }
 }

@@ -39,7 +39,8 @@ import Testing
       .appendingPathComponent("vhdsim-runner-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let paths = try report.write(to: dir)
-    #expect(paths.map { ($0 as NSString).lastPathComponent } == ["summary.json", "runs.csv"])
+    #expect(
+      paths.map { ($0 as NSString).lastPathComponent } == ["summary.json", "runs.csv", "timeseries.csv"])
     return (
       try String(contentsOfFile: paths[0], encoding: .utf8),
       try String(contentsOfFile: paths[1], encoding: .utf8)

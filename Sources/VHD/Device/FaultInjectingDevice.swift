@@ -12,33 +12,41 @@
 /// A sweep runs an operation once unarmed to learn its write count `n`, then for each `k` in
 /// `1...n` rebuilds the images, arms `k`, runs the operation again and checks that what is left
 /// on the wrapped device opens and is consistent.
+///
+/// The count lives in a `CrashSchedule`, which several devices (and a `FaultInjectingStorage`) may
+/// share. Writes to a read-only `base` are not counted: they fail with `.readOnly` as usual.
 public final class FaultInjectingDevice: BlockDevice {
   /// The device the writes reach.
   public let base: any BlockDevice
-  /// Writes issued so far, the crashing one included; writes refused after the crash do not count.
-  public private(set) var writesSeen = 0
+  /// The write counter, possibly shared with other devices.
+  public let schedule: CrashSchedule
+  /// Writes issued so far (through every device sharing the schedule), the crashing one
+  /// included; writes refused after the crash do not count.
+  public var writesSeen: Int { schedule.writesSeen }
   /// True once the injected crash has happened.
-  public private(set) var hasCrashed = false
-  /// `writesSeen` value of the write that crashes, when armed.
-  private var crashAt: Int?
-  private var tear = false
+  public var hasCrashed: Bool { schedule.hasCrashed }
 
   /// Wraps `base`, optionally armed at once (see `crashAfterWrites(_:tear:)`).
   public init(_ base: any BlockDevice, crashAfterWrites writes: Int? = nil, tear: Bool = false) {
     self.base = base
+    self.schedule = CrashSchedule()
     if let writes { crashAfterWrites(writes, tear: tear) }
+  }
+
+  /// Wraps `base`, counting its writes on `schedule` together with whatever else shares it.
+  public init(_ base: any BlockDevice, schedule: CrashSchedule) {
+    self.base = base
+    self.schedule = schedule
   }
 
   /// Arms the crash: the `writes`-th write from now (1-based) is lost, or torn when `tear` is set.
   public func crashAfterWrites(_ writes: Int, tear: Bool = false) {
-    precondition(writes >= 1, "crashAfterWrites counts from 1")
-    crashAt = writesSeen + writes
-    self.tear = tear
+    schedule.crashAfterWrites(writes, tear: tear)
   }
 
   /// Cancels a pending crash (a crash that already happened stays).
   public func disarm() {
-    crashAt = nil
+    schedule.disarm()
   }
 
   public var name: String { base.name }
@@ -90,12 +98,12 @@ public final class FaultInjectingDevice: BlockDevice {
   /// (whose torn part, if any, the caller still writes). Throws when the crash already happened.
   private func countWrite(_ offset: UInt64, _ length: UInt64) throws -> Bool {
     if hasCrashed { throw fault(offset, length) }
-    writesSeen += 1
-    guard writesSeen == crashAt else { return true }
-    hasCrashed = true
-    crashAt = nil
-    if !tear { throw fault(offset, length) }
-    return false
+    if !base.isWritable { return true }
+    switch schedule.count() {
+    case .proceed: return true
+    case .torn: return false
+    case .lost, nil: throw fault(offset, length)
+    }
   }
 
   /// Bytes of a torn write that reach the media: half, rounded down to whole sectors.

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Statistics
+
+/// The report's plots, as data: chain depth and space over time, bitmap lookups per chain level, the
+/// latency CDF, lookups against depth with a fitted line, and timelines of background work. One line
+/// per (policy, sweep point) group, at most ``maximumGroups`` of them.
+public struct ScenarioPlots: Sendable {
+  public let report: ScenarioReport
+  public static let maximumGroups = 12
+
+  public init(_ report: ScenarioReport) { self.report = report }
+
+  /// The groups drawn (the first ``maximumGroups``).
+  public var drawnGroups: [ScenarioReport.Group] { Array(report.groups.prefix(Self.maximumGroups)) }
+
+  /// The group's name in legends: the policy, with its sweep point when the scenario sweeps.
+  public func label(_ g: ScenarioReport.Group) -> String {
+    report.scenario.sweep.pointCount > 1 ? "\(g.policy) \(g.sweep)" : g.policy
+  }
+
+  /// `series` averaged over a group's replicates at each sample (runs of a group share sample times).
+  public func meanSeries(_ g: ScenarioReport.Group, _ series: String, scale: Double = 1) -> [[Double]] {
+    var sums: [Double] = []
+    var times: [Double] = []
+    var counts: [Int] = []
+    for k in g.recordIndices {
+      var i = 0
+      for p in report.records[k].series where p.series == series {
+        if i == sums.count {
+          sums.append(0)
+          times.append(p.time)
+          counts.append(0)
+        }
+        sums[i] += p.value
+        counts[i] += 1
+        i += 1
+      }
+    }
+    return sums.indices.map { [times[$0], sums[$0] / Double(counts[$0]) * scale] }
+  }
+
+  public var chainDepthOverTime: Plot {
+    Plot(
+      name: "chain-depth", title: "Chain depth over time (mean over replicates)",
+      xLabel: "simulated time (s)",
+      yLabel: "deepest chain (levels)",
+      series: drawnGroups.map { .init(label($0), style: .steps, rows: meanSeries($0, "chain_depth")) })
+  }
+
+  public var spaceOverTime: Plot {
+    Plot(
+      name: "space", title: "Space allocated on the SR over time (mean over replicates)",
+      xLabel: "simulated time (s)", yLabel: "allocated (MiB)",
+      series: drawnGroups.map {
+        .init(label($0), style: .lines, rows: meanSeries($0, "allocated_bytes", scale: 1.0 / 1_048_576))
+      })
+  }
+
+  static let levelPrefix = "bitmap_lookups_per_request_level_"
+
+  public var lookupsPerLevel: Plot {
+    Plot(
+      name: "lookups-per-level", title: "Bitmap lookups per request at each chain level (0 = leaf)",
+      xLabel: "chain level", yLabel: "bitmap lookups per request",
+      series: drawnGroups.map { g in
+        let rows = g.names.compactMap { name -> [Double]? in
+          guard name.hasPrefix(Self.levelPrefix), let level = Int(name.dropFirst(Self.levelPrefix.count)),
+            let e = g.metrics[name]
+          else { return nil }
+          return [Double(level), e.mean]
+        }
+        return .init(label(g), style: .linesPoints, rows: rows)
+      })
+  }
+
+  /// Bucket counts of one histogram summed over a group's runs.
+  public func latencyCounts(_ g: ScenarioReport.Group, histogram: String = "all") -> [Int: UInt64] {
+    var counts: [Int: UInt64] = [:]
+    for k in g.recordIndices {
+      for b in report.records[k].latency where b.histogram == histogram {
+        counts[b.bucket, default: 0] += b.count
+      }
+    }
+    return counts
+  }
+
+  public var latencyCDF: Plot {
+    Plot(
+      name: "latency-cdf", title: "Response time CDF (all requests of all replicates)",
+      xLabel: "response time (µs)", yLabel: "fraction of requests ≤ x", logX: true,
+      series: drawnGroups.map { g in
+        .init(label(g), style: .steps, rows: LatencyBuckets.cdf(latencyCounts(g)).map { [$0.0, $0.1] })
+      })
+  }
+
+  /// Per run: (chain depth, bitmap lookups per request summed over levels).
+  public func lookupsAgainstDepth(policy: String) -> [(depth: Double, lookups: Double)] {
+    zip(report.runs, report.records).compactMap { run, record in
+      guard run.policy == policy, let depth = record.metric("chain_depth") else { return nil }
+      let lookups = record.metrics.filter { $0.name.hasPrefix(Self.levelPrefix) }.reduce(0) { $0 + $1.value }
+      return (depth, lookups)
+    }
+  }
+
+  /// Whether runs differ in chain depth (a sweep or policies over `chain.depth`).
+  public var depthVaries: Bool {
+    Set(report.records.compactMap { $0.metric("chain_depth") }).count >= 2
+  }
+
+  /// Per policy with at least two depths: the least-squares line of lookups on depth.
+  public var depthFits: [(policy: String, fit: LinearFit)] {
+    report.scenario.policies.compactMap { p in
+      let pts = lookupsAgainstDepth(policy: p.name)
+      guard Set(pts.map(\.depth)).count >= 2,
+        let fit = try? LinearFit(x: pts.map(\.depth), y: pts.map(\.lookups))
+      else { return nil }
+      return (p.name, fit)
+    }
+  }
+
+  public var lookupsAgainstDepthPlot: Plot {
+    var series: [Plot.Series] = []
+    let fits = depthFits
+    for p in report.scenario.policies.prefix(Self.maximumGroups) {
+      let pts = lookupsAgainstDepth(policy: p.name)
+      series.append(.init(p.name, style: .points, rows: pts.map { [$0.depth, $0.lookups] }))
+      if let fit = fits.first(where: { $0.policy == p.name })?.fit, let lo = pts.map(\.depth).min(),
+        let hi = pts.map(\.depth).max()
+      {
+        series.append(
+          .init(
+            "\(p.name) fit: \(PolicyComparison.number(fit.slope)) per level", style: .lines,
+            rows: [[lo, fit.predict(lo).value], [hi, fit.predict(hi).value]]))
+      }
+    }
+    return Plot(
+      name: "lookups-vs-depth",
+      title: "Bitmap lookups per request against chain depth, with least-squares fit",
+      xLabel: "chain depth (levels)", yLabel: "bitmap lookups per request", series: series)
+  }
+
+  /// One timeline per drawn group with events, from its first replicate.
+  public var timelines: [Plot] {
+    drawnGroups.enumerated().compactMap { i, g in
+      guard let k = g.recordIndices.first, !report.records[k].events.isEmpty else { return nil }
+      return Plot.timeline(
+        name: "timeline-\(i)", title: "Background work, \(label(g)), replicate 0",
+        events: report.records[k].events)
+    }
+  }
+
+  /// Every plot that has data, in report order.
+  public var all: [Plot] {
+    var plots = [chainDepthOverTime, spaceOverTime, lookupsPerLevel, latencyCDF]
+    if depthVaries { plots.append(lookupsAgainstDepthPlot) }
+    plots += timelines
+    return plots.filter { !$0.drawable.isEmpty }
+  }
+}

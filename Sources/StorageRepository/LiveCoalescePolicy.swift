@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// Whether a leaf may be coalesced while its tapdisk is paused (§1.2 `canLiveCoalesce`, §1.6).
+///
+/// The guest is stalled for the whole copy, so the GC only goes live when the predicted copy time
+/// fits half the kill timeout; without a speed estimate it falls back to a fixed size limit.
+public struct LiveCoalescePolicy: Equatable, Sendable {
+  /// `LIVE_LEAF_COALESCE_TIMEOUT`: the paused copy is killed after this many seconds.
+  public var timeoutSeconds: Double
+  /// `TIMEOUT_SAFETY_MARGIN`: the share of the timeout the predicted copy may take.
+  public var safetyMargin: Double
+  /// `LIVE_LEAF_COALESCE_MAX_SIZE`: the limit (exclusive) when there is no speed estimate.
+  public var maxSizeWithoutEstimate: UInt64
+  /// VDI other-config `leaf-coalesce=force`: always live, and no timeout.
+  public var force: Bool
+  /// XCP-ng 8.2 judges the leaf's physical size; upstream since CP-40871 (2023) its allocated size.
+  public var usePhysicalSize: Bool
+
+  public init(
+    timeoutSeconds: Double = 10, safetyMargin: Double = 0.5,
+    maxSizeWithoutEstimate: UInt64 = 20 * VHDSpace.miB,
+    force: Bool = false, usePhysicalSize: Bool = false
+  ) {
+    self.timeoutSeconds = timeoutSeconds
+    self.safetyMargin = safetyMargin
+    self.maxSizeWithoutEstimate = maxSizeWithoutEstimate
+    self.force = force
+    self.usePhysicalSize = usePhysicalSize
+  }
+
+  /// Upstream defaults.
+  public static let xcp = LiveCoalescePolicy()
+
+  /// The predicted copy time allowed: timeout × margin (5 s by default).
+  public var allowedSeconds: Double { timeoutSeconds * safetyMargin }
+
+  /// The kill timeout of the paused copy; nil when forced (no timeout).
+  public var copyTimeoutSeconds: Double? { force ? nil : timeoutSeconds }
+
+  /// The §1.2 test for a leaf whose judged size is `allocatedBytes` (physical size under
+  /// `usePhysicalSize`; see `judgedSize(of:)`), given the speed estimate in bytes per second.
+  /// With an estimate: floor(size / speed) < allowed; without: size < `maxSizeWithoutEstimate`.
+  public func canLiveCoalesce(allocatedBytes: UInt64, speed: Double?) -> Bool {
+    if force { return true }
+    if let speed, speed > 0, speed.isFinite {
+      return (Double(allocatedBytes) / speed).rounded(.down) < allowedSeconds
+    }
+    return allocatedBytes < maxSizeWithoutEstimate
+  }
+
+  /// The size the test judges for `node`: allocated (upstream) or physical (XCP-ng 8.2).
+  public func judgedSize(of node: VHDNode) -> UInt64 {
+    usePhysicalSize ? node.physicalSize : node.allocatedSize
+  }
+
+  /// `canLiveCoalesce` for a scanned node.
+  public func canLiveCoalesce(_ node: VHDNode, speed: Double?) -> Bool {
+    canLiveCoalesce(allocatedBytes: judgedSize(of: node), speed: speed)
+  }
+
+  /// A typed error naming the first field that makes no sense (negative or non-finite times, a
+  /// margin outside (0, 1]).
+  public func validate() throws(LeafCoalesceDesignError) {
+    guard timeoutSeconds > 0, timeoutSeconds.isFinite else {
+      throw .invalidParameter(field: "timeoutSeconds", value: "\(timeoutSeconds)")
+    }
+    guard safetyMargin > 0, safetyMargin <= 1 else {
+      throw .invalidParameter(field: "safetyMargin", value: "\(safetyMargin)")
+    }
+  }
+}

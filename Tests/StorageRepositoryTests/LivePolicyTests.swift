@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Testing
+
+@testable import StorageRepository
+
+@Suite struct LivePolicyTests {
+  @Test("without an estimate the leaf qualifies below 20 MiB, exclusive")
+  func noEstimateThreshold() {
+    let policy = LiveCoalescePolicy()
+    #expect(policy.canLiveCoalesce(allocatedBytes: 20 * miB - 1, speed: nil))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 20 * miB, speed: nil))
+    #expect(policy.canLiveCoalesce(allocatedBytes: 0, speed: nil))
+    // With 2 MiB blocks: 9 allocated blocks qualify, 10 do not.
+    #expect(policy.canLiveCoalesce(VHDNode(uuid: "l", allocatedBlocks: 9), speed: nil))
+    #expect(!policy.canLiveCoalesce(VHDNode(uuid: "l", allocatedBlocks: 10), speed: nil))
+    // A speed that is not positive is no estimate.
+    #expect(policy.canLiveCoalesce(allocatedBytes: 20 * miB - 1, speed: 0))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 20 * miB, speed: -5))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 20 * miB, speed: .nan))
+  }
+
+  @Test("with an estimate: floor(size / speed) < 5 s — exactly 5 s predicted does not qualify")
+  func predictedFiveSeconds() {
+    let policy = LiveCoalescePolicy()
+    #expect(policy.allowedSeconds == 5)
+    let speed = Double(miB)  // 1 MiB/s
+    #expect(policy.canLiveCoalesce(allocatedBytes: 5 * miB - 1, speed: speed))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 5 * miB, speed: speed))
+    #expect(policy.canLiveCoalesce(allocatedBytes: 500 * miB - 1, speed: 100 * speed))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 500 * miB, speed: 100 * speed))
+    // An estimate overrides the 20 MiB rule both ways.
+    #expect(policy.canLiveCoalesce(allocatedBytes: 400 * miB, speed: 100 * speed))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 10 * miB, speed: speed))
+  }
+
+  @Test("the floor matters when the allowance is fractional: 2.9 s predicted fits 2.5 s, 3 s does not")
+  func floorSemantics() {
+    let policy = LiveCoalescePolicy(timeoutSeconds: 5, safetyMargin: 0.5)
+    #expect(policy.allowedSeconds == 2.5)
+    #expect(policy.canLiveCoalesce(allocatedBytes: 2900, speed: 1000))
+    #expect(!policy.canLiveCoalesce(allocatedBytes: 3000, speed: 1000))
+  }
+
+  @Test("force: always live and no timeout")
+  func force() {
+    let policy = LiveCoalescePolicy(force: true)
+    #expect(policy.canLiveCoalesce(allocatedBytes: 1024 * giB, speed: nil))
+    #expect(policy.canLiveCoalesce(allocatedBytes: 1024 * giB, speed: 1))
+    #expect(policy.copyTimeoutSeconds == nil)
+    #expect(LiveCoalescePolicy().copyTimeoutSeconds == 10)
+  }
+
+  @Test("XCP-ng 8.2 judges the physical size, upstream the allocated size")
+  func physicalVersusAllocated() {
+    let node = VHDNode(uuid: "l", physicalSize: 30 * miB, allocatedBlocks: 5)
+    #expect(LiveCoalescePolicy().judgedSize(of: node) == 10 * miB)
+    #expect(LiveCoalescePolicy().canLiveCoalesce(node, speed: nil))
+    let xcpng82 = LiveCoalescePolicy(usePhysicalSize: true)
+    #expect(xcpng82.judgedSize(of: node) == 30 * miB)
+    #expect(!xcpng82.canLiveCoalesce(node, speed: nil))
+  }
+
+  @Test("validation names the field")
+  func validation() throws {
+    try LiveCoalescePolicy().validate()
+    #expect(throws: LeafCoalesceDesignError.invalidParameter(field: "timeoutSeconds", value: "0.0")) {
+      try LiveCoalescePolicy(timeoutSeconds: 0).validate()
+    }
+    #expect(throws: LeafCoalesceDesignError.invalidParameter(field: "safetyMargin", value: "1.5")) {
+      try LiveCoalescePolicy(safetyMargin: 1.5).validate()
+    }
+  }
+}
+
+@Suite struct CoalesceSpeedLogTests {
+  @Test("no samples, or only zero-duration runs: no estimate")
+  func empty() {
+    var log = CoalesceSpeedLog()
+    #expect(log.estimate == nil)
+    log.record(bytes: 100 * miB, seconds: 0)
+    log.record(bytes: 100 * miB, seconds: -1)
+    log.record(bytes: 100 * miB, seconds: .infinity)
+    #expect(log.count == 0)
+    #expect(log.estimate == nil)
+  }
+
+  @Test("the estimate is the mean of per-run speeds, not total bytes over total time")
+  func meanOfRatios() {
+    var log = CoalesceSpeedLog()
+    log.record(bytes: 100 * miB, seconds: 1)
+    log.record(bytes: 100 * miB, seconds: 4)
+    #expect(log.estimate == Double(125 * miB) / 2)  // (100 + 25) / 2 MiB/s, not 200/5 = 40
+  }
+
+  @Test("only the last 10 samples are kept, oldest dropped")
+  func ring() {
+    var log = CoalesceSpeedLog()
+    for megabytes in 1...11 { log.record(bytes: UInt64(megabytes) * miB, seconds: 1) }
+    #expect(log.count == 10)
+    #expect(log.samples.map { $0.bytes / miB } == Array(2...11))
+    #expect(log.estimate == 6.5 * Double(miB))
+    log.record(bytes: 12 * miB, seconds: 2)
+    #expect(log.samples.map { $0.bytes / miB } == Array(3...12))
+    #expect(log.estimate == Double(69 * miB) / 10)  // (3 + … + 11 + 12/2) / 10 MiB/s
+    log.removeAll()
+    #expect(log.estimate == nil)
+  }
+
+  @Test("zero-byte samples count, and a zero mean is no estimate")
+  func zeroBytes() {
+    var log = CoalesceSpeedLog()
+    log.record(bytes: 0, seconds: 3)
+    #expect(log.count == 1)
+    #expect(log.estimate == nil)
+    log.record(bytes: 30, seconds: 1)
+    #expect(log.estimate == 15)
+  }
+}
+
+@Suite struct LeafCoalesceDesignTests {
+  @Test("names round-trip; an unknown name is a typed error listing the valid ones")
+  func names() throws {
+    for name in LeafCoalesceDesign.names {
+      #expect(try LeafCoalesceDesign(name: name).name == name)
+    }
+    #expect(try LeafCoalesceDesign(name: "snapshot-coalesce") == .snapshotCoalesce(.xcp, .v2025_09))
+    #expect(
+      try LeafCoalesceDesign(name: "mirror")
+        == .mirror(MirrorParameters(maxPasses: 8, finalDeltaBytes: 8 * miB)))
+    let error = #expect(throws: LeafCoalesceDesignError.self) { try LeafCoalesceDesign(name: "Live") }
+    #expect(error == .unknownDesign("Live"))
+    #expect(
+      error?.description
+        == "unknown leaf-coalesce design 'Live' (expected one of: none, live, snapshot-coalesce, offline, mirror)"
+    )
+  }
+
+  @Test("mirror pauses when the last pass dirtied under 8 MiB or passes run out")
+  func mirrorPause() throws {
+    let mirror = MirrorParameters()
+    #expect(mirror.shouldPause(afterPass: 1, dirtyBytes: 8 * miB - 1))
+    #expect(!mirror.shouldPause(afterPass: 1, dirtyBytes: 8 * miB))
+    #expect(!mirror.shouldPause(afterPass: 7, dirtyBytes: giB))
+    #expect(mirror.shouldPause(afterPass: 8, dirtyBytes: giB))
+    try LeafCoalesceDesign.mirror(mirror).validate()
+    #expect(throws: LeafCoalesceDesignError.invalidParameter(field: "maxPasses", value: "0")) {
+      try LeafCoalesceDesign.mirror(MirrorParameters(maxPasses: 0)).validate()
+    }
+    #expect(throws: LeafCoalesceDesignError.invalidParameter(field: "safetyMargin", value: "0.0")) {
+      try LeafCoalesceDesign.snapshotCoalesce(LiveCoalescePolicy(safetyMargin: 0), .v2019).validate()
+    }
+  }
+}
