@@ -31,21 +31,24 @@ let package = Package(
     .target(name: "Statistics", dependencies: ["CGSL"]),
     // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).
     // The simulated system: disks, SR placement, tapdisks, VMs, metrics.
-    .target(name: "Pool", dependencies: ["VHD", "Simulation", "Workloads"]),
+    .target(name: "Pool", dependencies: ["VHD", "Simulation", "Workloads", "StorageRepository"]),
     // Guest request streams: synthetic mixes, the fragmenting writer, trace replay. Knows nothing of VHD.
     .target(name: "Workloads", dependencies: ["Simulation"]),
-    .target(name: "Benchmarking", dependencies: ["VHD", "Simulation", "Pool", "Statistics", "Workloads"]),
+    .target(
+      name: "Benchmarking",
+      dependencies: ["VHD", "Simulation", "Pool", "Statistics", "Workloads", "Experiments"]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
       name: "Experiments",
       dependencies: [
-        "Pool", "Workloads", "VHD", "Simulation", "Statistics", .product(name: "Yams", package: "Yams"),
+        "Pool", "StorageRepository", "Workloads", "VHD", "Simulation", "Statistics",
+        .product(name: "Yams", package: "Yams"),
       ]
     ),
     .executableTarget(
       name: "vhdsim",
       dependencies: [
-        "VHD", "Simulation", "Pool", "Benchmarking", "Workloads", "Experiments",
+        "VHD", "Simulation", "Pool", "StorageRepository", "Benchmarking", "Workloads", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,7 +56,7 @@ let package = Package(
     .testTarget(name: "StorageRepositoryTests", dependencies: ["StorageRepository", "VHD"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
     .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
-    .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads"]),
+    .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads", "StorageRepository"]),
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
     .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),

@@ -106,3 +106,13 @@ struct BenchRNG: RandomNumberGenerator {
     return SplitMix64.mix(state)
   }
 }
+
+/// VmHWM from /proc/self/status (Linux), in bytes: the process's peak resident memory.
+func peakResidentBytes() -> UInt64? {
+  guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+  for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+    if fields.count >= 2, let kib = UInt64(fields[1]) { return kib * 1024 }
+  }
+  return nil
+}

@@ -90,14 +90,4 @@ public enum PoolBenchmark {
     if let hwm = peakResidentBytes() { report.add("peak_rss_mib", Double(hwm) / 1_048_576) }
     return report
   }
-
-  /// VmHWM from /proc/self/status (Linux), in bytes.
-  static func peakResidentBytes() -> UInt64? {
-    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-      if fields.count >= 2, let kib = UInt64(fields[1]) { return kib * 1024 }
-    }
-    return nil
-  }
 }

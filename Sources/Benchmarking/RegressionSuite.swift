@@ -14,9 +14,12 @@ public enum RegressionSuite {
     public var quick: Bool
     /// Engine switches a developer flips to see the effect of a design change.
     public var engine: EngineOptions
-    public init(quick: Bool = false, engine: EngineOptions = .init()) {
+    /// Where the scenario library is (its quick variants give the scenario KPIs).
+    public var scenarios: String
+    public init(quick: Bool = false, engine: EngineOptions = .init(), scenarios: String = "Scenarios") {
       self.quick = quick
       self.engine = engine
+      self.scenarios = scenarios
     }
   }
 
@@ -52,6 +55,10 @@ public enum RegressionSuite {
     }
     log("pool end to end")
     try pool(options: options, repeats: options.quick ? 3 : 5, into: &run)
+    for name in ScenarioKPIs.scenarios {
+      log("scenario \(name) (quick variant)")
+      try ScenarioKPIs.measure(name, in: options.scenarios, into: &run)
+    }
     if !options.quick {
       // Peers side by side, where installed (the quick suite leaves them out to stay fast in CI).
       var peers: [String: Double] = [:]

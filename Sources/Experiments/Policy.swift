@@ -7,8 +7,8 @@ public struct Policy: Equatable, Sendable {
   public var name: String
   /// Overrides in file order, each with where it was written.
   public var overrides: [Override]
-  /// The policy's leaf-coalesce design, written as `leaf_coalesce` in `summary.json` when set. No
-  /// scenario key sets it yet: the garbage-collector work adds the key and its decoding.
+  /// The policy's leaf-coalesce design (its `gc.leaf_coalesce` or the scenario's) in a managed-SR
+  /// scenario, written as `leaf_coalesce` in `summary.json`; nil without a managed SR.
   public var leafCoalesce: String?
 
   public struct Override: Equatable, Sendable {
@@ -23,15 +23,17 @@ public struct Policy: Equatable, Sendable {
     self.leafCoalesce = leafCoalesce
   }
 
+  static let keys = ["name", "chain", "engine", "gc"]
+
   /// The implicit policy of a scenario that lists none.
   public static let defaultName = "default"
 
   static func decode(_ r: NodeReader) throws(ScenarioError) -> Policy {
-    let map = try r.mapping(allowed: ["name", "chain", "engine"])
+    let map = try r.mapping(allowed: keys)
     let nameReader = try map.required("name")
     let name = try Scenario.identifier(nameReader)
     var overrides: [Override] = []
-    for section in ["chain", "engine"] {
+    for section in ["chain", "engine", "gc"] {
       guard let s = map[section] else { continue }
       let params = ScenarioParameter.policyParameters.filter { $0.rawValue.hasPrefix(section + ".") }
       let smap = try s.mapping(allowed: params.map(\.key))

@@ -89,14 +89,40 @@ public struct RunRecord: Sendable, Equatable {
     for s in r.timeSeries {
       series.append(.init("completed_requests", time: s.time.seconds, value: Double(s.completed)))
     }
+    if let gc = r.gc {
+      for (i, d) in gc.depth.enumerated() {
+        for x in d.samples {
+          series.append(.init("vdi\(i)_chain_depth", time: x.time.seconds, value: Double(x.depth)))
+        }
+      }
+      for x in gc.space {
+        series.append(.init("sr_physical_utilisation_bytes", time: x.time.seconds, value: Double(x.bytes)))
+      }
+    }
     self.series = series
     var buckets: [LatencyBucket] = []
     for (name, h) in [("all", r.latency), ("read", r.readLatency), ("write", r.writeLatency)] {
       for (i, c) in h.counts.enumerated() where c > 0 { buckets.append(.init(name, bucket: i, count: c)) }
     }
     latency = buckets
-    events = []
+    events = Self.events(r.gc)
     samples = r.trace.map(\.csvLine)
+  }
+
+  /// The GC's work as timeline spans: each coalesce and leaf attempt on the SR's lane, and each
+  /// leaf-coalesce pause on its VDI's lane.
+  static func events(_ gc: GCResult?) -> [TimelineEvent] {
+    guard let gc else { return [] }
+    var out = gc.operations.map {
+      TimelineEvent(kind: $0.kind.rawValue, lane: "GC", start: $0.started.seconds, end: $0.ended.seconds)
+    }
+    for a in gc.leafAttempts where a.pause > .zero {
+      out.append(
+        TimelineEvent(
+          kind: "pause", lane: "VDI " + String(a.vdi.prefix(8)), start: (a.ended - a.pause).seconds,
+          end: a.ended.seconds))
+    }
+    return out
   }
 
   public func metric(_ name: String) -> Double? { metrics.first { $0.name == name }?.value }

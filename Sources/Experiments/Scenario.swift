@@ -25,6 +25,13 @@ public struct Scenario: Equatable, Sendable {
   /// At least one: a scenario without `policies` has the single policy ``Policy/defaultName``.
   public var policies: [Policy]
   public var sweep: Sweep
+  /// Snapshots and deletes the SR performs while the guests run (`snapshots` section).
+  public var snapshots: SnapshotPlan?
+  /// A managed SR: VDIs are created, snapshotted and deleted by the storage repository model and a
+  /// garbage collector runs (a `gc` or `snapshots` section is present).
+  public var managed: Bool
+  /// The documented reduced variant `--quick` runs (`quick` section); nil: the default reduction.
+  public var quick: QuickVariant?
   /// Where each base setting was written (absent: the default).
   var basePositions: [ScenarioParameter: SourcePosition]
 
@@ -78,7 +85,7 @@ public struct Scenario: Equatable, Sendable {
 
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
-    "chain", "engine", "vms", "policies", "sweep",
+    "chain", "engine", "vms", "policies", "sweep", "gc", "snapshots", "quick",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -119,16 +126,31 @@ public struct Scenario: Equatable, Sendable {
       let inner: String = p == .sr ? "kind" : p == .disk ? "preset" : ""
       if inner.isEmpty {
         try set(p, v)
+      } else if p == .sr {
+        let srMap = try v.mapping(allowed: ["kind", "provisioning", "capacity_gib"])
+        try set(p, try srMap.required("kind"))
+        try set(.srProvisioning, srMap["provisioning"])
+        try set(.srCapacityGiB, srMap["capacity_gib"])
       } else {
-        try set(p, try v.mapping(allowed: [inner]).required(inner))
+        let diskMap = try v.mapping(allowed: [inner, "capacity_gib"])
+        try set(p, try diskMap.required(inner))
+        try set(.diskCapacityGiB, diskMap["capacity_gib"])
       }
     }
+    if let gc = map["gc"] {
+      let gcMap = try gc.mapping(allowed: ScenarioParameter.gcParameters.map(\.key))
+      for p in ScenarioParameter.gcParameters { try set(p, gcMap[p.key]) }
+    }
+    let snapshots = try map["snapshots"].map { (s) throws(ScenarioError) in try SnapshotPlan.decode(s) }
     let chain = try map.required("chain")
-    let chainMap = try chain.mapping(allowed: ["depth", "size_mib", "base_fill", "writes_per_snapshot"])
+    let chainMap = try chain.mapping(allowed: [
+      "depth", "size_mib", "base_fill", "writes_per_snapshot", "write_pattern",
+    ])
     try set(.chainDepth, try chainMap.required("depth"))
     try set(.chainSizeMiB, chainMap["size_mib"])
     try set(.chainBaseFill, chainMap["base_fill"])
     try set(.chainWritesPerSnapshot, chainMap["writes_per_snapshot"])
+    try set(.chainWritePattern, chainMap["write_pattern"])
     if let engine = map["engine"] {
       let engineMap = try engine.mapping(allowed: ["batmap", "bitmap_cache"])
       try set(.engineBATMap, engineMap["batmap"])
@@ -151,7 +173,7 @@ public struct Scenario: Equatable, Sendable {
       for item in items {
         let policy = try Policy.decode(item)
         guard !policies.contains(where: { $0.name == policy.name }) else {
-          let n = try item.mapping(allowed: ["name", "chain", "engine"]).required("name")
+          let n = try item.mapping(allowed: Policy.keys).required("name")
           throw n.error("\(n.path): duplicate policy name \"\(policy.name)\"")
         }
         policies.append(policy)
@@ -160,12 +182,98 @@ public struct Scenario: Equatable, Sendable {
       policies = [Policy(name: Policy.defaultName)]
     }
     let sweep = try map["sweep"].map { (s) throws(ScenarioError) in try Sweep.decode(s) } ?? Sweep()
+    let quick = try map["quick"].map { (q) throws(ScenarioError) in try QuickVariant.decode(q) }
+    // A consistency check takes its snapshots with the pool's own drain-and-snapshot harness (no SR).
+    let managed = map["gc"] != nil || (snapshots != nil && !consistencyCheck)
+    // Each plan is reported where it is written (the quick section's at its own `snapshots`).
+    let quickMap = try map["quick"]?.mapping(allowed: QuickVariant.keys)
+    let quickSnapshots = quickMap?["snapshots"]
+    // `--quick` shrinks the study; it cannot add snapshots a full run would not take (nor make a plain
+    // run managed), so a quick plan needs a scenario plan to reduce.
+    if snapshots == nil, let node = quickSnapshots {
+      throw node.error(
+        "\(node.path): the scenario has no `snapshots` section for the quick variant to reduce")
+    }
+    if consistencyCheck {
+      if let at = positions[.diskCapacityGiB] {
+        throw ScenarioError(
+          file: r.file, line: at.line, column: at.column,
+          message: "disk.capacity_gib: a consistency check runs on the preset disk as it is")
+      }
+      if let gc = map["gc"] {
+        throw gc.error(
+          "gc: a consistency check runs without a managed SR; remove `gc` or `consistency_check`")
+      }
+      guard vms.count == 1, vms[0].count == 1 else {
+        throw vmsReader.error("vms: a consistency check runs exactly one VM (one group with count: 1)")
+      }
+      if let n = quick?.vmCount, n != 1, let node = quickMap?["vm_count"] {
+        throw node.error("\(node.path): a consistency check runs exactly one VM, found \(n)")
+      }
+      for (plan, node) in [(snapshots, map["snapshots"]), (quick?.snapshots, quickSnapshots)] {
+        guard let plan, let node else { continue }
+        if plan.backups != nil || plan.script?.deleteAllAt != nil || plan.kind != .double {
+          throw node.error(
+            "\(node.path): a consistency check takes the script's snapshots (no backups, deletes or kinds)")
+        }
+      }
+    }
+    if !managed {
+      for p in [ScenarioParameter.srProvisioning, .srCapacityGiB] {
+        if let at = positions[p] {
+          throw ScenarioError(
+            file: r.file, line: at.line, column: at.column,
+            message: "sr.\(p.key) applies to a managed SR: add a `gc` or `snapshots` section")
+        }
+      }
+      for policy in policies {
+        if let o = policy.overrides.first(where: { ScenarioParameter.gcParameters.contains($0.parameter) }) {
+          throw ScenarioError(
+            file: r.file, line: o.position.line, column: o.position.column,
+            message:
+              "policy \"\(policy.name)\": gc settings need a managed SR (a `gc` or `snapshots` section)")
+        }
+      }
+      // A swept managed-SR setting would change nothing in a plain run.
+      let managedOnly = ScenarioParameter.gcParameters + [.srProvisioning, .srCapacityGiB]
+      for (section, axes) in [("sweep", sweep.axes), ("quick.sweep", quick?.sweep?.axes ?? [])] {
+        for axis in axes where managedOnly.contains(axis.parameter) {
+          throw ScenarioError(
+            file: r.file, line: axis.position.line, column: axis.position.column,
+            message:
+              "\(section): \(axis.parameter.rawValue) needs a managed SR (a `gc` or `snapshots` section)")
+        }
+      }
+    }
+    for (plan, node) in [(snapshots, map["snapshots"]), (quick?.snapshots, quickSnapshots)] {
+      guard let plan, let node, plan.kind != .double else { continue }
+      if plan.backups != nil || plan.script?.deleteAllAt != nil {
+        throw node.error(
+          "\(node.path): deleting snapshots (backups, delete_all_at) needs kind: double (single and "
+            + "internal snapshots leave no snapshot VDI)")
+      }
+    }
 
-    let scenario = Scenario(
+    if managed {
+      for i in policies.indices {
+        policies[i].leafCoalesce =
+          policies[i].overrides.last { $0.parameter == .gcLeafCoalesce }?.value.description
+          ?? base.gc.leafCoalesce
+      }
+    }
+    var scenario = Scenario(
       file: r.file, name: name, description: description, seed: seed, replicates: replicates, base: base,
-      consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, basePositions: positions
+      consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, snapshots: snapshots,
+      managed: managed, quick: quick, basePositions: positions
     )
     try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
+    if let quick {
+      var reduced = scenario
+      reduced.apply(quick)
+      reduced.quick = nil
+      try reduced.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
+      scenario.quick = quick
+    }
     return scenario
   }
 
@@ -195,6 +303,24 @@ public struct Scenario: Equatable, Sendable {
   /// Combinations no run could honour, found once policies and sweep points are applied; reported at
   /// the value that made them impossible (the most specific one: sweep, then policy, then base).
   func checkCombinations(consistencyPosition: SourcePosition?) throws(ScenarioError) {
+    if managed {
+      for policy in policies {
+        for index in 0..<sweep.pointCount {
+          let (s, at) = resolve(policy: policy, point: sweep.point(index))
+          if s.depth != 1 && snapshots != nil, let p = at[.chainDepth] {
+            throw error(
+              p,
+              "a managed SR with snapshots starts from one VDI per VM: chain.depth must be 1, found \(s.depth)"
+            )
+          }
+          if let gib = s.capacityGiB, UInt64(gib) << 30 > s.diskModel.capacityBytes,
+            let p = at[.srCapacityGiB]
+          {
+            throw error(p, "sr.capacity_gib \(gib) exceeds the disk's capacity")
+          }
+        }
+      }
+    }
     for axis in sweep.axes {
       for policy in policies {
         if let o = policy.overrides.first(where: { $0.parameter == axis.parameter }) {
@@ -219,6 +345,13 @@ public struct Scenario: Equatable, Sendable {
             throw error(
               at[.chainSizeMiB] ?? group.position,
               "a \(spec.requestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
+          case .preset where s.rate != nil:
+            throw error(
+              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset")
+          case .builtIn(let spec) where s.rate != nil && spec.isClosedLoop:
+            throw error(
+              at[.vmsRate] ?? group.position,
+              "vms.rate sets an open-loop rate; this VM group has an iodepth (closed loop)")
           case .preset(let p) where (p == .yumInstall) && s.sizeMiB < 1024:
             throw error(
               at[.chainSizeMiB] ?? group.position,

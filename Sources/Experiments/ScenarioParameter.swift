@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Pool
+import StorageRepository
 import VHD
 
 /// A setting that policies may override and sweeps may vary, named by its dotted path in the file
@@ -14,12 +15,48 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   case chainSizeMiB = "chain.size_mib"
   case chainBaseFill = "chain.base_fill"
   case chainWritesPerSnapshot = "chain.writes_per_snapshot"
+  case chainWritePattern = "chain.write_pattern"
   case engineBATMap = "engine.batmap"
   case engineBitmapCache = "engine.bitmap_cache"
+  case srProvisioning = "sr.provisioning"
+  case srCapacityGiB = "sr.capacity_gib"
+  case diskCapacityGiB = "disk.capacity_gib"
+  case gcEnabled = "gc.enabled"
+  case gcQuietPeriod = "gc.quiet_period"
+  case gcAutoScan = "gc.auto_scan"
+  case gcConcurrency = "gc.concurrency"
+  case gcCandidateOrder = "gc.candidate_order"
+  case gcLeafCoalesce = "gc.leaf_coalesce"
+  case gcTracker = "gc.tracker"
+  case gcLiveTimeout = "gc.live_timeout"
+  case gcLiveMaxSizeMiB = "gc.live_max_size_mib"
+  case gcMirrorMaxPasses = "gc.mirror_max_passes"
+  case gcMirrorFinalDeltaMiB = "gc.mirror_final_delta_mib"
+  case gcOperationOverhead = "gc.operation_overhead"
+  case gcMaxCopyMiB = "gc.max_copy_mib"
+  case vmsRate = "vms.rate"
 
   /// Parameters a policy may override (its `chain` and `engine` sections).
-  public static let policyParameters: [ScenarioParameter] = [
-    .chainDepth, .chainSizeMiB, .chainBaseFill, .chainWritesPerSnapshot, .engineBATMap, .engineBitmapCache,
+  public static let policyParameters: [ScenarioParameter] =
+    [
+      .chainDepth, .chainSizeMiB, .chainBaseFill, .chainWritesPerSnapshot, .chainWritePattern, .engineBATMap,
+      .engineBitmapCache,
+    ]
+    + gcParameters
+
+  /// The `gc` section's keys (base settings and policy overrides).
+  public static let gcParameters: [ScenarioParameter] = [
+    .gcEnabled, .gcQuietPeriod, .gcAutoScan, .gcConcurrency, .gcCandidateOrder, .gcLeafCoalesce, .gcTracker,
+    .gcLiveTimeout, .gcLiveMaxSizeMiB, .gcMirrorMaxPasses, .gcMirrorFinalDeltaMiB, .gcOperationOverhead,
+    .gcMaxCopyMiB,
+  ]
+
+  /// Choices of `gc.concurrency`.
+  static let concurrencyChoices: [(String, String)] = [("per-sr", "per-sr"), ("per-tree", "per-tree")]
+  /// Choices of `gc.candidate_order`.
+  static let candidateOrderChoices: [(String, String)] = [
+    ("tallest-tree-first", "tallest-tree-first"), ("discovery", "discovery"),
+    ("smallest-first", "smallest-first"),
   ]
 
   /// The key inside its section (`depth` for `chain.depth`).
@@ -32,7 +69,8 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   func decode(_ r: NodeReader) throws(ScenarioError) -> ScenarioValue {
     switch self {
     case .duration:
-      return .number(try r.double("a number of seconds in (0, 1000000]") { $0 > 0 && $0 <= 1_000_000 })
+      return .number(
+        try r.double("a number of seconds in (0, 31536000] (one year)") { $0 > 0 && $0 <= 31_536_000 })
     case .sr:
       return .name(try r.choice(SRPlacement.Kind.allCases.map { ($0.rawValue, $0.rawValue) }))
     case .disk:
@@ -51,10 +89,44 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .number(try r.double("a fraction in 0...1") { (0...1).contains($0) })
     case .chainWritesPerSnapshot:
       return .integer(try r.int(in: 0...10_000_000))
+    case .chainWritePattern:
+      return .name(try r.choice(ChainSpec.WritePattern.allCases.map { ($0.rawValue, $0.rawValue) }))
     case .engineBATMap:
       return .flag(try r.bool())
     case .engineBitmapCache:
       return .integer(try r.int(atLeast: 0))
+    case .srProvisioning:
+      return .name(try r.choice([("thin", "thin"), ("thick", "thick")]))
+    case .srCapacityGiB, .diskCapacityGiB:
+      return .integer(try r.int(in: 1...1_048_576, "a number of GiB"))
+    case .gcEnabled:
+      return .flag(try r.bool())
+    case .gcQuietPeriod:
+      return .number(try r.double("a number of seconds in [0, 86400]") { $0 >= 0 && $0 <= 86_400 })
+    case .gcAutoScan:
+      return .number(try r.double("a number of seconds in [0, 86400] (0: off)") { $0 >= 0 && $0 <= 86_400 })
+    case .gcConcurrency:
+      return .name(try r.choice(Self.concurrencyChoices))
+    case .gcCandidateOrder:
+      return .name(try r.choice(Self.candidateOrderChoices))
+    case .gcLeafCoalesce:
+      return .name(try r.choice(LeafCoalesceDesign.names.map { ($0, $0) }))
+    case .gcTracker:
+      return .name(try r.choice(CoalesceTracker.Variant.allCases.map { ($0.name, $0.name) }))
+    case .gcLiveTimeout:
+      return .number(try r.double("a number of seconds in (0, 3600]") { $0 > 0 && $0 <= 3600 })
+    case .gcLiveMaxSizeMiB:
+      return .integer(try r.int(in: 0...1_048_576, "a number of MiB"))
+    case .gcMirrorMaxPasses:
+      return .integer(try r.int(in: 1...1000, "a number of passes"))
+    case .gcMirrorFinalDeltaMiB:
+      return .integer(try r.int(in: 0...1_048_576, "a number of MiB"))
+    case .gcOperationOverhead:
+      return .number(try r.double("a number of seconds in [0, 3600]") { $0 >= 0 && $0 <= 3600 })
+    case .gcMaxCopyMiB:
+      return .integer(try r.int(in: 1...1024, "a number of MiB"))
+    case .vmsRate:
+      return .number(try r.double("a rate in requests/s, > 0 and ≤ 10000000") { $0 > 0 && $0 <= 10_000_000 })
     }
   }
 }

@@ -142,7 +142,12 @@ public struct ScenarioReport: Sendable {
     var lines: [String] = ["{", "  \"policies\": ["]
     for (gi, g) in groups.enumerated() {
       lines.append("    {")
-      if let design = scenario.policies[g.policyIndex].leafCoalesce {
+      if var design = scenario.policies[g.policyIndex].leafCoalesce {
+        // A sweep of gc.leaf_coalesce sets the design per point, over the policy's.
+        let point = g.recordIndices.first.map { runs[$0].point } ?? []
+        if let swept = point.last(where: { $0.parameter == .gcLeafCoalesce }) {
+          design = swept.value.description
+        }
         lines.append("      \"leaf_coalesce\": \(Self.jsonString(design)),")
       }
       lines.append("      \"metrics\": {")

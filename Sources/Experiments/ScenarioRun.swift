@@ -21,6 +21,12 @@ public struct ScenarioRun: Sendable {
   public var pool: PoolScenario
   /// Every VM, groups expanded, in file order.
   public var vms: [VM]
+  /// A managed SR with a garbage collector (the scenario has a `gc` or `snapshots` section).
+  public var managed = false
+  /// What the SR snapshots and deletes during the run.
+  public var snapshots: SnapshotPlan?
+  /// Snapshots are checked for crash consistency (`consistency_check`).
+  public var consistencyCheck = false
 
   public struct VM: Sendable, Equatable {
     public var index: Int
@@ -57,11 +63,13 @@ extension Scenario {
     let runSeed = seed(policy: policy.name, replicate: replicate)
     var vmList: [ScenarioRun.VM] = []
     for group in vms {
+      var workload = group.workload
+      if case .builtIn(let spec) = workload { workload = .builtIn(spec.with(rate: settings.rate)) }
       for _ in 0..<group.count {
         let i = vmList.count
         vmList.append(
           .init(
-            index: i, workload: group.workload,
+            index: i, workload: workload,
             seed: seed(policy: policy.name, replicate: replicate, stream: "vm\(i)")))
       }
     }
@@ -74,7 +82,8 @@ extension Scenario {
     return ScenarioRun(
       policy: policy.name, policyIndex: policyIndex, sweepIndex: sweepIndex, point: point,
       replicate: replicate,
-      seed: runSeed, settings: settings, pool: pool, vms: vmList)
+      seed: runSeed, settings: settings, pool: pool, vms: vmList, managed: managed, snapshots: snapshots,
+      consistencyCheck: consistencyCheck)
   }
 
   /// Every run: policies outermost, then sweep points, then replicates.

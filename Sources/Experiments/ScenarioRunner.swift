@@ -47,6 +47,9 @@ public struct ScenarioRunner: Sendable {
 
   public init(scenario: Scenario, options: Options = .init()) throws(ScenarioError) {
     var s = scenario
+    let documentedQuick = options.quick ? s.quick : nil
+    if let q = documentedQuick { s.apply(q) }
+    s.quick = nil
     if let r = options.replicates {
       guard Scenario.replicateRange.contains(r) else {
         throw ScenarioError(
@@ -58,9 +61,11 @@ public struct ScenarioRunner: Sendable {
       s.replicates = r
     }
     if let seed = options.seed { s.seed = seed }
-    if options.quick { s.replicates = Swift.min(s.replicates, Self.quickMaximumReplicates) }
+    if options.quick && documentedQuick == nil {
+      s.replicates = Swift.min(s.replicates, Self.quickMaximumReplicates)
+    }
     var runs = s.runs()
-    if options.quick {
+    if options.quick && documentedQuick == nil {
       for i in runs.indices {
         let d = runs[i].settings.duration
         let quick = Swift.min(d, Swift.max(d / 10, Self.quickMinimumDuration))
@@ -114,8 +119,10 @@ public struct ScenarioRunner: Sendable {
         let run = runs[indices[k]]
         let outcome: Result<Outcome, RunError>
         do {
-          let result = try Self.execute(run, samples: samples)
-          outcome = .success(Outcome(run: run, result: result, metrics: RunMetrics(run, result)))
+          let (result, extra) = try Self.executeMeasured(run, samples: samples)
+          var metrics = RunMetrics(run, result)
+          metrics.values.merge(extra) { _, new in new }
+          outcome = .success(Outcome(run: run, result: result, metrics: metrics))
         } catch {
           outcome = .failure(RunError(label: run.label, message: "\(error)"))
         }
@@ -144,28 +151,60 @@ public struct ScenarioRunner: Sendable {
   /// VDI (a chain built from the run's chain settings) and its own workload. The pool samples its
   /// state ``seriesSamples`` times over the run; `samples` keeps every request's trace record.
   public static func execute(_ run: ScenarioRun, samples: Bool = false) throws -> RunResult {
+    try executeMeasured(run, samples: samples).result
+  }
+
+  /// One run and the metrics only its kind of run has (crash consistency checks).
+  static func executeMeasured(_ run: ScenarioRun, samples: Bool) throws -> (
+    result: RunResult, extra: [String: Double]
+  ) {
+    if run.consistencyCheck { return try executeConsistency(run) }
+    if run.managed { return (try executeManaged(run, samples: samples), [:]) }
+    return (try executePlain(run, samples: samples), [:])
+  }
+
+  static func executePlain(_ run: ScenarioRun, samples: Bool) throws -> RunResult {
+    let p = run.pool
+    let (storage, pool) = makePool(run, samples: samples)
+    for vm in vms(of: run) {
+      let leaf = try p.chain.build(
+        in: storage, name: vm.index == 0 ? "vdi" : "vdi\(vm.index)", engine: p.engine)
+      try addVM(
+        vm, vdi: try pool.attach(leafPath: leaf, maxOutstanding: p.maxOutstanding), to: pool, run: run)
+    }
+    return try pool.run(for: p.duration)
+  }
+
+  /// The run's storage (its device flavour) and pool (its disk, SR layout, engine, seed), sampling
+  /// its state ``seriesSamples`` times; `samples` keeps every request's trace record.
+  static func makePool(_ run: ScenarioRun, samples: Bool) -> (MemoryStorage, PoolSimulation) {
     let p = run.pool
     let storage = MemoryStorage(flavour: p.device == .memory ? .inMemory : .metadataOnly)
-    let pool = PoolSimulation(disk: p.disk.model, sr: p.sr, storage: storage, engine: p.engine, seed: p.seed)
+    let pool = PoolSimulation(
+      disk: run.settings.diskModel, sr: p.sr, storage: storage, engine: p.engine, seed: p.seed)
     let interval = SimTime(nanoseconds: p.duration.nanoseconds / Int64(seriesSamples))
     if interval > .zero { pool.sampleInterval = interval }
     pool.recordTrace = samples
-    let vms =
-      run.vms.isEmpty ? [ScenarioRun.VM(index: 0, workload: .builtIn(p.workload), seed: p.seed)] : run.vms
-    for vm in vms {
-      let leaf = try p.chain.build(
-        in: storage, name: vm.index == 0 ? "vdi" : "vdi\(vm.index)", engine: p.engine)
-      let vdi = try pool.attach(leafPath: leaf, maxOutstanding: p.maxOutstanding)
-      switch vm.workload {
-      case .builtIn(let spec):
-        try pool.addVM(vdi: vdi, workload: spec)
-      case .preset(let preset):
-        let generator = try preset.makeGenerator(
-          requests: Int.max, seed: vm.seed, diskSectors: p.chain.virtualSize / 512)
-        try pool.addVM(vdi: vdi, generator: generator)
-      }
+    return (storage, pool)
+  }
+
+  /// Every VM of the run (one running the pool's workload when the scenario lists none).
+  static func vms(of run: ScenarioRun) -> [ScenarioRun.VM] {
+    let p = run.pool
+    return run.vms.isEmpty
+      ? [ScenarioRun.VM(index: 0, workload: .builtIn(p.workload), seed: p.seed)] : run.vms
+  }
+
+  /// Starts `vm` on attached VDI `vdi`: the built-in workload, or its preset's generator.
+  static func addVM(_ vm: ScenarioRun.VM, vdi: Int, to pool: PoolSimulation, run: ScenarioRun) throws {
+    switch vm.workload {
+    case .builtIn(let spec):
+      try pool.addVM(vdi: vdi, workload: spec)
+    case .preset(let preset):
+      let generator = try preset.makeGenerator(
+        requests: Int.max, seed: vm.seed, diskSectors: run.pool.chain.virtualSize / 512)
+      try pool.addVM(vdi: vdi, generator: generator)
     }
-    return try pool.run(for: p.duration)
   }
 }
 
@@ -223,7 +262,7 @@ public struct RunMetrics: Sendable, Equatable {
     [
       "read_latency_p50_us", "read_latency_p99_us", "write_latency_p99_us", "latency_mean_us", "iops",
       "bat_probes_per_request", "bitmap_reads_per_request", "bitmap_cache_hits_per_request",
-      "batmap_shortcuts_per_request", "levels_probed_per_request", "chain_depth",
+      "batmap_shortcuts_per_request", "levels_probed_per_request", "physical_ios_per_request", "chain_depth",
     ] + (0..<depth).map { "bitmap_lookups_per_request_level_\($0)" }
   }
 
@@ -245,10 +284,17 @@ public struct RunMetrics: Sendable, Equatable {
       "bitmap_cache_hits_per_request": per(total.bitmapCacheHits),
       "batmap_shortcuts_per_request": per(total.batmapShortcuts),
       "levels_probed_per_request": per(r.levelsProbedSum),
+      "physical_ios_per_request": per(r.deviceIOs),
       "chain_depth": Double(depth),
     ]
     for k in 0..<depth {
       v["bitmap_lookups_per_request_level_\(k)"] = per(k < r.levels.count ? r.levels[k].bitmapConsults : 0)
+    }
+    // A managed SR's garbage collector: GC bytes, pauses, give-ups, chain depth over time and after
+    // GC, space (names from `GCResult.metrics`).
+    if let gc = r.gc {
+      v.merge(gc.metrics) { _, new in new }
+      v.merge(SnapshotCoalesceFit.metrics(gc)) { _, new in new }
     }
     values = v
   }

@@ -13,16 +13,22 @@ public struct ChainSpec: Sendable, Equatable {
   /// Random 4 KiB writes after each snapshot (0: every level but the base is empty, so every read of
   /// written data probes every level).
   public var writesPerSnapshot: Int
+  /// Where those writes go: scattered (a fragmenting writer) or one sequential run from a random
+  /// page (a sequential writer, which fills whole blocks).
+  public var writePattern: WritePattern
   public var seed: UInt64
+
+  public enum WritePattern: String, Sendable, CaseIterable { case random, sequential }
 
   public init(
     depth: Int, virtualSize: UInt64 = 1 << 30, baseFill: Double = 1, writesPerSnapshot: Int = 64,
-    seed: UInt64 = 1
+    writePattern: WritePattern = .random, seed: UInt64 = 1
   ) {
     self.depth = depth
     self.virtualSize = virtualSize
     self.baseFill = baseFill
     self.writesPerSnapshot = writesPerSnapshot
+    self.writePattern = writePattern
     self.seed = seed
   }
 
@@ -38,31 +44,16 @@ public struct ChainSpec: Sendable, Equatable {
     guard virtualSize >= UInt64(VHDLimits.blockSize), virtualSize % UInt64(VHDLimits.blockSize) == 0 else {
       throw PoolError("virtual size \(virtualSize) must be a positive multiple of the 2 MiB block size")
     }
-    var state = SplitMix64.mix(seed ^ 0x5648_4453_494d)
-    func next() -> UInt64 {
-      state = SplitMix64.mix(state)
-      return state
-    }
-    var uuidSource = Generator(state: next())
+    var writer = Writer(spec: self)
+    defer { writer.release() }
+    var uuidSource = Generator(state: writer.next())
     func stamp() -> CreationStamp {
       CreationStamp(unixTime: 1_700_000_000, uuid: .random(using: &uuidSource))
     }
-    let blockBytes = Int(VHDLimits.blockSize)
     var path = "\(folder)/\(name)-base.vhd"
     let base = try VHDImage.createDynamic(
       path, size: virtualSize, storage: storage, stamp: stamp(), options: engine)
-    let baseChain = try VHDChain(images: [base])
-    let full = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 4096)
-    defer { full.deallocate() }
-    full.initializeMemory(as: UInt8.self, repeating: 0x5A, count: blockBytes)
-    var acc = RequestAccounting()
-    let blocks = Int(Double(virtualSize / UInt64(blockBytes)) * Swift.min(1, Swift.max(0, baseFill)))
-    for b in 0..<blocks {
-      try baseChain.write(
-        sector: UInt64(b * blockBytes / 512), count: blockBytes / 512, from: full, accounting: &acc)
-    }
-    try baseChain.close()
-    let pages = virtualSize / 4096
+    try writer.fillBase(try VHDChain(images: [base]))
     for level in 1..<depth {
       let child = "\(folder)/\(name)-s\(level).vhd"
       try VHDSnapshot.create(
@@ -71,13 +62,59 @@ public struct ChainSpec: Sendable, Equatable {
         engine: engine)
       path = child
       guard writesPerSnapshot > 0 else { continue }
-      let chain = try VHDChain.open(path, storage: storage, writable: true, options: engine)
-      for _ in 0..<writesPerSnapshot {
-        try chain.write(sector: (next() % pages) * 8, count: 8, from: full, accounting: &acc)
+      try writer.scatter(try VHDChain.open(path, storage: storage, writable: true, options: engine))
+    }
+    return path
+  }
+
+  /// The base fill and the random writes after each snapshot, from the spec's seed: one sequence
+  /// serves chains built from files and chains built through an SR, so both hold the same data.
+  struct Writer {
+    let spec: ChainSpec
+    var state: UInt64
+    let full: UnsafeMutableRawPointer
+    var accounting = RequestAccounting()
+    static let blockBytes = Int(VHDLimits.blockSize)
+
+    init(spec: ChainSpec) {
+      self.spec = spec
+      state = SplitMix64.mix(spec.seed ^ 0x5648_4453_494d)
+      full = UnsafeMutableRawPointer.allocate(byteCount: Self.blockBytes, alignment: 4096)
+      full.initializeMemory(as: UInt8.self, repeating: 0x5A, count: Self.blockBytes)
+    }
+
+    func release() { full.deallocate() }
+
+    mutating func next() -> UInt64 {
+      state = SplitMix64.mix(state)
+      return state
+    }
+
+    /// Writes the first `baseFill` of the disk's blocks in full, then closes the chain.
+    mutating func fillBase(_ chain: VHDChain) throws {
+      let b = Self.blockBytes
+      let blocks = Int(Double(spec.virtualSize / UInt64(b)) * Swift.min(1, Swift.max(0, spec.baseFill)))
+      for k in 0..<blocks {
+        try chain.write(sector: UInt64(k * b / 512), count: b / 512, from: full, accounting: &accounting)
       }
       try chain.close()
     }
-    return path
+
+    /// `writesPerSnapshot` 4 KiB writes (random pages, or consecutive pages from a random one,
+    /// wrapping at the end of the disk), then closes the chain.
+    mutating func scatter(_ chain: VHDChain) throws {
+      let pages = spec.virtualSize / 4096
+      // A random chain draws one value per write (as it always has); a sequential one only its start.
+      var page = spec.writePattern == .sequential && spec.writesPerSnapshot > 0 ? next() % pages : 0
+      for _ in 0..<spec.writesPerSnapshot {
+        switch spec.writePattern {
+        case .random: page = next() % pages
+        case .sequential: page = (page + 1) % pages
+        }
+        try chain.write(sector: page * 8, count: 8, from: full, accounting: &accounting)
+      }
+      try chain.close()
+    }
   }
 
   struct Generator: RandomNumberGenerator {

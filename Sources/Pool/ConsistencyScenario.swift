@@ -20,8 +20,10 @@ public struct ConsistencyScenario {
   }
 
   public var workload: Workload
-  /// Snapshots, spread evenly over the run (at k·duration/(N+1)).
+  /// Snapshots, spread evenly over the run (at k·duration/(N+1)) unless `snapshotTimes` is set.
   public var snapshots: Int
+  /// When to take the snapshots instead (a scenario's script); nil: evenly spread.
+  public var snapshotTimes: [SimTime]?
   public var seed: UInt64
   public var duration: SimTime
   public var virtualSize: UInt64
@@ -92,11 +94,12 @@ public struct ConsistencyScenario {
     pool.recordWrites = true
     let vdi = try pool.attach(leafPath: leaf)
     try pool.addVM(vdi: vdi, generator: makeGenerator(diskSectors: virtualSize / 512))
-    for k in 1...Swift.max(1, snapshots) where snapshots > 0 {
-      pool.scheduleSnapshot(
-        vdi: vdi, at: SimTime(nanoseconds: duration.nanoseconds / Int64(snapshots + 1) * Int64(k)),
-        skipDrain: skipDrain)
-    }
+    let times =
+      snapshotTimes
+      ?? (0..<snapshots).map {
+        SimTime(nanoseconds: duration.nanoseconds / Int64(snapshots + 1) * Int64($0 + 1))
+      }
+    for t in times { pool.scheduleSnapshot(vdi: vdi, at: t, skipDrain: skipDrain) }
     return (pool, vdi)
   }
 

@@ -29,7 +29,7 @@ public protocol DiskModel: Sendable {
   /// Requests the device serves at once.
   var parallelism: Int { get }
   /// Bytes addressable on the device (placement must fit; seek distances are fractions of it).
-  var capacityBytes: UInt64 { get }
+  var capacityBytes: UInt64 { get set }
   /// Time one unit is busy serving `ops` in order, starting at `now`.
   mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime
 }

@@ -21,7 +21,10 @@ public struct ISCSIModel: DiskModel {
   }
 
   public var parallelism: Int { backend.parallelism }
-  public var capacityBytes: UInt64 { backend.capacityBytes }
+  public var capacityBytes: UInt64 {
+    get { backend.capacityBytes }
+    set { backend.capacityBytes = newValue }
+  }
 
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     var t = now

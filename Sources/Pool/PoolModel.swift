@@ -20,12 +20,21 @@ public enum PoolEvent: Sendable {
   case arrive(slot: Int32)
   /// A scheduled snapshot (index into the pool's snapshot records) begins.
   case snapshot(index: Int32)
+  /// A scheduled storage-repository operation (index into the SR host's records) begins or retries.
+  case srOperation(index: Int32)
+  /// A backup schedule's period comes round.
+  case backup(schedule: Int32)
+  /// The periodic SR scan (xapi's auto-scan), which kicks the GC.
+  case autoScan
+  /// The GC's quiet period ends (worker −1), or a GC worker's wait (overhead, retry, timeout) ends;
+  /// `token` tells a stale wake-up from the current one.
+  case gcWake(worker: Int32, token: Int32)
 }
 
 /// One request in the system: a guest request, or a tapdisk's reopen metadata read. Slots are reused so
 /// that their arrays (device I/Os, per-level work) keep their storage from request to request.
 struct RequestSlot {
-  enum Kind { case guest, reopen }
+  enum Kind { case guest, reopen, gc }
   var kind = Kind.guest
   var vm: Int32 = 0
   var vdi: Int32 = 0
@@ -101,6 +110,12 @@ struct PoolModel: SimulationModel {
   var seed: UInt64 = 1
   /// Flushes the generators asked for (acknowledged at once: data is in the image when a write completes).
   var flushes = 0
+  /// The storage repository the VDIs live in and its GC, when the pool runs over one (`useSR`).
+  var host: SRHost?
+  /// VDI → SR-layer user waiting for its tapdisk to drain (SR snapshot, GC refresh or leaf coalesce).
+  var pauseClients: [Int: PauseClient] = [:]
+  /// VDI → SR-layer user waiting for its tapdisk's reopen to finish.
+  var resumeClients: [Int: PauseClient] = [:]
 
   init(disk: any DiskModel, placement: SRPlacement, storage: any Storage, engine: EngineOptions) {
     self.disk = SimulatedDisk(model: disk)
@@ -129,6 +144,9 @@ struct PoolModel: SimulationModel {
           time: now, chainDepth: tapdisks.map(\.chain.depth).max() ?? 0,
           allocatedBytes: tap.state.pointee.placement.allocatedBytes,
           completed: result.requests))
+      if let host {
+        do { try host.recordSpace(at: now) } catch { fail(error, sim: &sim) }
+      }
       if let dt = sampleInterval { sim.schedule(.sample, after: dt) }
     case .pause(let vdi):
       pause(Int(vdi), sim: &sim)
@@ -141,6 +159,14 @@ struct PoolModel: SimulationModel {
       if vms[vm].generatorLoop == .open { pull(vm, sim: &sim) }
     case .snapshot(let index):
       beginSnapshot(Int(index), sim: &sim)
+    case .srOperation(let index):
+      beginSROperation(Int(index), sim: &sim)
+    case .backup(let schedule):
+      runBackup(Int(schedule), sim: &sim)
+    case .autoScan:
+      autoScan(sim: &sim)
+    case .gcWake(let worker, let token):
+      gcWake(Int(worker), token: Int(token), sim: &sim)
     }
   }
 
@@ -274,6 +300,9 @@ struct PoolModel: SimulationModel {
       fail(f, sim: &sim)
       return
     }
+    if slots[i].isWrite && tapdisks[vdi].mirror != nil {
+      tapdisks[vdi].mirror!.mark(sector: slots[i].sector, sectors: slots[i].sectors)
+    }
     // Keep what the metrics need; the per-level copy reuses the slot's array.
     let depth = accounting.levels.count
     slots[i].depth = depth
@@ -312,11 +341,18 @@ struct PoolModel: SimulationModel {
   mutating func finish(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let i = Int(s)
     let vdi = Int(slots[i].vdi)
+    // Read before anything below can reuse the freed slot (a drain may start a snapshot or GC step).
+    let vm = Int(slots[i].vm)
     freeSlots.append(s)
+    if slots[i].kind == .gc {
+      gcRequestDone(Int(slots[i].vm), sim: &sim)
+      return
+    }
     if slots[i].kind == .reopen {
       if let k = awaitingResume.removeValue(forKey: vdi) { snapshots[k].resumedAt = sim.now }
       tapdisks[vdi].state = .running
       pump(vdi, sim: &sim)
+      if let client = resumeClients.removeValue(forKey: vdi) { resumed(vdi, for: client, sim: &sim) }
       return
     }
     record(i, at: sim.now)
@@ -328,7 +364,6 @@ struct PoolModel: SimulationModel {
     } else {
       pump(vdi, sim: &sim)
     }
-    let vm = Int(slots[i].vm)
     if vms[vm].generator != nil {
       if vms[vm].generatorLoop != .open { pull(vm, sim: &sim) }
     } else if case .closedLoop = vms[vm].spec.arrivals {
@@ -425,6 +460,10 @@ struct PoolModel: SimulationModel {
     tapdisks[vdi].state = .paused
     if let k = pendingSnapshot.removeValue(forKey: vdi) {
       takeSnapshot(k, sim: &sim)
+      return
+    }
+    if let client = pauseClients.removeValue(forKey: vdi) {
+      paused(vdi, for: client, sim: &sim)
       return
     }
     if let reopen = pendingUnpause.removeValue(forKey: vdi) { unpause(vdi, reopen: reopen, sim: &sim) }

@@ -190,6 +190,10 @@ public final class PoolSimulation {
     var r = model.result
     r.duration = sim.now
     r.disks = [model.disk.statistics(at: sim.now)]
+    if let host = model.host {
+      try host.recordSpace(at: sim.now)
+      r.gc = host.finalResult(at: sim.now)
+    }
     return r
   }
 

@@ -102,6 +102,9 @@ public struct RunResult: Sendable, Equatable {
   public var timeSeries: [TimeSample] = []
   /// Per-request records when tracing was asked for.
   public var trace: [TraceRecord] = []
+  /// What the SR and its GC did (pools over an SR only). Not part of `digest`, which covers the guest
+  /// side; `GCResult.digest` covers this.
+  public var gc: GCResult?
 
   public init() {}
 

@@ -49,6 +49,39 @@ public struct SRPlacement: Sendable {
     return v
   }
 
+  /// Every volume name with its index, sorted by name (deterministic iteration).
+  public var volumeNames: [(name: String, volume: Int)] {
+    names.map { (name: $0.key, volume: $0.value) }.sorted { $0.name < $1.name }
+  }
+
+  /// The storage repository renamed a node: its volume (and its extents, i.e. its data on the
+  /// device) now answers to `newName`. A volume already called `newName` is removed first, as a
+  /// rename over an existing file replaces it. Nothing happens when `oldName` has no volume.
+  public mutating func rename(_ oldName: String, to newName: String) {
+    guard oldName != newName, let v = names.removeValue(forKey: oldName) else { return }
+    remove(newName)
+    names[newName] = v
+  }
+
+  /// The storage repository removed a node: its extents go back to the allocator. The volume's
+  /// index is never reused, so a stale level → volume table cannot reach another node's data.
+  public mutating func remove(_ name: String) {
+    guard let v = names.removeValue(forKey: name) else { return }
+    for p in maps[v] where p >= 0 { allocator.free(Int(p)) }
+    maps[v] = []
+  }
+
+  /// LVM: sizes a volume to exactly the extents covering `size` bytes (inflate allocates the
+  /// missing extents, deflate frees those past the end), as `lvextend` / `lvreduce` do.
+  public mutating func resize(volume: Int, to size: UInt64) throws(PoolError) {
+    let n = Int((size + extentSize - 1) / extentSize)
+    if maps[volume].count > n {
+      for e in n..<maps[volume].count where maps[volume][e] >= 0 { allocator.free(Int(maps[volume][e])) }
+      maps[volume].removeLast(maps[volume].count - n)
+    }
+    try reserve(volume: volume, upTo: size)
+  }
+
   /// Allocates every extent of `[0, size)` of `volume` not allocated yet (an LV's extents, or a file
   /// that already holds data when the pool attaches it).
   public mutating func reserve(volume: Int, upTo size: UInt64) throws(PoolError) {

@@ -21,6 +21,8 @@ struct Tapdisk {
   var inFlight = 0
   var state = State.running
   var waiting = SlotQueue()
+  /// Blocks the guest dirtied since the mirror design's last pass (only while a mirror runs).
+  var mirror: MirrorTracker?
 
   init(chain: VHDChain, leafPath: String, levelVolumes: [Int], maxOutstanding: Int) {
     self.chain = chain

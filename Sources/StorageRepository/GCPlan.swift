@@ -78,3 +78,17 @@ public struct GCPlan: Equatable, Sendable {
     return (nil, lacking)
   }
 }
+
+extension SR {
+  /// Plans the SR as it is on storage: a fresh scan, with `relinkProtected` taken from the
+  /// persisted `relink` journals (a coalesced C may still be open in a tapdisk until its former
+  /// children are refreshed, so it is not garbage yet).
+  public func plan(policy: GCPolicy = .xcp, failed: Set<String> = [], leafExcluded: Set<String> = [])
+    throws(SRError) -> GCPlan
+  {
+    let tree = try scanTree()
+    let relinking = Set(try journals(.relink).keys)
+    return GCPlan(
+      tree: tree, policy: policy, relinkProtected: relinking, failed: failed, leafExcluded: leafExcluded)
+  }
+}

@@ -75,9 +75,16 @@ extension SR {
       lvm = (s.continuing, s.second)
     }
 
-    // The original node becomes the base copy (renamed; deflated on LVM).
+    // Every uuid is drawn first so the `clone` journal (§5.2 step 2) can name them all.
     let (baseUUID, _) = newUUID()
     let basePath = path(of: baseUUID)
+    let (_, leafStamp) = newUUID()
+    let secondStamp = snapshotKind.createsSecondLeaf ? newUUID() : nil
+    try addJournal(
+      .clone, key: uuid,
+      value: Self.cloneJournalValue(base: baseUUID, second: secondStamp?.uuid, cloneOp: cloneOp))
+
+    // The original node becomes the base copy (renamed; deflated on LVM).
     let originalPhysical = try fileSize(original.path)
     try SRError.engine(basePath) { try storage.rename(original.path, to: basePath) }
     if lvm != nil {
@@ -86,7 +93,6 @@ extension SR {
     }
 
     // Leaf #1 keeps the VDI's uuid and path; leaf #2 gets a fresh uuid.
-    let (_, leafStamp) = newUUID()
     let linked = try SRError.engine(original.path) {
       try VHDSnapshot.create(
         childPath: original.path, parentPath: basePath, storage: storage, stamp: leafStamp,
@@ -95,8 +101,7 @@ extension SR {
     try SRError.engine(original.path) { try linked.child.close() }
     if let lvm { lvSizes[uuid] = lvm.continuing }
     var second: VDIRecord?
-    if snapshotKind.createsSecondLeaf {
-      let (secondUUID, stamp) = newUUID()
+    if let (secondUUID, stamp) = secondStamp {
       let secondPath = path(of: secondUUID)
       let made = try SRError.engine(secondPath) {
         try VHDSnapshot.create(
@@ -133,6 +138,21 @@ extension SR {
     original.readOnly = false
     records[uuid] = original
     if snapshotKind != .internal { virtualAllocation += virtualSize }
+    // Records are in place before the journal goes, so a crash in between needs no repair.
+    try removeJournal(.clone, key: uuid)
     return SnapshotResult(vdi: original, snapshot: second, baseCopy: base)
+  }
+
+  /// Value of the `clone` journal: `<base>_<second>` (second empty for single and internal
+  /// snapshots), `_clone` appended for `vdi_clone` so a completed clone gets the right record.
+  static func cloneJournalValue(base: String, second: String?, cloneOp: Bool) -> String {
+    "\(base)_\(second ?? "")" + (cloneOp ? "_clone" : "")
+  }
+
+  /// Parses a `clone` journal value; nil when it is not one.
+  static func parseCloneJournalValue(_ value: String) -> (base: String, second: String?, cloneOp: Bool)? {
+    let parts = value.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 2 || (parts.count == 3 && parts[2] == "clone"), !parts[0].isEmpty else { return nil }
+    return (parts[0], parts[1].isEmpty ? nil : parts[1], parts.count == 3)
   }
 }

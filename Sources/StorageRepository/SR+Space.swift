@@ -9,19 +9,19 @@ extension SR {
     try SRError.engine(path) { try storage.open(path, writable: false).length }
   }
 
-  /// SR `physical_utilisation`: the VG's used extents (sum of LV sizes) on LVM, the used bytes
-  /// (sum of node file sizes) on a file SR.
+  /// SR `physical_utilisation`: the VG's used extents (sum of LV sizes, journal LVs included) on
+  /// LVM, the used bytes (node and journal files) on a file SR.
   public func physicalUtilisation() throws(SRError) -> UInt64 {
     switch kind {
     case .lvm:
-      return lvSizes.values.reduce(0, +)
+      return lvSizes.values.reduce(0, +) + (try journalSpace())
     case .file:
       let names = try SRError.engine(directory) { try storage.list(directory: directory) }
       var total: UInt64 = 0
       for name in names where kind.uuid(ofNodeName: name) != nil {
         total += try fileSize(VHDPath.join(directory, name))
       }
-      return total
+      return total + (try journalSpace())
     }
   }
 
@@ -64,5 +64,16 @@ extension SR {
     case .lvm:
       return VHDSpace.lvmCoalesceExtra(union: union, parentLV: lvSizes[parent] ?? 0)
     }
+  }
+
+  /// Extra space a live leaf coalesce of `leaf` into its parent needs (§4.3 table, second row):
+  /// as the non-leaf case on a file SR; on LVM less what deflating the leaf first gives back.
+  public func leafCoalesceExtraSpace(leaf: String, in tree: VHDTree) throws(SRError) -> UInt64 {
+    let extra = try coalesceExtraSpace(child: leaf, in: tree)
+    guard case .lvm = kind, let node = tree.node(leaf) else { return extra }
+    let lv = lvSizes[leaf] ?? 0
+    let deflated = VHDSpace.lvSize(node.physicalSize)
+    let giveBack = lv > deflated ? lv - deflated : 0
+    return extra > giveBack ? extra - giveBack : 0
   }
 }

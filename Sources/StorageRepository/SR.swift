@@ -8,8 +8,9 @@ import VHD
 /// attach bookkeeping. The VHD tree is never cached: like the GC, every question scans the files
 /// and links parents through the engine's locators, so what the SR reports is what is on disk.
 ///
-/// The SR knows nothing about time. Journals and crash recovery, the coalesce and leaf-coalesce
-/// step machines and the GC daemon are layered on top (see `GCPlan`, `collectGarbage`).
+/// The SR knows nothing about time. Journals and crash recovery (`journals`, `recover`, `reopen`),
+/// the coalesce and leaf-coalesce step machines and the synchronous `GarbageCollector` are layered
+/// on top; a host's timed GC daemon drives the same step machines.
 public final class SR {
   public let storage: any Storage
   /// The SR's folder (`/run/sr-mount/<sr>` or `VG_XenStorage-<sr>`).
@@ -25,12 +26,31 @@ public final class SR {
 
   /// xapi's VDI records, by uuid.
   public internal(set) var records: [String: VDIRecord] = [:]
+  /// What the last scan read from each node file, by path, with the file's content generation
+  /// (storages that have one): unchanged files are not re-read.
+  var scanCache: [String: (generation: UInt64, node: VHDNode, parentPath: String?)] = [:]
+  /// The last tree `scanTree` built, with the storage's namespace and content generations then.
+  var treeCache: TreeCache?
+
+  /// The last scan: the storage's generations then, each node as read (by node name, before the
+  /// tree linked orphans as roots) and the tree.
+  struct TreeCache {
+    var namespace: UInt64
+    var generation: UInt64
+    var orphansAsRoots: Bool
+    var raw: [String: VHDNode]
+    var tree: VHDTree
+  }
+  /// Journal entry names in the folder, with the storage's namespace generation they were read at.
+  var journalNameCache: (generation: UInt64, names: [String])?
   /// LVM SR: each node's LV size, by uuid (empty on a file SR).
   public internal(set) var lvSizes: [String: UInt64] = [:]
   /// Plugged VBDs, by VDI uuid.
   public internal(set) var attachments: [String: Attachment] = [:]
   /// SR `virtual_allocation`: adjusted by ± virtual size on create, delete and snapshot, reset by `scan`.
   public internal(set) var virtualAllocation: UInt64 = 0
+  /// What the last `reopen` found and did (one line per recovery action).
+  public internal(set) var recoveryLog: [String] = []
 
   public init(
     storage: any Storage, directory: String, kind: SRKind, capacity: UInt64,
@@ -94,30 +114,102 @@ public final class SR {
   /// parents resolved through the locators. A node the engine cannot open is kept with
   /// `scanError`; a parent outside the SR is `.missingParent` unless `orphansAsRoots` (force mode).
   public func scanTree(orphansAsRoots: Bool = false) throws(SRError) -> VHDTree {
+    // What the last scan saw stays right for every node whose file did not change since, so only
+    // changed, new and orphaned nodes are read again (a GC scan of a big SR between two steps of one
+    // coalesce touches a handful of files, not all of them). Storages that cannot say what changed
+    // are read afresh every time.
+    let namespace = storage.namespaceGeneration()
+    let cached = treeCache.flatMap { c in
+      c.orphansAsRoots == orphansAsRoots ? storage.contentChanges(since: c.generation).map { (c, $0) } : nil
+    }
+    if let (c, changes) = cached, namespace == c.namespace {
+      // Same names: refresh the changed nodes in place when their links held.
+      var next = c
+      var linksKept = true
+      for path in changes.paths.sorted() where VHDPath.directory(path) == directory {
+        let name = VHDPath.basename(path)
+        guard let uuid = kind.uuid(ofNodeName: name) else { continue }
+        let node = readNode(uuid: uuid, path: path)
+        if !next.tree.refresh(node) {
+          linksKept = false
+          break
+        }
+        next.raw[name] = node
+      }
+      if linksKept {
+        next.generation = changes.now
+        treeCache = next
+        return next.tree
+      }
+    }
+    let generation = storage.contentChanges(since: .max)?.now
     let names = try SRError.engine(directory) { try storage.list(directory: directory) }
+    let present = Set(names)
     var nodes: [VHDNode] = []
+    var raw: [String: VHDNode] = [:]
     for name in names {
       guard let uuid = kind.uuid(ofNodeName: name) else { continue }
       let path = VHDPath.join(directory, name)
-      var node = VHDNode(uuid: uuid, path: path)
-      do {
-        let image = try VHDImage.open(path, storage: storage, writable: false, options: engineOptions)
-        node.hidden = image.isHidden
-        node.virtualSize = image.virtualSize
-        node.physicalSize = image.device.length
-        node.allocatedBlocks = image.allocatedBlockCount
-        if image.format == .differencing {
-          let parentPath = try VHDChain.resolveParent(of: image, storage: storage)
-          let parentName = VHDPath.basename(parentPath)
-          node.parent = kind.uuid(ofNodeName: parentName) ?? parentName
-          if VHDPath.directory(storage.canonicalPath(parentPath)) != directory { node.parent = parentPath }
-        }
-      } catch {
-        node.scanError = true
+      var node: VHDNode
+      if let (c, changes) = cached, let old = c.raw[name], !changes.paths.contains(path),
+        old.parent.map({ present.contains(kind.nodeName($0)) }) ?? true
+      {
+        node = old
+      } else {
+        node = readNode(uuid: uuid, path: path)
       }
+      raw[name] = node
       nodes.append(node)
     }
-    return try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
+    if scanCache.count > raw.count {
+      let paths = Set(raw.keys.map { VHDPath.join(directory, $0) })
+      scanCache = scanCache.filter { paths.contains($0.key) }
+    }
+    let tree = try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
+    if let namespace, let generation {
+      treeCache = TreeCache(
+        namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, raw: raw, tree: tree)
+    }
+    return tree
+  }
+
+  /// One node as a scan sees it: read from its file, or reused when the file has not changed since
+  /// the last read (and its parent is still there).
+  private func readNode(uuid: String, path: String) -> VHDNode {
+    let generation = storage.contentGeneration(path)
+    if let generation, let c = scanCache[path], c.generation == generation,
+      c.parentPath.map({ storage.exists($0) }) ?? true
+    {
+      return c.node
+    }
+    var node = VHDNode(uuid: uuid, path: path)
+    var parentPath: String?
+    do {
+      let image = try VHDImage.open(path, storage: storage, writable: false, options: engineOptions)
+      node.hidden = image.isHidden
+      node.virtualSize = image.virtualSize
+      node.physicalSize = image.device.length
+      node.allocatedBlocks = image.allocatedBlockCount
+      if image.format == .differencing {
+        // An `OLD_` leaf left by a leaf coalesce points at a parent that was renamed away: it is
+        // an orphan (a root, §1.1), not a scan error, so the GC can delete it as garbage.
+        if uuid.hasPrefix("OLD_"), (try? VHDChain.resolveParent(of: image, storage: storage)) == nil {
+          node.parent = "missing-parent-of-" + uuid
+          scanCache[path] = nil
+          return node
+        }
+        let resolved = try VHDChain.resolveParent(of: image, storage: storage)
+        parentPath = resolved
+        let parentName = VHDPath.basename(resolved)
+        node.parent = kind.uuid(ofNodeName: parentName) ?? parentName
+        if VHDPath.directory(storage.canonicalPath(resolved)) != directory { node.parent = resolved }
+      }
+      if let generation { scanCache[path] = (generation, node, parentPath) }
+    } catch {
+      node.scanError = true
+      scanCache[path] = nil
+    }
+    return node
   }
 
   /// `sr_scan`: the tree, and `virtual_allocation` recomputed as the storage manager does (file

@@ -4,7 +4,7 @@
 /// discovery (scan) order, because the GC's candidate order within one tree height is scan order.
 public struct VHDTree: Sendable {
   /// Every node, in discovery order.
-  public let nodes: [VHDNode]
+  public private(set) var nodes: [VHDNode]
   /// Root uuids, in discovery order (`vdiTrees`).
   public let roots: [String]
   private let index: [String: Int]
@@ -38,6 +38,14 @@ public struct VHDTree: Sendable {
   }
 
   public func node(_ uuid: String) -> VHDNode? { index[uuid].map { nodes[$0] } }
+
+  /// Replaces what the tree knows of a node whose links did not change (sizes, hidden flag):
+  /// false, and nothing changed, when the node is unknown or its parent differs.
+  mutating func refresh(_ node: VHDNode) -> Bool {
+    guard let i = index[node.uuid], nodes[i].parent == node.parent else { return false }
+    nodes[i] = node
+    return true
+  }
 
   /// Children in discovery order.
   public func children(of uuid: String) -> [String] { childIndex[uuid] ?? [] }

@@ -26,6 +26,8 @@ struct BenchCommand: ParsableCommand {
       end-to-end  simulated guest requests per wall second through the whole pool (random 4 KiB reads and
                   writes, chain depth 16, metrics on), metadata-only and in-memory devices; peak RSS.
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
+      fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days
+                  (metadata-only devices): wall seconds and peak RSS (--vms, --days to scale).
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -34,11 +36,14 @@ struct BenchCommand: ParsableCommand {
     case coalesce
     case endToEnd = "end-to-end"
     case kernel
+    case fleet
   }
 
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")); none = the suite.")
   var name: Name?
   @Flag(help: "Print one JSON object.") var json = false
+  @Option(help: "fleet: VMs (default 200).") var vms: Int?
+  @Option(help: "fleet: simulated days (default 30).") var days: Int?
   @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
   @Option(help: "Suite: baseline to compare with.") var baseline: String?
   @Option(help: "Suite: write this run as a new baseline.") var save: String?
@@ -60,6 +65,7 @@ struct BenchCommand: ParsableCommand {
       case .coalesce: report = try EngineBenchmarks.coalesce(size: (sizeMiB ?? 1024) << 20)
       case .endToEnd: report = try PoolBenchmark.endToEnd(size: (sizeMiB ?? 512) << 20)
       case .kernel: report = try KernelBenchmarks.run()
+      case .fleet: report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30)
       }
       print(json ? report.json : report.text)
     }

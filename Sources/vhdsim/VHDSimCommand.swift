@@ -13,12 +13,14 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim bench` runs the benchmarks (release build), side by side with qemu-img and SimPy.
       `vhdsim workload` summarises a block trace (blkparse, fio iolog, MSR) or a built-in generator.
       `vhdsim consistency` checks that snapshots taken in a running pool are crash-consistent.
+      `vhdsim faults` crashes each SR operation at every physical write and checks recovery loses nothing.
       `vhdsim scenario validate` checks scenario files; `vhdsim run` runs them (or one --shard) with replicates.
       `vhdsim merge` combines shards into one run's outputs; `vhdsim compare` compares policies.
       """,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
       ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self, MergeCommand.self, CompareCommand.self,
+      FaultsCommand.self,
     ]
   )
 }

@@ -1,43 +1,223 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Experiments
 import Foundation
+import Pool
 import Testing
 
-/// The scenario files users copy must always validate and expand to the runs their comments promise.
+/// The scenario files users copy must always validate and expand to the runs their comments promise,
+/// and their `--quick` variants to what their `quick` sections say.
 @Suite struct ShippedScenarioTests {
   static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios")
 
-  @Test func quickstartExpandsToThreeRuns() throws {
-    let s = try Scenario.load(path: Self.scenarios.appendingPathComponent("quickstart.yaml").path)
+  static let shipped = [
+    "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "seed-chain-depth.yaml",
+    "seed-delete-all.yaml", "yum-during-snapshot.yaml",
+  ]
+
+  static func load(_ name: String) throws -> Scenario {
+    try Scenario.load(path: scenarios.appendingPathComponent(name).path)
+  }
+
+  static func quick(_ s: Scenario) throws -> ScenarioRunner {
+    try ScenarioRunner(scenario: s, options: .init(jobs: 1, quick: true))
+  }
+
+  /// A plan's script as `[count, start, every, delete_all_at]` (delete −1 when absent).
+  static func script(_ plan: SnapshotPlan?) -> [Double]? {
+    plan?.script.map { [Double($0.count), $0.start, $0.every, $0.deleteAllAt ?? -1] }
+  }
+
+  /// Each VM's open-loop rate (nil for a closed loop or a preset).
+  static func rates(_ run: ScenarioRun) -> [Double?] {
+    run.vms.map {
+      if case .builtIn(let spec) = $0.workload, case .openLoop(let r) = spec.arrivals { return r }
+      return nil
+    }
+  }
+
+  @Test func everyShippedFileIsTested() throws {
+    let names = try FileManager.default.contentsOfDirectory(atPath: Self.scenarios.path)
+      .filter { $0.hasSuffix(".yaml") }.sorted()
+    #expect(names == Self.shipped)
+  }
+
+  /// Every file validates, has a `quick` section, and `--quick` expands exactly as that section says.
+  @Test(arguments: shipped) func quickVariantFollowsItsSection(_ name: String) throws {
+    let s = try Self.load(name)
+    let q = try #require(s.quick, "\(name) has no quick section")
+    let runner = try Self.quick(s)
+    let replicates = q.replicates ?? s.replicates
+    let sweep = q.sweep ?? s.sweep
+    #expect(runner.scenario.replicates == replicates)
+    #expect(runner.runs.count == s.policies.count * sweep.pointCount * replicates)
+    let duration = q.duration ?? s.base.duration
+    let vms = q.vmCount.map { $0 * s.vms.count } ?? s.vms.reduce(0) { $0 + $1.count }
+    for run in runner.runs {
+      #expect(run.settings.duration == duration)
+      #expect(run.pool.duration == .seconds(duration))
+      #expect(run.vms.count == vms)
+      #expect(run.snapshots == (q.snapshots ?? s.snapshots))
+    }
+    // Without --quick the file runs as written.
+    let full = try ScenarioRunner(scenario: s, options: .init(jobs: 1))
+    #expect(full.runs.count == s.runCount)
+    #expect(full.runs.allSatisfy { $0.settings.duration == s.base.duration })
+  }
+
+  @Test func quickstartComparesBATMapOverDepth() throws {
+    let s = try Self.load("quickstart.yaml")
     #expect(s.name == "quickstart")
-    #expect(s.policies.map(\.name) == ["default"])
-    #expect(s.sweep.pointCount == 1)
+    #expect(!s.managed && !s.consistencyCheck)
+    #expect(s.policies.map(\.name) == ["batmap-on", "batmap-off"])
+    #expect(s.policies.map(\.leafCoalesce) == [nil, nil])
+    #expect(s.sweep.pointCount == 3)
     #expect(s.replicates == 3)
-    #expect(s.runCount == 3)
+    #expect(s.runCount == 2 * 3 * 3)
     let runs = s.runs()
-    #expect(runs.count == 3)
+    #expect(runs.count == 18)
+    let depths = [1, 1, 1, 8, 8, 8, 17, 17, 17]
+    #expect(runs.map(\.pool.chain.depth) == depths + depths)
+    #expect(
+      runs.map(\.pool.engine.useBATMap) == [Bool](repeating: true, count: 9)
+        + [Bool](repeating: false, count: 9))
     let pool = runs[0].pool
-    #expect(pool.chain.depth == 4)
     #expect(pool.chain.virtualSize == 1 << 30)
     #expect(pool.disk == .nvme && pool.sr == .file && pool.device == .metadata)
     #expect(pool.workload.arrivals == .closedLoop(ioDepth: 8))
     #expect(pool.workload.readFraction == 0.7)
-    #expect(pool.duration == .seconds(5))
-    #expect(Set(runs.map(\.seed)).count == 3)
+    #expect(pool.engine.bitmapCacheCapacity == 32)
+    #expect(runs.allSatisfy { $0.pool.duration == .seconds(2) })
+    #expect(Set(runs.map(\.seed)).count == 6)
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 2 * 3 * 2)
+    #expect(quick.runs.allSatisfy { $0.pool.duration == .seconds(0.5) })
   }
 
-  @Test func seedChainDepthComparesBATMapOnAndOff() throws {
-    let s = try Scenario.load(path: Self.scenarios.appendingPathComponent("seed-chain-depth.yaml").path)
-    #expect(s.policies.map(\.name) == ["batmap-on", "batmap-off"])
-    #expect(s.runCount == 2 * 1 * 10)
+  @Test func seedChainDepthCrossesWritePatternAndDepth() throws {
+    let s = try Self.load("seed-chain-depth.yaml")
+    #expect(
+      s.policies.map(\.name) == ["batmap-cache", "batmap-nocache", "nobatmap-cache", "nobatmap-nocache"])
+    #expect(s.sweep.pointCount == 2 * 5)
+    #expect(s.runCount == 4 * 10 * 5)
     let runs = s.runs()
-    #expect(runs.count == 20)
-    // 16 snapshots on top of the base.
-    #expect(runs.allSatisfy { $0.pool.chain.depth == 17 })
-    #expect(runs.filter { $0.pool.engine.useBATMap }.count == 10)
-    #expect(runs[0].policy == "batmap-on" && runs[10].policy == "batmap-off")
+    #expect(runs.count == 200)
     #expect(runs.allSatisfy { $0.pool.sr == .lvm && $0.pool.disk == .sata7200 })
+    #expect(runs.allSatisfy { $0.pool.chain.writesPerSnapshot == 1024 })
+    // Policies outermost; the write pattern varies slower than the depth.
+    #expect(runs[0].label == "batmap-cache/chain.write_pattern=random,chain.depth=1/r0")
+    #expect(runs[25].label == "batmap-cache/chain.write_pattern=sequential,chain.depth=1/r0")
+    #expect(runs[25].pool.chain.writePattern == .sequential && runs[25].pool.chain.depth == 1)
+    #expect(runs[49].pool.chain.depth == 17)
+    #expect(runs[50].policy == "batmap-nocache")
+    let engines = [(true, 32), (true, 0), (false, 32), (false, 0)]
+    for (p, (batmap, cache)) in engines.enumerated() {
+      #expect(runs[p * 50].pool.engine.useBATMap == batmap)
+      #expect(runs[p * 50].pool.engine.bitmapCacheCapacity == cache)
+    }
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 4 * 4 * 2)
+    #expect(Set(quick.runs.map(\.pool.chain.depth)) == [1, 17])
+    #expect(quick.runs.allSatisfy { $0.settings.duration == 5 })
+  }
+
+  @Test func seedDeleteAllComparesLeafCoalesceDesigns() throws {
+    let s = try Self.load("seed-delete-all.yaml")
+    #expect(s.managed && !s.consistencyCheck)
+    #expect(s.policies.map(\.name) == ["none", "live", "snapshot-coalesce", "mirror"])
+    #expect(s.policies.map(\.leafCoalesce) == ["none", "live", "snapshot-coalesce", "mirror"])
+    #expect(s.runCount == 4 * 1 * 3)
+    #expect(Self.script(s.snapshots) == [16, 5, 5, 100])
+    let runs = s.runs()
+    #expect(
+      runs.map(\.settings.gc.leafCoalesce)
+        == ["none", "live", "snapshot-coalesce", "mirror"].flatMap {
+          Array(repeating: $0, count: 3)
+        })
+    #expect(runs.allSatisfy { $0.managed && $0.settings.gc.quietPeriod == 0 && $0.settings.duration == 400 })
+    #expect(runs.allSatisfy { Self.rates($0) == [200] })
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 4)
+    #expect(
+      quick.runs.allSatisfy { Self.script($0.snapshots) == [4, 5, 5, 30] && $0.settings.duration == 150 })
+  }
+
+  /// The seed thread's answer from the shipped file's quick variant (4 snapshots, all deleted at 30 s):
+  /// without a leaf coalesce the chain stays at base copy + leaf; `live` refuses this busy VM's leaf
+  /// (its predicted copy is over the 5 s margin); snapshot-coalesce (one iteration, then the live
+  /// step) and mirror merge it.
+  @Test func seedDeleteAllQuickRunAnswersTheThread() throws {
+    let outcomes = try Self.quick(try Self.load("seed-delete-all.yaml")).run()
+    #expect(outcomes.map(\.run.policy) == ["none", "live", "snapshot-coalesce", "mirror"])
+    let v = outcomes.map(\.metrics.values)
+    #expect(v.map { $0["chain_depth_max"] } == [5, 5, 5, 5])
+    #expect(v.map { $0["chain_depth_after_gc"] } == [2, 2, 1, 1])
+    #expect(v.map { $0["leaf_attempts"] } == [0, 1, 1, 1])
+    #expect(v.map { $0["leaf_not_allowed"] } == [0, 1, 0, 0])
+    #expect(v.map { $0["gc_leaf_coalesces"] } == [0, 0, 1, 1])
+    #expect(v.map { $0["leaf_iterations"] } == [0, 0, 1, 0])
+    // The three base copies above the first, plus snapshot-coalesce's iteration (a non-leaf coalesce).
+    #expect(v.map { $0["gc_coalesces"] } == [3, 3, 4, 3])
+  }
+
+  @Test func yumDuringSnapshotChecksConsistency() throws {
+    let s = try Self.load("yum-during-snapshot.yaml")
+    #expect(s.consistencyCheck && !s.managed)
+    #expect(s.policies.map(\.name) == ["default"])
+    #expect(s.policies.map(\.leafCoalesce) == [nil])
+    #expect(s.runCount == 1 * 2 * 3)
+    let runs = s.runs()
+    #expect(runs.map(\.pool.disk) == [.nvme, .nvme, .nvme, .sata7200, .sata7200, .sata7200])
+    #expect(runs.allSatisfy { $0.consistencyCheck && $0.pool.device == .memory && $0.vms.count == 1 })
+    #expect(runs.allSatisfy { $0.vms[0].workload == .preset(.yumInstall) })
+    #expect(Self.script(s.snapshots) == [5, 4, 5, -1])
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 2)
+    #expect(
+      quick.runs.allSatisfy { Self.script($0.snapshots) == [2, 5, 12, -1] && $0.settings.duration == 20 })
+  }
+
+  @Test func backupFleetKeepsSevenNightlySnapshots() throws {
+    let s = try Self.load("backup-fleet.yaml")
+    #expect(s.managed)
+    #expect(s.policies.map(\.name) == ["per-sr", "per-tree"])
+    #expect(s.policies.map(\.leafCoalesce) == ["snapshot-coalesce", "snapshot-coalesce"])
+    #expect(s.runCount == 2 * 1 * 2)
+    let b = try #require(s.snapshots?.backups)
+    #expect(b.every == 86400 && b.keep == 7 && b.first == 7200)
+    #expect(s.snapshots?.script == nil)
+    let runs = s.runs()
+    #expect(runs.map(\.settings.gc.concurrency) == ["per-sr", "per-sr", "per-tree", "per-tree"])
+    for run in runs {
+      #expect(run.settings.duration == 2_592_000)
+      #expect(run.vms.count == 20)
+      #expect(Self.rates(run) == Array(repeating: 0.02, count: 20))
+      #expect(run.pool.sr == .lvm && run.settings[.srProvisioning] == .name("thin"))
+      #expect(run.settings.capacityGiB == 1024)
+      #expect(run.pool.disk == .iscsi && run.pool.chain.virtualSize == 20 << 30)
+    }
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 2)
+    #expect(quick.runs.allSatisfy { $0.vms.count == 4 && $0.settings.duration == 864_000 })
+  }
+
+  @Test func leafCoalesceDesignsSweepTheRate() throws {
+    let s = try Self.load("leaf-coalesce-designs.yaml")
+    #expect(s.managed)
+    let designs = ["live", "snapshot-coalesce", "snapshot-coalesce", "offline", "mirror"]
+    #expect(s.policies.map(\.leafCoalesce) == designs)
+    #expect(s.runCount == 5 * 3 * 3)
+    let runs = s.runs()
+    #expect(runs.count == 45)
+    #expect(runs.prefix(9).map { Self.rates($0) } == [5, 5, 5, 20, 20, 20, 60, 60, 60].map { [$0] })
+    #expect(runs[9].settings.gc.tracker == "2025-09" && runs[18].settings.gc.tracker == "2019")
+    #expect(
+      runs.allSatisfy {
+        $0.settings.gc.operationOverhead == 2 && Self.script($0.snapshots) == [1, 5, 1, 120]
+      })
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 5 * 2 * 1)
+    #expect(quick.runs.prefix(2).map { Self.rates($0) } == [[5], [40]])
   }
 
   @Test func sweepMultipliesRuns() throws {

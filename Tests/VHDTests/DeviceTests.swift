@@ -698,6 +698,28 @@ private func exerciseStorage(_ storage: any Storage, root: String) throws {
     #expect(PathNormalizer.split("/b.vhd") == ("/", "b.vhd"))
   }
 
+  @Test("the normal-form fast path agrees with the full normalisation")
+  func normalFormFastPath() {
+    #expect(PathNormalizer.isNormalized("/"))
+    #expect(PathNormalizer.isNormalized("/sr/VHD-1"))
+    #expect(PathNormalizer.isNormalized("/a/.../b.c"))
+    for bad in ["", "a", "/a/", "//a", "/a//b", "/.", "/a/.", "/a/./b", "/..", "/a/../b", "/a/.."] {
+      #expect(!PathNormalizer.isNormalized(bad), "\(bad)")
+    }
+    // Every path over a small alphabet: the fast path says "normal" exactly when normalising
+    // leaves the path unchanged.
+    let alphabet: [Character] = ["/", ".", "a"]
+    var paths = [""]
+    var disagreements: [String] = []
+    for _ in 0..<6 {
+      paths = paths.flatMap { p in alphabet.map { p + String($0) } }
+      for p in paths where PathNormalizer.isNormalized(p) != (PathNormalizer.normalize(p) == p) {
+        disagreements.append(p)
+      }
+    }
+    #expect(disagreements.isEmpty, "first: \(disagreements.first ?? "")")
+  }
+
   @Test("MemoryStorage semantics", arguments: [MemoryStorage.Flavour.inMemory, .metadataOnly])
   func memoryStorage(flavour: MemoryStorage.Flavour) throws {
     let storage = MemoryStorage(flavour: flavour)

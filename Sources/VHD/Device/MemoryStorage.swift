@@ -9,6 +9,40 @@
 /// so modification times (and the parent timestamps blktap derives from them) are deterministic.
 final class LogicalClock {
   var now: Int64
+  /// Mutations of any file so far: each stamps its file with the next value (`LogicalFileTime`).
+  var changes: UInt64 = 0
+  /// The files of the last `logCapacity` mutations (a ring), so a reader can ask which files changed
+  /// since a generation without visiting every file.
+  private(set) var log = [Int](repeating: 0, count: LogicalClock.logCapacity)
+  static let logCapacity = 1 << 16
+  private var nextFileID = 0
+
+  /// An identity for a new file (stable across renames).
+  func newFileID() -> Int {
+    nextFileID += 1
+    return nextFileID
+  }
+
+  /// Records a mutation of file `id` and returns its generation.
+  func record(_ id: Int) -> UInt64 {
+    changes &+= 1
+    log[Int(changes % UInt64(Self.logCapacity))] = id
+    return changes
+  }
+
+  /// The ids of the files changed after generation `since`, or nil when the log no longer reaches
+  /// back that far.
+  func changed(since: UInt64) -> Set<Int>? {
+    if since >= changes { return [] }
+    guard changes - since <= UInt64(Self.logCapacity) else { return nil }
+    var ids = Set<Int>()
+    var g = since &+ 1
+    while g <= changes {
+      ids.insert(log[Int(g % UInt64(Self.logCapacity))])
+      g &+= 1
+    }
+    return ids
+  }
 
   init(now: Int64) {
     self.now = now
@@ -19,16 +53,23 @@ final class LogicalClock {
 /// through any handle.
 final class LogicalFileTime {
   let clock: LogicalClock
+  /// The file's identity in the clock's change log.
+  let id: Int
   private(set) var value: Int64
+  /// Storage-wide unique stamp of the last mutation (see `Storage.contentGeneration`).
+  private(set) var generation: UInt64
 
   init(clock: LogicalClock) {
     self.clock = clock
     self.value = clock.now
+    id = clock.newFileID()
+    generation = clock.record(id)
   }
 
   /// Records a modification now.
   func touch() {
     value = clock.now
+    generation = clock.record(id)
   }
 }
 
@@ -62,6 +103,15 @@ public final class MemoryStorage: Storage {
   public let flavour: Flavour
   private let clock: LogicalClock
   private var files: [String: File] = [:]
+  /// Every (implicit) folder's direct entries, each with the number of files under it, so listing
+  /// a folder and telling a folder from a file do not walk every path of the storage.
+  private var entries: [String: [String: Int]] = [:]
+  /// Creates, removes and renames so far (`namespaceGeneration`).
+  private var namespaceChanges: UInt64 = 0
+  /// Each file's current path by its id (`contentChanges`).
+  private var pathOfID: [Int: String] = [:]
+  /// The last listing of each folder, valid while the namespace is unchanged.
+  private var listings: [String: (generation: UInt64, names: [String])] = [:]
 
   /// The logical time stamped on files as they are written (seconds since the epoch).
   public var now: Int64 {
@@ -101,6 +151,8 @@ public final class MemoryStorage: Storage {
       file = File(backing: .metadata(backing), time: time)
     }
     files[key] = file
+    pathOfID[time.id] = key
+    index(key, 1)
     return handle(on: file, path: key, writable: true)
   }
 
@@ -110,7 +162,9 @@ public final class MemoryStorage: Storage {
 
   public func remove(_ path: String) throws {
     let key = canonicalPath(path)
-    guard files.removeValue(forKey: key) != nil else { throw StorageError(.notFound, path: key) }
+    guard let file = files.removeValue(forKey: key) else { throw StorageError(.notFound, path: key) }
+    pathOfID[file.time.id] = nil
+    index(key, -1)
   }
 
   public func rename(_ from: String, to: String) throws {
@@ -119,9 +173,18 @@ public final class MemoryStorage: Storage {
     guard let file = files[source] else { throw StorageError(.notFound, path: source) }
     guard source != target else { return }
     if isDirectory(target) { throw StorageError(.system(EISDIR), path: target) }
+    if let replaced = files[target] {
+      index(target, -1)
+      pathOfID[replaced.time.id] = nil
+    }
+    pathOfID[file.time.id] = target
     files[target] = file
     files.removeValue(forKey: source)
+    index(source, -1)
+    index(target, 1)
   }
+
+  public func contentGeneration(_ path: String) -> UInt64? { files[canonicalPath(path)]?.time.generation }
 
   public func modificationTime(_ path: String) throws -> Int64 {
     let key = canonicalPath(path)
@@ -134,13 +197,10 @@ public final class MemoryStorage: Storage {
   public func list(directory: String) throws -> [String] {
     let key = canonicalPath(directory)
     if files[key] != nil { throw StorageError(.system(ENOTDIR), path: key) }
-    let prefix = key == "/" ? "/" : key + "/"
-    var names = Set<Substring>()
-    for path in files.keys where path.hasPrefix(prefix) {
-      let rest = path.dropFirst(prefix.count)
-      names.insert(rest.prefix { $0 != "/" })
-    }
-    return names.map(String.init).sorted()
+    if let cached = listings[key], cached.generation == namespaceChanges { return cached.names }
+    let names = (entries[key]?.keys).map { $0.sorted() } ?? []
+    listings[key] = (namespaceChanges, names)
+    return names
   }
 
   public func canonicalPath(_ path: String) -> String {
@@ -156,9 +216,29 @@ public final class MemoryStorage: Storage {
   }
 
   /// Whether some file lies under `key`, making it an (implicit) folder.
-  private func isDirectory(_ key: String) -> Bool {
-    let prefix = key == "/" ? "/" : key + "/"
-    return files.keys.contains { $0.hasPrefix(prefix) }
+  private func isDirectory(_ key: String) -> Bool { entries[key] != nil }
+
+  public func namespaceGeneration() -> UInt64? { namespaceChanges }
+
+  public func contentChanges(since generation: UInt64) -> (now: UInt64, paths: Set<String>)? {
+    guard let ids = clock.changed(since: generation) else { return nil }
+    var paths = Set<String>()
+    for id in ids { if let path = pathOfID[id] { paths.insert(path) } }
+    return (clock.changes, paths)
+  }
+
+  /// Counts a file at `key` into (delta 1) or out of (−1) the folder index, up to the root.
+  private func index(_ key: String, _ delta: Int) {
+    namespaceChanges &+= 1
+    var path = key
+    while path != "/" {
+      let (directory, name) = PathNormalizer.split(path)
+      var children = entries[directory, default: [:]]
+      let count = children[name, default: 0] + delta
+      children[name] = count > 0 ? count : nil
+      entries[directory] = children.isEmpty ? nil : children
+      path = directory
+    }
   }
 
   /// Whether a folder on the way to `key` is actually a file.

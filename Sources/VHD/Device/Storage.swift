@@ -22,6 +22,23 @@ public protocol Storage: AnyObject {
   func list(directory: String) throws -> [String]
   /// The absolute, normalised form of `path` (symlinks resolved where the backing store has them).
   func canonicalPath(_ path: String) -> String
+  /// A stamp that changes whenever the file at `path` changes (any write, zeroing, truncation), and
+  /// is never reused for another file of the storage; nil when the storage cannot tell. Lets a
+  /// reader that rescans many files (the SR's GC scan) reuse what it read from unchanged ones.
+  func contentGeneration(_ path: String) -> UInt64?
+  /// A stamp that changes whenever any file is created, removed or renamed; nil when the storage
+  /// cannot tell. Lets a reader cache what a folder holds.
+  func namespaceGeneration() -> UInt64?
+  /// The storage-wide content generation now and the paths of the files whose content changed
+  /// after `generation` (a value from an earlier call or `contentGeneration`; `.max` asks for the
+  /// generation only); nil when the storage cannot tell (or no longer remembers that far back).
+  func contentChanges(since generation: UInt64) -> (now: UInt64, paths: Set<String>)?
+}
+
+extension Storage {
+  public func contentGeneration(_ path: String) -> UInt64? { nil }
+  public func namespaceGeneration() -> UInt64? { nil }
+  public func contentChanges(since generation: UInt64) -> (now: UInt64, paths: Set<String>)? { nil }
 }
 
 /// A failed storage (namespace) operation.

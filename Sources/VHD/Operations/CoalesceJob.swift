@@ -17,8 +17,40 @@ public final class CoalesceJob {
   public private(set) var accounting = RequestAccounting(depth: 2)
   private var buffer: UnsafeMutableRawPointer
   private let bufferBytes: Int
+  /// A block-restricted pass visits only these blocks (sorted, unique); nil visits every block.
+  private let blockList: [Int]?
+  private var blockCursor = 0
 
   public init(child: VHDImage, parent: VHDImage) throws {
+    try Self.validate(child: child, parent: parent)
+    self.child = child
+    self.parent = parent
+    bufferBytes = child.blockSize
+    buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
+    blockList = nil
+  }
+
+  /// A pass over only `blocks` of the child (any order, duplicates ignored): what a mirroring
+  /// leaf coalesce re-copies after the guest wrote those blocks during the first pass. Blocks the
+  /// child has not allocated are skipped, as in a full pass. An index outside the child's blocks
+  /// is refused, naming it.
+  public init(child: VHDImage, parent: VHDImage, blocks: [Int]) throws {
+    try Self.validate(child: child, parent: parent)
+    for b in blocks where b < 0 || b >= child.blockCount {
+      throw VHDError(
+        .outOfRange, file: child.path, field: "block",
+        "block \(b) is outside the disk's \(child.blockCount) blocks")
+    }
+    let list = Array(Set(blocks)).sorted()
+    self.child = child
+    self.parent = parent
+    bufferBytes = child.blockSize
+    buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
+    blockList = list
+    nextBlock = list.first ?? child.blockCount
+  }
+
+  private static func validate(child: VHDImage, parent: VHDImage) throws {
     guard child.format == .differencing else {
       throw VHDError(
         .wrongDiskType, file: child.path, field: "footer.disk_type",
@@ -27,10 +59,6 @@ public final class CoalesceJob {
     guard parent.isWritable else {
       throw VHDError(.readOnly, file: parent.path, "coalesce needs the parent open read-write")
     }
-    self.child = child
-    self.parent = parent
-    bufferBytes = child.blockSize
-    buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
   }
 
   deinit { buffer.deallocate() }
@@ -61,8 +89,11 @@ public final class CoalesceJob {
 
   public var isFinished: Bool { nextBlock >= child.blockCount }
 
-  /// Fraction of blocks looked at.
-  public var progress: Double { child.blockCount == 0 ? 1 : Double(nextBlock) / Double(child.blockCount) }
+  /// Fraction of blocks looked at (of the listed blocks, for a block-restricted pass).
+  public var progress: Double {
+    if let blockList { return blockList.isEmpty ? 1 : Double(blockCursor) / Double(blockList.count) }
+    return child.blockCount == 0 ? 1 : Double(nextBlock) / Double(child.blockCount)
+  }
 
   /// Copies at least one run (when any is left) and stops once `maxBytes` were copied in this
   /// step. Returns the bytes copied.
@@ -118,8 +149,13 @@ public final class CoalesceJob {
   }
 
   private func advanceBlock() {
-    nextBlock += 1
     nextSector = 0
+    guard let blockList else {
+      nextBlock += 1
+      return
+    }
+    blockCursor += 1
+    nextBlock = blockCursor < blockList.count ? blockList[blockCursor] : child.blockCount
   }
 
   /// Runs to the end (`vhd-util coalesce`). Returns the sectors coalesced.

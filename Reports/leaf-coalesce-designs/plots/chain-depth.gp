@@ -1,0 +1,19 @@
+set terminal svg size 760,440 noenhanced font "sans,11"
+set output "chain-depth.svg"
+set title "Chain depth over time (mean over replicates)"
+set xlabel "simulated time (s)"
+set ylabel "deepest chain (levels)"
+set grid
+set key outside right top
+plot "chain-depth.dat" index 0 using 1:2 with steps lw 2 title "live vms.rate=5.0", \
+  '' index 1 using 1:2 with steps lw 2 title "live vms.rate=20.0", \
+  '' index 2 using 1:2 with steps lw 2 title "live vms.rate=60.0", \
+  '' index 3 using 1:2 with steps lw 2 title "snapshot-coalesce vms.rate=5.0", \
+  '' index 4 using 1:2 with steps lw 2 title "snapshot-coalesce vms.rate=20.0", \
+  '' index 5 using 1:2 with steps lw 2 title "snapshot-coalesce vms.rate=60.0", \
+  '' index 6 using 1:2 with steps lw 2 title "snapshot-coalesce-2019 vms.rate=5.0", \
+  '' index 7 using 1:2 with steps lw 2 title "snapshot-coalesce-2019 vms.rate=20.0", \
+  '' index 8 using 1:2 with steps lw 2 title "snapshot-coalesce-2019 vms.rate=60.0", \
+  '' index 9 using 1:2 with steps lw 2 title "offline vms.rate=5.0", \
+  '' index 10 using 1:2 with steps lw 2 title "offline vms.rate=20.0", \
+  '' index 11 using 1:2 with steps lw 2 title "offline vms.rate=60.0"

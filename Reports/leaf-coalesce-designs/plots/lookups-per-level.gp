@@ -1,0 +1,19 @@
+set terminal svg size 760,440 noenhanced font "sans,11"
+set output "lookups-per-level.svg"
+set title "Bitmap lookups per request at each chain level (0 = leaf)"
+set xlabel "chain level"
+set ylabel "bitmap lookups per request"
+set grid
+set key outside right top
+plot "lookups-per-level.dat" index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "live vms.rate=5.0", \
+  '' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "live vms.rate=20.0", \
+  '' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "live vms.rate=60.0", \
+  '' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce vms.rate=5.0", \
+  '' index 4 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce vms.rate=20.0", \
+  '' index 5 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce vms.rate=60.0", \
+  '' index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce-2019 vms.rate=5.0", \
+  '' index 7 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce-2019 vms.rate=20.0", \
+  '' index 8 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "snapshot-coalesce-2019 vms.rate=60.0", \
+  '' index 9 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "offline vms.rate=5.0", \
+  '' index 10 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "offline vms.rate=20.0", \
+  '' index 11 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "offline vms.rate=60.0"

@@ -1,0 +1,10 @@
+set terminal svg size 760,440 noenhanced font "sans,11"
+set output "timeline-2.svg"
+set title "Background work, live vms.rate=60.0, replicate 0"
+set xlabel "simulated time (s)"
+set ylabel ""
+set grid
+set key outside right top
+set ytics ("GC" 0)
+set yrange [-1:1]
+plot "timeline-2.dat" index 0 using 1:2:($3-$1):(0) with vectors nohead lw 8 title "leaf"

@@ -1,0 +1,11 @@
+set terminal svg size 760,440 noenhanced font "sans,11"
+set output "space.svg"
+set title "Space allocated on the SR over time (mean over replicates)"
+set xlabel "simulated time (s)"
+set ylabel "allocated (MiB)"
+set grid
+set key outside right top
+plot "space.dat" index 0 using 1:2 with lines lw 2 title "none", \
+  '' index 1 using 1:2 with lines lw 2 title "live", \
+  '' index 2 using 1:2 with lines lw 2 title "snapshot-coalesce", \
+  '' index 3 using 1:2 with lines lw 2 title "mirror"

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import StorageRepository
+import VHD
+
+extension ChainSpec {
+  /// Creates the chain as a VDI of `sr` (`vdi_create`, then `depth − 1` single snapshots, each
+  /// followed by the spec's random writes), so the GC sees the tree the storage manager would have
+  /// made. The data written is the same as `build(in:)` writes for the same spec. Returns the VDI's
+  /// uuid.
+  public func build(in sr: SR, nameLabel: String) throws -> String {
+    guard depth >= 1, depth <= sr.depthLimit else {
+      throw PoolError("chain depth \(depth) must be 1...\(sr.depthLimit)")
+    }
+    var writer = Writer(spec: self)
+    defer { writer.release() }
+    _ = writer.next()  // build(in:) draws its uuids from this value; keep the write positions equal
+    let uuid = try sr.createVDI(nameLabel: nameLabel, virtualSize: virtualSize).uuid
+    let path = sr.path(of: uuid)
+    let options = sr.engineOptions
+    try writer.fillBase(try VHDChain.open(path, storage: sr.storage, writable: true, options: options))
+    for _ in 1..<depth {
+      try sr.snapshot(uuid, kind: .single)
+      guard writesPerSnapshot > 0 else { continue }
+      try writer.scatter(try VHDChain.open(path, storage: sr.storage, writable: true, options: options))
+    }
+    return uuid
+  }
+}

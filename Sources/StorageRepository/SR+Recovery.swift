@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+import VHD
+
+/// Undoing or finishing what an interrupted operation left, from its journals (§2 crash
+/// semantics, §3.3 `_handleInterruptedCoalesceLeaf`, §5.2 step 9). The rule throughout: every
+/// visible VDI reads afterwards exactly what it held before the interrupted operation.
+extension SR {
+  /// On attach or scan: undo or finish every interrupted operation, in the storage manager's
+  /// order (clone, inflate, leaf coalesce), drop the `coalesce` markers and the `relink` entries
+  /// whose node is gone. A `relink` entry of an existing node stays: the GC resumes it first.
+  /// Returns one human-readable line per action.
+  @discardableResult
+  public func recover() throws(SRError) -> [String] {
+    var log: [String] = []
+    if case .file = kind {
+      for name in try folderNames() where name.hasPrefix("tmp-journal-") {
+        let path = VHDPath.join(directory, name)
+        try SRError.engine(path) { try storage.remove(path) }
+        log.append("removed half-written journal \(name)")
+      }
+    }
+    for j in try journals() where j.kind == .clone {
+      log.append(try resolveInterruptedClone(original: j.key, value: j.value))
+    }
+    for j in try journals() where j.kind == .inflate {
+      log.append(try undoInterruptedInflate(j.key, value: j.value))
+    }
+    for j in try journals() where j.kind == .leaf {
+      log.append(try resolveInterruptedLeafCoalesce(leaf: j.key, parent: j.value))
+    }
+    for j in try journals() where j.kind == .coalesce {
+      // The copy into P was cut: P's end footer may be lost mid-allocation (SM repairs P).
+      if let parent = try? scanTree(orphansAsRoots: true).parent(of: j.key),
+        try repairFooter(path(of: parent))
+      {
+        log.append("repaired the footer of \(parent)")
+      }
+      try removeJournal(.coalesce, key: j.key)
+      log.append("dropped coalesce marker of \(j.key)")
+    }
+    log += try dropStaleJournals()
+    // A relink cut half-way leaves children that no chain can open: finish it now (idempotent);
+    // the journal and C stay for the GC, which deletes C once the leaves are refreshed.
+    for j in try journals() where j.kind == .relink && storage.exists(path(of: j.value)) {
+      for uuid in try relinkTargets(child: j.key, parent: j.value) {
+        let p = path(of: uuid)
+        try SRError.engine(p) {
+          try VHDReparent.reparent(p, newParent: path(of: j.value), storage: storage, options: engineOptions)
+        }
+        log.append("relinked \(uuid) onto \(j.value)")
+      }
+    }
+    // The host restarted: the tapdisk of every attached VDI died with it, possibly in the middle of
+    // a block allocation (data, bitmap and BAT written, the footer at the new end not): repair the
+    // leaf's end footer from its copy at offset 0 (`vhd-util repair`). recover() runs only from
+    // `reopen`, so no live tapdisk has these files open.
+    for uuid in attachments.keys.sorted() where isAttached(uuid) {
+      guard let leaf = records[uuid]?.path else { continue }
+      if try repairFooter(leaf) { log.append("repaired the footer of \(uuid)") }
+    }
+    return log
+  }
+
+  /// What the relink of C into P must reparent (`vhd-util modify -p`): every child of C, and every
+  /// child of P whose header still names another parent (a reparent cut between its locator and
+  /// header writes, which the scan already shows under P).
+  func relinkTargets(child: String, parent: String) throws(SRError) -> [String] {
+    let tree = try scanTree(orphansAsRoots: true)
+    var targets = tree.children(of: child)
+    let parentPath = path(of: parent)
+    let parentID = try SRError.engine(parentPath) {
+      try VHDImage.open(parentPath, storage: storage, options: engineOptions).footer.uniqueID
+    }
+    for uuid in tree.children(of: parent) where uuid != child {
+      let p = path(of: uuid)
+      let named = try? VHDImage.open(p, storage: storage, options: engineOptions).header?.parentUniqueID
+      if let named, named != parentID { targets.append(uuid) }
+    }
+    return targets
+  }
+
+  /// `vhd-util repair`: rewrites an end footer lost in the middle of a block allocation from the
+  /// copy at offset 0. Returns whether the footer needed it.
+  func repairFooter(_ path: String) throws(SRError) -> Bool {
+    guard storage.exists(path) else { return false }
+    let problems = VHDCheck.check(path: path, storage: storage, options: CheckOptions(ignoreTimestamps: true))
+    guard problems.contains(where: { $0.field.hasPrefix("footer") }) else { return false }
+    try SRError.engine(path) {
+      let image = try VHDImage.open(path, storage: storage, writable: true, options: engineOptions)
+      try image.setHidden(image.isHidden)
+      try image.close()
+    }
+    return true
+  }
+
+  /// `cleanupJournals`: drops `relink` entries whose node no longer exists and `clone` entries
+  /// whose original and base are both gone.
+  func dropStaleJournals() throws(SRError) -> [String] {
+    var log: [String] = []
+    for j in try journals() {
+      switch j.kind {
+      case .relink where !storage.exists(path(of: j.key)):
+        try removeJournal(.relink, key: j.key)
+        log.append("dropped stale relink journal of \(j.key)")
+      case .clone:
+        let base = Self.parseCloneJournalValue(j.value)?.base
+        if !storage.exists(path(of: j.key)) && !(base.map { storage.exists(path(of: $0)) } ?? false) {
+          try removeJournal(.clone, key: j.key)
+          log.append("dropped stale clone journal of \(j.key)")
+        }
+      default: break
+      }
+    }
+    return log
+  }
+
+  // MARK: inflate
+
+  /// An interrupted inflate is undone by deflating back to the size before it (never below what
+  /// the VHD holds).
+  func undoInterruptedInflate(_ uuid: String, value: String) throws(SRError) -> String {
+    defer { _ = try? removeJournal(.inflate, key: uuid) }
+    guard let old = UInt64(value), storage.exists(path(of: uuid)), case .lvm = kind else {
+      try removeJournal(.inflate, key: uuid)
+      return "dropped inflate journal of \(uuid)"
+    }
+    let floor = VHDSpace.lvSize(try fileSize(path(of: uuid)))
+    lvSizes[uuid] = max(old, floor)
+    try removeJournal(.inflate, key: uuid)
+    return "undid inflate of \(uuid): LV back to \(max(old, floor)) bytes"
+  }
+
+  // MARK: leaf coalesce
+
+  /// `_handleInterruptedCoalesceLeaf` for the journal (L, P): undo when P still has its own name
+  /// or `OLD_<L>` exists, finish otherwise; the journal goes in both cases.
+  func resolveInterruptedLeafCoalesce(leaf: String, parent: String) throws(SRError) -> String {
+    let (leafPath, parentPath) = (path(of: leaf), path(of: parent))
+    let old = LeafCoalesceOperation.oldName(leaf)
+    let oldPath = path(of: old)
+    guard storage.exists(parentPath) || storage.exists(oldPath) else {
+      _ = try finishLeafCoalesce(leaf: leaf, parent: parent)
+      return "finished interrupted leaf-coalesce of \(leaf) into \(parent)"
+    }
+    if storage.exists(oldPath) {
+      if !storage.exists(parentPath) && storage.exists(leafPath) {
+        try SRError.engine(leafPath) { try storage.rename(leafPath, to: parentPath) }
+        moveLVSize(from: leaf, to: parent)
+      }
+      try SRError.engine(oldPath) { try storage.rename(oldPath, to: leafPath) }
+      moveLVSize(from: old, to: leaf)
+    }
+    try setHiddenFlag(leafPath, false)
+    try setHiddenFlag(parentPath, true)
+    if case .lvm = kind {
+      try deflateLV(parent)
+      if storage.exists(leafPath) { try inflateFullyIfPossible(leaf) }
+    }
+    records[parent]?.hidden = true
+    records[parent]?.readOnly = true
+    try removeJournal(.leaf, key: leaf)
+    return "undid interrupted leaf-coalesce of \(leaf) into \(parent)"
+  }
+
+  /// The end of a swap (§3.3 steps 11–13): forget P's record, delete `OLD_<L>`, size the merged
+  /// leaf's LV (fully inflated, or deflated for a snapshot not attached read-write), drop the
+  /// journal if it is still there.
+  func finishLeafCoalesce(leaf: String, parent: String) throws(SRError) -> String {
+    records[parent] = nil
+    attachments[parent] = nil
+    let old = LeafCoalesceOperation.oldName(leaf)
+    let oldPath = path(of: old)
+    if storage.exists(oldPath) { try removeNode(old, path: oldPath) }
+    if case .lvm = kind, storage.exists(path(of: leaf)) {
+      if records[leaf]?.isSnapshot == true && (attachments[leaf]?.readWrite ?? 0) == 0 {
+        try deflateLV(leaf)
+      } else {
+        try inflateFullyIfPossible(leaf)
+      }
+    }
+    try removeJournal(.leaf, key: leaf)
+    return "finished leaf-coalesce of \(leaf) into \(parent)"
+  }
+
+  // MARK: clone
+
+  /// §5.2 step 9: roll back when a leaf is missing or invalid (delete the leaves, rename the base
+  /// back, un-hide it, inflate it), otherwise complete (hide the base, create missing records).
+  func resolveInterruptedClone(original: String, value: String) throws(SRError) -> String {
+    guard let (base, second, cloneOp) = Self.parseCloneJournalValue(value) else {
+      try removeJournal(.clone, key: original)
+      return "dropped unreadable clone journal of \(original)"
+    }
+    let (originalPath, basePath) = (path(of: original), path(of: base))
+    let secondPath = second.map { path(of: $0) }
+    let baseExists = storage.exists(basePath)
+    let firstValid = baseExists && isValidLeaf(originalPath)
+    let secondValid = secondPath.map { isValidLeaf($0) } ?? true
+
+    if baseExists && !(firstValid && secondValid) {
+      // Roll back: the base still holds the VDI's data exactly as before the snapshot.
+      if let second, let secondPath, storage.exists(secondPath) { try removeNode(second, path: secondPath) }
+      if storage.exists(originalPath) {
+        try SRError.engine(originalPath) { try storage.remove(originalPath) }
+      }
+      try SRError.engine(basePath) { try storage.rename(basePath, to: originalPath) }
+      moveLVSize(from: base, to: original)
+      try setHiddenFlag(originalPath, false)
+      records[base] = nil
+      if case .lvm = kind { try inflateFullyIfPossible(original) }
+      try removeJournal(.clone, key: original)
+      return "rolled back interrupted snapshot of \(original)"
+    }
+
+    // Complete (or nothing was done yet: no base, the original still in place).
+    if baseExists {
+      let tree = try scanTree(orphansAsRoots: true)
+      if tree.children(of: base).isEmpty {
+        try removeNode(base, path: basePath)
+      } else {
+        try setHiddenFlag(basePath, true)
+        if records[base] == nil {
+          records[base] = VDIRecord(
+            uuid: base, nameLabel: VDIRecord.baseCopyLabel, managed: false, hidden: true, readOnly: true,
+            path: basePath)
+        }
+      }
+    }
+    if let second, let secondPath, storage.exists(secondPath) {
+      if !secondValid {
+        try removeNode(second, path: secondPath)
+      } else if records[second] == nil {
+        records[second] = VDIRecord(
+          uuid: second, nameLabel: records[original]?.nameLabel ?? "", isSnapshot: !cloneOp, path: secondPath)
+        if let v = try? VHDImage.open(secondPath, storage: storage, options: engineOptions).virtualSize {
+          virtualAllocation += v
+        }
+      }
+    }
+    if case .lvm = kind, let second, storage.exists(path(of: second)), lvSizes[second] == nil {
+      lvSizes[second] = VHDSpace.thinLVSize
+    }
+    try removeJournal(.clone, key: original)
+    return baseExists || secondPath.map { storage.exists($0) } == true
+      ? "completed interrupted snapshot of \(original)" : "dropped clone journal of \(original): nothing done"
+  }
+
+  // MARK: helpers
+
+  /// Whether `path` holds a VHD that passes `vhd-util check` and whose whole chain opens.
+  func isValidLeaf(_ path: String) -> Bool {
+    guard storage.exists(path) else { return false }
+    guard VHDCheck.check(path: path, storage: storage, options: CheckOptions(ignoreTimestamps: true)).isEmpty
+    else { return false }
+    return (try? VHDChain.open(path, storage: storage, options: engineOptions)) != nil
+  }
+
+  /// Sets the footer's hidden bit of the node at `path` when it differs, and makes both footers
+  /// agree; nothing for a missing node.
+  func setHiddenFlag(_ path: String, _ hidden: Bool) throws(SRError) {
+    guard storage.exists(path) else { return }
+    try SRError.engine(path) {
+      let image = try VHDImage.open(path, storage: storage, writable: true, options: engineOptions)
+      if image.isHidden != hidden { try image.setHidden(hidden) }
+      try image.close()
+    }
+    // A crash between the two footer writes of an earlier `setHidden` leaves the bit right in one
+    // footer and stale in the other: rewrite both.
+    _ = try repairFooter(path)
+  }
+
+  /// Inflates the LV of `uuid` fully when the VG has room; otherwise leaves it (a later attach
+  /// inflates it or reports error 180).
+  func inflateFullyIfPossible(_ uuid: String) throws(SRError) {
+    do { try inflateLV(uuid, to: try fullyInflatedSize(uuid)) } catch .insufficientSpace {}
+  }
+}
