@@ -23,12 +23,15 @@ extension PoolModel {
     host.daemon.failed = []
     host.result.runs += 1
     host.activeSince = sim.now
+    host.smlog?.resetTreeState(srUUID: VHDPath.basename(host.sr.directory))
     // The first scan decides whether there is work at all, and so whether to sleep first.
     guard let plan = currentPlan(sim: &sim)?.plan, plan.hasWork else {
+      smlog("No work, exiting", at: sim.now)
       exitGC(sim: &sim)
       return
     }
     if host.settings.quietPeriod > .zero {
+      smlog("GC active, about to go quiet", at: sim.now)
       host.daemon.quiet = true
       host.daemon.token &+= 1
       sim.schedule(
@@ -56,6 +59,7 @@ extension PoolModel {
     case GCWorker.quietPeriod:
       guard host.daemon.quiet, Int32(truncatingIfNeeded: host.daemon.token) == Int32(token) else { return }
       host.daemon.quiet = false
+      smlog("GC active, quiet period ended", at: sim.now)
       gcLoop(sim: &sim)
     default:
       guard host.workers.indices.contains(worker), let w = host.workers[worker], w.token == Int32(token)
@@ -72,6 +76,12 @@ extension PoolModel {
     guard let host else { return nil }
     do {
       let tree = try host.sr.scanTree()
+      if let log = host.smlog {
+        log.timestamp = Self.smlogTime(sim.now)
+        log.logTrees(
+          srUUID: VHDPath.basename(host.sr.directory), name: VHDPath.basename(host.sr.directory), tree: tree,
+          format: .init(host.sr.kind))
+      }
       let relink = Set(try host.sr.journals(.relink).keys)
       var policy = host.settings.policy
       if case .none = host.design { policy.leafCoalesce = false }
@@ -99,6 +109,7 @@ extension PoolModel {
       let busyRoots = Set(host.activeWorkers.map(\.root))
       let garbage = plan.garbage.filter { !busyRoots.contains(tree.root(of: $0)) }
       if !garbage.isEmpty {
+        for g in garbage { smlog("Deleting unlinked VDI \(g)", at: sim.now) }
         try host.sr.collectGarbage(garbage)
         host.result.garbageCollected += garbage.count
         try syncPlacement(paths: garbage.map { host.sr.path(of: $0) })
@@ -113,7 +124,10 @@ extension PoolModel {
     } catch {
       host.result.operationErrors.append("GC loop: \(error)")
     }
-    if host.activeWorkers.isEmpty { exitGC(sim: &sim) }
+    if host.activeWorkers.isEmpty {
+      smlog("No work, exiting", at: sim.now)
+      exitGC(sim: &sim)
+    }
   }
 
   /// Starts the next non-leaf coalesce (first fitting candidate in policy order), else the next leaf
@@ -125,7 +139,14 @@ extension PoolModel {
     let perTree = host.settings.concurrency == .perTree
     if !perTree && !busyRoots.isEmpty { return }
     for child in plan.coalesceable where !busyRoots.contains(tree.root(of: child)) {
-      guard try sr.coalesceExtraSpace(child: child, in: tree) <= (try sr.freeSpace()) else { continue }
+      let extra = try sr.coalesceExtraSpace(child: child, in: tree)
+      let free = try sr.freeSpace()
+      guard extra <= free else {
+        smlog("No space to coalesce \(child) (free space: \(free))", at: sim.now)
+        continue
+      }
+      smlog(
+        "Coalesce candidate: \(child) (tree height \(tree.height(of: tree.root(of: child))))", at: sim.now)
       startWorker(.coalesce, target: child, root: tree.root(of: child), sim: &sim)
       busyRoots.insert(tree.root(of: child))
       if !perTree { return }
@@ -139,6 +160,7 @@ extension PoolModel {
         markFailed(leaf)
         continue
       }
+      smlog("Leaf-coalesce candidate: \(leaf)", at: sim.now)
       startWorker(.leaf, target: leaf, root: tree.root(of: leaf), sim: &sim)
       busyRoots.insert(tree.root(of: leaf))
       if !perTree { return }
@@ -149,6 +171,22 @@ extension PoolModel {
   func markFailed(_ uuid: String) {
     guard let host else { return }
     if host.daemon.failed.insert(uuid).inserted { host.result.failedTargets += 1 }
+  }
+
+  /// Writes `text` to the SMlog-style log, stamped with the simulated time (when there is a log).
+  func smlog(_ text: String, at now: SimTime) {
+    guard let log = host?.smlog else { return }
+    log.timestamp = Self.smlogTime(now)
+    log.log(text)
+  }
+
+  /// Simulated time as the log's time stamp: seconds with microseconds, fixed width.
+  static func smlogTime(_ t: SimTime) -> String {
+    let us = t.nanoseconds / 1000
+    let s = String(us / 1_000_000)
+    let frac = String(us % 1_000_000)
+    return "t+" + String(repeating: "0", count: Swift.max(0, 9 - s.count)) + s + "."
+      + String(repeating: "0", count: 6 - frac.count) + frac
   }
 
   mutating func exitGC(sim: inout Simulator<PoolEvent>) {

@@ -286,6 +286,7 @@ extension PoolModel {
 
   mutating func coalesceDone(_ w: GCWorker, sim: inout Simulator<PoolEvent>) {
     guard let host, let op = w.coalesce else { return }
+    smlog("Coalesced size = \(op.bytesCopied)", at: sim.now)
     host.result.coalesces += 1
     let seconds = (sim.now - w.coalesceStarted).seconds
     host.speedLog.record(bytes: op.bytesCopied, seconds: seconds)

@@ -273,6 +273,7 @@ extension PoolModel {
           sizeAfter: after, bytesCopied: w.lastCoalesceBytes))
       if let reason = w.tracker?.abort(previousSize: w.sizeBefore, currentSize: after) {
         let text = reason.message(maxIterations: w.tracker?.maxIterations ?? 0)
+        for line in w.tracker?.summaryLines(reason: reason) ?? [] { smlog(line, at: sim.now) }
         finishLeaf(w, .gaveUp(text), sim: &sim)
         return
       }

@@ -24,6 +24,8 @@ final class SRHost {
   var backups: [BackupSchedule] = []
   /// The GC daemon.
   var daemon = GCDaemonState()
+  /// SMlog-style log of the GC (§6), when the pool was asked for one.
+  var smlog: SMLog?
   var workers: [GCWorker?] = []
   /// The SR's speed log (§1.3): one sample per coalesce run, leaf or not.
   var speedLog = CoalesceSpeedLog()

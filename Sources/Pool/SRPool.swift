@@ -34,6 +34,15 @@ extension PoolSimulation {
     }
   }
 
+  /// Starts an SMlog-style log of the GC (§6): tree dumps after every GC scan, candidates, "No work,
+  /// exiting", tracker summaries, each line stamped with the simulated time. Call after `useSR`.
+  public func enableSMLog(pid: Int = 1, sink: (any TextOutputStream)? = nil) throws -> SMLog {
+    guard let host = model.host else { throw PoolError("enableSMLog needs useSR first") }
+    let log = SMLog(pid: pid, sink: sink)
+    host.smlog = log
+    return log
+  }
+
   /// The SR the pool runs over, if any.
   public var sr: SR? { model.host?.sr }
 

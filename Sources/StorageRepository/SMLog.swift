@@ -66,6 +66,9 @@ public final class SMLog {
   public private(set) var lines: [String] = []
   /// Optional extra destination for each line.
   public var sink: (any TextOutputStream)?
+  /// Written before the ident, as syslog writes its time stamp (a host in simulated time sets it
+  /// before each line); nil: nothing.
+  public var timestamp: String?
   /// Per SR uuid: the root uuids and tree strings of the last dump, in dump order.
   private var previousTrees: [String: [(root: String, text: String)]] = [:]
 
@@ -78,7 +81,7 @@ public final class SMLog {
   /// Logs `text`, one SMlog line per line of it.
   public func log(_ text: String) {
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      let full = "\(ident): [\(pid)] \(line)"
+      let full = (timestamp.map { $0 + " " } ?? "") + "\(ident): [\(pid)] \(line)"
       lines.append(full)
       sink?.write(full + "\n")
     }
