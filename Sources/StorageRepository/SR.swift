@@ -32,13 +32,11 @@ public final class SR {
   /// The last tree `scanTree` built, with the storage's namespace and content generations then.
   var treeCache: TreeCache?
 
-  /// The last scan: the storage's generations then, each node as read (by node name, before the
-  /// tree linked orphans as roots) and the tree.
+  /// The last scan: the storage's namespace and content generations then, and the tree.
   struct TreeCache {
     var namespace: UInt64
     var generation: UInt64
     var orphansAsRoots: Bool
-    var raw: [String: VHDNode]
     var tree: VHDTree
   }
   /// Journal entry names in the folder, with the storage's namespace generation they were read at.
@@ -127,14 +125,12 @@ public final class SR {
       var next = c
       var linksKept = true
       for path in changes.paths.sorted() where VHDPath.directory(path) == directory {
-        let name = VHDPath.basename(path)
-        guard let uuid = kind.uuid(ofNodeName: name) else { continue }
+        guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
         let node = readNode(uuid: uuid, path: path)
         if !next.tree.refresh(node) {
           linksKept = false
           break
         }
-        next.raw[name] = node
       }
       if linksKept {
         next.generation = changes.now
@@ -144,31 +140,21 @@ public final class SR {
     }
     let generation = storage.contentChanges(since: .max)?.now
     let names = try SRError.engine(directory) { try storage.list(directory: directory) }
-    let present = Set(names)
     var nodes: [VHDNode] = []
-    var raw: [String: VHDNode] = [:]
+    var seen = Set<String>()
     for name in names {
       guard let uuid = kind.uuid(ofNodeName: name) else { continue }
       let path = VHDPath.join(directory, name)
-      var node: VHDNode
-      if let (c, changes) = cached, let old = c.raw[name], !changes.paths.contains(path),
-        old.parent.map({ present.contains(kind.nodeName($0)) }) ?? true
-      {
-        node = old
-      } else {
-        node = readNode(uuid: uuid, path: path)
-      }
-      raw[name] = node
-      nodes.append(node)
+      seen.insert(path)
+      // Names may now stand for other files (a rename, the leaf swap): each file is judged by its
+      // own generation, which no other file ever had.
+      nodes.append(readNode(uuid: uuid, path: path))
     }
-    if scanCache.count > raw.count {
-      let paths = Set(raw.keys.map { VHDPath.join(directory, $0) })
-      scanCache = scanCache.filter { paths.contains($0.key) }
-    }
+    if scanCache.count > seen.count { scanCache = scanCache.filter { seen.contains($0.key) } }
     let tree = try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
     if let namespace, let generation {
       treeCache = TreeCache(
-        namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, raw: raw, tree: tree)
+        namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, tree: tree)
     }
     return tree
   }
