@@ -145,6 +145,19 @@ import Testing
         + "either swept or set per policy")
   }
 
+  @Test func diskCapacity() throws {
+    // A bigger LUN of the same model: the pool's device grows with it.
+    let s = try Scenario.parse(
+      yaml: Self.valid + "\ndisk: {preset: iscsi, capacity_gib: 32768}", file: "s.yaml")
+    #expect(s.runs()[0].settings.diskModel.capacityBytes == 32768 << 30)
+    #expect(
+      error(Self.valid + "\ndisk: {preset: iscsi, capacity_gib: 0}")
+        == "s.yaml:9:37: disk.capacity_gib: expected a number of GiB in 1...1048576, found 0")
+    #expect(
+      error(Self.oneVM + "\nconsistency_check: true\ndevice: memory\ndisk: {preset: nvme, capacity_gib: 64}")
+        == "s.yaml:11:36: disk.capacity_gib: a consistency check runs on the preset disk as it is")
+  }
+
   @Test func badYAMLSyntax() {
     #expect(
       error(Self.valid.replacingOccurrences(of: "  depth: 4", with: "  depth: [4"))
