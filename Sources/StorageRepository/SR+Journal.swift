@@ -10,7 +10,7 @@ extension SR {
   /// Every journal entry, in the folder's (sorted) name order.
   public func journals() throws(SRError) -> [SRJournal] {
     var out: [SRJournal] = []
-    for name in try folderNames() {
+    for name in try journalFileNames() {
       switch kind {
       case .file:
         guard let (k, key) = SRJournal.parseFileName(name) else { continue }

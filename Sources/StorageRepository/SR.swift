@@ -5,8 +5,9 @@ import VHD
 /// A storage repository as XCP's storage manager sees it: a folder of VHD nodes in a `Storage`
 /// (one `<uuid>.vhd` file per node on a file SR, one `VHD-<uuid>` LV per node on an LVM SR,
 /// modelled as a file plus the LV size the storage manager gave it), the xapi VDI records, and the
-/// attach bookkeeping. The VHD tree is never cached: like the GC, every question scans the files
-/// and links parents through the engine's locators, so what the SR reports is what is on disk.
+/// attach bookkeeping. Like the GC, every question scans the files and links parents through the
+/// engine's locators, so what the SR reports is what is on disk; a scan only skips re-reading files
+/// the storage says have not changed since the last one (`Storage.contentGeneration`).
 ///
 /// The SR knows nothing about time. Journals and crash recovery (`journals`, `recover`, `reopen`),
 /// the coalesce and leaf-coalesce step machines and the synchronous `GarbageCollector` are layered
@@ -117,12 +118,12 @@ public final class SR {
     // coalesce touches a handful of files, not all of them). Storages that cannot say what changed
     // are read afresh every time.
     let namespace = storage.namespaceGeneration()
-    let cached = treeCache.flatMap { c in
-      c.orphansAsRoots == orphansAsRoots ? storage.contentChanges(since: c.generation).map { (c, $0) } : nil
-    }
-    if let (c, changes) = cached, namespace == c.namespace {
-      // Same names: refresh the changed nodes in place when their links held.
-      var next = c
+    if var next = treeCache, next.orphansAsRoots == orphansAsRoots, namespace == next.namespace,
+      let changes = storage.contentChanges(since: next.generation)
+    {
+      // Same names: refresh the changed nodes in place when their links held. The cache lets go of
+      // the tree first, so refreshing does not copy every node.
+      treeCache = nil
       var linksKept = true
       for path in changes.paths.sorted() where VHDPath.directory(path) == directory {
         guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
