@@ -6,8 +6,9 @@ import Simulation
 /// what the package database and the post-install scriptlets write. ``PackageInstallGenerator`` turns it
 /// into block requests on an ``Ext4LayoutModel``.
 ///
-/// The defaults and presets follow the measurements in the reference (§2.4, dpkg strace and the Debian
-/// `linux-image` size anchor); rpm/dnf specifics are marked there as unverified and are assumptions here.
+/// The defaults and presets follow the measurements in docs/simulation.md#package-install-io (dpkg
+/// strace and the Debian `linux-image` size anchor); rpm/dnf specifics are marked there as
+/// unverified and are assumptions here.
 public struct PackageInstallSpec: Hashable, Sendable {
   /// How payload files are made durable before the package manager moves on.
   public enum FsyncPolicy: String, Hashable, Sendable, CaseIterable {

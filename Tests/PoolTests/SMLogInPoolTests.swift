@@ -5,7 +5,8 @@ import StorageRepository
 import Testing
 import VHD
 
-/// The GC's SMlog-style log (§6) in a run, so people who read SMlog can read a simulation.
+/// The GC's SMlog-style log (docs/storage-manager.md#smlog-format) in a run, so people who read
+/// SMlog can read a simulation.
 @Suite struct SMLogInPoolTests {
   @Test func threeSnapshotsDeletedReadLikeSMlog() throws {
     let (pool, sr, vdis) = try makeSRPool(design: .live(.xcp))

@@ -9,8 +9,9 @@ import VHD
   /// A steady sequential writer (w = 61 × 64 KiB/s ≈ 4 MB/s, every byte a new one) against
   /// snapshot-coalesce on a 40 MB/s device, with a 6 s start-up cost per coalesce. Each iteration's
   /// leaf holds what the guest wrote while the previous one was coalesced, x' = w·(c + x/s), so from
-  /// a 64 MiB leaf the sizes fall towards the fixed point w·c / (1 − w/s) (§8). The live test is
-  /// made to fail near that point (copy ≥ 1 s), so the loop runs until the 2019 tracker stops it.
+  /// a 64 MiB leaf the sizes fall towards the fixed point w·c / (1 − w/s)
+  /// (docs/storage-manager.md#fixed-point). The live test is made to fail near that point
+  /// (copy ≥ 1 s), so the loop runs until the 2019 tracker stops it.
   @Test func leafSizeApproachesTheFixedPoint() throws {
     let storage = MemoryStorage(flavour: .metadataOnly)
     let sr = SR(

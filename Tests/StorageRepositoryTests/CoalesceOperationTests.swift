@@ -5,7 +5,7 @@ import VHD
 
 @testable import StorageRepository
 
-/// §2: the non-leaf coalesce step machine, phase by phase.
+/// docs/storage-manager.md#non-leaf-coalesce: the non-leaf coalesce step machine, phase by phase.
 @Suite struct CoalesceOperationTests {
   /// P → B → {V, S}: B is coalesceable into P (P has only B).
   struct Shape {
@@ -155,8 +155,9 @@ import VHD
     #expect(s.oracle.firstMismatch(sr) == nil)
   }
 
-  /// §1.5 step 4 and §4.3: on LVM the parent must first grow to hold the union of both BATs; a
-  /// candidate whose extra space does not fit is passed over and reported.
+  /// docs/storage-manager.md#candidate-order step 4 and docs/storage-manager.md#coalesce-space: on
+  /// LVM the parent must first grow to hold the union of both BATs; a candidate whose extra space
+  /// does not fit is passed over and reported.
   @Test func gcPassesOverACandidateThatDoesNotFit() throws {
     let s = try Self.makeShape(.lvm(.thin))
     let used = try s.sr.physicalUtilisation()

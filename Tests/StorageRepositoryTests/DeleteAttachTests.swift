@@ -5,7 +5,8 @@ import VHD
 
 @testable import StorageRepository
 
-/// §5.5 deletion and §4.2 attach/detach sizing.
+/// Deletion (docs/storage-manager.md#delete) and attach/detach sizing
+/// (docs/storage-manager.md#thin-and-thick).
 @Suite struct DeleteAttachTests {
   @Test func deleteRefusalsAndGarbageLeftForTheGC() throws {
     let sr = makeSR(.file)

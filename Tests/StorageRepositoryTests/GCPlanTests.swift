@@ -4,7 +4,8 @@ import Testing
 
 @testable import StorageRepository
 
-/// §1.2 predicates and §1.5 order on hand-built trees.
+/// The predicates (docs/storage-manager.md#predicates) and candidate order
+/// (docs/storage-manager.md#candidate-order) on hand-built trees.
 @Suite struct GCPlanTests {
   func hidden(_ uuid: String, _ parent: String? = nil, blocks: Int = 0) -> VHDNode {
     VHDNode(uuid: uuid, parent: parent, hidden: true, allocatedBlocks: blocks)

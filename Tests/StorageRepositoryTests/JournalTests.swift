@@ -5,7 +5,8 @@ import VHD
 
 @testable import StorageRepository
 
-/// §2 "Journal storage": entries persist on the SR's own storage and never look like nodes.
+/// docs/storage-manager.md#journals: entries persist on the SR's own storage and never look like
+/// nodes.
 @Suite struct JournalTests {
   @Test func fileSRJournalsAreSmallFilesThatAreNotNodes() throws {
     let sr = makeSR(.file)

@@ -5,7 +5,8 @@ import VHD
 
 @testable import StorageRepository
 
-/// §3.3: the leaf-coalesce step machine, the identity swap and its undo.
+/// docs/storage-manager.md#live-leaf-coalesce: the leaf-coalesce step machine, the identity swap
+/// and its undo.
 @Suite struct LeafCoalesceTests {
   /// P → V, both with data, V its parent's only child.
   struct Shape {

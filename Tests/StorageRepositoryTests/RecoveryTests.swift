@@ -5,10 +5,12 @@ import VHD
 
 @testable import StorageRepository
 
-/// Crash sweeps (§2, §3.3, §5.2 step 9): an operation is cut at every physical write and every
-/// namespace change in turn; the host restarts (`SR.reopen` with the records and LV sizes it had),
-/// recovery runs, and every visible VDI must read what it held before, then the GC must finish
-/// the job cleanly.
+/// Crash sweeps (docs/storage-manager.md#interrupted-coalesce,
+/// docs/storage-manager.md#interrupted-leaf-coalesce,
+/// docs/storage-manager.md#interrupted-snapshot): an operation is cut at every physical write and
+/// every namespace change in turn; the host restarts (`SR.reopen` with the records and LV sizes it
+/// had), recovery runs, and every visible VDI must read what it held before, then the GC must
+/// finish the job cleanly.
 @Suite struct RecoveryTests {
   /// What a sweep found over all its crash points.
   struct SweepResult {

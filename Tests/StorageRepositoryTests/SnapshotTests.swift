@@ -5,7 +5,9 @@ import VHD
 
 @testable import StorageRepository
 
-/// §5.1–§5.3: the trees snapshots and clones leave, and their refusals.
+/// docs/storage-manager.md#snapshot-kinds, docs/storage-manager.md#lvm-snapshot,
+/// docs/storage-manager.md#file-sr-snapshot: the trees snapshots and clones leave, and their
+/// refusals.
 @Suite struct SnapshotTests {
   @Test func doubleSnapshotMakesAHiddenBaseWithTwoLeaves() throws {
     let sr = makeSR(.file)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import StorageRepository
 
-/// The worked examples of §4.1.
+/// The worked examples of docs/storage-manager.md#space-formulas.
 @Suite struct SpaceFormulaTests {
   let miB = VHDSpace.miB
   let giB = VHDSpace.giB

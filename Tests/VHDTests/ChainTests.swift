@@ -3,7 +3,8 @@ import Testing
 
 @testable import VHD
 
-/// Read resolution (§7.1), write placement (§6.2) and the exact per-level accounting.
+/// Read resolution (docs/vhd-format.md#read-resolution), write placement
+/// (docs/vhd-format.md#block-allocation) and the exact per-level accounting.
 @Suite struct ChainTests {
   /// base (dynamic) ← s1 ← … ← s(depth−1), all on one memory storage.
   func makeChain(depth: Int, size: UInt64 = 8 << 20, options: EngineOptions = .init()) throws -> (

@@ -3,7 +3,8 @@ import Testing
 
 @testable import VHD
 
-/// Known-answer tests for every on-disk structure (vhd-format.md §0–§8).
+/// Known-answer tests for every on-disk structure (docs/vhd-format.md#conventions through
+/// docs/vhd-format.md#batmap-presence).
 @Suite struct FormatTests {
   @Test func geometryExamplesOfTheSpecAppendix() {
     #expect(DiskGeometry(forSize: 100 << 20).packed == 0x03EB_0C11)
@@ -138,7 +139,7 @@ import Testing
     #expect(VHDTimestamp.toUnix(10) == 946_684_810)
   }
 
-  // MARK: layout worked examples (§1.3)
+  // MARK: layout worked examples (docs/vhd-format.md#blktap-layout)
 
   @Test func layoutOf100MiBDynamicDisk() throws {
     let s = MemoryStorage()

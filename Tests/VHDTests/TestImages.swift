@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 @testable import VHD
 
-/// Builds VHD files byte by byte from the Format types, in exactly blktap's layout (vhd-format.md
-/// §1.3): footer copy at 0, header at 512, BAT at 1536 (unused entries 0xFFFFFFFF, zero padding),
-/// `tdbatmap` header right after the padded BAT, its map, MacX/W2ku/W2ru locators for a
-/// differencing disk, page-aligned blocks, footer at the end. Independent of the engine's own
-/// writer, so tests of `check`, `scan` and the engine can compare against it. Edits damage files
-/// in a storage field by field.
+/// Builds VHD files byte by byte from the Format types, in exactly blktap's layout
+/// (docs/vhd-format.md#blktap-layout): footer copy at 0, header at 512, BAT at 1536 (unused entries
+/// 0xFFFFFFFF, zero padding), `tdbatmap` header right after the padded BAT, its map, MacX/W2ku/W2ru
+/// locators for a differencing disk, page-aligned blocks, footer at the end. Independent of the
+/// engine's own writer, so tests of `check`, `scan` and the engine can compare against it. Edits
+/// damage files in a storage field by field.
 enum TestImages {
   static let mib: UInt64 = 1 << 20
   /// Unix time every image is created at.
@@ -124,7 +124,8 @@ enum TestImages {
     return [UInt8](repeating: 0, count: Int(size)) + footer.encoded()
   }
 
-  /// The BATmap checksum libvhd computes: over exactly the §8.3 length.
+  /// The BATmap checksum libvhd computes: over exactly the length of
+  /// docs/vhd-format.md#batmap-checksum.
   static func batmapChecksumOf(_ map: [UInt8], currentSize: UInt64, signed: Bool) -> UInt32 {
     let length = BATMapHeader.checksummedLength(currentSize: currentSize)
     let padded = map + [UInt8](repeating: 0, count: max(0, length - map.count))

@@ -3,13 +3,14 @@ import Pool
 import Simulation
 import StorageRepository
 
-/// What a run's snapshot-coalesce iterations say about §8's model, in payload bytes (what a
-/// coalesce copies): the guest's write rate w (what iteration i copied over the time since
-/// iteration i − 1 took its snapshot), the coalesce rate s (bytes copied over copy time), the fixed
-/// cost per iteration c (pause, snapshot and overhead before each copy), and the fixed point
-/// w·c/(1 − w/s) they predict beside the last copy measured — so a report can put the analytic
-/// answer next to the simulated one. (The tracker judges physical sizes, which grow by a whole 2 MiB
-/// block per newly written block: a scattered writer's leaf is much bigger than its payload.)
+/// What a run's snapshot-coalesce iterations say about the fixed-point model
+/// (docs/storage-manager.md#fixed-point), in payload bytes (what a coalesce copies): the guest's
+/// write rate w (what iteration i copied over the time since iteration i − 1 took its snapshot),
+/// the coalesce rate s (bytes copied over copy time), the fixed cost per iteration c (pause,
+/// snapshot and overhead before each copy), and the fixed point w·c/(1 − w/s) they predict beside
+/// the last copy measured — so a report can put the analytic answer next to the simulated one. (The
+/// tracker judges physical sizes, which grow by a whole 2 MiB block per newly written block: a
+/// scattered writer's leaf is much bigger than its payload.)
 enum SnapshotCoalesceFit {
   static func metrics(_ gc: GCResult) -> [String: Double] {
     let log = gc.leafAttempts.flatMap(\.iterationLog)

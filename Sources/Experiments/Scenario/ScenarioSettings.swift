@@ -44,13 +44,14 @@ public struct ScenarioSettings: Equatable, Sendable {
   /// The `gc` section's settings in scenario units (seconds, MiB, names).
   public struct GCOptions: Equatable, Sendable {
     public var enabled = true
-    /// Off by default: systemd-kicked GC runs skip `GCPAUSE_DEFAULT_SLEEP` (300 s) since 2024 (§1.4).
+    /// Off by default: systemd-kicked GC runs skip `GCPAUSE_DEFAULT_SLEEP` (300 s) since 2024
+    /// (docs/storage-manager.md#quiet-period).
     public var quietPeriod: Double = 0
     /// xapi's background scan interval; 0: off.
     public var autoScan: Double = 0
     public var concurrency = "per-sr"
     public var candidateOrder = "tallest-tree-first"
-    /// What XCP does today: snapshot-coalesce, then live (§3).
+    /// What XCP does today: snapshot-coalesce, then live (docs/storage-manager.md#leaf-coalesce).
     public var leafCoalesce = "snapshot-coalesce"
     public var tracker = CoalesceTracker.Variant.v2025_09.name
     public var liveTimeout: Double = 10

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Pool
 
-/// `vms.rate`: sweeping a guest's write rate is how leaf-coalesce designs are compared (§8), so the
-/// open-loop rate of built-in workloads is a scenario parameter.
+/// `vms.rate`: sweeping a guest's write rate is how leaf-coalesce designs are compared
+/// (docs/storage-manager.md#fixed-point), so the open-loop rate of built-in workloads is a scenario
+/// parameter.
 extension WorkloadSpec {
   /// Whether the VM keeps a fixed number of requests outstanding (an `iodepth`), not a rate.
   var isClosedLoop: Bool {

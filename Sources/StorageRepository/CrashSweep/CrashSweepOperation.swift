@@ -4,16 +4,18 @@
 /// Each one is set up deterministically from a seed and driven step by step with the guest's writes
 /// between the steps, as a host would interleave them.
 public enum CrashSweepOperation: String, CaseIterable, Sendable {
-  /// `vdi_snapshot` (double) of an attached VDI with data (§5.2).
+  /// `vdi_snapshot` (double) of an attached VDI with data (docs/storage-manager.md#lvm-snapshot).
   case snapshot
   /// Non-leaf coalesce with relink: B1 → B2 → {V, S2} after S1 was deleted; B2 goes into B1, V and
-  /// S2 are relinked onto B1, B2 is deleted (§2).
+  /// S2 are relinked onto B1, B2 is deleted (docs/storage-manager.md#non-leaf-coalesce).
   case coalesce
-  /// Live leaf coalesce after the only snapshot was deleted (§3.3): the tapdisk is paused, so the
-  /// guest writes only after the swap.
+  /// Live leaf coalesce after the only snapshot was deleted
+  /// (docs/storage-manager.md#live-leaf-coalesce): the tapdisk is paused, so the guest writes only
+  /// after the swap.
   case leafLive = "leaf-live"
-  /// Snapshot-coalesce (§3.2): internal snapshot of the leaf, guest writes to the new leaf, non-leaf
-  /// coalesce of the new hidden parent, then the live leaf step.
+  /// Snapshot-coalesce (docs/storage-manager.md#snapshot-coalesce): internal snapshot of the leaf,
+  /// guest writes to the new leaf, non-leaf coalesce of the new hidden parent, then the live leaf
+  /// step.
   case leafSnapshotCoalesce = "leaf-snapshot-coalesce"
   /// Offline leaf coalesce: the VM is suspended (its VBD unplugged) around the same SR steps as
   /// `leafLive`, then resumed.

@@ -28,7 +28,8 @@ public enum CrashSweepVerifier {
   /// hidden (the GC would take it for garbage), an LV smaller than the VHD it holds, or an over-full SR.
   /// With `exceptGarbage`, nodes the GC plan lists as garbage are not checked: they are accounted
   /// leftovers the GC deletes (e.g. `OLD_<L>` of a swap cut just after its journal went, whose
-  /// locator names the renamed parent, §1.1); after the GC every node is checked.
+  /// locator names the renamed parent, docs/storage-manager.md#scan-and-tree); after the GC every
+  /// node is checked.
   static func nodeProblem(_ sr: SR, exceptGarbage: Bool) -> String? {
     let tree: VHDTree
     let garbage: Set<String>

@@ -2,10 +2,11 @@
 
 import VHD
 
-/// Non-leaf coalesce of the hidden node C into its parent P (`SR._coalesce`, §2), as a step
-/// machine: each `step` does one bounded piece of work and says which files it touched, so a host
-/// can interleave it with guest I/O and time it. The SR has no clock and no tapdisks: before the
-/// `.refreshing` step the host refreshes `leavesToRefresh` itself.
+/// Non-leaf coalesce of the hidden node C into its parent P (`SR._coalesce`,
+/// docs/storage-manager.md#non-leaf-coalesce), as a step machine: each `step` does one bounded
+/// piece of work and says which files it touched, so a host can interleave it with guest I/O and
+/// time it. The SR has no clock and no tapdisks: before the `.refreshing` step the host refreshes
+/// `leavesToRefresh` itself.
 ///
 /// Crash semantics follow the storage manager: a copy killed half-way leaves P with harmless
 /// extra data (C still masks it) and a `coalesce` marker the next GC loop drops; once the copy
@@ -25,8 +26,9 @@ public final class CoalesceOperation {
   public private(set) var isAbandoned = false
   private var job: CoalesceJob?
 
-  /// Checks in a fresh scan that `child` is coalesceable (§1.2), or that it has a `relink`
-  /// journal, in which case the copy is known to be done and the operation resumes at `.relinking`.
+  /// Checks in a fresh scan that `child` is coalesceable (docs/storage-manager.md#predicates), or
+  /// that it has a `relink` journal, in which case the copy is known to be done and the operation
+  /// resumes at `.relinking`.
   public init(sr: SR, child: String, observer: (any IOObserver)? = nil) throws(SRError) {
     let tree = try sr.scanTree()
     guard let node = tree.node(child), let parent = node.parent, let p = tree.node(parent) else {
@@ -50,7 +52,8 @@ public final class CoalesceOperation {
   public var childPath: String { sr.path(of: child) }
   public var parentPath: String { sr.path(of: parent) }
 
-  /// One bounded piece of the coalesce (see the phase list in the contract, §2 steps 2–6).
+  /// One bounded piece of the coalesce (see the phase list in the contract,
+  /// docs/storage-manager.md#non-leaf-coalesce steps 2–6).
   @discardableResult
   public func step(maxCopyBytes: Int) throws(SRError) -> GCStepWork {
     guard !isAbandoned else { throw .wrongPhase(operation: "coalesce \(child)", phase: "abandoned") }

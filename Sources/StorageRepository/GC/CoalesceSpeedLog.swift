@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The SR's coalesce speed samples (§1.3, `/run/<sr>.speed_log`): one per `vhd-util coalesce` run,
-/// leaf or not, the last `capacity` kept. Live leaf coalesce is planned from their mean, so a few
-/// slow copies on a busy disk make the GC fall back to snapshot-coalesce.
+/// The SR's coalesce speed samples (docs/storage-manager.md#speed-log, `/run/<sr>.speed_log`): one
+/// per `vhd-util coalesce` run, leaf or not, the last `capacity` kept. Live leaf coalesce is
+/// planned from their mean, so a few slow copies on a busy disk make the GC fall back to
+/// snapshot-coalesce.
 ///
 /// The storage manager stores bytes ÷ seconds per run and averages those speeds (not total bytes ÷
 /// total time). The log lives in tmpfs: a host restart starts with an empty one.

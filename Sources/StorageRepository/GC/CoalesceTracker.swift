@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// Decides when the snapshot-coalesce loop of a leaf gives up (§3.2, `cleanup.CoalesceTracker`).
+/// Decides when the snapshot-coalesce loop of a leaf gives up
+/// (docs/storage-manager.md#coalesce-tracker, `cleanup.CoalesceTracker`).
 ///
 /// The loop feeds it, once per iteration, the leaf's size before the single snapshot and after the
 /// non-leaf coalesce. Three historical rule sets are modelled, because which one a host runs decides
@@ -13,7 +14,7 @@
 /// - `v2025_09` (CP-309718, upstream now): iterations 1–3 are not judged; progress is "did not grow,
 ///   or is below the mean of every size seen so far"; 20 iterations, two graces.
 public struct CoalesceTracker: Equatable, Sendable {
-  /// Which rule set (§3.2).
+  /// Which rule set (docs/storage-manager.md#coalesce-tracker).
   public enum Variant: String, CaseIterable, Equatable, Sendable {
     case v2019
     // swift-format-ignore: AlwaysUseLowerCamelCase

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// What one GC iteration would do (§1.4 step 4, §1.5): delete all garbage, else coalesce the first
+/// What one GC iteration would do (docs/storage-manager.md#gc-loop step 4,
+/// docs/storage-manager.md#candidate-order): delete all garbage, else coalesce the first
 /// fitting non-leaf candidate, else leaf-coalesce the first fitting leaf candidate. Planning only;
 /// the coalesce and leaf-coalesce step machines and the GC daemon in simulated time build on it.
 public struct GCPlan: Equatable, Sendable {
@@ -65,8 +66,9 @@ public struct GCPlan: Equatable, Sendable {
     }
   }
 
-  /// The first candidate whose extra space (§4.3) fits in `freeSpace`, as `findCoalesceable` and
-  /// `findLeafCoalesceable` pick; the candidates that did not fit feed the `SM_GC_NO_SPACE` message.
+  /// The first candidate whose extra space (docs/storage-manager.md#coalesce-space) fits in
+  /// `freeSpace`, as `findCoalesceable` and `findLeafCoalesceable` pick; the candidates that did
+  /// not fit feed the `SM_GC_NO_SPACE` message.
   public static func firstFitting(
     _ candidates: [String], freeSpace: UInt64, extraSpace: (String) throws -> UInt64
   ) rethrows -> (chosen: String?, lackingSpace: [String]) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// The knobs of GC planning. The defaults are upstream `cleanup.py`; the alternatives are the
-/// variants the simulator compares (§8 "policy knobs").
+/// variants the simulator compares (docs/storage-manager.md#policy-knobs).
 public struct GCPolicy: Equatable, Sendable {
   /// Order of non-leaf coalesce candidates.
   public enum CandidateOrder: Equatable, Sendable {

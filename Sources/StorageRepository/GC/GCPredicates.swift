@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The exact predicates of `cleanup.VDI` (§1.2) on a scanned tree. Kept separate from ordering so
-/// each can be tested on hand-built trees.
+/// The exact predicates of `cleanup.VDI` (docs/storage-manager.md#predicates) on a scanned tree.
+/// Kept separate from ordering so each can be tested on hand-built trees.
 extension VHDTree {
   /// `isCoalesceable`: merge this hidden interior node into its parent. The parent must have only
   /// this child; how many children the node itself has does not matter (a base copy with two

@@ -2,12 +2,13 @@
 
 import VHD
 
-/// The storage manager's GC work loop (`_gcLoop`, §1.4) run synchronously, with no notion of time:
-/// each iteration drops the `coalesce` markers, deletes all garbage, then does one non-leaf
-/// coalesce (a relinking one first, then the policy's order, first that fits in free space), or
-/// else one live leaf coalesce when leaf-coalesce is on. A target whose coalesce failed is skipped
-/// for the rest of this collector's life (`_failedCoalesceTargets`). Tests and fault sweeps use it;
-/// a timed host drives `CoalesceOperation` and `LeafCoalesceOperation` itself.
+/// The storage manager's GC work loop (`_gcLoop`, docs/storage-manager.md#gc-loop) run
+/// synchronously, with no notion of time: each iteration drops the `coalesce` markers, deletes all
+/// garbage, then does one non-leaf coalesce (a relinking one first, then the policy's order, first
+/// that fits in free space), or else one live leaf coalesce when leaf-coalesce is on. A target
+/// whose coalesce failed is skipped for the rest of this collector's life
+/// (`_failedCoalesceTargets`). Tests and fault sweeps use it; a timed host drives
+/// `CoalesceOperation` and `LeafCoalesceOperation` itself.
 public final class GarbageCollector {
   /// What a run did.
   public struct Counts: Equatable, Sendable {
@@ -95,8 +96,8 @@ public final class GarbageCollector {
       iterations: counts.iterations - before.iterations)
   }
 
-  /// §1.5: a node with a relink journal first (no space check), else the first candidate in the
-  /// policy's order whose extra space fits.
+  /// docs/storage-manager.md#candidate-order: a node with a relink journal first (no space check),
+  /// else the first candidate in the policy's order whose extra space fits.
   func nonLeafCandidate(_ plan: GCPlan) throws(SRError) -> String? {
     guard policy.coalesce else { return nil }
     let tree = try sr.scanTree()
@@ -111,7 +112,8 @@ public final class GarbageCollector {
     return nil
   }
 
-  /// §1.5: the first leaf candidate, in scan order, whose live-leaf extra space fits.
+  /// docs/storage-manager.md#candidate-order: the first leaf candidate, in scan order, whose
+  /// live-leaf extra space fits.
   func leafCandidate(_ plan: GCPlan) throws(SRError) -> String? {
     guard policy.coalesce, policy.leafCoalesce else { return nil }
     let tree = try sr.scanTree()

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// How the GC merges a visible leaf into its only-child-of parent: the designs the simulator
-/// compares (§3, §8). The storage manager's own is `snapshotCoalesce`; the others are what users
-/// ask for or what other hypervisors do.
+/// compares (docs/storage-manager.md#leaf-coalesce, docs/storage-manager.md#policy-knobs). The
+/// storage manager's own is `snapshotCoalesce`; the others are what users ask for or what other
+/// hypervisors do.
 public enum LeafCoalesceDesign: Equatable, Sendable {
   /// Never leaf-coalesce (SR other-config `leaf-coalesce=false`): chains keep their last base copy.
   case none
   /// Coalesce with the tapdisk paused when the policy allows it; otherwise leave the leaf alone.
   case live(LiveCoalescePolicy)
   /// XCP: single-snapshot and non-leaf coalesce until the policy allows the live step, giving up as
-  /// the tracker variant says (§3.2).
+  /// the tracker variant says (docs/storage-manager.md#coalesce-tracker).
   case snapshotCoalesce(LiveCoalescePolicy, CoalesceTracker.Variant)
-  /// The offline tool (§3.4): the VM is suspended, the copy runs forced, the VM resumes.
+  /// The offline tool (docs/storage-manager.md#offline-leaf-coalesce): the VM is suspended, the
+  /// copy runs forced, the VM resumes.
   case offline
   /// Mirror: copy while the guest runs, re-copy what it dirtied, pause only for the last small pass.
   case mirror(MirrorParameters)

@@ -3,11 +3,11 @@
 import VHD
 
 /// Leaf coalesce of the visible leaf L into its parent P, which has L as its only child, with the
-/// identity swap of `_doCoalesceLeaf` (§3.3): the merged node takes L's name, so the VDI keeps its
-/// uuid and path while its chain gets one level shorter. A step machine like `CoalesceOperation`;
-/// the `live`, `offline` and `mirror` designs differ only in when the host pauses L's tapdisk
-/// around it. A failure or timeout before the swap is undone with `undo()`, exactly as recovery
-/// undoes a `leaf` journal left by a crash.
+/// identity swap of `_doCoalesceLeaf` (docs/storage-manager.md#live-leaf-coalesce): the merged node
+/// takes L's name, so the VDI keeps its uuid and path while its chain gets one level shorter. A
+/// step machine like `CoalesceOperation`; the `live`, `offline` and `mirror` designs differ only in
+/// when the host pauses L's tapdisk around it. A failure or timeout before the swap is undone with
+/// `undo()`, exactly as recovery undoes a `leaf` journal left by a crash.
 public final class LeafCoalesceOperation {
   public enum Phase: Equatable, Sendable { case start, copying, swapping, done }
 
@@ -40,7 +40,8 @@ public final class LeafCoalesceOperation {
 
   public var leafPath: String { sr.path(of: leaf) }
   public var parentPath: String { sr.path(of: parent) }
-  /// Where L is parked during the swap (`OLD_<L>`, a root for the scan, §1.1).
+  /// Where L is parked during the swap (`OLD_<L>`, a root for the scan,
+  /// docs/storage-manager.md#scan-and-tree).
   public var oldLeafPath: String { sr.path(of: Self.oldName(leaf)) }
 
   static func oldName(_ leaf: String) -> String { "OLD_" + leaf }
@@ -88,7 +89,8 @@ public final class LeafCoalesceOperation {
 
   // MARK: phases
 
-  /// §3.3 steps 5–6: journal, LVM deflate L and inflate P, un-hide P, open the copy.
+  /// docs/storage-manager.md#live-leaf-coalesce steps 5–6: journal, LVM deflate L and inflate P,
+  /// un-hide P, open the copy.
   private func start() throws(SRError) -> GCStepWork {
     try sr.addJournal(.leaf, key: leaf, value: parent)
     if case .lvm = sr.kind {
@@ -128,8 +130,8 @@ public final class LeafCoalesceOperation {
     return GCStepWork(levelPaths: [leafPath, parentPath], bytesCopied: UInt64(copied))
   }
 
-  /// §3.3 steps 8–12: rename L → OLD_<L> and P → L, hide OLD_<L>, drop the journal, forget P's
-  /// record, delete OLD_<L>, size the merged leaf's LV.
+  /// docs/storage-manager.md#live-leaf-coalesce steps 8–12: rename L → OLD_<L> and P → L, hide
+  /// OLD_<L>, drop the journal, forget P's record, delete OLD_<L>, size the merged leaf's LV.
   private func swap() throws(SRError) -> GCStepWork {
     if let parentImage { try SRError.engine(parentPath) { try parentImage.close() } }
     job = nil

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// Whether a leaf may be coalesced while its tapdisk is paused (§1.2 `canLiveCoalesce`, §1.6).
+/// Whether a leaf may be coalesced while its tapdisk is paused (`canLiveCoalesce`;
+/// docs/storage-manager.md#live-leaf-test, docs/storage-manager.md#constants).
 ///
 /// The guest is stalled for the whole copy, so the GC only goes live when the predicted copy time
 /// fits half the kill timeout; without a speed estimate it falls back to a fixed size limit.
@@ -37,9 +38,10 @@ public struct LiveCoalescePolicy: Equatable, Sendable {
   /// The kill timeout of the paused copy; nil when forced (no timeout).
   public var copyTimeoutSeconds: Double? { force ? nil : timeoutSeconds }
 
-  /// The §1.2 test for a leaf whose judged size is `allocatedBytes` (physical size under
-  /// `usePhysicalSize`; see `judgedSize(of:)`), given the speed estimate in bytes per second.
-  /// With an estimate: floor(size / speed) < allowed; without: size < `maxSizeWithoutEstimate`.
+  /// The live test (docs/storage-manager.md#live-leaf-test) for a leaf whose judged size is
+  /// `allocatedBytes` (physical size under `usePhysicalSize`; see `judgedSize(of:)`), given the
+  /// speed estimate in bytes per second. With an estimate: floor(size / speed) < allowed; without:
+  /// size < `maxSizeWithoutEstimate`.
   public func canLiveCoalesce(allocatedBytes: UInt64, speed: Double?) -> Bool {
     if force { return true }
     if let speed, speed > 0, speed.isFinite {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// An SMlog-style writer (§6): every line `SMGC: [<pid>] <text>`, and the GC's tree dumps in the
-/// exact layout of `cleanup.SR.LogFilter`, so the simulator's logs can be read by the same eyes and
-/// parsers as a host's `/var/log/SMlog`. There is no timestamp: the storage layer has no time; a
-/// host that has one may prefix it when it copies the lines out.
+/// An SMlog-style writer (docs/storage-manager.md#smlog-format): every line `SMGC: [<pid>] <text>`,
+/// and the GC's tree dumps in the exact layout of `cleanup.SR.LogFilter`, so the simulator's logs
+/// can be read by the same eyes and parsers as a host's `/var/log/SMlog`. There is no timestamp:
+/// the storage layer has no time; a host that has one may prefix it when it copies the lines out.
 ///
 /// Lines collect in `lines`; when `sink` is set each line (with a newline) is also written to it.
 /// The tree-dump filter state is kept per SR uuid, as each SR has its own `LogFilter`.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The analytic model of snapshot-coalesce convergence (§8), to check the simulated loop against.
+/// The analytic model of snapshot-coalesce convergence (docs/storage-manager.md#fixed-point), to
+/// check the simulated loop against.
 ///
 /// Each iteration leaves a leaf holding what the guest wrote while it ran: x' = w·(c + x/s), with w
 /// the guest's unique write rate (bytes/s), s the coalesce throughput (bytes/s), c the fixed

@@ -2,9 +2,9 @@
 
 import VHD
 
-/// Journals persisted on the SR's own storage (§2 "Journal storage"), so that a restart finds
-/// them: on a file SR one small file per entry in the SR folder (written under a temporary name
-/// and renamed, so an entry is either whole or absent); on an LVM SR one 4 MiB LV per entry,
+/// Journals persisted on the SR's own storage (docs/storage-manager.md#journals), so that a restart
+/// finds them: on a file SR one small file per entry in the SR folder (written under a temporary
+/// name and renamed, so an entry is either whole or absent); on an LVM SR one 4 MiB LV per entry,
 /// named `<kind>_<key>_<value>` and counted in the VG's used space.
 extension SR {
   /// Every journal entry, in the folder's (sorted) name order.
@@ -67,9 +67,10 @@ extension SR {
     }
   }
 
-  /// The GC loop's first act (§1.4 step 4): every `coalesce` marker goes — they mean nothing once
-  /// the process that wrote them is gone — except those of coalesces still running (`running`, by
-  /// child uuid; a host with several GC operations in flight passes them).
+  /// The GC loop's first act (docs/storage-manager.md#gc-loop, step 4): every `coalesce` marker
+  /// goes — they mean nothing once the process that wrote them is gone — except those of coalesces
+  /// still running (`running`, by child uuid; a host with several GC operations in flight passes
+  /// them).
   public func dropCoalesceMarkers(except running: Set<String> = []) throws(SRError) {
     for key in try journals(.coalesce).keys.sorted() where !running.contains(key) {
       try removeJournal(.coalesce, key: key)

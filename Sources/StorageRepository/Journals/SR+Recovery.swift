@@ -2,9 +2,11 @@
 
 import VHD
 
-/// Undoing or finishing what an interrupted operation left, from its journals (§2 crash
-/// semantics, §3.3 `_handleInterruptedCoalesceLeaf`, §5.2 step 9). The rule throughout: every
-/// visible VDI reads afterwards exactly what it held before the interrupted operation.
+/// Undoing or finishing what an interrupted operation left, from its journals
+/// (docs/storage-manager.md#interrupted-coalesce; `_handleInterruptedCoalesceLeaf`,
+/// docs/storage-manager.md#interrupted-leaf-coalesce;
+/// docs/storage-manager.md#interrupted-snapshot). The rule throughout: every visible VDI reads
+/// afterwards exactly what it held before the interrupted operation.
 extension SR {
   /// On attach or scan: undo or finish every interrupted operation, in the storage manager's
   /// order (clone, inflate, leaf coalesce), drop the `coalesce` markers and the `relink` entries
@@ -163,9 +165,9 @@ extension SR {
     return "undid interrupted leaf-coalesce of \(leaf) into \(parent)"
   }
 
-  /// The end of a swap (§3.3 steps 11–13): forget P's record, delete `OLD_<L>`, size the merged
-  /// leaf's LV (fully inflated, or deflated for a snapshot not attached read-write), drop the
-  /// journal if it is still there.
+  /// The end of a swap (docs/storage-manager.md#live-leaf-coalesce steps 11–13): forget P's record,
+  /// delete `OLD_<L>`, size the merged leaf's LV (fully inflated, or deflated for a snapshot not
+  /// attached read-write), drop the journal if it is still there.
   func finishLeafCoalesce(leaf: String, parent: String) throws(SRError) -> String {
     records[parent] = nil
     attachments[parent] = nil
@@ -185,8 +187,9 @@ extension SR {
 
   // MARK: clone
 
-  /// §5.2 step 9: roll back when a leaf is missing or invalid (delete the leaves, rename the base
-  /// back, un-hide it, inflate it), otherwise complete (hide the base, create missing records).
+  /// docs/storage-manager.md#interrupted-snapshot: roll back when a leaf is missing or invalid
+  /// (delete the leaves, rename the base back, un-hide it, inflate it), otherwise complete (hide
+  /// the base, create missing records).
   func resolveInterruptedClone(original: String, value: String) throws(SRError) -> String {
     guard let (base, second, cloneOp) = Self.parseCloneJournalValue(value) else {
       try removeJournal(.clone, key: original)

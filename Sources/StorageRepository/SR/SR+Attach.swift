@@ -2,8 +2,9 @@
 
 import VHD
 
-/// VBD plug/unplug bookkeeping and the LVM inflate/deflate that goes with it (§4.2). The tapdisk
-/// itself (pause, drain, reopen) belongs to the host; the SR only sizes LVs and counts users.
+/// VBD plug/unplug bookkeeping and the LVM inflate/deflate that goes with it
+/// (docs/storage-manager.md#thin-and-thick). The tapdisk itself (pause, drain, reopen) belongs to
+/// the host; the SR only sizes LVs and counts users.
 extension SR {
   /// Attaches `uuid`. A writable attach of an LVM leaf inflates its LV to the fully inflated size
   /// (error 180 when the VG lacks the space); a read-only attach changes nothing.

@@ -2,8 +2,9 @@
 
 import VHD
 
-/// `vdi_delete` and the GC's garbage removal (§5.5). User VDIs are leaves and go at once; a base
-/// copy is never deleted directly: it becomes garbage or disappears through coalescing.
+/// `vdi_delete` and the GC's garbage removal (docs/storage-manager.md#delete). User VDIs are leaves
+/// and go at once; a base copy is never deleted directly: it becomes garbage or disappears through
+/// coalescing.
 extension SR {
   /// Deletes the leaf VDI `uuid`: its node file (or LV) and its record. A base copy left with fewer
   /// children stays for the GC, which the caller should kick.

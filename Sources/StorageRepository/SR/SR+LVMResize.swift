@@ -2,9 +2,10 @@
 
 import VHD
 
-/// LVHD inflate and deflate (`lvhdutil`, §4.2) as the GC and recovery use them. The SR models an
-/// LV by its size in `lvSizes`; inflating is journaled (`inflate`, holding the old size) so that
-/// an interrupted one is undone on the next recovery, deflating is not (safe to interrupt).
+/// LVHD inflate and deflate (`lvhdutil`, docs/storage-manager.md#lvm-inflate-and-deflate) as the GC
+/// and recovery use them. The SR models an LV by its size in `lvSizes`; inflating is journaled
+/// (`inflate`, holding the old size) so that an interrupted one is undone on the next recovery,
+/// deflating is not (safe to interrupt).
 extension SR {
   /// Grows the LV of `uuid` to `calcSizeLV(size)`; nothing when it is already that big or on a
   /// file SR. Refused when the VG lacks the space.

@@ -13,7 +13,9 @@ public struct SnapshotResult: Equatable, Sendable {
   public var baseCopy: VDIRecord?
 }
 
-/// `vdi_snapshot` and `vdi_clone` as the storage manager does them (§5.2–§5.3, §4.4).
+/// `vdi_snapshot` and `vdi_clone` as the storage manager does them
+/// (docs/storage-manager.md#lvm-snapshot, docs/storage-manager.md#file-sr-snapshot,
+/// docs/storage-manager.md#snapshot-space).
 extension SR {
   /// Snapshots `uuid`. Double (the default) leaves the VDI and the snapshot as two leaves of a hidden
   /// base copy; single and internal leave only the VDI under it.
@@ -30,8 +32,9 @@ extension SR {
     try makeSnapshot(uuid, kind: .double, cloneOp: true)
   }
 
-  /// LVM space requirement of §4.4: sizes of the continuing and second leaves, two journal LVs, less
-  /// what deflating the original (to become the base) gives back.
+  /// LVM space requirement (docs/storage-manager.md#snapshot-space): sizes of the continuing and
+  /// second leaves, two journal LVs, less what deflating the original (to become the base) gives
+  /// back.
   func lvmSnapshotSizes(_ record: VDIRecord, kind snapshotKind: SnapshotKind, cloneOp: Bool, thick: Bool)
     throws(SRError) -> (continuing: UInt64, second: UInt64, need: UInt64)
   {
@@ -75,7 +78,8 @@ extension SR {
       lvm = (s.continuing, s.second)
     }
 
-    // Every uuid is drawn first so the `clone` journal (§5.2 step 2) can name them all.
+    // Every uuid is drawn first so the `clone` journal can name them all
+    // (docs/storage-manager.md#lvm-snapshot, step 2).
     let (baseUUID, _) = newUUID()
     let basePath = path(of: baseUUID)
     let (_, leafStamp) = newUUID()

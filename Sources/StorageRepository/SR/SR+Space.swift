@@ -2,7 +2,9 @@
 
 import VHD
 
-/// Space accounting (§4.2, §4.3): what the SR reports and what the GC and snapshots test against.
+/// Space accounting (docs/storage-manager.md#lvm-inflate-and-deflate,
+/// docs/storage-manager.md#coalesce-space): what the SR reports and what the GC and snapshots test
+/// against.
 extension SR {
   /// Length of the node file at `path` (a VHD's physical utilisation).
   func fileSize(_ path: String) throws(SRError) -> UInt64 {
@@ -39,7 +41,8 @@ extension SR {
     }
   }
 
-  /// D of §4.3: |BAT(child) ∪ BAT(parent)| × 2 MiB, read fresh from both images.
+  /// D of docs/storage-manager.md#coalesce-space: |BAT(child) ∪ BAT(parent)| × 2 MiB, read fresh
+  /// from both images.
   public func coalesceUnion(child: String, parent: String) throws(SRError) -> UInt64 {
     let (childPath, parentPath) = (path(of: child), path(of: parent))
     let a = try SRError.engine(childPath) {
@@ -53,7 +56,8 @@ extension SR {
     return blocks * VHDSpace.blockSize
   }
 
-  /// Extra space a non-leaf coalesce of `child` into its parent needs (§4.3 table, first row).
+  /// Extra space a non-leaf coalesce of `child` into its parent needs
+  /// (docs/storage-manager.md#coalesce-space, first row).
   public func coalesceExtraSpace(child: String, in tree: VHDTree) throws(SRError) -> UInt64 {
     guard let node = tree.node(child), let parent = node.parent, let p = tree.node(parent) else { return 0 }
     let union = try coalesceUnion(child: child, parent: parent)
@@ -66,8 +70,9 @@ extension SR {
     }
   }
 
-  /// Extra space a live leaf coalesce of `leaf` into its parent needs (§4.3 table, second row):
-  /// as the non-leaf case on a file SR; on LVM less what deflating the leaf first gives back.
+  /// Extra space a live leaf coalesce of `leaf` into its parent needs
+  /// (docs/storage-manager.md#coalesce-space, second row): as the non-leaf case on a file SR; on
+  /// LVM less what deflating the leaf first gives back.
   public func leafCoalesceExtraSpace(leaf: String, in tree: VHDTree) throws(SRError) -> UInt64 {
     let extra = try coalesceExtraSpace(child: leaf, in: tree)
     guard case .lvm = kind, let node = tree.node(leaf) else { return extra }

@@ -109,9 +109,10 @@ public final class SR {
     return record
   }
 
-  /// The SR's VHD tree from its files (§1.1): every node name of this SR's kind in the folder,
-  /// parents resolved through the locators. A node the engine cannot open is kept with
-  /// `scanError`; a parent outside the SR is `.missingParent` unless `orphansAsRoots` (force mode).
+  /// The SR's VHD tree from its files (docs/storage-manager.md#scan-and-tree): every node name of
+  /// this SR's kind in the folder, parents resolved through the locators. A node the engine cannot
+  /// open is kept with `scanError`; a parent outside the SR is `.missingParent` unless
+  /// `orphansAsRoots` (force mode).
   public func scanTree(orphansAsRoots: Bool = false) throws(SRError) -> VHDTree {
     // What the last scan saw stays right for every node whose file did not change since, so only
     // changed, new and orphaned nodes are read again (a GC scan of a big SR between two steps of one
@@ -179,7 +180,8 @@ public final class SR {
       node.allocatedBlocks = image.allocatedBlockCount
       if image.format == .differencing {
         // An `OLD_` leaf left by a leaf coalesce points at a parent that was renamed away: it is
-        // an orphan (a root, §1.1), not a scan error, so the GC can delete it as garbage.
+        // an orphan (a root, docs/storage-manager.md#scan-and-tree), not a scan error, so the GC
+        // can delete it as garbage.
         if uuid.hasPrefix("OLD_"), (try? VHDChain.resolveParent(of: image, storage: storage)) == nil {
           node.parent = "missing-parent-of-" + uuid
           scanCache[path] = nil

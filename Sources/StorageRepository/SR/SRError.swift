@@ -30,11 +30,11 @@ public enum SRError: Error, Equatable, Sendable {
   case missingParent(node: String)
   /// The engine refused (bad file, I/O error).
   case engine(VHDError)
-  /// A fresh scan no longer shows the node as a non-leaf coalesce candidate (§1.2) and it has no
-  /// relink journal to resume.
+  /// A fresh scan no longer shows the node as a non-leaf coalesce candidate
+  /// (docs/storage-manager.md#predicates) and it has no relink journal to resume.
   case notCoalesceable(String)
-  /// A fresh scan no longer shows the node as a leaf coalesce candidate (§1.2), or the tree
-  /// changed under a running leaf coalesce.
+  /// A fresh scan no longer shows the node as a leaf coalesce candidate
+  /// (docs/storage-manager.md#predicates), or the tree changed under a running leaf coalesce.
   case notLeafCoalesceable(String)
   /// A step machine was asked for something its phase does not allow (e.g. `recopy` after the
   /// swap, `step` once done).

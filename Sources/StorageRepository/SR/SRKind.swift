@@ -28,8 +28,9 @@ public enum SRKind: Equatable, Sendable {
   }
 }
 
-/// SR `allocation=thin|thick` (§4.2). Thick is the storage manager's default: every LV of a
-/// writable VDI is created fully inflated. Thin creates 8 MiB LVs and inflates them on attach.
+/// SR `allocation=thin|thick` (docs/storage-manager.md#thin-and-thick). Thick is the storage
+/// manager's default: every LV of a writable VDI is created fully inflated. Thin creates 8 MiB LVs
+/// and inflates them on attach.
 public enum LVMProvisioning: Equatable, Sendable {
   case thick
   case thin

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// `VDI.SNAPSHOT_*` (§5.1): what a snapshot leaves behind besides the hidden base copy.
+/// `VDI.SNAPSHOT_*` (docs/storage-manager.md#snapshot-kinds): what a snapshot leaves behind besides
+/// the hidden base copy.
 public enum SnapshotKind: Equatable, Sendable {
   /// Two leaves under the base copy: the VDI (original uuid and path) and the snapshot. The
   /// default of `vdi_snapshot`, and what `vdi_clone` always does.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// One VHD of the SR as the GC sees it after a scan (§1.1): its own uuid, its parent's, the hidden
-/// bit and the sizes the space rules need. It is a value, so a GC plan can be made from a
-/// hand-built tree as well as from files.
+/// One VHD of the SR as the GC sees it after a scan (docs/storage-manager.md#scan-and-tree): its
+/// own uuid, its parent's, the hidden bit and the sizes the space rules need. It is a value, so a
+/// GC plan can be made from a hand-built tree as well as from files.
 public struct VHDNode: Equatable, Sendable {
   /// The node's uuid (the VDI uuid in its name, not the footer's unique id).
   public var uuid: String

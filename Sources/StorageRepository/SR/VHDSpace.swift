@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The storage manager's size formulas (`vhdutil`, `lvhdutil`, §4.1–§4.4), integer for integer, so
-/// the simulator's LV sizes and space refusals match what an XCP host would report.
+/// The storage manager's size formulas (`vhdutil`, `lvhdutil`;
+/// docs/storage-manager.md#space-formulas and the sections after it), integer for integer, so the
+/// simulator's LV sizes and space refusals match what an XCP host would report.
 public enum VHDSpace {
   public static let kiB: UInt64 = 1024
   public static let miB: UInt64 = 1024 * 1024
@@ -48,9 +49,10 @@ public enum VHDSpace {
   /// The LV of a new or empty VHD on a thin SR, and of a new thin leaf: 8 MiB, the "8 MB snapshot".
   public static var thinLVSize: UInt64 { lvSize(overheadEmpty(virtualSize: metadataPreallocation)) }
 
-  /// File SR extra space for a non-leaf (and live leaf) coalesce (§4.3): the union D of both BATs
-  /// in bytes, its bitmaps, the child's empty metadata, minus what the parent already takes.
-  /// Negative results mean no extra space and come back as 0.
+  /// File SR extra space for a non-leaf (and live leaf) coalesce
+  /// (docs/storage-manager.md#coalesce-space): the union D of both BATs in bytes, its bitmaps, the
+  /// child's empty metadata, minus what the parent already takes. Negative results mean no extra
+  /// space and come back as 0.
   public static func fileCoalesceExtra(union: UInt64, childVirtualSize: UInt64, parentPhysical: UInt64)
     -> UInt64
   {
@@ -58,7 +60,8 @@ public enum VHDSpace {
     return need > parentPhysical ? need - parentPhysical : 0
   }
 
-  /// LVHD extra space for a non-leaf coalesce (§4.3): the parent inflated to hold D, minus its LV.
+  /// LVHD extra space for a non-leaf coalesce (docs/storage-manager.md#coalesce-space): the parent
+  /// inflated to hold D, minus its LV.
   public static func lvmCoalesceExtra(union: UInt64, parentLV: UInt64) -> UInt64 {
     let need = fullyInflatedLVSize(virtualSize: union)
     return need > parentLV ? need - parentLV : 0

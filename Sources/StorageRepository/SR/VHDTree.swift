@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The forest of VHD nodes of one SR, linked by parent uuid as the GC links them (§1.1). Nodes keep
-/// discovery (scan) order, because the GC's candidate order within one tree height is scan order.
+/// The forest of VHD nodes of one SR, linked by parent uuid as the GC links them
+/// (docs/storage-manager.md#scan-and-tree). Nodes keep discovery (scan) order, because the GC's
+/// candidate order within one tree height is scan order.
 public struct VHDTree: Sendable {
   /// Every node, in discovery order.
   public private(set) var nodes: [VHDNode]

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// blktap's BATmap header (`tdbatmap`, vhd-format.md §8.1): one sector right after the padded BAT.
-/// The map it points to has one bit per BAT slot, set when that block's sector bitmap is all
-/// ones, so a reader may skip the bitmap (a BATmap shortcut) and coalesce may copy the whole block.
+/// blktap's BATmap header (`tdbatmap`, docs/vhd-format.md#batmap): one sector right after the
+/// padded BAT. The map it points to has one bit per BAT slot, set when that block's sector bitmap
+/// is all ones, so a reader may skip the bitmap (a BATmap shortcut) and coalesce may copy the whole
+/// block.
 public struct BATMapHeader: Equatable, Sendable {
   public static let size = 512
   public static let cookieValue: [UInt8] = Array("tdbatmap".utf8)
@@ -71,7 +72,8 @@ public struct BATMapHeader: Equatable, Sendable {
   public var usesSignedChecksum: Bool { batmapVersion == 0x0001_0001 }
 
   /// How many map bytes libvhd reads, writes and checksums: derived from the disk size, not from
-  /// `batmapSize` (§8.3): `512 * max(1, ceil((current_size >> 24) / 512))`.
+  /// `batmapSize`: `512 * max(1, ceil((current_size >> 24) / 512))`
+  /// (docs/vhd-format.md#batmap-checksum).
   public static func checksummedLength(currentSize: UInt64) -> Int {
     let units = currentSize >> 24
     return 512 * Int(max(1, (units + 511) / 512))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// Where blktap puts each metadata region of a dynamic or differencing VHD (vhd-format.md §1.3).
-/// Creating with this layout is what makes our files byte-identical to `vhd-util create`/`snapshot`.
+/// Where blktap puts each metadata region of a dynamic or differencing VHD
+/// (docs/vhd-format.md#blktap-layout). Creating with this layout is what makes our files
+/// byte-identical to `vhd-util create`/`snapshot`.
 public struct BlktapLayout: Equatable, Sendable {
   /// BAT slots.
   public let maxTableEntries: UInt32
@@ -36,7 +37,8 @@ public struct BlktapLayout: Equatable, Sendable {
   public var locatorsOffset: UInt64 { batmapOffset + 512 * UInt64(batmapSectors) }
 
   /// The first block's BAT entry after metadata ending at byte `metadataEnd`: the bitmap sector E
-  /// such that the data area (E + bitmap sectors) starts on a 4 KiB page (§6.2).
+  /// such that the data area (E + bitmap sectors) starts on a 4 KiB page
+  /// (docs/vhd-format.md#block-allocation).
   public static func alignedBlockStart(afterSector end: UInt64, bitmapSectors: UInt64) -> UInt64 {
     let gap = (8 - (end + bitmapSectors) % 8) % 8
     return end + gap

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// Big-endian field access on raw structure bytes. Every multi-byte integer in every VHD structure
-/// is big-endian (vhd-format.md §0); keeping the conversions in one place keeps the structure
-/// files declarative.
+/// is big-endian (docs/vhd-format.md#conventions); keeping the conversions in one place keeps the
+/// structure files declarative.
 extension Array where Element == UInt8 {
   @inline(__always)
   func be16(_ offset: Int) -> UInt16 {

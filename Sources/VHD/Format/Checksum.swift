@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The VHD one's-complement checksum (footer and dynamic header, vhd-format.md §0): the bitwise NOT
-/// of the wrapping u32 sum of every byte, with the 4-byte checksum field counted as zero.
+/// The VHD one's-complement checksum (footer and dynamic header, docs/vhd-format.md#checksums): the
+/// bitwise NOT of the wrapping u32 sum of every byte, with the 4-byte checksum field counted as
+/// zero.
 public func onesComplementChecksum(_ bytes: [UInt8], skipping checksumField: Range<Int>) -> UInt32 {
   var sum: UInt32 = 0
   for (i, b) in bytes.enumerated() where !checksumField.contains(i) {
@@ -10,8 +11,8 @@ public func onesComplementChecksum(_ bytes: [UInt8], skipping checksumField: Ran
   return ~sum
 }
 
-/// The BATmap checksum (§8.3): NOT of the sum of the map bytes. Version 1.2 adds bytes unsigned;
-/// version 1.1 added them as sign-extended chars.
+/// The BATmap checksum (docs/vhd-format.md#batmap-checksum): NOT of the sum of the map bytes.
+/// Version 1.2 adds bytes unsigned; version 1.1 added them as sign-extended chars.
 public func batmapChecksum(_ map: UnsafeRawBufferPointer, signed: Bool) -> UInt32 {
   var sum: UInt32 = 0
   if signed {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// Cylinder/head/sector geometry stored in the footer. Computed by the algorithm of the spec's
-/// appendix exactly as libvhd's `vhd_chs` (vhd-format.md §2.2). blktap sizes its disks by
-/// `current_size`, never by C·H·S, so the geometry is informational — but `vhd-util check`
+/// appendix exactly as libvhd's `vhd_chs` (docs/vhd-format.md#chs-geometry). blktap sizes its disks
+/// by `current_size`, never by C·H·S, so the geometry is informational — but `vhd-util check`
 /// rejects a geometry larger than `vhd_chs(current_size)`.
 public struct DiskGeometry: Equatable, Hashable, Sendable, CustomStringConvertible {
   public var cylinders: UInt16

@@ -10,7 +10,8 @@ public struct DiskUUID: Equatable, Hashable, Sendable, CustomStringConvertible {
     self.bytes = bytes
   }
 
-  /// The all-zero UUID: in a blktap differencing disk's header it means "raw parent" (§7.4).
+  /// The all-zero UUID: in a blktap differencing disk's header it means "raw parent"
+  /// (docs/vhd-format.md#raw-parent).
   public static let null = DiskUUID(bytes: [UInt8](repeating: 0, count: 16))
 
   public var isNull: Bool { bytes.allSatisfy { $0 == 0 } }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The 1024-byte dynamic disk header (vhd-format.md §3). Like the footer, decoding keeps every
-/// field as read so encode(decode(x)) == x and `check` can name each bad field.
+/// The 1024-byte dynamic disk header (docs/vhd-format.md#dynamic-disk-header). Like the footer,
+/// decoding keeps every field as read so encode(decode(x)) == x and `check` can name each bad
+/// field.
 public struct DynamicDiskHeader: Equatable, Sendable {
   public static let size = 1024
   public static let cookieValue: [UInt8] = Array("cxsparse".utf8)

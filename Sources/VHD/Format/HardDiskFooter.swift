@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The 512-byte hard disk footer (vhd-format.md §2). Decoding never fails: every field is kept as
-/// read (reserved bytes included) so that encode(decode(x)) == x and `check` can name each bad
-/// field. Validation for opening is `openProblem()`; the full rule set lives in `VHDCheck`.
+/// The 512-byte hard disk footer (docs/vhd-format.md#hard-disk-footer). Decoding never fails: every
+/// field is kept as read (reserved bytes included) so that encode(decode(x)) == x and `check` can
+/// name each bad field. Validation for opening is `openProblem()`; the full rule set lives in
+/// `VHDCheck`.
 public struct HardDiskFooter: Equatable, Sendable {
   public static let size = 512
   public static let cookieValue: [UInt8] = Array("conectix".utf8)
   /// Cookie of a VHD disabled during a journaled resize; libvhd refuses to open it.
   public static let poisonCookie: [UInt8] = Array("v_poison".utf8)
-  /// blktap's creator application `tap\0` and current creator version 1.3 (§10).
+  /// blktap's creator application `tap\0` and current creator version 1.3
+  /// (docs/vhd-format.md#blktap-creator-versions).
   public static let tapCreator: UInt32 = 0x7461_7000
   public static let tapVersion: UInt32 = 0x0001_0003
   /// Checksum field position, excluded from the sum.
@@ -34,7 +36,8 @@ public struct HardDiskFooter: Equatable, Sendable {
   /// Bytes 86..511; must be zero.
   public var reserved: [UInt8]
 
-  /// A blktap-style footer: creator `tap` 1.3, host OS 0, features 2 (vhd-format.md §16).
+  /// A blktap-style footer: creator `tap` 1.3, host OS 0, features 2
+  /// (docs/vhd-format.md#compatibility-rules).
   public init(
     diskType: DiskType, currentSize: UInt64, uniqueID: DiskUUID, timestamp: UInt32
   ) {
@@ -114,7 +117,8 @@ public struct HardDiskFooter: Equatable, Sendable {
   public var hasValidCookie: Bool { cookie == Self.cookieValue }
 
   /// blktap creator versions 0.1 and 1.1 changed the hidden byte without updating the checksum;
-  /// libvhd accepts a checksum that matches with byte 85 read as zero (§9).
+  /// libvhd accepts a checksum that matches with byte 85 read as zero
+  /// (docs/vhd-format.md#hidden-flag).
   public var isLegacyTap: Bool {
     creatorApplication == Self.tapCreator
       && (creatorVersion == 0x0000_0001 || creatorVersion == 0x0001_0001)
@@ -168,7 +172,7 @@ public struct HardDiskFooter: Equatable, Sendable {
 public enum VHDLimits {
   /// qemu and the storage manager cap a VHD at 2040 GiB (0xFF000000 sectors).
   public static let maximumSize: UInt64 = 0xFF00_0000 * 512
-  /// blktap uses 2 MiB blocks only (§3).
+  /// blktap uses 2 MiB blocks only (docs/vhd-format.md#dynamic-disk-header).
   public static let blockSize: UInt32 = 2 * 1024 * 1024
   /// The storage manager's chain depth limit.
   public static let maximumChainDepth = 30

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// One 24-byte entry of the dynamic header's parent locator table (vhd-format.md §4), and the
-/// payload codecs blktap uses: MacX is `file://` + UTF-8 path, W2ku/W2ru are UTF-16LE with `\`.
+/// One 24-byte entry of the dynamic header's parent locator table
+/// (docs/vhd-format.md#parent-locators), and the payload codecs blktap uses: MacX is `file://` +
+/// UTF-8 path, W2ku/W2ru are UTF-16LE with `\`.
 public struct ParentLocator: Equatable, Sendable {
   public static let entrySize = 24
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// Bit operations on VHD bitmaps (block sector bitmaps and the BATmap). Bit n lives in byte n>>3
-/// and the most significant bit is the lowest index (§0). Loading 8 bytes as a big-endian u64
-/// keeps that order: sector k of a word is bit 63 − k, which lets the engine combine bitmaps
-/// 64 sectors at a time.
+/// and the most significant bit is the lowest index (docs/vhd-format.md#bitmap-bit-order). Loading
+/// 8 bytes as a big-endian u64 keeps that order: sector k of a word is bit 63 − k, which lets the
+/// engine combine bitmaps 64 sectors at a time.
 public enum SectorBitmap {
   @inline(__always)
   public static func test(_ p: UnsafeRawPointer, _ n: Int) -> Bool {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// VHD timestamps count seconds since 2000-01-01 00:00:00 UTC in an unsigned 32-bit field;
-/// blktap and qemu both convert with the constant 946684800 (vhd-format.md §0).
+/// blktap and qemu both convert with the constant 946684800 (docs/vhd-format.md#conventions).
 public enum VHDTimestamp {
   /// Seconds between the Unix epoch and the VHD epoch.
   public static let unixOffset: Int64 = 946_684_800

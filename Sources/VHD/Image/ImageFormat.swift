@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// What kind of image a chain level is. A raw image is a blktap extension: the parent of a
-/// differencing disk whose parent UUID is null (§7.4).
+/// differencing disk whose parent UUID is null (docs/vhd-format.md#raw-parent).
 public enum ImageFormat: Equatable, Sendable, CustomStringConvertible {
   case fixed, dynamic, differencing, raw
 

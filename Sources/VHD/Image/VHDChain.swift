@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// A snapshot chain, leaf first: reads resolve each sector from the leaf down (§7.1), writes go to
-/// the leaf. Every call fills a `RequestAccounting` with the per-level work it did.
+/// A snapshot chain, leaf first: reads resolve each sector from the leaf down
+/// (docs/vhd-format.md#read-resolution), writes go to the leaf. Every call fills a
+/// `RequestAccounting` with the per-level work it did.
 public final class VHDChain {
   /// Index 0 is the leaf; the last is the base (dynamic, fixed or raw).
   public let images: [VHDImage]
@@ -156,7 +157,7 @@ public final class VHDChain {
     let blockLBA = UInt64(block) * UInt64(spb)
     var remaining = true
     for (lv, img) in images.enumerated() {
-      // A smaller lower level reads as zeros beyond its end (§7.4).
+      // A smaller lower level reads as zeros beyond its end (docs/vhd-format.md#larger-child).
       let levelEnd = img.sizeSectors
       if blockLBA + UInt64(lo) >= levelEnd { break }
       if blockLBA + UInt64(hi) > levelEnd {

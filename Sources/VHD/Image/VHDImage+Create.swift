@@ -13,8 +13,9 @@ extension VHDImage {
     return (size + granule - 1) / granule * granule
   }
 
-  /// Creates a dynamic VHD exactly as `vhd-util create -n F -s MB` lays it out (§1.3): footer copy,
-  /// header, BAT of FFFFFFFF entries (zero padding), BATmap header and zero map, end footer.
+  /// Creates a dynamic VHD exactly as `vhd-util create -n F -s MB` lays it out
+  /// (docs/vhd-format.md#blktap-layout): footer copy, header, BAT of FFFFFFFF entries (zero
+  /// padding), BATmap header and zero map, end footer.
   public static func createDynamic(
     _ path: String, size: UInt64, storage: any Storage, stamp: CreationStamp = .now(),
     options: EngineOptions = .init()

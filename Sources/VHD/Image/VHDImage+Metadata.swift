@@ -3,7 +3,7 @@
 extension VHDImage {
   /// Writes the end footer at the end of data and truncates there; for dynamic and differencing
   /// disks also the offset-0 copy when `both` (after a field changed). Both copies always get the
-  /// same bytes with a fresh checksum (§6.2 step 5).
+  /// same bytes with a fresh checksum (docs/vhd-format.md#footer-policies).
   func writeFooter(both: Bool) throws {
     footer.updateChecksum()
     let bytes = footer.encoded()

@@ -117,8 +117,9 @@ struct MetadataReader {
     return b
   }
 
-  /// The footer, with blktap's fallback order: end−512, end−511 (legacy), offset 0 (§2.1).
-  /// Returns whether the footer at the end was the one used.
+  /// The footer, with blktap's fallback order: end−512, end−511 (legacy), offset 0
+  /// (docs/vhd-format.md#finding-the-footer). Returns whether the footer at the end was the one
+  /// used.
   func readFooter() throws -> (HardDiskFooter, atEnd: Bool) {
     let length = device.length
     guard length >= 511 else {
@@ -242,8 +243,8 @@ struct MetadataReader {
     case invalid(VHDError)
   }
 
-  /// The BATmap per libvhd's presence rules (§8.4): tap creator ≥ 1.2 must have one; 1.1 has one
-  /// when the cookie is there; others have none.
+  /// The BATmap per libvhd's presence rules (docs/vhd-format.md#batmap-presence): tap creator ≥ 1.2
+  /// must have one; 1.1 has one when the cookie is there; others have none.
   func readBATMap(
     footer f: HardDiskFooter, header h: DynamicDiskHeader, layout: BlktapLayout, bat: [UInt32],
     dataLimitSector: UInt64

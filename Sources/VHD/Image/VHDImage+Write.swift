@@ -2,9 +2,9 @@
 
 extension VHDImage {
   /// Writes sectors into this image alone (the leaf of a chain, or the parent a coalesce writes
-  /// into): allocates blocks as libvhd does (§6.2), writes data, then sets bitmap bits, then the
-  /// BATmap bit when a bitmap became full, then the footer. The work is counted in
-  /// `accounting.levels[level]`.
+  /// into): allocates blocks as libvhd does (docs/vhd-format.md#block-allocation), writes data,
+  /// then sets bitmap bits, then the BATmap bit when a bitmap became full, then the footer. The
+  /// work is counted in `accounting.levels[level]`.
   public func write(
     sector: UInt64, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting,
     level: Int = 0

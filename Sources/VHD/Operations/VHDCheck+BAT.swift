@@ -34,8 +34,8 @@ extension VHDCheck.FileCheck {
     return end
   }
 
-  /// The BAT rules (§5, §13): entries in range, clear of the metadata and the footer, and no two
-  /// blocks overlapping.
+  /// The BAT rules (docs/vhd-format.md#bat-and-data-blocks, docs/vhd-format.md#vhd-util-check):
+  /// entries in range, clear of the metadata and the footer, and no two blocks overlapping.
   func checkBAT(footer f: HardDiskFooter, header h: DynamicDiskHeader) {
     guard tableUsable else { return }
     let blocks = blockCount(footer: f, header: h)

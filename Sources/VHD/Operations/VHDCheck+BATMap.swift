@@ -8,7 +8,7 @@ extension VHDCheck {
     var headerOffset: UInt64
     /// The map bytes, when they lie inside the file: at least the checksummed length.
     var map: [UInt8]?
-    /// Bytes libvhd checksums (§8.3).
+    /// Bytes libvhd checksums (docs/vhd-format.md#batmap-checksum).
     var checksummedLength: Int
 
     /// The header is one libvhd would accept (cookie and version).
@@ -57,7 +57,7 @@ extension VHDCheck.FileCheck {
     batmap = state
   }
 
-  /// The BATmap rules (§8.5).
+  /// The BATmap rules (docs/vhd-format.md#batmap-rules).
   func checkBATMap(footer f: HardDiskFooter, header h: DynamicDiskHeader) {
     guard let state = batmap else { return }
     let at = state.headerOffset

@@ -9,7 +9,8 @@ extension VHDCheck {
     var message: String
   }
 
-  /// The footer rules of `vhd-util check` (vhd-format.md §2, §9, §13) for one copy. A bad cookie
+  /// The footer rules of `vhd-util check` (docs/vhd-format.md#hard-disk-footer,
+  /// docs/vhd-format.md#hidden-flag, docs/vhd-format.md#vhd-util-check) for one copy. A bad cookie
   /// stops there: the rest of the sector is not a footer.
   static func footerFindings(_ f: HardDiskFooter, options: CheckOptions) -> [Finding] {
     var out: [Finding] = []
@@ -95,7 +96,7 @@ extension VHDCheck {
   static func versionText(_ v: UInt32) -> String { "\(v >> 16).\(v & 0xFFFF)" }
 
   /// blktap tolerates a copy at 0 that differs from the primary only by a hidden byte set
-  /// without a checksum update, for tap 0.1 and 1.1 (§9).
+  /// without a checksum update, for tap 0.1 and 1.1 (docs/vhd-format.md#hidden-flag).
   static func differsOnlyByLegacyHidden(primary: [UInt8], copy: [UInt8], copyFooter: HardDiskFooter) -> Bool {
     guard isTapCreator(copyFooter), copyFooter.hidden != 0,
       copyFooter.creatorVersion == 0x0000_0001 || copyFooter.creatorVersion == 0x0001_0001

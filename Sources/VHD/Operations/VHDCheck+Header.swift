@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 extension VHDCheck.FileCheck {
-  /// The dynamic header rules (vhd-format.md §3, §13). Returns nil when there is no header to
-  /// speak of (unreadable, or a bad cookie); field problems leave it usable where they can.
+  /// The dynamic header rules (docs/vhd-format.md#dynamic-disk-header,
+  /// docs/vhd-format.md#vhd-util-check). Returns nil when there is no header to speak of
+  /// (unreadable, or a bad cookie); field problems leave it usable where they can.
   func checkHeader(footer f: HardDiskFooter) -> DynamicDiskHeader? {
     let at = f.dataOffset
     guard let bytes = read(DynamicDiskHeader.size, at: at, kind: .header) else {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 extension VHDCheck {
-  /// Finding a differencing disk's parent the way blktap does (vhd-format.md §4); shared by
-  /// `check` and `scan`.
+  /// Finding a differencing disk's parent the way blktap does (docs/vhd-format.md#parent-locators);
+  /// shared by `check` and `scan`.
   enum ParentLookup {
     /// `count` bytes at `offset` of `device`, nil outside the device or on a read error.
     static func read(_ device: any BlockDevice, _ count: Int, at offset: UInt64, kind: IOKind) -> [UInt8]? {
@@ -95,7 +95,9 @@ extension VHDCheck {
 }
 
 extension VHDCheck.FileCheck {
-  /// The parent locator rules (§4, §13) and the parent's identity (§7.2).
+  /// The parent locator rules (docs/vhd-format.md#parent-locators,
+  /// docs/vhd-format.md#vhd-util-check) and the parent's identity
+  /// (docs/vhd-format.md#parent-identity).
   func checkLocators(header h: DynamicDiskHeader) {
     guard let device else { return }
     let name = VHDCheck.parentName(h)

@@ -29,7 +29,7 @@ public struct CheckProblem: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// The options of `vhd-util check` (vhd-format.md §11).
+/// The options of `vhd-util check` (docs/vhd-format.md#vhd-util-commands).
 public struct CheckOptions: Sendable {
   /// `-i`: a bad primary footer is not a problem when the copy at offset 0 is good (the state of
   /// an image tapdisk has open, or left by a crash); the copy is then used.
@@ -65,9 +65,9 @@ public struct CheckOptions: Sendable {
   public static func wallClock() -> Int64 { Int64(time(nil)) }
 }
 
-/// blktap's `vhd-util check` (vhd-format.md §13): validates a VHD's metadata and reports every
-/// problem found rather than stopping at the first. It never throws and never traps: a file that
-/// cannot be opened is itself one problem. The device is opened read-only.
+/// blktap's `vhd-util check` (docs/vhd-format.md#vhd-util-check): validates a VHD's metadata and
+/// reports every problem found rather than stopping at the first. It never throws and never traps:
+/// a file that cannot be opened is itself one problem. The device is opened read-only.
 public enum VHDCheck {
   /// How far in the future a timestamp may lie (clock skew with NFS servers).
   public static let timestampSlack: Int64 = 1800

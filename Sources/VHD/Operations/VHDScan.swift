@@ -5,7 +5,7 @@
   import Darwin
 #endif
 
-/// What `vhd-util scan` reports for one file (vhd-format.md §12).
+/// What `vhd-util scan` reports for one file (docs/vhd-format.md#vhd-util-scan).
 public struct ScanEntry: Equatable, Sendable {
   /// The path as given.
   public var path: String
@@ -198,7 +198,8 @@ public enum VHDScan {
     return (entry, h.parentUniqueID.isNull)
   }
 
-  /// `vhd_hidden`: tap 0.1 and 1.1 keep the authoritative flag in the copy at offset 0 (§9).
+  /// `vhd_hidden`: tap 0.1 and 1.1 keep the authoritative flag in the copy at offset 0
+  /// (docs/vhd-format.md#hidden-flag).
   private static func hidden(_ f: HardDiskFooter, device: any BlockDevice) -> UInt8 {
     let legacy =
       VHDCheck.isTapCreator(f) && (f.creatorVersion == 0x0000_0001 || f.creatorVersion == 0x0001_0001)

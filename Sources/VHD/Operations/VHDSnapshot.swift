@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// `vhd-util snapshot`: a new differencing leaf on a parent, skipping empty differencing parents
-/// unless told not to (§7.4).
+/// unless told not to (docs/vhd-format.md#snapshot-target).
 public enum VHDSnapshot {
   public struct Options: Sendable {
     /// Walk past differencing parents with no allocated blocks (blktap's default; `-e` turns it off).
