@@ -30,45 +30,45 @@ public final class PoolSimulation {
     model = PoolModel(
       disk: disk, placement: SRPlacement(kind: sr, capacity: disk.capacityBytes), storage: storage,
       engine: engine)
-    model.seed = seed
+    model.journal.seed = seed
   }
 
   /// Where the VHD files are.
   public var storage: any Storage { model.storage }
   /// The engine options every tapdisk opens its chain with.
-  public var engine: EngineOptions { model.engine }
+  public var engine: EngineOptions { model.engine.options }
 
   /// Keep a per-VDI log of guest writes and give every written sector its `SectorTag` as data, so
   /// snapshots can be checked (`ConsistencyOracle`). Needs a device that keeps data (`.inMemory`).
   /// Set before the run.
   public var recordWrites: Bool {
-    get { model.recordWrites }
-    set { model.recordWrites = newValue }
+    get { model.journal.recordWrites }
+    set { model.journal.recordWrites = newValue }
   }
 
   /// The VDI's guest writes, in the order their data reached the engine (empty unless `recordWrites`).
-  public func writeLog(vdi: Int) -> [WriteRecord] { model.writeLogs[vdi] }
+  public func writeLog(vdi: Int) -> [WriteRecord] { model.journal.writeLogs[vdi] }
 
   func writeLogIfAttached(vdi: Int) -> [WriteRecord]? {
-    model.writeLogs.indices.contains(vdi) ? model.writeLogs[vdi] : nil
+    model.journal.writeLogs.indices.contains(vdi) ? model.journal.writeLogs[vdi] : nil
   }
 
   /// Every scheduled snapshot, in scheduling order, with what happened to it so far.
-  public var snapshots: [SnapshotRecord] { model.snapshots }
+  public var snapshots: [SnapshotRecord] { model.journal.snapshots }
 
   /// Flushes the generators issued (acknowledged at once).
   public var flushes: Int { model.flushes }
 
   /// Record one `TraceRecord` per request (small runs).
   public var recordTrace: Bool {
-    get { model.recordTrace }
-    set { model.recordTrace = newValue }
+    get { model.metrics.recordTrace }
+    set { model.metrics.recordTrace = newValue }
   }
 
   /// Sample the time series every `interval` (nil: no time series).
   public var sampleInterval: SimTime? {
-    get { model.sampleInterval }
-    set { model.sampleInterval = newValue }
+    get { model.metrics.sampleInterval }
+    set { model.metrics.sampleInterval = newValue }
   }
 
   public var placement: SRPlacement { model.tap.placement }
@@ -78,12 +78,11 @@ public final class PoolSimulation {
   /// places every level on the SR. Returns the VDI's index.
   public func attach(leafPath: String, maxOutstanding: Int = 64) throws -> Int {
     guard maxOutstanding > 0 else { throw PoolError("tapdisk max outstanding requests must be positive") }
-    let chain = try VHDChain.open(leafPath, storage: model.storage, writable: true, options: model.engine)
-    chain.setObserver(model.tap)
-    let volumes = try PoolModel.attachVolumes(chain, placement: &model.tap.state.pointee.placement)
+    let chain = try model.engine.open(leafPath)
+    let volumes = try model.tap.state.pointee.placement.attachVolumes(of: chain)
     model.tapdisks.append(
       Tapdisk(chain: chain, leafPath: leafPath, levelVolumes: volumes, maxOutstanding: maxOutstanding))
-    model.writeLogs.append([])
+    model.journal.writeLogs.append([])
     return model.tapdisks.count - 1
   }
 
@@ -95,20 +94,21 @@ public final class PoolSimulation {
   public func addVM(vdi: Int, workload: WorkloadSpec) throws -> Int {
     guard model.tapdisks.indices.contains(vdi) else { throw PoolError("no attached VDI \(vdi)") }
     try workload.validate(virtualSize: model.tapdisks[vdi].chain.virtualSize)
-    let index = model.vms.count
-    let stream = RandomStream(
-      scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "vm\(index)")
-    model.vms.append(
-      VirtualMachine(
-        vdi: vdi, spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: stream))
+    let generator = BuiltInWorkload(
+      spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(model.vms.count))
     maxRequestBytes = Swift.max(maxRequestBytes, workload.requestBytes)
-    return index
+    return try addVM(vdi: vdi, generator: generator)
   }
 
   /// The generator driving VM `vm` as it is now (after a run: its final state, e.g. the install
-  /// generator's files with their durability points), or nil for a built-in workload.
+  /// generator's files with their durability points); a built-in workload's is its own generator.
   public func generator(vm: Int) -> (any RequestGenerator)? {
     model.vms.indices.contains(vm) ? model.vms[vm].generator : nil
+  }
+
+  /// VM `index`'s random stream, named after the VM under (scenario, seed).
+  private func vmStream(_ index: Int) -> RandomStream {
+    RandomStream(scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "vm\(index)")
   }
 
   /// Adds a VM whose requests come from `generator` (any `Workloads.RequestGenerator`: its `loop` says
@@ -120,11 +120,8 @@ public final class PoolSimulation {
     if case .closed(let depth) = generator.loop, depth < 1 {
       throw PoolError("generator I/O depth \(depth) must be at least 1")
     }
-    let index = model.vms.count
-    let stream = RandomStream(
-      scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "vm\(index)")
-    model.vms.append(VirtualMachine(vdi: vdi, generator: generator, random: stream))
-    return index
+    model.vms.append(VirtualMachine(vdi: vdi, generator: generator))
+    return model.vms.count - 1
   }
 
   /// Takes a blktap snapshot of `vdi` at `time` in the running pool: pause the tapdisk (requests in
@@ -138,11 +135,11 @@ public final class PoolSimulation {
   /// - Returns: the snapshot's index in `snapshots`.
   @discardableResult
   public func scheduleSnapshot(vdi: Int, at time: SimTime, skipDrain: Bool = false) -> Int {
-    let k = model.snapshots.count
-    model.snapshots.append(
+    let k = model.journal.snapshots.count
+    model.journal.snapshots.append(
       SnapshotRecord(
         index: k, vdi: vdi, skipDrain: skipDrain, requestedAt: time, cut: 0, inFlightWrites: []))
-    if skipDrain { model.keepPreimages = true }
+    if skipDrain { model.journal.keepPreimages = true }
     sim.schedule(.snapshot(index: Int32(k)), at: time)
     return k
   }
@@ -157,27 +154,20 @@ public final class PoolSimulation {
     sim.schedule(.unpause(vdi: Int32(vdi), reopen: reopen), at: time)
   }
 
+  /// Every VM makes its first requests (a closed-loop VM as many as its I/O depth), and the first
+  /// sample is due now.
   private func start() {
     guard !started else { return }
     started = true
-    model.buffer = EngineBuffer(bytes: maxRequestBytes)
-    for (i, vm) in model.vms.enumerated() {
-      if let loop = vm.generatorLoop {
-        if case .closed(let depth) = loop {
-          for _ in 0..<depth { model.pull(i, sim: &sim) }
-        } else {
-          model.pull(i, sim: &sim)
-        }
-        continue
-      }
-      switch vm.spec.arrivals {
-      case .closedLoop(let depth):
-        for _ in 0..<depth { sim.schedule(.issue(vm: Int32(i)), at: sim.now) }
-      case .openLoop:
-        sim.schedule(.arrival(vm: Int32(i)), after: model.vms[i].interarrival())
+    _ = model.engine.buffer(bytes: maxRequestBytes)
+    for i in model.vms.indices {
+      if case .closed(let depth) = model.vms[i].generator.loop {
+        for _ in 0..<depth { model.pull(i, sim: &sim) }
+      } else {
+        model.pull(i, sim: &sim)
       }
     }
-    if model.sampleInterval != nil { sim.schedule(.sample, at: sim.now) }
+    if model.metrics.sampleInterval != nil { sim.schedule(.sample, at: sim.now) }
   }
 
   /// Runs `duration` more simulated time and returns everything measured since time zero. Requests
@@ -187,7 +177,7 @@ public final class PoolSimulation {
     start()
     sim.run(&model, until: sim.now + duration)
     if let f = model.failure { throw f }
-    var r = model.result
+    var r = model.metrics.result
     r.duration = sim.now
     r.disks = [model.disk.statistics(at: sim.now)]
     if let host = model.host {

@@ -2,64 +2,66 @@
 
 /// A FIFO on a flat power-of-two array that grows by doubling and never shrinks, so a steady-state queue
 /// allocates nothing (swift-collections' `Deque` would do, but the kernel depends on nothing but GSL).
-@usableFromInline
-struct RingBuffer<Element> {
+public struct RingBuffer<Element> {
   @usableFromInline var storage: [Element?]
   @usableFromInline var head = 0
-  @usableFromInline var count = 0
+  @usableFromInline var used = 0
+
+  /// Elements queued.
+  @inlinable public var count: Int { used }
 
   @inlinable
-  init(capacity: Int) {
+  public init(capacity: Int) {
     var size = 1
     while size < capacity { size <<= 1 }
     storage = Array(repeating: nil, count: size)
   }
 
-  @inlinable var isEmpty: Bool { count == 0 }
+  @inlinable public var isEmpty: Bool { used == 0 }
   @inlinable var mask: Int { storage.count &- 1 }
 
   @inlinable
-  mutating func append(_ element: Element) {
-    if count == storage.count { grow() }
-    storage[(head &+ count) & mask] = element
-    count &+= 1
+  public mutating func append(_ element: Element) {
+    if used == storage.count { grow() }
+    storage[(head &+ used) & mask] = element
+    used &+= 1
   }
 
   @inlinable
-  mutating func popFirst() -> Element? {
-    guard count > 0 else { return nil }
+  public mutating func popFirst() -> Element? {
+    guard used > 0 else { return nil }
     let element = storage[head]
     storage[head] = nil
     head = (head &+ 1) & mask
-    count &-= 1
+    used &-= 1
     return element
   }
 
   @inlinable
-  subscript(offset: Int) -> Element {
-    precondition(offset >= 0 && offset < count)
+  public subscript(offset: Int) -> Element {
+    precondition(offset >= 0 && offset < used)
     return storage[(head &+ offset) & mask]!
   }
 
   /// Removes the element `offset` places from the front, closing the gap (O(count)).
   @inlinable
   @discardableResult
-  mutating func remove(at offset: Int) -> Element {
+  public mutating func remove(at offset: Int) -> Element {
     let element = self[offset]
     var i = offset
-    while i < count &- 1 {
+    while i < used &- 1 {
       storage[(head &+ i) & mask] = storage[(head &+ i &+ 1) & mask]
       i &+= 1
     }
-    storage[(head &+ count &- 1) & mask] = nil
-    count &-= 1
+    storage[(head &+ used &- 1) & mask] = nil
+    used &-= 1
     return element
   }
 
   @usableFromInline
   mutating func grow() {
     var bigger = [Element?](repeating: nil, count: Swift.max(1, storage.count * 2))
-    for i in 0..<count {
+    for i in 0..<used {
       bigger[i] = storage[(head + i) & mask]
     }
     storage = bigger

@@ -19,7 +19,7 @@ extension PoolSimulation {
     let sectors = Int(chain.virtualSize / 512)
     var expected = [UInt64](repeating: 0, count: sectors)
     var touched = [Bool](repeating: false, count: sectors)
-    for w in model.writeLogs[vdi] {
+    for w in model.journal.writeLogs[vdi] {
       for s in 0..<w.sectors where Int(w.lba) + s < sectors {
         expected[Int(w.lba) + s] = SectorTag.tag(write: w.sequence, lba: w.lba + UInt64(s))
         touched[Int(w.lba) + s] = true

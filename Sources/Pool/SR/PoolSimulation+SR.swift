@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+import StorageRepository
+import VHD
+
+/// A pool over a storage repository: VDIs are the SR's, attached through `SR.attach`; snapshots,
+/// deletes and scans are SR operations scheduled in simulated time; a GC daemon coalesces the
+/// chains they leave, its I/O queued on the same disk as the guests'.
+extension PoolSimulation {
+  /// Runs this pool over `sr`, which must live on the pool's `storage`. Every volume of the SR is
+  /// placed on the device now (LVM: by the SR's LV sizes; file SR: by file length); attaching the
+  /// SR kicks the GC at time zero when `gc.kickOnAttach`. Call before attaching VDIs.
+  public func useSR(_ sr: SR, gc: GCSettings = GCSettings()) throws {
+    guard model.host == nil else { throw PoolError("the pool already runs over an SR") }
+    guard (sr.storage as AnyObject) === (model.storage as AnyObject) else {
+      throw PoolError("SR \(sr.directory) is not on the pool's storage")
+    }
+    guard gc.maxCopyBytes >= 512 else {
+      throw PoolError("GC maxCopyBytes \(gc.maxCopyBytes) is below one sector")
+    }
+    do { try gc.leafDesign.validate() } catch { throw PoolError("\(error)") }
+    guard gc.operationOverhead >= .zero, gc.quietPeriod >= .zero else {
+      throw PoolError("GC quiet period and operation overhead must not be negative")
+    }
+    let host = SRHost(sr: sr, settings: gc)
+    host.uuidOfTapdisk = Array(repeating: nil, count: model.tapdisks.count)
+    model.host = host
+    try model.syncPlacement()
+    try host.recordState(at: sim.now)
+    if gc.kickOnAttach { sim.schedule(.gcKick, at: sim.now) }
+    if let interval = gc.autoScanInterval {
+      guard interval > .zero else { throw PoolError("GC auto-scan interval must be positive") }
+      sim.schedule(.autoScan, at: sim.now + interval)
+    }
+  }
+
+  /// Starts an SMlog-style log of the GC (docs/storage-manager.md#smlog-format): tree dumps after every GC scan, candidates, "No work,
+  /// exiting", tracker summaries, each line stamped with the simulated time. Call after `useSR`.
+  public func enableSMLog(pid: Int = 1, sink: (any TextOutputStream)? = nil) throws -> SMLog {
+    guard let host = model.host else { throw PoolError("enableSMLog needs useSR first") }
+    let log = SMLog(pid: pid, sink: sink)
+    host.smlog = log
+    return log
+  }
+
+  /// The SR the pool runs over, if any.
+  public var sr: SR? { model.host?.sr }
+
+  /// Attaches VDI `uuid` of the pool's SR writable (`SR.attach`: an LVM leaf is inflated) and starts
+  /// its tapdisk on the record's path. Returns the VDI's (tapdisk's) index.
+  public func attach(vdi uuid: String, maxOutstanding: Int = 64) throws -> Int {
+    guard let host = model.host else { throw PoolError("attach(vdi:) needs useSR first") }
+    guard host.tapdiskOfUUID[uuid] == nil else { throw PoolError("VDI \(uuid) is already attached") }
+    let record = try host.sr.record(uuid)
+    try host.sr.attach(uuid, writable: true)
+    try model.syncPlacement()
+    let vdi = try attach(leafPath: record.path, maxOutstanding: maxOutstanding)
+    host.uuidOfTapdisk.append(contentsOf: repeatElement(nil, count: vdi + 1 - host.uuidOfTapdisk.count))
+    host.uuidOfTapdisk[vdi] = uuid
+    host.tapdiskOfUUID[uuid] = vdi
+    host.result.pauses.append(PauseStats(vdi: uuid))
+    host.result.depth.append(DepthSeries(vdi: uuid, samples: []))
+    host.lastDepth[uuid] = nil
+    try host.recordState(at: sim.now)
+    return vdi
+  }
+
+  /// The SR uuid of an attached VDI.
+  public func uuid(ofVDI vdi: Int) -> String? {
+    guard let host = model.host, host.uuidOfTapdisk.indices.contains(vdi) else { return nil }
+    return host.uuidOfTapdisk[vdi]
+  }
+
+  /// Every scheduled SR operation with what happened to it, in scheduling order.
+  public var srOperations: [SROperationRecord] { model.host?.operations ?? [] }
+
+  /// Whether a GC process is alive now (between the kick that started it and its exit).
+  public var gcAlive: Bool { model.host?.daemon.alive ?? false }
+
+  /// GC operations running now.
+  public var gcOperationsRunning: Int { model.host?.daemon.activeWorkers.count ?? 0 }
+
+  /// What the SR and its GC did so far (nil for a pool without an SR).
+  public var gcResult: GCResult? { model.host?.finalResult(at: sim.now) }
+
+  /// Snapshots attached VDI `vdi` at `time`: pause (drain), `SR.snapshot(kind)`, reopen on the new
+  /// chain, unpause. Returns the operation's index in `srOperations`.
+  @discardableResult
+  public func scheduleSRSnapshot(vdi: Int, at time: SimTime, kind: SnapshotKind = .double) throws -> Int {
+    guard model.tapdisks.indices.contains(vdi), uuid(ofVDI: vdi) != nil else {
+      throw PoolError("VDI \(vdi) is not an attached SR VDI")
+    }
+    return try scheduleSR(.snapshot(vdi: vdi, kind: kind), at: time)
+  }
+
+  /// Deletes VDI `uuid` at `time` (`SR.delete`), which kicks the GC.
+  @discardableResult
+  public func scheduleSRDelete(uuid: String, at time: SimTime) throws -> Int {
+    try scheduleSR(.delete(uuid: uuid), at: time)
+  }
+
+  /// Deletes, at `time`, the snapshots the snapshot operations `operations` made; one GC kick.
+  @discardableResult
+  public func scheduleSRDelete(snapshotsOf operations: [Int], at time: SimTime) throws -> Int {
+    try scheduleSR(.deleteSnapshots(of: operations), at: time)
+  }
+
+  /// `sr_scan` at `time`, which kicks the GC.
+  @discardableResult
+  public func scheduleSRScan(at time: SimTime) throws -> Int { try scheduleSR(.scan, at: time) }
+
+  /// The thread's script: `count` double snapshots of `vdi`, the first at `start` and then every
+  /// `every`, and at `deleteAllAt` one delete of all of them. Returns the snapshot operations.
+  @discardableResult
+  public func scheduleSnapshotScript(
+    vdi: Int, count: Int, every: SimTime, start: SimTime, deleteAllAt: SimTime
+  ) throws -> [Int] {
+    guard count >= 1, every > .zero else {
+      throw PoolError("snapshot script needs count ≥ 1 and a positive period")
+    }
+    var ops: [Int] = []
+    for k in 0..<count { ops.append(try scheduleSRSnapshot(vdi: vdi, at: start + every * k)) }
+    guard deleteAllAt >= start + every * (count - 1) else {
+      throw PoolError("snapshot script deletes at \(deleteAllAt) before its last snapshot")
+    }
+    try scheduleSRDelete(snapshotsOf: ops, at: deleteAllAt)
+    return ops
+  }
+
+  /// A backup schedule: from `first`, every `period` until `until`, snapshot each of `vdis` and keep
+  /// the `keep` newest snapshots of each, deleting the oldest (each delete kicks the GC).
+  public func scheduleBackups(vdis: [Int], every period: SimTime, keep: Int, first: SimTime, until: SimTime)
+    throws
+  {
+    guard let host = model.host else { throw PoolError("backups need useSR first") }
+    guard period > .zero, keep >= 1 else {
+      throw PoolError("backup schedule needs a positive period and keep ≥ 1")
+    }
+    for v in vdis where uuid(ofVDI: v) == nil { throw PoolError("backup VDI \(v) is not an attached SR VDI") }
+    host.backups.append(
+      BackupSchedule(vdis: vdis, period: period, keep: keep, until: until, kept: vdis.map { _ in [] }))
+    sim.schedule(.backup(schedule: Int32(host.backups.count - 1)), at: first)
+  }
+
+  private func scheduleSR(_ kind: SROperationRecord.Kind, at time: SimTime) throws -> Int {
+    guard let host = model.host else { throw PoolError("SR operations need useSR first") }
+    guard time >= sim.now else { throw PoolError("SR operation at \(time) is in the past (now \(sim.now))") }
+    let k = host.operations.count
+    host.operations.append(SROperationRecord(index: k, kind: kind, requestedAt: time))
+    sim.schedule(.srOperation(index: Int32(k)), at: time)
+    return k
+  }
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+import Workloads
+
+/// The built-in workload (``WorkloadSpec``) as a request generator, on its VM's own random stream
+/// (named after the VM, so adding a VM does not change the others' requests). An open-loop VM draws
+/// each interarrival before the request it times; a closed-loop VM's request is due at once.
+struct BuiltInWorkload: RequestGenerator {
+  let spec: WorkloadSpec
+  let random: RandomStream
+  /// First byte and count of request-sized, 4 KiB-aligned positions in the region.
+  let firstByte: UInt64
+  let positions: Int
+  var nextPosition = 0
+  let meanInterarrival: Double
+  var sequence = 0
+
+  init(spec: WorkloadSpec, virtualSize: UInt64, random: RandomStream) {
+    self.spec = spec
+    self.random = random
+    let r = spec.region ?? 0..<virtualSize
+    firstByte = r.lowerBound
+    let span: UInt64 = r.upperBound - r.lowerBound
+    positions = Int((span - UInt64(spec.requestBytes)) / 4096) + 1
+    if case .openLoop(let rate) = spec.arrivals {
+      meanInterarrival = 1e9 / rate
+    } else {
+      meanInterarrival = 0
+    }
+  }
+
+  var loop: LoopKind {
+    switch spec.arrivals {
+    case .closedLoop(let depth): .closed(ioDepth: depth)
+    case .openLoop: .open
+    }
+  }
+
+  mutating func next(now: SimTime) -> GuestRequest? {
+    var time = now
+    if case .openLoop = spec.arrivals {
+      time =
+        now + SimTime(nanoseconds: Swift.max(1, Int64(random.exponential(mean: meanInterarrival).rounded())))
+    }
+    let isWrite = spec.readFraction >= 1 ? false : random.uniform() >= spec.readFraction
+    let position: Int
+    switch spec.pattern {
+    case .random: position = random.uniformInt(positions)
+    case .sequential:
+      position = nextPosition
+      nextPosition += spec.requestBytes / 4096
+      if nextPosition >= positions { nextPosition = 0 }
+    }
+    sequence += 1
+    return GuestRequest(
+      time: time, sequence: sequence - 1, operation: isWrite ? .write : .read,
+      lba: (firstByte + UInt64(position) * 4096) / 512, sectors: spec.requestBytes / 512)
+  }
+}
