@@ -2,8 +2,8 @@
 import ArgumentParser
 import Experiments
 
-/// `vhdsim scenario`: work with scenario files (YAML). Today only `validate`, so a study can be
-/// checked in CI and in an editor before anything runs; running comes later.
+/// `vhdsim scenario`: work with scenario files (YAML) without running them: `validate`, so a study
+/// can be checked in CI and in an editor before anything runs (`vhdsim run` runs one).
 struct ScenarioCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scenario",

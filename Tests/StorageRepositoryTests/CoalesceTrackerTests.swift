@@ -21,7 +21,7 @@ private func shrinking(from start: UInt64, by step: UInt64, iterations count: In
 }
 
 @Suite struct CoalesceTrackerTests {
-  @Test("§3.2 example: 100→100, 121, 141, 150, 160 gives up on a bump at iteration 5 (2025-09)")
+  @Test("sm tracker example: 100→100, 121, 141, 150, 160 gives up on a bump at iteration 5 (2025-09)")
   func upstreamBumpExample() {
     var tracker = CoalesceTracker(variant: .v2025_09)
     let pairs: [(UInt64, UInt64)] = [(100, 100), (100, 121), (121, 141), (141, 150), (150, 160)]
@@ -62,7 +62,7 @@ private func shrinking(from start: UInt64, by step: UInt64, iterations count: In
     #expect(run(.v2019, sizes)! == (2, .sizeBump))
   }
 
-  @Test("§3.2 loop example: a live check passing on the 4th check means 3 tracked iterations, no give-up")
+  @Test("sm tracker loop example: a live check passing on the 4th check means 3 tracked iterations, no give-up")
   func liveCheckOnFourthCheck() {
     for variant in CoalesceTracker.Variant.allCases {
       var tracker = CoalesceTracker(variant: variant)
