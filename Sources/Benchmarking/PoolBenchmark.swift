@@ -2,6 +2,7 @@
 import Foundation
 import Pool
 import Simulation
+import StorageRepository
 import VHD
 import Workloads
 
@@ -59,10 +60,12 @@ public enum PoolBenchmark {
         let pool: PoolSimulation
         if generator {
           let storage = MemoryStorage(flavour: .metadataOnly)
-          let leaf = try chain.build(in: storage, engine: scenario.engine)
-          pool = PoolSimulation(
-            disk: scenario.disk.model, sr: scenario.sr, storage: storage, engine: scenario.engine, seed: 1)
-          let vdi = try pool.attach(leafPath: leaf, maxOutstanding: 64)
+          let sr = SR.forChains(
+            storage: storage, kind: scenario.sr, capacity: scenario.disk.model.capacityBytes,
+            engine: scenario.engine, seed: 1)
+          let uuid = try chain.build(in: sr, nameLabel: "vdi")
+          pool = try PoolSimulation(disk: scenario.disk.model, sr: sr, seed: 1)
+          let vdi = try pool.attach(vdi: uuid, maxOutstanding: 64)
           try pool.addVM(
             vdi: vdi,
             generator: try preset.makeGenerator(requests: 50_000_000, seed: 1, diskSectors: genSize / 512))

@@ -15,8 +15,6 @@ public enum PoolEvent: Sendable {
   case sample
   case pause(vdi: Int32)
   case unpause(vdi: Int32, reopen: Bool)
-  /// A scheduled snapshot (index into the pool's snapshot records) begins or retries.
-  case snapshot(index: Int32)
   /// A scheduled storage-repository operation (index into the SR host's records) begins or retries.
   case srOperation(index: Int32)
   /// A backup schedule's period comes round.
@@ -32,9 +30,10 @@ public enum PoolEvent: Sendable {
 }
 
 /// The simulated system as one `SimulationModel`: its parts, and the dispatch of every event to the
-/// part it concerns. The guest request path is in `GuestRequestPath.swift`, the tapdisk pause
-/// protocol in `TapdiskControl.swift`, the SR's placement in `PlacementSync.swift`; SR operations,
-/// backups and the GC daemon live in the SR host. `PoolSimulation` is the public front.
+/// part it concerns. Every pool runs over a storage repository (its `SRHost`). The guest request path
+/// is in `GuestRequestPath.swift`, the tapdisk pause protocol in `TapdiskControl.swift`, the SR's
+/// placement in `PlacementSync.swift`; SR operations, backups and the GC daemon live in the SR host.
+/// `PoolSimulation` is the public front.
 struct PoolModel: SimulationModel {
   var disk: SimulatedDisk
   /// The engine behind every tapdisk (options, I/O tap, accounting, data buffer).
@@ -45,15 +44,18 @@ struct PoolModel: SimulationModel {
   var metrics = MetricsRecorder()
   /// Write log and snapshots of a consistency pool.
   var journal = WriteJournal()
-  /// The storage repository the VDIs live in and its GC, when the pool runs over one (`useSR`).
-  var host: SRHost?
+  /// The storage repository the VDIs live in, and its GC.
+  let host: SRHost
   /// Flushes the generators asked for (acknowledged at once: data is in the image when a write completes).
   var flushes = 0
   var failure: (any Error)?
 
-  init(disk: any DiskModel, placement: SRPlacement, storage: any Storage, engine: EngineOptions) {
+  init(disk: any DiskModel, host: SRHost) {
     self.disk = SimulatedDisk(model: disk)
-    self.engine = EngineCall(tap: IOTap(placement: placement), storage: storage, options: engine)
+    let sr = host.sr
+    let placement = SRPlacement(kind: sr.kind.placementKind, capacity: disk.capacityBytes)
+    engine = EngineCall(tap: IOTap(placement: placement), storage: sr.storage, options: sr.engineOptions)
+    self.host = host
   }
 
   var storage: any Storage { engine.storage }
@@ -67,13 +69,12 @@ struct PoolModel: SimulationModel {
     case .sample: sample(sim: &sim)
     case .pause(let vdi): pause(Int(vdi), at: now)
     case .unpause(let vdi, let reopen): unpause(Int(vdi), reopen: reopen, sim: &sim)
-    case .snapshot(let index): PoolSnapshots.begin(Int(index), &self, &sim)
     case .srOperation(let index): SROperations.begin(Int(index), &self, &sim)
     case .backup(let schedule): SROperations.runBackup(Int(schedule), &self, &sim)
-    case .autoScan: host?.daemon.autoScan(&self, &sim)
-    case .gcKick: host?.daemon.kick(&self, &sim)
-    case .gcQuietPeriodEnded: host?.daemon.quietPeriodEnded(&self, &sim)
-    case .gcTimer(let worker): host?.daemon.timerExpired(worker: Int(worker), &self, &sim)
+    case .autoScan: host.daemon.autoScan(&self, &sim)
+    case .gcKick: host.daemon.kick(&self, &sim)
+    case .gcQuietPeriodEnded: host.daemon.quietPeriodEnded(&self, &sim)
+    case .gcTimer(let worker): host.daemon.timerExpired(worker: Int(worker), &self, &sim)
     }
   }
 
@@ -82,9 +83,7 @@ struct PoolModel: SimulationModel {
     metrics.sample(
       at: sim.now, chainDepth: tapdisks.map(\.chain.depth).max() ?? 0,
       allocatedBytes: tap.state.pointee.placement.allocatedBytes)
-    if let host {
-      do { try host.recordSpace(at: sim.now) } catch { fail(error, sim: &sim) }
-    }
+    do { try host.recordSpace(at: sim.now) } catch { fail(error, sim: &sim) }
     if let dt = metrics.sampleInterval { sim.schedule(.sample, after: dt) }
   }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
+import StorageRepository
 import VHD
 
 /// A whole single-VDI experiment as plain settings: the chain to build, the device and SR, the engine
@@ -59,11 +60,13 @@ public struct PoolScenario: Sendable {
   /// Builds the chain and the pool, ready to run.
   public func makePool() throws -> PoolSimulation {
     let storage = MemoryStorage(flavour: device == .memory ? .inMemory : .metadataOnly)
-    let leaf = try chain.build(in: storage, engine: engine)
-    let pool = PoolSimulation(disk: disk.model, sr: sr, storage: storage, engine: engine, seed: seed)
+    let sr = SR.forChains(
+      storage: storage, kind: sr, capacity: disk.model.capacityBytes, engine: engine, seed: seed)
+    let uuid = try chain.build(in: sr, nameLabel: "vdi")
+    let pool = try PoolSimulation(disk: disk.model, sr: sr, seed: seed)
     pool.recordTrace = recordTrace
     pool.sampleInterval = sampleInterval
-    let vdi = try pool.attach(leafPath: leaf, maxOutstanding: maxOutstanding)
+    let vdi = try pool.attach(vdi: uuid, maxOutstanding: maxOutstanding)
     try pool.addVM(vdi: vdi, workload: workload)
     return pool
   }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
+import StorageRepository
 import VHD
 import Workloads
 
-/// A pool to simulate: one SR on one physical disk, the VDIs attached to it (one tapdisk each), the VMs
-/// that drive them, and scheduled pauses. Build it, `run(for:)`, read the `RunResult`.
+/// A pool to simulate: one SR on one physical disk with its GC, the SR's VDIs attached to it (one
+/// tapdisk each), the VMs that drive them, and scheduled snapshots, SR operations and pauses. Build
+/// it, `run(for:)`, read the `RunResult`. A chain of depth N is an SR VDI with N − 1 snapshots
+/// (`ChainSpec.build(in:nameLabel:)`).
 ///
 /// Randomness comes only from streams named after each VM under (scenario, seed), so a seed gives the
 /// same result bit for bit, and adding a VM leaves the others' request streams unchanged.
@@ -16,21 +19,35 @@ public final class PoolSimulation {
   var maxRequestBytes = 4096
   var started = false
 
+  /// A pool over `sr` on `disk`. Every volume of the SR is placed on the device now (LVM: by the SR's
+  /// LV sizes; file SR: by file length), so create the VDIs that exist from the start first; attaching
+  /// the SR kicks the GC at time zero when `gc.kickOnAttach`.
   /// - Parameters:
   ///   - disk: the physical device's timing model.
-  ///   - sr: file or LVM layout of the VHDs on that device.
-  ///   - storage: where the VHD files are (the engine's real state).
-  ///   - engine: engine options every tapdisk opens its chain with.
+  ///   - sr: the storage repository (its kind is the VHDs' layout on the device, its storage holds
+  ///     the engine's real state, its engine options are every tapdisk's).
+  ///   - gc: the SR's garbage collector (`.off`: none).
   public init(
-    disk: any DiskModel, sr: SRPlacement.Kind, storage: any Storage, engine: EngineOptions = .init(),
-    seed: UInt64 = 1, scenario: String = "pool"
-  ) {
+    disk: any DiskModel, sr: SR, gc: GCSettings = .off, seed: UInt64 = 1, scenario: String = "pool"
+  ) throws {
+    guard gc.maxCopyBytes >= 512 else {
+      throw PoolError("GC maxCopyBytes \(gc.maxCopyBytes) is below one sector")
+    }
+    do { try gc.leafDesign.validate() } catch { throw PoolError("\(error)") }
+    guard gc.operationOverhead >= .zero, gc.quietPeriod >= .zero else {
+      throw PoolError("GC quiet period and operation overhead must not be negative")
+    }
+    if let interval = gc.autoScanInterval, interval <= .zero {
+      throw PoolError("GC auto-scan interval must be positive")
+    }
     self.scenario = scenario
     self.seed = seed
-    model = PoolModel(
-      disk: disk, placement: SRPlacement(kind: sr, capacity: disk.capacityBytes), storage: storage,
-      engine: engine)
+    model = PoolModel(disk: disk, host: SRHost(sr: sr, settings: gc))
     model.journal.seed = seed
+    try model.syncPlacement()
+    try model.host.recordState(at: sim.now)
+    if gc.kickOnAttach { sim.schedule(.gcKick, at: sim.now) }
+    if let interval = gc.autoScanInterval { sim.schedule(.autoScan, at: sim.now + interval) }
   }
 
   /// Where the VHD files are.
@@ -74,9 +91,9 @@ public final class PoolSimulation {
   public var placement: SRPlacement { model.tap.placement }
   public var now: SimTime { sim.now }
 
-  /// Attaches the VDI whose leaf is `leafPath`: starts a tapdisk with the chain open read-write and
-  /// places every level on the SR. Returns the VDI's index.
-  public func attach(leafPath: String, maxOutstanding: Int = 64) throws -> Int {
+  /// Starts a tapdisk with the chain ending at `leafPath` open read-write and places every level on
+  /// the device. Returns the VDI's index.
+  func startTapdisk(leafPath: String, maxOutstanding: Int) throws -> Int {
     guard maxOutstanding > 0 else { throw PoolError("tapdisk max outstanding requests must be positive") }
     let chain = try model.engine.open(leafPath)
     let volumes = try model.tap.state.pointee.placement.attachVolumes(of: chain)
@@ -124,23 +141,23 @@ public final class PoolSimulation {
     return model.vms.count - 1
   }
 
-  /// Takes a blktap snapshot of `vdi` at `time` in the running pool: pause the tapdisk (requests in
-  /// flight drain, new ones are held), `VHDSnapshot.create` on the leaf (the old leaf becomes the
-  /// snapshot, a new child the VDI's leaf), reopen the tapdisk on the new chain (metadata read
-  /// through the disk), unpause. The record (`snapshots`) keeps the snapshot's image path, the write
-  /// cut and the stall.
+  /// Snapshots attached VDI `vdi` at `time` as a VM snapshot does (an SR double snapshot: pause, the
+  /// leaf becomes a hidden base copy with the new leaf and the snapshot VDI as its children, reopen,
+  /// unpause) and records it for the consistency check: the write cut at the pause, the writes in
+  /// flight, the snapshot VDI's path and the stall (`snapshots`).
   ///
   /// - Parameter skipDrain: deliberately broken: the snapshot is taken at the pause while requests are
   ///   in flight, and those writes land in the new leaf afterwards. For testing the oracle only.
   /// - Returns: the snapshot's index in `snapshots`.
   @discardableResult
-  public func scheduleSnapshot(vdi: Int, at time: SimTime, skipDrain: Bool = false) -> Int {
+  public func scheduleSnapshot(vdi: Int, at time: SimTime, skipDrain: Bool = false) throws -> Int {
     let k = model.journal.snapshots.count
+    let operation = try scheduleSRSnapshot(vdi: vdi, at: time, kind: .double)
+    model.host.operations[operation].journalSnapshot = k
     model.journal.snapshots.append(
       SnapshotRecord(
         index: k, vdi: vdi, skipDrain: skipDrain, requestedAt: time, cut: 0, inFlightWrites: []))
     if skipDrain { model.journal.keepPreimages = true }
-    sim.schedule(.snapshot(index: Int32(k)), at: time)
     return k
   }
 
@@ -180,10 +197,8 @@ public final class PoolSimulation {
     var r = model.metrics.result
     r.duration = sim.now
     r.disks = [model.disk.statistics(at: sim.now)]
-    if let host = model.host {
-      try host.recordSpace(at: sim.now)
-      r.gc = host.finalResult(at: sim.now)
-    }
+    try model.host.recordSpace(at: sim.now)
+    if model.host.daemon.settings.enabled { r.gc = model.host.finalResult(at: sim.now) }
     return r
   }
 

@@ -15,11 +15,10 @@ func makeSRPool(
   let storage = MemoryStorage(flavour: .inMemory)
   let sr = SR(
     storage: storage, directory: "/sr", kind: kind, capacity: capacity, stamps: StampSequence(seed: seed))
-  let pool = PoolSimulation(disk: disk, sr: kind == .file ? .file : .lvm, storage: storage, seed: seed)
-  pool.recordWrites = true
   var settings = gc
   settings.leafDesign = design
-  try pool.useSR(sr, gc: settings)
+  let pool = try PoolSimulation(disk: disk, sr: sr, gc: settings, seed: seed)
+  pool.recordWrites = true
   var attached: [Int] = []
   for k in 0..<vdis {
     let record = try sr.createVDI(nameLabel: "disk\(k)", virtualSize: virtualSize)

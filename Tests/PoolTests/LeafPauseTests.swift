@@ -12,9 +12,9 @@ import VHD
     let sr = SR(
       storage: storage, directory: "/sr", kind: .file, capacity: 8 << 30, stamps: StampSequence(seed: 3))
     let uuid = try prepareLeafWork(sr, virtualSize: 256 << 20, leafBytes: leafMiB << 20)
-    let pool = PoolSimulation(disk: slowDisk, sr: .file, storage: storage, seed: 3)
+    let pool = try PoolSimulation(
+      disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design), seed: 3)
     pool.recordWrites = true
-    try pool.useSR(sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design))
     let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(
       vdi: vdi,
@@ -73,9 +73,9 @@ import VHD
       let sr = SR(
         storage: storage, directory: "/sr", kind: .file, capacity: 8 << 30, stamps: StampSequence(seed: 5))
       let uuid = try prepareLeafWork(sr, virtualSize: 256 << 20, leafBytes: 64 << 20)
-      let pool = PoolSimulation(disk: slowDisk, sr: .file, storage: storage, seed: 5)
+      let pool = try PoolSimulation(
+        disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design), seed: 5)
       pool.recordWrites = true
-      try pool.useSR(sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design))
       let vdi = try pool.attach(vdi: uuid)
       try pool.addVM(
         vdi: vdi, workload: WorkloadSpec(readFraction: 0, arrivals: .openLoop(ratePerSecond: 400)))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Pool
 import Simulation
+import StorageRepository
 import VHD
 
 /// A pool with one VDI of `depth` levels (data only in the base unless `writesPerSnapshot` > 0) on a
@@ -12,12 +13,14 @@ func makePool(
   maxOutstanding: Int = 64
 ) throws -> (PoolSimulation, Int) {
   let storage = MemoryStorage(flavour: .metadataOnly)
-  let leaf = try ChainSpec(
+  let repository = SR.forChains(
+    storage: storage, kind: sr, capacity: disk.capacityBytes, engine: engine, seed: seed)
+  let uuid = try ChainSpec(
     depth: depth, virtualSize: virtualSize, writesPerSnapshot: writesPerSnapshot, seed: 11
   )
-  .build(in: storage, engine: engine)
-  let pool = PoolSimulation(disk: disk, sr: sr, storage: storage, engine: engine, seed: seed)
-  let vdi = try pool.attach(leafPath: leaf, maxOutstanding: maxOutstanding)
+  .build(in: repository, nameLabel: "vdi")
+  let pool = try PoolSimulation(disk: disk, sr: repository, seed: seed)
+  let vdi = try pool.attach(vdi: uuid, maxOutstanding: maxOutstanding)
   return (pool, vdi)
 }
 

@@ -17,12 +17,12 @@ import VHD
     let sr = SR(
       storage: storage, directory: "/sr", kind: .file, capacity: 64 << 30, stamps: StampSequence(seed: 9))
     let uuid = try prepareLeafWork(sr, virtualSize: 4 << 30, leafBytes: 64 << 20)
-    let pool = PoolSimulation(disk: slowDisk, sr: .file, storage: storage, seed: 9)
     let live = LiveCoalescePolicy(timeoutSeconds: 0.0002)
-    try pool.useSR(
-      sr,
+    let pool = try PoolSimulation(
+      disk: slowDisk, sr: sr,
       gc: GCSettings(
-        quietPeriod: .zero, operationOverhead: .seconds(6), leafDesign: .snapshotCoalesce(live, .v2019)))
+        quietPeriod: .zero, operationOverhead: .seconds(6), leafDesign: .snapshotCoalesce(live, .v2019)),
+      seed: 9)
     let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(
       vdi: vdi,

@@ -12,7 +12,7 @@ extension ScenarioRunner {
   static func executeManaged(_ run: ScenarioRun, samples: Bool) throws -> RunResult {
     let p = run.pool
     let s = run.settings
-    let (storage, pool) = makePool(run, samples: samples)
+    let storage = makeStorage(run)
     let capacity = s.capacityGiB.map { UInt64($0) << 30 } ?? s.diskModel.capacityBytes
     let sr = SR(
       storage: storage, directory: "/sr", kind: s.srKind, capacity: capacity, engineOptions: p.engine,
@@ -21,7 +21,7 @@ extension ScenarioRunner {
     // VDIs first (as a pool's disks exist before the VMs start), then the SR is handed to the pool.
     var uuids: [String] = []
     for vm in vms { uuids.append(try p.chain.build(in: sr, nameLabel: "vm\(vm.index)")) }
-    try pool.useSR(sr, gc: s.gc.settings)
+    let pool = try makePool(run, sr: sr, gc: s.gc.settings, samples: samples)
     var tapdisks: [Int] = []
     for (vm, uuid) in zip(vms, uuids) {
       let vdi = try pool.attach(vdi: uuid, maxOutstanding: p.maxOutstanding)

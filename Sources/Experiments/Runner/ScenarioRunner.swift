@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Pool
 import Simulation
+import StorageRepository
 import VHD
 import Workloads
 
@@ -165,27 +166,36 @@ public struct ScenarioRunner: Sendable {
 
   static func executePlain(_ run: ScenarioRun, samples: Bool) throws -> RunResult {
     let p = run.pool
-    let (storage, pool) = makePool(run, samples: samples)
-    for vm in vms(of: run) {
-      let leaf = try p.chain.build(
-        in: storage, name: vm.index == 0 ? "vdi" : "vdi\(vm.index)", engine: p.engine)
-      try addVM(
-        vm, vdi: try pool.attach(leafPath: leaf, maxOutstanding: p.maxOutstanding), to: pool, run: run)
+    let storage = makeStorage(run)
+    let sr = SR.forChains(
+      storage: storage, kind: p.sr, capacity: run.settings.diskModel.capacityBytes, engine: p.engine,
+      seed: p.seed)
+    let vms = vms(of: run)
+    var uuids: [String] = []
+    for vm in vms {
+      uuids.append(try p.chain.build(in: sr, nameLabel: vm.index == 0 ? "vdi" : "vdi\(vm.index)"))
+    }
+    let pool = try makePool(run, sr: sr, gc: .off, samples: samples)
+    for (vm, uuid) in zip(vms, uuids) {
+      try addVM(vm, vdi: try pool.attach(vdi: uuid, maxOutstanding: p.maxOutstanding), to: pool, run: run)
     }
     return try pool.run(for: p.duration)
   }
 
-  /// The run's storage (its device flavour) and pool (its disk, SR layout, engine, seed), sampling
-  /// its state ``seriesSamples`` times; `samples` keeps every request's trace record.
-  static func makePool(_ run: ScenarioRun, samples: Bool) -> (MemoryStorage, PoolSimulation) {
+  /// The run's storage (its device flavour).
+  static func makeStorage(_ run: ScenarioRun) -> MemoryStorage {
+    MemoryStorage(flavour: run.pool.device == .memory ? .inMemory : .metadataOnly)
+  }
+
+  /// The run's pool over `sr` (its disk, engine, seed, GC), sampling its state ``seriesSamples`` times
+  /// over the run; `samples` keeps every request's trace record.
+  static func makePool(_ run: ScenarioRun, sr: SR, gc: GCSettings, samples: Bool) throws -> PoolSimulation {
     let p = run.pool
-    let storage = MemoryStorage(flavour: p.device == .memory ? .inMemory : .metadataOnly)
-    let pool = PoolSimulation(
-      disk: run.settings.diskModel, sr: p.sr, storage: storage, engine: p.engine, seed: p.seed)
+    let pool = try PoolSimulation(disk: run.settings.diskModel, sr: sr, gc: gc, seed: p.seed)
     let interval = SimTime(nanoseconds: p.duration.nanoseconds / Int64(seriesSamples))
     if interval > .zero { pool.sampleInterval = interval }
     pool.recordTrace = samples
-    return (storage, pool)
+    return pool
   }
 
   /// Every VM of the run (one running the pool's workload when the scenario lists none).

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
+import StorageRepository
 import VHD
 import Workloads
 
@@ -87,19 +88,21 @@ public struct ConsistencyScenario {
   public func makePool() throws -> (pool: PoolSimulation, vdi: Int) {
     guard snapshots >= 0 else { throw PoolError("snapshot count \(snapshots) must not be negative") }
     let storage = MemoryStorage(flavour: .inMemory)
-    let leaf = try ChainSpec(
+    let sr = SR.forChains(
+      storage: storage, kind: sr, capacity: disk.model.capacityBytes, engine: .init(), seed: seed)
+    let uuid = try ChainSpec(
       depth: depth, virtualSize: virtualSize, baseFill: 0, writesPerSnapshot: 0, seed: seed
-    ).build(in: storage)
-    let pool = PoolSimulation(disk: disk.model, sr: sr, storage: storage, seed: seed, scenario: "consistency")
+    ).build(in: sr, nameLabel: "vdi")
+    let pool = try PoolSimulation(disk: disk.model, sr: sr, seed: seed, scenario: "consistency")
     pool.recordWrites = true
-    let vdi = try pool.attach(leafPath: leaf)
+    let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(vdi: vdi, generator: makeGenerator(diskSectors: virtualSize / 512))
     let times =
       snapshotTimes
       ?? (0..<snapshots).map {
         SimTime(nanoseconds: duration.nanoseconds / Int64(snapshots + 1) * Int64($0 + 1))
       }
-    for t in times { pool.scheduleSnapshot(vdi: vdi, at: t, skipDrain: skipDrain) }
+    for t in times { try pool.scheduleSnapshot(vdi: vdi, at: t, skipDrain: skipDrain) }
     return (pool, vdi)
   }
 

@@ -4,9 +4,9 @@ import Simulation
 /// One snapshot of a running pool: when it was asked for, paused, taken and resumed, where its content
 /// is, and which writes it must hold.
 ///
-/// blktap semantics: the leaf the VDI was writing becomes the snapshot (a frozen, read-only parent) and
-/// a new empty child becomes the VDI's leaf, so `imagePath` is the *old* leaf's path and the snapshot's
-/// content is the chain ending there.
+/// It is an SR double snapshot (a VM snapshot): the leaf the VDI was writing becomes a hidden base copy
+/// with two new children, the VDI's new leaf and the snapshot VDI, so `imagePath` is the snapshot
+/// VDI's path and the snapshot's content is the chain ending there.
 public struct SnapshotRecord: Sendable, Equatable {
   public var index: Int
   public var vdi: Int
@@ -21,7 +21,7 @@ public struct SnapshotRecord: Sendable, Equatable {
   public var takenAt: SimTime?
   /// When the tapdisk ran again on the new chain (reopen finished).
   public var resumedAt: SimTime?
-  /// The snapshot's image (the old leaf).
+  /// The snapshot VDI's leaf.
   public var imagePath: String?
   /// The VDI's new leaf.
   public var leafPath: String?

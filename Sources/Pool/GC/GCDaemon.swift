@@ -41,7 +41,7 @@ final class GCDaemon {
 
   /// A delete, scan or attach asks the GC to run.
   func kick(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     host.result.kicks += 1
     guard settings.enabled else { return }
     guard !alive else {
@@ -70,7 +70,7 @@ final class GCDaemon {
 
   /// xapi's periodic scan: `sr_scan`, then a kick.
   func autoScan(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     host.result.autoScans += 1
     do { try host.sr.scan() } catch { host.result.operationErrors.append("auto-scan: \(error)") }
     kick(&pool, &sim)
@@ -78,7 +78,8 @@ final class GCDaemon {
   }
 
   func quietPeriodEnded(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard quiet, let host = pool.host else { return }
+    guard quiet else { return }
+    let host = pool.host
     quiet = false
     host.smlog("GC active, quiet period ended", at: sim.now)
     loop(&pool, &sim)
@@ -108,7 +109,8 @@ final class GCDaemon {
   /// One pass of `_gcLoop`: garbage, then as many operations as the concurrency allows; exit when no
   /// operation runs and none could be started.
   func loop(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, alive, !quiet else { return }
+    let host = pool.host
+    guard alive, !quiet else { return }
     do {
       try host.sr.dropCoalesceMarkers(except: Set(activeWorkers.compactMap { $0.coalesce.op?.child }))
     } catch {
@@ -211,7 +213,7 @@ final class GCDaemon {
 
   /// The worker is done: forget it, place what it left, record the state, and let the loop go on.
   func finish(_ w: GCWorker, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     workers[w.id] = nil
     w.timer.disarm(in: &sim)
     host.lock.release(worker: w.id)
@@ -269,7 +271,7 @@ final class GCDaemon {
     _ w: GCWorker, leaf: Bool, renames: [(String, String)] = [], touching: [String]? = nil,
     _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>, _ step: () throws(SRError) -> GCStepWork
   ) throws {
-    guard let host = pool.host else { return }
+    let host = pool.host
     recorder.reset()
     let work = try step()
     for (from, to) in renames { pool.renameVolume(from, to: to) }

@@ -35,7 +35,7 @@ extension GCWorker {
   }
 
   func startCoalesceNow(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     do {
       coalesce.op = try CoalesceOperation(
         sr: host.sr, child: coalesce.pendingChild, observer: daemon.recorder)
@@ -50,7 +50,8 @@ extension GCWorker {
   }
 
   func advanceCoalesce(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, let op = coalesce.op else { return }
+    let host = pool.host
+    guard let op = coalesce.op else { return }
     let maxCopy = daemon.settings.maxCopyBytes
     do {
       switch op.phase {
@@ -86,7 +87,8 @@ extension GCWorker {
   }
 
   func coalesceDone(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, let op = coalesce.op else { return }
+    let host = pool.host
+    guard let op = coalesce.op else { return }
     host.smlog("Coalesced size = \(op.bytesCopied)", at: sim.now)
     host.result.coalesces += 1
     let seconds = (sim.now - coalesce.started).seconds
@@ -105,7 +107,7 @@ extension GCWorker {
   func coalesceFailed(
     _ error: any Error, _ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     coalesce.op?.abandon()
     coalesce.op = nil
     host.result.operationErrors.append("coalesce for \(target): \(error)")

@@ -25,7 +25,7 @@ struct LeafRun {
 /// tapdisk. Snapshot-coalesce rounds and mirror passes are in their own files.
 extension GCWorker {
   func beginLeaf(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     let vdi = host.tapdisk(of: target)
     if let vdi { host.lock.holdLeaf(vdi: vdi, worker: id) }
     leaf = LeafRun(
@@ -38,7 +38,7 @@ extension GCWorker {
 
   /// The head of the leaf loop: a fresh scan, then what the design does with this leaf now.
   func decide(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     let node: VHDNode
     do {
       let tree = try host.sr.scanTree()
@@ -76,7 +76,7 @@ extension GCWorker {
 
   /// The leaf's tapdisk is drained and its chain closed (or the leaf is not attached).
   func leafPausedReady(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     do {
       if let op = leaf!.op {
         // Mirror's last pass: whatever the guest dirtied since the previous pass, tapdisk paused.
@@ -128,7 +128,8 @@ extension GCWorker {
 
   /// Swapped: the VDI now ends at the merged node. Speed sample, then reopen the tapdisk.
   func leafSwapped(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, let op = leaf?.op else { return }
+    let host = pool.host
+    guard let op = leaf?.op else { return }
     cancelWait(&sim)  // the timeout
     let seconds = (sim.now - leaf!.copyStarted).seconds
     daemon.speedLog.record(bytes: op.bytesCopied, seconds: seconds)
@@ -156,7 +157,7 @@ extension GCWorker {
   func leafUndo(
     _ outcome: LeafOutcome, _ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     cancelWait(&sim)
     do {
       if let op = leaf?.op { try op.undo() }
@@ -193,7 +194,7 @@ extension GCWorker {
   func finishLeaf(
     _ outcome: LeafOutcome, _ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     if let vdi = leaf?.vdi { pool.tapdisks[vdi].mirror = nil }
     if var a = leaf?.attempt {
       a.outcome = outcome

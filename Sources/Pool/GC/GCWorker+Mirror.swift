@@ -10,7 +10,8 @@ extension GCWorker {
   /// Starts the live copy: dirty tracking on the leaf's tapdisk from now, then the operation's
   /// first full pass with the guest running. A leaf nobody has attached is simply copied paused.
   func startMirror(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, let vdi = leaf?.vdi else {
+    let host = pool.host
+    guard let vdi = leaf?.vdi else {
       startPausedCopy(timeout: nil, daemon, &pool, &sim)
       return
     }

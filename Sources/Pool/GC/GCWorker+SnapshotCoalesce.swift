@@ -29,7 +29,7 @@ extension GCWorker {
   )
     throws
   {
-    guard let host = pool.host else { return }
+    let host = pool.host
     if let vdi { try pool.tapdisks[vdi].chain.close() }
     host.sr.stamps.unixTime = SimulatedWallClock.unixTime(at: sim.now)
     var outcome: LeafOutcome?
@@ -54,7 +54,7 @@ extension GCWorker {
 
   /// After the internal snapshot: coalesce the new hidden parent T into P (timed, guest running).
   func afterInternalSnapshot(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     if let outcome = leaf?.attempt?.outcome, outcome != .success {
       finishLeaf(outcome, daemon, &pool, &sim)
       return
@@ -75,7 +75,7 @@ extension GCWorker {
 
   /// A round is over: feed the tracker, give up or go round again.
   func roundDone(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     do {
       let tree = try host.sr.scanTree()
       guard tree.isLeafCoalesceable(target), let node = tree.node(target) else {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import StorageRepository
 import VHD
 
 extension SRPlacement {
@@ -25,5 +26,15 @@ extension SRPlacement {
       volumes[level] = v
     }
     return volumes
+  }
+}
+
+extension SRKind {
+  /// How this SR lays its VHDs out on the device: a file SR's files, or an LVM SR's logical volumes.
+  public var placementKind: SRPlacement.Kind {
+    switch self {
+    case .file: .file
+    case .lvm: .lvm
+    }
   }
 }

@@ -135,7 +135,7 @@ extension PoolModel {
     requests.release(s)
     switch kind {
     case .gc:
-      host?.daemon.stepDone(worker: vm, &self, &sim)
+      host.daemon.stepDone(worker: vm, &self, &sim)
     case .reopen:
       reopened(vdi, sim: &sim)
     case .guest:

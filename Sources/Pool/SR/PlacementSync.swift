@@ -9,7 +9,7 @@ extension PoolModel {
   /// node gets a volume (file SR: extents for its current length; LVM: its LV size); LVM volumes are
   /// resized to the SR's LV sizes (inflate, deflate). Renames are applied before, by whoever did them.
   mutating func syncPlacement() throws {
-    guard let host else { return }
+
     let sr = host.sr
     let dir = sr.directory
     let names = try storage.list(directory: dir).sorted()
@@ -27,7 +27,7 @@ extension PoolModel {
   /// can grow or shrink but not appear, vanish or be renamed. Keeps a GC step's cost independent of
   /// how many nodes the SR holds.
   mutating func syncPlacement(paths: [String]) throws {
-    guard let host else { return }
+
     for path in paths {
       if storage.exists(path) {
         try place(path)
@@ -40,7 +40,7 @@ extension PoolModel {
 
   /// Gives the node at `path` its volume at its current size (file SR: its length; LVM: its LV).
   private mutating func place(_ path: String) throws {
-    guard let host else { return }
+
     let sr = host.sr
     let uuid = sr.kind.uuid(ofNodeName: VHDPath.basename(path)) ?? ""
     // An LV's size is the SR's to say; only a file SR (or an LV the SR has no size for) asks the file.
@@ -63,7 +63,7 @@ extension PoolModel {
   /// The SR renamed a node: its volume (its data on the device) follows the new name.
   mutating func renameVolume(_ from: String, to: String) {
     tap.state.pointee.placement.rename(from, to: to)
-    host?.placedSizes[from] = nil
-    host?.placedSizes[to] = nil
+    host.placedSizes[from] = nil
+    host.placedSizes[to] = nil
   }
 }

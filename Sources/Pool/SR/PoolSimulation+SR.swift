@@ -7,54 +7,26 @@ import VHD
 /// deletes and scans are SR operations scheduled in simulated time; a GC daemon coalesces the
 /// chains they leave, its I/O queued on the same disk as the guests'.
 extension PoolSimulation {
-  /// Runs this pool over `sr`, which must live on the pool's `storage`. Every volume of the SR is
-  /// placed on the device now (LVM: by the SR's LV sizes; file SR: by file length); attaching the
-  /// SR kicks the GC at time zero when `gc.kickOnAttach`. Call before attaching VDIs.
-  public func useSR(_ sr: SR, gc: GCSettings = GCSettings()) throws {
-    guard model.host == nil else { throw PoolError("the pool already runs over an SR") }
-    guard (sr.storage as AnyObject) === (model.storage as AnyObject) else {
-      throw PoolError("SR \(sr.directory) is not on the pool's storage")
-    }
-    guard gc.maxCopyBytes >= 512 else {
-      throw PoolError("GC maxCopyBytes \(gc.maxCopyBytes) is below one sector")
-    }
-    do { try gc.leafDesign.validate() } catch { throw PoolError("\(error)") }
-    guard gc.operationOverhead >= .zero, gc.quietPeriod >= .zero else {
-      throw PoolError("GC quiet period and operation overhead must not be negative")
-    }
-    let host = SRHost(sr: sr, settings: gc)
-    host.uuidOfTapdisk = Array(repeating: nil, count: model.tapdisks.count)
-    model.host = host
-    try model.syncPlacement()
-    try host.recordState(at: sim.now)
-    if gc.kickOnAttach { sim.schedule(.gcKick, at: sim.now) }
-    if let interval = gc.autoScanInterval {
-      guard interval > .zero else { throw PoolError("GC auto-scan interval must be positive") }
-      sim.schedule(.autoScan, at: sim.now + interval)
-    }
-  }
-
   /// Starts an SMlog-style log of the GC (docs/storage-manager.md#smlog-format): tree dumps after every GC scan, candidates, "No work,
-  /// exiting", tracker summaries, each line stamped with the simulated time. Call after `useSR`.
+  /// exiting", tracker summaries, each line stamped with the simulated time.
   public func enableSMLog(pid: Int = 1, sink: (any TextOutputStream)? = nil) throws -> SMLog {
-    guard let host = model.host else { throw PoolError("enableSMLog needs useSR first") }
     let log = SMLog(pid: pid, sink: sink)
-    host.smlog = log
+    model.host.smlog = log
     return log
   }
 
-  /// The SR the pool runs over, if any.
-  public var sr: SR? { model.host?.sr }
+  /// The SR the pool runs over.
+  public var sr: SR { model.host.sr }
 
   /// Attaches VDI `uuid` of the pool's SR writable (`SR.attach`: an LVM leaf is inflated) and starts
   /// its tapdisk on the record's path. Returns the VDI's (tapdisk's) index.
   public func attach(vdi uuid: String, maxOutstanding: Int = 64) throws -> Int {
-    guard let host = model.host else { throw PoolError("attach(vdi:) needs useSR first") }
+    let host = model.host
     guard host.tapdiskOfUUID[uuid] == nil else { throw PoolError("VDI \(uuid) is already attached") }
     let record = try host.sr.record(uuid)
     try host.sr.attach(uuid, writable: true)
     try model.syncPlacement()
-    let vdi = try attach(leafPath: record.path, maxOutstanding: maxOutstanding)
+    let vdi = try startTapdisk(leafPath: record.path, maxOutstanding: maxOutstanding)
     host.uuidOfTapdisk.append(contentsOf: repeatElement(nil, count: vdi + 1 - host.uuidOfTapdisk.count))
     host.uuidOfTapdisk[vdi] = uuid
     host.tapdiskOfUUID[uuid] = vdi
@@ -67,21 +39,22 @@ extension PoolSimulation {
 
   /// The SR uuid of an attached VDI.
   public func uuid(ofVDI vdi: Int) -> String? {
-    guard let host = model.host, host.uuidOfTapdisk.indices.contains(vdi) else { return nil }
+    let host = model.host
+    guard host.uuidOfTapdisk.indices.contains(vdi) else { return nil }
     return host.uuidOfTapdisk[vdi]
   }
 
   /// Every scheduled SR operation with what happened to it, in scheduling order.
-  public var srOperations: [SROperationRecord] { model.host?.operations ?? [] }
+  public var srOperations: [SROperationRecord] { model.host.operations }
 
   /// Whether a GC process is alive now (between the kick that started it and its exit).
-  public var gcAlive: Bool { model.host?.daemon.alive ?? false }
+  public var gcAlive: Bool { model.host.daemon.alive }
 
   /// GC operations running now.
-  public var gcOperationsRunning: Int { model.host?.daemon.activeWorkers.count ?? 0 }
+  public var gcOperationsRunning: Int { model.host.daemon.activeWorkers.count }
 
-  /// What the SR and its GC did so far (nil for a pool without an SR).
-  public var gcResult: GCResult? { model.host?.finalResult(at: sim.now) }
+  /// What the SR and its GC did so far.
+  public var gcResult: GCResult { model.host.finalResult(at: sim.now) }
 
   /// Snapshots attached VDI `vdi` at `time`: pause (drain), `SR.snapshot(kind)`, reopen on the new
   /// chain, unpause. Returns the operation's index in `srOperations`.
@@ -132,7 +105,7 @@ extension PoolSimulation {
   public func scheduleBackups(vdis: [Int], every period: SimTime, keep: Int, first: SimTime, until: SimTime)
     throws
   {
-    guard let host = model.host else { throw PoolError("backups need useSR first") }
+    let host = model.host
     guard period > .zero, keep >= 1 else {
       throw PoolError("backup schedule needs a positive period and keep ≥ 1")
     }
@@ -143,7 +116,7 @@ extension PoolSimulation {
   }
 
   private func scheduleSR(_ kind: SROperationRecord.Kind, at time: SimTime) throws -> Int {
-    guard let host = model.host else { throw PoolError("SR operations need useSR first") }
+    let host = model.host
     guard time >= sim.now else { throw PoolError("SR operation at \(time) is in the past (now \(sim.now))") }
     let k = host.operations.count
     host.operations.append(SROperationRecord(index: k, kind: kind, requestedAt: time))

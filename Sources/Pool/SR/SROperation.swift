@@ -34,6 +34,9 @@ public struct SROperationRecord: Sendable, Equatable {
   public var error: String?
   /// Backup schedule that made it (index), or nil.
   public var backup: Int?
+  /// The consistency record (index in `PoolSimulation.snapshots`) of a snapshot scheduled with
+  /// `scheduleSnapshot`.
+  public var journalSnapshot: Int?
 }
 
 /// A nightly-backup style schedule: every `period`, snapshot each VDI (double), keep the `keep`

@@ -7,15 +7,26 @@ import VHD
 /// kicks the GC), scan, and backup schedules that snapshot and retire the oldest snapshots.
 enum SROperations {
   static func begin(_ k: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     host.sr.stamps.unixTime = SimulatedWallClock.unixTime(at: sim.now)
     switch host.operations[k].kind {
     case .snapshot(let vdi, _):
       // A leaf coalesce of this VDI holds the SR lock: wait for it.
-      if host.lock.blocksSnapshot(of: vdi) || !pool.requestPause(vdi, for: .srOperation(k), sim: &sim) {
+      guard !host.lock.blocksSnapshot(of: vdi), pool.tapdisks[vdi].isIdle else {
         sim.schedule(.srOperation(index: Int32(k)), after: .milliseconds(1))
         return
       }
+      if let j = host.operations[k].journalSnapshot {
+        PoolSnapshots.paused(j, vdi: vdi, &pool, at: sim.now)
+        if pool.journal.snapshots[j].skipDrain {
+          host.pauseStarted[vdi] = sim.now
+          pool.markHeld(vdi, at: sim.now)
+          pool.tapdisks[vdi].pauseWithoutDraining()
+          snapshotPaused(k, vdi: vdi, &pool, &sim)
+          return
+        }
+      }
+      _ = pool.requestPause(vdi, for: .srOperation(k), sim: &sim)
     case .delete(let uuid):
       deleteVDIs([uuid], operation: k, &pool, &sim)
     case .deleteSnapshots(let of):
@@ -33,12 +44,17 @@ enum SROperations {
   /// The drained tapdisk of snapshot operation `k`: close the chain, `SR.snapshot`, place the renamed
   /// and new nodes, reopen.
   static func snapshotPaused(_ k: Int, vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host, case .snapshot(_, let kind) = host.operations[k].kind,
+    let host = pool.host
+    guard case .snapshot(_, let kind) = host.operations[k].kind,
       let uuid = host.uuidOfTapdisk[vdi]
     else { return }
     host.operations[k].pausedAt = host.pauseStarted[vdi] ?? sim.now
     host.operations[k].performedAt = sim.now
+    let journal = host.operations[k].journalSnapshot
     do {
+      let late =
+        journal.map { pool.journal.snapshots[$0].skipDrain } == true
+        ? try PoolSnapshots.undoInFlight(vdi: vdi, &pool) : []
       try pool.tapdisks[vdi].chain.close()
       let path = try host.sr.record(uuid).path
       // The nodes a snapshot makes or moves (nil after a failure: sync the whole folder).
@@ -55,6 +71,12 @@ enum SROperations {
       }
       if let touched { try pool.syncPlacement(paths: touched) } else { try pool.syncPlacement() }
       try pool.reopenChain(vdi, closeFirst: false, for: .srOperation(k), sim: &sim)
+      if let j = journal {
+        pool.journal.snapshots[j].takenAt = sim.now
+        pool.journal.snapshots[j].imagePath = host.operations[k].snapshotUUID.map { host.sr.path(of: $0) }
+        pool.journal.snapshots[j].leafPath = pool.tapdisks[vdi].leafPath
+        try PoolSnapshots.replay(late, vdi: vdi, &pool)
+      }
       try host.recordState(at: sim.now)
     } catch {
       pool.fail(error, sim: &sim)
@@ -69,7 +91,7 @@ enum SROperations {
   static func deleteVDIs(
     _ uuids: [String], operation k: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     host.operations[k].performedAt = sim.now
     for uuid in uuids {
       do {
@@ -93,7 +115,7 @@ enum SROperations {
 
   /// A backup schedule's period: snapshot every VDI of it (each may then retire an old snapshot).
   static func runBackup(_ b: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard let host = pool.host else { return }
+    let host = pool.host
     let schedule = host.backups[b]
     for vdi in schedule.vdis {
       let k = host.operations.count
@@ -111,7 +133,8 @@ enum SROperations {
   static func retire(
     backup b: Int, vdi: Int, snapshot: String, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    guard let host = pool.host, let slot = host.backups[b].vdis.firstIndex(of: vdi) else { return }
+    let host = pool.host
+    guard let slot = host.backups[b].vdis.firstIndex(of: vdi) else { return }
     host.backups[b].kept[slot].append(snapshot)
     var old: [String] = []
     while host.backups[b].kept[slot].count > host.backups[b].keep {

@@ -11,8 +11,9 @@ import VHD
 /// level's footer, header, BAT and BATmap through the disk like the real tapdisk does, so a leaf
 /// coalesce's pause shows up as guest stall time that grows with the chain's depth.
 ///
-/// Whoever waits on this tapdisk is in its one list of ``TapdiskWaiter``s, which says who waits (a
-/// snapshot, an SR operation, a GC worker, a scheduled unpause) and for what (the drain or the reopen).
+/// Whoever waits on this tapdisk is in its one list of ``TapdiskWaiter``s, which says who waits (an SR
+/// operation such as a snapshot, a GC worker's refresh or leaf pause, a scheduled unpause) and for
+/// what (the drain or the reopen).
 /// The tapdisk itself only changes state; the pool performs the reopen's metadata read on the disk.
 struct Tapdisk {
   enum State: Equatable { case running, draining, paused, reopening }
@@ -80,8 +81,8 @@ struct Tapdisk {
     return state == .draining && inFlight == 0
   }
 
-  /// The drain finished: paused now. Returns the waiter the drain is for, the snapshot first, then an
-  /// SR operation or GC worker, then a scheduled unpause.
+  /// The drain finished: paused now. Returns the waiter the drain is for: an SR operation or GC
+  /// worker before a scheduled unpause.
   mutating func drained() -> TapdiskClient? {
     state = .paused
     guard

@@ -24,7 +24,7 @@ extension PoolModel {
   /// another pause, snapshot or reopen (the caller retries shortly).
   mutating func requestPause(_ vdi: Int, for client: TapdiskClient, sim: inout Simulator<PoolEvent>) -> Bool {
     guard tapdisks[vdi].isIdle else { return false }
-    host?.pauseStarted[vdi] = sim.now
+    host.pauseStarted[vdi] = sim.now
     markHeld(vdi, at: sim.now)
     if tapdisks[vdi].requestPause(for: client) == .paused { paused(vdi, for: client, sim: &sim) }
     return true
@@ -33,7 +33,6 @@ extension PoolModel {
   /// The last request in flight completed on a draining tapdisk: serve whoever waited for the drain.
   mutating func drained(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
     switch tapdisks[vdi].drained() {
-    case .snapshot(let k)?: PoolSnapshots.take(k, &self, &sim)
     case .unpause(let reopen)?: unpause(vdi, reopen: reopen, sim: &sim)
     case let client?: paused(vdi, for: client, sim: &sim)
     case nil: break
@@ -90,7 +89,6 @@ extension PoolModel {
   /// The reopen's metadata read completed: the tapdisk runs again and its waiter hears of it.
   mutating func reopened(_ vdi: Int, sim: inout Simulator<PoolEvent>) {
     let client = tapdisks[vdi].reopened()
-    if case .snapshot(let k)? = client { journal.snapshots[k].resumedAt = sim.now }
     pump(vdi, sim: &sim)
     if let client, client.isSRLayer { resumed(vdi, for: client, sim: &sim) }
   }
@@ -99,20 +97,22 @@ extension PoolModel {
   mutating func paused(_ vdi: Int, for client: TapdiskClient, sim: inout Simulator<PoolEvent>) {
     switch client {
     case .srOperation(let k): SROperations.snapshotPaused(k, vdi: vdi, &self, &sim)
-    case .gcWorker(let w): host?.daemon.workerPaused(w, vdi: vdi, &self, &sim)
-    case .snapshot, .unpause: break
+    case .gcWorker(let w): host.daemon.workerPaused(w, vdi: vdi, &self, &sim)
+    case .unpause: break
     }
   }
 
   /// The SR layer's client has its tapdisk running again: the pause is over.
   mutating func resumed(_ vdi: Int, for client: TapdiskClient, sim: inout Simulator<PoolEvent>) {
-    guard let host else { return }
+
     let length = host.pauseStarted.removeValue(forKey: vdi).map { sim.now - $0 } ?? .zero
     host.recordPause(vdi: vdi, length: length)
     switch client {
-    case .srOperation(let k): host.operations[k].resumedAt = sim.now
+    case .srOperation(let k):
+      host.operations[k].resumedAt = sim.now
+      if let j = host.operations[k].journalSnapshot { journal.snapshots[j].resumedAt = sim.now }
     case .gcWorker(let w): host.daemon.workerResumed(w, vdi: vdi, pause: length, &self, &sim)
-    case .snapshot, .unpause: break
+    case .unpause: break
     }
   }
 }

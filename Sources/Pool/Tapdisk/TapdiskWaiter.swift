@@ -3,8 +3,6 @@
 /// Who asks a tapdisk to pause (or waits for its reopen), so the drain and the reopen report back to
 /// the right party.
 enum TapdiskClient: Equatable {
-  /// A snapshot of a running pool (`PoolSimulation.scheduleSnapshot`), by index.
-  case snapshot(Int)
   /// A scheduled SR operation (snapshot of an SR VDI), by index in the SR host's records.
   case srOperation(Int)
   /// A GC worker: a tapdisk refresh after a coalesce, a leaf-coalesce pause, an internal snapshot.
@@ -16,15 +14,13 @@ enum TapdiskClient: Equatable {
   var isSRLayer: Bool {
     switch self {
     case .srOperation, .gcWorker: true
-    case .snapshot, .unpause: false
+    case .unpause: false
     }
   }
 
-  /// Which drain waiter is served first when several wait (a snapshot, then the SR layer, then a
-  /// scheduled unpause).
+  /// Which drain waiter is served first when several wait (the SR layer, then a scheduled unpause).
   var drainPriority: Int {
     switch self {
-    case .snapshot: 0
     case .srOperation, .gcWorker: 1
     case .unpause: 2
     }

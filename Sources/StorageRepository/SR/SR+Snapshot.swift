@@ -26,6 +26,16 @@ extension SR {
     try makeSnapshot(uuid, kind: snapshotKind, cloneOp: false)
   }
 
+  /// A snapshot whose new leaves link to the base copy even when it is empty (`vhd-util snapshot -e`).
+  /// sm never asks for it — its snapshots skip empty parents (docs/vhd-format.md#snapshot-target) — so
+  /// it serves only to build a study's chain with empty levels (`ChainSpec.build(in:nameLabel:)`).
+  @discardableResult
+  public func snapshotKeepingEmptyParents(_ uuid: String, kind snapshotKind: SnapshotKind) throws(SRError)
+    -> SnapshotResult
+  {
+    try makeSnapshot(uuid, kind: snapshotKind, cloneOp: false, keepEmptyParents: true)
+  }
+
   /// Clones `uuid`: always double, and the second leaf is an ordinary VDI, not a snapshot.
   @discardableResult
   public func clone(_ uuid: String) throws(SRError) -> SnapshotResult {
@@ -54,9 +64,12 @@ extension SR {
     return (continuing, second, gross > giveBack ? gross - giveBack : 0)
   }
 
-  func makeSnapshot(_ uuid: String, kind snapshotKind: SnapshotKind, cloneOp: Bool) throws(SRError)
-    -> SnapshotResult
+  func makeSnapshot(
+    _ uuid: String, kind snapshotKind: SnapshotKind, cloneOp: Bool, keepEmptyParents: Bool = false
+  )
+    throws(SRError) -> SnapshotResult
   {
+    let linking = VHDSnapshot.Options(skipEmptyParents: !keepEmptyParents)
     var original = try record(uuid)
     guard !original.hidden else { throw .hiddenVDI(uuid) }
     let tree = try scanTree()
@@ -99,7 +112,7 @@ extension SR {
     // Leaf #1 keeps the VDI's uuid and path; leaf #2 gets a fresh uuid.
     let linked = try SRError.engine(original.path) {
       try VHDSnapshot.create(
-        childPath: original.path, parentPath: basePath, storage: storage, stamp: leafStamp,
+        childPath: original.path, parentPath: basePath, storage: storage, options: linking, stamp: leafStamp,
         engine: engineOptions)
     }
     try SRError.engine(original.path) { try linked.child.close() }
@@ -109,7 +122,8 @@ extension SR {
       let secondPath = path(of: secondUUID)
       let made = try SRError.engine(secondPath) {
         try VHDSnapshot.create(
-          childPath: secondPath, parentPath: basePath, storage: storage, stamp: stamp, engine: engineOptions)
+          childPath: secondPath, parentPath: basePath, storage: storage, options: linking, stamp: stamp,
+          engine: engineOptions)
       }
       try SRError.engine(secondPath) { try made.child.close() }
       if let lvm { lvSizes[secondUUID] = lvm.second }
