@@ -3,6 +3,7 @@ import Experiments
 import Foundation
 import Pool
 import Simulation
+import StorageRepository
 import Testing
 
 /// The report: tables and plots with gnuplot, tables and a notice without; the CDF's buckets; plot
@@ -122,7 +123,7 @@ import Testing
 @Suite struct OutputShapeTests {
   static func report(leafCoalesce: String?, extra: Bool) throws -> ScenarioReport {
     var s = try Scenario.parse(yaml: PolicyComparisonTests.yaml, file: "known.yaml")
-    s.policies[1].leafCoalesce = leafCoalesce
+    s.policies[1].leafCoalesce = try leafCoalesce.map { try LeafCoalesceDesign(name: $0) }
     let runs = s.runs()
     let records = runs.enumerated().map { i, run in
       RunRecord(

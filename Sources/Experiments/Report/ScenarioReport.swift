@@ -145,10 +145,10 @@ public struct ScenarioReport: Sendable {
       if var design = scenario.policies[g.policyIndex].leafCoalesce {
         // A sweep of gc.leaf_coalesce sets the design per point, over the policy's.
         let point = g.recordIndices.first.map { runs[$0].point } ?? []
-        if let swept = point.last(where: { $0.parameter == .gcLeafCoalesce }) {
-          design = swept.value.description
+        if case .leafCoalesce(let swept)? = point.last(where: { $0.parameter == .gcLeafCoalesce })?.value {
+          design = swept
         }
-        lines.append("      \"leaf_coalesce\": \(Self.jsonString(design)),")
+        lines.append("      \"leaf_coalesce\": \(Self.jsonString(design.name)),")
       }
       lines.append("      \"metrics\": {")
       let names = g.metrics.keys.sorted()

@@ -5,9 +5,10 @@ import StorageRepository
 /// How a pool's garbage collector behaves (§1.4, §8 policy knobs).
 public struct GCSettings: Sendable {
   /// One GC operation at a time per SR (XCP), or one per VHD tree in parallel (xcp-ng#341's request).
-  public enum Concurrency: Sendable, Equatable {
-    case perSR
-    case perTree
+  /// Raw values are the scenario files' names.
+  public enum Concurrency: String, Sendable, Equatable, CaseIterable {
+    case perSR = "per-sr"
+    case perTree = "per-tree"
   }
 
   /// No GC at all when false (kicks are counted, nothing runs).
