@@ -19,8 +19,9 @@ public struct ScenarioSettings: Equatable, Sendable {
   public var baseFill: Double = 1
   public var writesPerSnapshot: Int = 64
   public var writePattern: ChainSpec.WritePattern = .random
-  public var batmap: Bool = true
-  public var bitmapCache: Int = EngineOptions.tapdiskBitmapCacheSize
+  /// The engine switches a scenario sets (`engine.batmap`, `engine.bitmap_cache`); the rest default.
+  public var engine = EngineOptions(
+    bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
   /// LVM SR `allocation=thin|thick` (`sr.provisioning`; only with `sr.kind: lvm` in a managed SR).
   public var provisioning: LVMProvisioning = .thin
   /// SR size in GiB (`sr.capacity_gib`); nil: the disk's capacity.
@@ -91,8 +92,6 @@ public struct ScenarioSettings: Equatable, Sendable {
 
   public var virtualSize: UInt64 { UInt64(sizeMiB) << 20 }
 
-  public var engine: EngineOptions { EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: batmap) }
-
   public func chain(seed: UInt64) -> ChainSpec {
     ChainSpec(
       depth: depth, virtualSize: virtualSize, baseFill: baseFill, writesPerSnapshot: writesPerSnapshot,
@@ -112,8 +111,8 @@ public struct ScenarioSettings: Equatable, Sendable {
       case .chainBaseFill: .number(baseFill)
       case .chainWritesPerSnapshot: .integer(writesPerSnapshot)
       case .chainWritePattern: .writePattern(writePattern)
-      case .engineBATMap: .flag(batmap)
-      case .engineBitmapCache: .integer(bitmapCache)
+      case .engineBATMap: .flag(engine.useBATMap)
+      case .engineBitmapCache: .integer(engine.bitmapCacheCapacity)
       case .srProvisioning: .provisioning(provisioning)
       case .srCapacityGiB: .integer(capacityGiB ?? 0)
       case .diskCapacityGiB: .integer(diskCapacityGiB ?? 0)
@@ -146,8 +145,8 @@ public struct ScenarioSettings: Equatable, Sendable {
       case (.chainBaseFill, .number(let v)): baseFill = v
       case (.chainWritesPerSnapshot, .integer(let v)): writesPerSnapshot = v
       case (.chainWritePattern, .writePattern(let v)): writePattern = v
-      case (.engineBATMap, .flag(let v)): batmap = v
-      case (.engineBitmapCache, .integer(let v)): bitmapCache = v
+      case (.engineBATMap, .flag(let v)): engine.useBATMap = v
+      case (.engineBitmapCache, .integer(let v)): engine.bitmapCacheCapacity = v
       case (.srProvisioning, .provisioning(let v)): provisioning = v
       case (.srCapacityGiB, .integer(let v)): capacityGiB = v
       case (.diskCapacityGiB, .integer(let v)): diskCapacityGiB = v
