@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Experiments
 import Foundation
+import Pool
 
 /// The scenario library's quick variants as regression counters: what a change does to the studies
 /// users run — lookups per request per level, physical I/Os per request, GC bytes copied, pauses,
@@ -15,13 +16,15 @@ enum ScenarioKPIs {
 
   /// Metrics kept as counters (latency quantiles stay out: they are covered by the lookups and I/Os
   /// that cause them, and a KPI table of 100 latencies would bury what moved).
+  static let kpis: [Metric] = [
+    .physicalIOsPerRequest, .gcBytesCopied, .gcCoalesces, .gcLeafCoalesces, .leafPauseMax, .pauseTotal,
+    .leafGiveUps, .chainDepthAfterGC, .chainDepthMax, .spacePeak,
+  ]
+  /// Families kept as counters, every member.
+  static let kpiFamilies: [MetricFamily] = [Metric.bitmapLookupsPerRequestLevel]
+
   static func isKPI(_ metric: String) -> Bool {
-    metric.hasPrefix("bitmap_lookups_per_request_level_")
-      || [
-        "physical_ios_per_request", "gc_bytes_copied", "gc_coalesces", "gc_leaf_coalesces",
-        "leaf_pause_s_max",
-        "pause_s_total", "leaf_give_ups", "chain_depth_after_gc", "chain_depth_max", "space_peak_bytes",
-      ].contains(metric)
+    kpiFamilies.contains { $0.parameterValue(of: metric) != nil } || kpis.contains { $0.name == metric }
   }
 
   struct Missing: Error, CustomStringConvertible {

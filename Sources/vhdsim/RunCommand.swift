@@ -2,6 +2,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Pool
 
 #if canImport(Glibc)
   import Glibc
@@ -99,11 +100,12 @@ struct RunCommand: ParsableCommand {
     for g in report.groups {
       print("")
       print("policy \(g.policy)\(g.sweep == "-" ? "" : "  sweep \(g.sweep)")")
-      let width = g.names.map(\.count).max() ?? 0
-      for name in g.names {
+      let labels = g.names.map { Metric.named($0)?.label ?? $0 }
+      let width = labels.map(\.count).max() ?? 0
+      for (name, label) in zip(g.names, labels) {
         guard let e = g.metrics[name] else { continue }
-        let pad = String(repeating: " ", count: width - name.count)
-        print("  \(name)\(pad)  \(number(e.mean)) ± \(number(e.halfWidth))")
+        let pad = String(repeating: " ", count: width - label.count)
+        print("  \(label)\(pad)  \(number(e.mean)) ± \(number(e.halfWidth))")
       }
     }
   }

@@ -16,11 +16,12 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim faults` crashes each SR operation at every physical write and checks recovery loses nothing.
       `vhdsim scenario validate` checks scenario files; `vhdsim run` runs them (or one --shard) with replicates.
       `vhdsim merge` combines shards into one run's outputs; `vhdsim compare` compares policies.
+      `vhdsim metrics` lists every metric a run can produce (`--markdown`: docs/metrics.md).
       """,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
       ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self, MergeCommand.self, CompareCommand.self,
-      FaultsCommand.self,
+      FaultsCommand.self, MetricsCommand.self,
     ]
   )
 }

@@ -2,6 +2,7 @@
 import Experiments
 import Foundation
 import Pool
+import StorageRepository
 import Testing
 
 /// Scenarios over a managed SR (a `gc` or `snapshots` section): the thread's story run end to end
@@ -320,9 +321,9 @@ import Testing
   @Test func validManagedBaselineParses() throws {
     let s = try Scenario.parse(yaml: Self.valid, file: "m.yaml")
     #expect(s.managed)
-    #expect(s.base.sr == .lvm && s.base[.srProvisioning] == .name("thick"))
-    #expect(s.base.gc.leafCoalesce == "live")
-    #expect(s.policies.map(\.leafCoalesce) == ["live"])
+    #expect(s.base.sr == .lvm && s.base[.srProvisioning] == .provisioning(.thick))
+    #expect(s.base.gc.leafCoalesce == .live(.xcp))
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["live"])
     #expect(Self.script(s.snapshots) == [4, 5, 5, 30])
   }
 
@@ -474,7 +475,7 @@ import Testing
     let yaml = Self.valid + "\nsweep:\n  gc.leaf_coalesce: [none, mirror]"
     let scenario = try Scenario.parse(yaml: yaml, file: "m.yaml")
     let runs = scenario.runs()
-    #expect(runs.map(\.settings.gc.leafCoalesce) == ["none", "mirror"])
+    #expect(runs.map(\.settings.gc.leafCoalesce.name) == ["none", "mirror"])
     let records = runs.enumerated().map { RunRecord(index: $0, seed: $1.seed, metrics: [.init("x", 1)]) }
     let summary = ScenarioReport(scenario: scenario, runs: runs, records: records).summaryJSON
     let json = try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any]

@@ -81,7 +81,7 @@ import Testing
     #expect(c.rows[0].difference == 0)
     #expect(c.rows[0].welchP == nil && c.rows[0].differenceCI == nil && c.rows[0].cohensD == nil)
     #expect(c.table.contains("chain_depth"))
-    #expect(c.json.contains("\"welch_p\": null"))
+    #expect(c.json.contains("\"welch_p\" : null"))
   }
 
   @Test func tableAndJSON() throws {

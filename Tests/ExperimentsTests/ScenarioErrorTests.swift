@@ -99,6 +99,14 @@ import Testing
       error(Self.valid + "\ngc: {concurrency: per-vdi}")
         == "s.yaml:9:19: gc.concurrency: expected one of per-sr, per-tree, found \"per-vdi\"")
     #expect(
+      error(Self.valid + "\ngc: {leaf_coalesce: lazy}")
+        == "s.yaml:9:21: gc.leaf_coalesce: expected one of none, live, snapshot-coalesce, offline, mirror, "
+        + "found \"lazy\"")
+    #expect(
+      error(Self.valid + "\nsweep: {gc.candidate_order: [discovery, newest-first]}")
+        == "s.yaml:9:41: sweep.gc.candidate_order[1]: expected one of tallest-tree-first, discovery, "
+        + "smallest-first, found \"newest-first\"")
+    #expect(
       error(Self.valid + "\ngc: {enabled: 1}")
         == "s.yaml:9:15: gc.enabled: expected true or false, found \"1\"")
     #expect(

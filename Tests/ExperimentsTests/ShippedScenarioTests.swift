@@ -2,6 +2,7 @@
 import Experiments
 import Foundation
 import Pool
+import StorageRepository
 import Testing
 
 /// The scenario files users copy must always validate and expand to the runs their comments promise,
@@ -125,12 +126,12 @@ import Testing
     let s = try Self.load("seed-delete-all.yaml")
     #expect(s.managed && !s.consistencyCheck)
     #expect(s.policies.map(\.name) == ["none", "live", "snapshot-coalesce", "mirror"])
-    #expect(s.policies.map(\.leafCoalesce) == ["none", "live", "snapshot-coalesce", "mirror"])
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["none", "live", "snapshot-coalesce", "mirror"])
     #expect(s.runCount == 4 * 1 * 3)
     #expect(Self.script(s.snapshots) == [16, 5, 5, 100])
     let runs = s.runs()
     #expect(
-      runs.map(\.settings.gc.leafCoalesce)
+      runs.map(\.settings.gc.leafCoalesce.name)
         == ["none", "live", "snapshot-coalesce", "mirror"].flatMap {
           Array(repeating: $0, count: 3)
         })
@@ -181,18 +182,18 @@ import Testing
     let s = try Self.load("backup-fleet.yaml")
     #expect(s.managed)
     #expect(s.policies.map(\.name) == ["per-sr", "per-tree"])
-    #expect(s.policies.map(\.leafCoalesce) == ["snapshot-coalesce", "snapshot-coalesce"])
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["snapshot-coalesce", "snapshot-coalesce"])
     #expect(s.runCount == 2 * 1 * 2)
     let b = try #require(s.snapshots?.backups)
     #expect(b.every == 86400 && b.keep == 7 && b.first == 7200)
     #expect(s.snapshots?.script == nil)
     let runs = s.runs()
-    #expect(runs.map(\.settings.gc.concurrency) == ["per-sr", "per-sr", "per-tree", "per-tree"])
+    #expect(runs.map(\.settings.gc.concurrency) == [.perSR, .perSR, .perTree, .perTree])
     for run in runs {
       #expect(run.settings.duration == 2_592_000)
       #expect(run.vms.count == 20)
       #expect(Self.rates(run) == Array(repeating: 0.02, count: 20))
-      #expect(run.pool.sr == .lvm && run.settings[.srProvisioning] == .name("thin"))
+      #expect(run.pool.sr == .lvm && run.settings[.srProvisioning] == .provisioning(.thin))
       #expect(run.settings.capacityGiB == 1024)
       #expect(run.pool.disk == .iscsi && run.pool.chain.virtualSize == 20 << 30)
     }
@@ -205,12 +206,12 @@ import Testing
     let s = try Self.load("leaf-coalesce-designs.yaml")
     #expect(s.managed)
     let designs = ["live", "snapshot-coalesce", "snapshot-coalesce", "offline", "mirror"]
-    #expect(s.policies.map(\.leafCoalesce) == designs)
+    #expect(s.policies.map(\.leafCoalesce?.name) == designs)
     #expect(s.runCount == 5 * 3 * 3)
     let runs = s.runs()
     #expect(runs.count == 45)
     #expect(runs.prefix(9).map { Self.rates($0) } == [5, 5, 5, 20, 20, 20, 60, 60, 60].map { [$0] })
-    #expect(runs[9].settings.gc.tracker == "2025-09" && runs[18].settings.gc.tracker == "2019")
+    #expect(runs[9].settings.gc.tracker == .v2025_09 && runs[18].settings.gc.tracker == .v2019)
     #expect(
       runs.allSatisfy {
         $0.settings.gc.operationOverhead == 2 && Self.script($0.snapshots) == [1, 5, 1, 120]

@@ -84,22 +84,7 @@ public enum RecordFiles {
   }
 
   static func manifest(plan: RunPlan, shard: Shard, records: [RunRecord]) -> String {
-    let s = plan.scenario
-    let runs = records.map { String($0.index) }.joined(separator: ", ")
-    return """
-      {
-        "digest": \(ScenarioReport.jsonString(plan.digest)),
-        "format": \(ScenarioReport.jsonString(format)),
-        "options": {"quick": \(plan.options.quick), "replicates": \(s.replicates), \
-      "samples": \(plan.options.samples), "seed": "\(s.seed)"},
-        "run_count": \(plan.runs.count),
-        "runs": [\(runs)],
-        "scenario": \(ScenarioReport.jsonString(s.name)),
-        "scenario_file": \(ScenarioReport.jsonString(plan.file)),
-        "shard": {"count": \(shard.count), "index": \(shard.index)}
-      }
-
-      """
+    JSONOutput.text(ShardManifest(plan: plan, shard: shard, records: records))
   }
 
   // MARK: Reading
@@ -107,48 +92,17 @@ public enum RecordFiles {
   /// Reads a directory `write` produced, checking that its digest matches its scenario and options.
   public static func read(directory: String) throws(RecordError) -> ShardRecords {
     let manifestPath = (directory as NSString).appendingPathComponent(manifestName)
-    let object: Any
-    do {
-      let data = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
-      object = try JSONSerialization.jsonObject(with: data)
-    } catch {
-      throw RecordError(
-        file: manifestPath, message: "cannot read a records manifest (is this a vhdsim run directory?)")
+    let m = try ShardManifest.read(path: manifestPath)
+    guard m.format == format else {
+      throw RecordError(file: manifestPath, message: "field format: expected \(format), found \(m.format)")
     }
-    guard let m = object as? [String: Any] else {
-      throw RecordError(file: manifestPath, message: "expected a JSON object")
-    }
-    func field<T>(_ key: String, _ in: [String: Any]? = nil, as: T.Type) throws(RecordError) -> T {
-      guard let v = (`in` ?? m)[key] as? T else {
-        throw RecordError(file: manifestPath, message: "field \(key): missing or not a \(T.self)")
-      }
-      return v
-    }
-    let fmt = try field("format", as: String.self)
-    guard fmt == format else {
-      throw RecordError(file: manifestPath, message: "field format: expected \(format), found \(fmt)")
-    }
-    let options = try field("options", as: [String: Any].self)
-    let shardObject = try field("shard", as: [String: Any].self)
-    let seedText = try field("seed", options, as: String.self)
-    guard let seed = UInt64(seedText) else {
+    guard let seed = UInt64(m.options.seed) else {
       throw RecordError(file: manifestPath, message: "field options.seed: expected an unsigned integer")
     }
-    let replicates = try field("replicates", options, as: Int.self)
-    let quick = try field("quick", options, as: Bool.self)
-    let samples = try field("samples", options, as: Bool.self)
-    let digest = try field("digest", as: String.self)
-    let runList = try field("runs", as: [Int].self)
-    let runCount = try field("run_count", as: Int.self)
-    let file = try field("scenario_file", as: String.self)
+    let (replicates, quick, samples) = (m.options.replicates, m.options.quick, m.options.samples)
+    let (digest, runList, runCount, file) = (m.digest, m.runs, m.runCount, m.scenarioFile)
     let shard: Shard
-    do {
-      shard = try Shard(
-        index: try field("index", shardObject, as: Int.self),
-        count: try field("count", shardObject, as: Int.self))
-    } catch let e as ShardError {
-      throw RecordError(file: manifestPath, message: "field shard: \(e)")
-    } catch let e as RecordError { throw e } catch {
+    do { shard = try Shard(index: m.shard.index, count: m.shard.count) } catch {
       throw RecordError(file: manifestPath, message: "field shard: \(error)")
     }
 

@@ -126,6 +126,9 @@ public struct RunRecord: Sendable, Equatable {
   }
 
   public func metric(_ name: String) -> Double? { metrics.first { $0.name == name }?.value }
+
+  /// The value of the registry's `metric`, when the run recorded it.
+  public func metric(_ metric: Pool.Metric) -> Double? { self.metric(metric.name) }
 }
 
 /// A span of simulated time on a named lane of a timeline (a GC pass, a coalesce, a pause), so the

@@ -125,32 +125,57 @@ public struct PolicyComparison: Sendable {
     }.joined(separator: "\n") + "\n"
   }
 
-  /// The rows as JSON (keys sorted, numbers `%.10g`, `null` for an undefined statistic).
+  /// The rows as JSON (keys sorted, numbers to 10 significant digits, `null` for an undefined
+  /// statistic): `comparison.json`.
   public var json: String {
-    func n(_ x: Double?) -> String { x.map(ScenarioReport.jsonNumber) ?? "null" }
-    func ci(_ r: ClosedRange<Double>?) -> String {
-      r.map { "[\(ScenarioReport.jsonNumber($0.lowerBound)), \(ScenarioReport.jsonNumber($0.upperBound))]" }
-        ?? "null"
+    JSONOutput.text(
+      ComparisonFile(baseline: baseline, level: Self.level, rows: rows.map(ComparisonFile.Row.init)))
+  }
+}
+
+/// `comparison.json` (and `vhdsim compare --json`).
+struct ComparisonFile: Encodable {
+  var baseline: String
+  var level: Double
+  var rows: [Row]
+
+  struct Row: Encodable {
+    var row: PolicyComparison.Row
+
+    enum CodingKeys: String, CodingKey {
+      case baselineMean = "baseline_mean"
+      case baselineN = "baseline_n"
+      case cohensD = "cohens_d"
+      case difference
+      case differenceCI = "difference_ci"
+      case mannWhitneyP = "mann_whitney_p"
+      case mean, metric, n, policy, relative
+      case relativeCI = "relative_ci"
+      case sweep
+      case welchP = "welch_p"
     }
-    var lines = [
-      "{", "  \"baseline\": \(ScenarioReport.jsonString(baseline)),", "  \"level\": \(Self.level),",
-    ]
-    lines.append(rows.isEmpty ? "  \"rows\": []" : "  \"rows\": [")
-    for (i, r) in rows.enumerated() {
-      let fields = [
-        "\"baseline_mean\": \(n(r.baselineMean))", "\"baseline_n\": \(r.baselineN)",
-        "\"cohens_d\": \(n(r.cohensD))", "\"difference\": \(n(r.difference))",
-        "\"difference_ci\": \(ci(r.differenceCI))", "\"mann_whitney_p\": \(n(r.mannWhitneyP))",
-        "\"mean\": \(n(r.mean))", "\"metric\": \(ScenarioReport.jsonString(r.metric))", "\"n\": \(r.n)",
-        "\"policy\": \(ScenarioReport.jsonString(r.policy))", "\"relative\": \(n(r.relative))",
-        "\"relative_ci\": \(ci(r.relativeCI))", "\"sweep\": \(ScenarioReport.jsonString(r.sweep))",
-        "\"welch_p\": \(n(r.welchP))",
-      ]
-      lines.append("    {" + fields.joined(separator: ", ") + (i == rows.count - 1 ? "}" : "},"))
+
+    /// Every key is written; an undefined statistic is `null`.
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      func interval(_ r: ClosedRange<Double>?) -> [JSONNumber]? {
+        r.map { [JSONNumber($0.lowerBound), JSONNumber($0.upperBound)] }
+      }
+      try c.encode(JSONNumber(row.baselineMean), forKey: .baselineMean)
+      try c.encode(row.baselineN, forKey: .baselineN)
+      try c.encode(JSONNumber(row.cohensD), forKey: .cohensD)
+      try c.encode(JSONNumber(row.difference), forKey: .difference)
+      try c.encode(interval(row.differenceCI), forKey: .differenceCI)
+      try c.encode(JSONNumber(row.mannWhitneyP), forKey: .mannWhitneyP)
+      try c.encode(JSONNumber(row.mean), forKey: .mean)
+      try c.encode(row.metric, forKey: .metric)
+      try c.encode(row.n, forKey: .n)
+      try c.encode(row.policy, forKey: .policy)
+      try c.encode(JSONNumber(row.relative), forKey: .relative)
+      try c.encode(interval(row.relativeCI), forKey: .relativeCI)
+      try c.encode(row.sweep, forKey: .sweep)
+      try c.encode(JSONNumber(row.welchP), forKey: .welchP)
     }
-    if !rows.isEmpty { lines.append("  ]") }
-    lines.append("}")
-    return lines.joined(separator: "\n") + "\n"
   }
 }
 

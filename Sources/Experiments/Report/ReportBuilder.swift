@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Pool
 
 /// Writes the content of `report.md` / `report.html`: what was run (scenario, digest, seeds,
 /// replicates, versions), one table per metric (mean ± 95 % CI per policy, differences against the
@@ -67,7 +68,12 @@ public struct ReportBuilder {
           + "same sweep point."))
     let sweeping = s.sweep.pointCount > 1
     for metric in report.metricNames {
-      doc.blocks.append(.heading(level: 3, text: "`\(metric)`"))
+      if let m = Metric.named(metric) {
+        doc.blocks.append(.heading(level: 3, text: "`\(m.name)` (\(m.unit))"))
+        doc.blocks.append(.paragraph("\(m.summary) (\(m.direction.rawValue))"))
+      } else {
+        doc.blocks.append(.heading(level: 3, text: "`\(metric)`"))
+      }
       var rows: [[String]] = []
       for g in report.groups {
         guard let e = g.metrics[metric] else { continue }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
 import Statistics
 
 /// The report's plots, as data: chain depth and space over time, bitmap lookups per chain level, the
@@ -56,15 +57,13 @@ public struct ScenarioPlots: Sendable {
       })
   }
 
-  static let levelPrefix = "bitmap_lookups_per_request_level_"
-
   public var lookupsPerLevel: Plot {
     Plot(
       name: "lookups-per-level", title: "Bitmap lookups per request at each chain level (0 = leaf)",
       xLabel: "chain level", yLabel: "bitmap lookups per request",
       series: drawnGroups.map { g in
         let rows = g.names.compactMap { name -> [Double]? in
-          guard name.hasPrefix(Self.levelPrefix), let level = Int(name.dropFirst(Self.levelPrefix.count)),
+          guard let level = Metric.bitmapLookupsPerRequestLevel.parameterValue(of: name),
             let e = g.metrics[name]
           else { return nil }
           return [Double(level), e.mean]
@@ -96,15 +95,18 @@ public struct ScenarioPlots: Sendable {
   /// Per run: (chain depth, bitmap lookups per request summed over levels).
   public func lookupsAgainstDepth(policy: String) -> [(depth: Double, lookups: Double)] {
     zip(report.runs, report.records).compactMap { run, record in
-      guard run.policy == policy, let depth = record.metric("chain_depth") else { return nil }
-      let lookups = record.metrics.filter { $0.name.hasPrefix(Self.levelPrefix) }.reduce(0) { $0 + $1.value }
+      guard run.policy == policy, let depth = record.metric(.chainDepth) else { return nil }
+      let lookups = record.metrics.filter {
+        Metric.bitmapLookupsPerRequestLevel.parameterValue(of: $0.name) != nil
+      }
+      .reduce(0) { $0 + $1.value }
       return (depth, lookups)
     }
   }
 
   /// Whether runs differ in chain depth (a sweep or policies over `chain.depth`).
   public var depthVaries: Bool {
-    Set(report.records.compactMap { $0.metric("chain_depth") }).count >= 2
+    Set(report.records.compactMap { $0.metric(.chainDepth) }).count >= 2
   }
 
   /// Per policy with at least two depths: the least-squares line of lookups on depth.

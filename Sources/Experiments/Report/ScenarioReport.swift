@@ -120,57 +120,27 @@ public struct ScenarioReport: Sendable {
     return String(format: "%.10g", x)
   }
 
-  static func jsonString(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default:
-        if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-      }
-    }
-    return out + "\""
-  }
-
-  static func jsonNumber(_ x: Double) -> String { x.isFinite ? format(x) : "null" }
-
-  /// `summary.json`'s text (keys sorted, two-space indent, trailing newline).
+  /// `summary.json`'s text (keys sorted, pretty printed, trailing newline).
   public var summaryJSON: String {
-    var lines: [String] = ["{", "  \"policies\": ["]
-    for (gi, g) in groups.enumerated() {
-      lines.append("    {")
-      if var design = scenario.policies[g.policyIndex].leafCoalesce {
-        // A sweep of gc.leaf_coalesce sets the design per point, over the policy's.
-        let point = g.recordIndices.first.map { runs[$0].point } ?? []
-        if let swept = point.last(where: { $0.parameter == .gcLeafCoalesce }) {
-          design = swept.value.description
-        }
-        lines.append("      \"leaf_coalesce\": \(Self.jsonString(design)),")
+    let policies = groups.map { g in
+      var design = scenario.policies[g.policyIndex].leafCoalesce
+      // A sweep of gc.leaf_coalesce sets the design per point, over the policy's.
+      let point = g.recordIndices.first.map { runs[$0].point } ?? []
+      if design != nil,
+        case .leafCoalesce(let swept)? = point.last(where: { $0.parameter == .gcLeafCoalesce })?.value
+      {
+        design = swept
       }
-      lines.append("      \"metrics\": {")
-      let names = g.metrics.keys.sorted()
-      for (ni, name) in names.enumerated() {
-        guard let e = g.metrics[name] else { continue }
-        let comma = ni == names.count - 1 ? "" : ","
-        lines.append(
-          "        \(Self.jsonString(name)): {\"ci_high\": \(Self.jsonNumber(e.high)), "
-            + "\"ci_low\": \(Self.jsonNumber(e.low)), \"mean\": \(Self.jsonNumber(e.mean)), \"n\": \(e.n)}"
-            + comma)
-      }
-      lines.append("      },")
-      lines.append("      \"name\": \(Self.jsonString(g.policy)),")
-      lines.append("      \"sweep\": \(Self.jsonString(g.sweep))")
-      lines.append(gi == groups.count - 1 ? "    }" : "    },")
+      return SummaryFile.Group(
+        leafCoalesce: design?.name,
+        metrics: g.metrics.mapValues {
+          SummaryFile.Estimate(
+            ciHigh: JSONNumber($0.high), ciLow: JSONNumber($0.low), mean: JSONNumber($0.mean), n: $0.n)
+        }, name: g.policy, sweep: g.sweep)
     }
-    lines.append("  ],")
-    lines.append("  \"replicates\": \(scenario.replicates),")
-    lines.append("  \"scenario\": \(Self.jsonString(scenario.name)),")
-    lines.append("  \"seed\": \(scenario.seed)")
-    lines.append("}")
-    return lines.joined(separator: "\n") + "\n"
+    return JSONOutput.text(
+      SummaryFile(
+        policies: policies, replicates: scenario.replicates, scenario: scenario.name, seed: scenario.seed))
   }
 
   public static let csvHeader = "scenario,policy,sweep,replicate,seed,metric,value"
@@ -224,4 +194,38 @@ public struct ScenarioReport: Sendable {
     }
     return paths
   }
+}
+
+/// `summary.json`: per (policy, sweep point) in run order, every metric's mean and 95 % interval.
+struct SummaryFile: Encodable {
+  struct Group: Encodable {
+    /// Managed-SR scenarios only (absent otherwise).
+    var leafCoalesce: String?
+    var metrics: [String: Estimate]
+    var name: String
+    var sweep: String
+
+    enum CodingKeys: String, CodingKey {
+      case leafCoalesce = "leaf_coalesce"
+      case metrics, name, sweep
+    }
+  }
+
+  struct Estimate: Encodable {
+    var ciHigh: JSONNumber
+    var ciLow: JSONNumber
+    var mean: JSONNumber
+    var n: Int
+
+    enum CodingKeys: String, CodingKey {
+      case ciHigh = "ci_high"
+      case ciLow = "ci_low"
+      case mean, n
+    }
+  }
+
+  var policies: [Group]
+  var replicates: Int
+  var scenario: String
+  var seed: UInt64
 }

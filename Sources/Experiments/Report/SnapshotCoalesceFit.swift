@@ -27,14 +27,14 @@ enum SnapshotCoalesceFit {
     let s = Double(log.reduce(UInt64(0)) { $0 + $1.bytesCopied }) / copyTime
     let c = log.reduce(0.0) { $0 + ($1.coalesceStarted - $1.started).seconds } / Double(log.count)
     var m: [String: Double] = [
-      "sc_iterations": Double(log.count),
-      "sc_copied_last_bytes": Double(log.last!.bytesCopied),
-      "sc_write_bytes_per_s": w,
-      "sc_coalesce_bytes_per_s": s,
-      "sc_overhead_s": c,
+      Metric.scIterations.name: Double(log.count),
+      Metric.scCopiedLastBytes.name: Double(log.last!.bytesCopied),
+      Metric.scWriteRate.name: w,
+      Metric.scCoalesceRate.name: s,
+      Metric.scOverhead.name: c,
     ]
     if let x = SnapshotCoalesceModel.fixedPoint(writeRate: w, coalesceRate: s, overhead: c) {
-      m["sc_fixed_point_bytes"] = x
+      m[Metric.scFixedPoint.name] = x
     }
     return m
   }

@@ -38,20 +38,21 @@ extension ScenarioRunner {
       }
     }
     let (result, report, files) = try scenario.run()
-    var extra: [String: Double] = [
-      "consistent": report.consistent && (files?.mismatches.isEmpty ?? true) ? 1 : 0,
-      "snapshots_taken": Double(report.snapshots),
-      "snapshots_not_taken": Double(report.notTaken),
-      "writes_checked": Double(report.writesChecked),
-      "sectors_checked": Double(report.sectorsChecked),
-      "late_writes": Double(report.lateWrites),
-      "data_mismatches": Double(report.results.filter { $0.mismatch != nil }.count),
-      "snapshot_stall_ms_max": report.maxStall.milliseconds,
+    let verdicts: [(Metric, Double)] = [
+      (.consistent, report.consistent && (files?.mismatches.isEmpty ?? true) ? 1 : 0),
+      (.snapshotsTaken, Double(report.snapshots)),
+      (.snapshotsNotTaken, Double(report.notTaken)),
+      (.writesChecked, Double(report.writesChecked)),
+      (.sectorsChecked, Double(report.sectorsChecked)),
+      (.lateWrites, Double(report.lateWrites)),
+      (.dataMismatches, Double(report.results.filter { $0.mismatch != nil }.count)),
+      (.snapshotStallMax, report.maxStall.milliseconds),
     ]
+    var extra = Dictionary(uniqueKeysWithValues: verdicts.map { ($0.0.name, $0.1) })
     if let files {
-      extra["files_durable"] = Double(files.filesDurable)
-      extra["files_checked"] = Double(files.filesChecked)
-      extra["file_mismatches"] = Double(files.mismatches.count)
+      extra[Metric.filesDurable.name] = Double(files.filesDurable)
+      extra[Metric.filesChecked.name] = Double(files.filesChecked)
+      extra[Metric.fileMismatches.name] = Double(files.mismatches.count)
     }
     return (result, extra)
   }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import StorageRepository
 
 /// A named variant of the scenario's chain and engine settings: the designs a comparison puts side by
 /// side (BATmap on/off, cache sizes). Every policy runs the same sweep points and replicates, so
@@ -9,7 +10,7 @@ public struct Policy: Equatable, Sendable {
   public var overrides: [Override]
   /// The policy's leaf-coalesce design (its `gc.leaf_coalesce` or the scenario's) in a managed-SR
   /// scenario, written as `leaf_coalesce` in `summary.json`; nil without a managed SR.
-  public var leafCoalesce: String?
+  public var leafCoalesce: LeafCoalesceDesign?
 
   public struct Override: Equatable, Sendable {
     public var parameter: ScenarioParameter
@@ -17,7 +18,7 @@ public struct Policy: Equatable, Sendable {
     public var position: SourcePosition
   }
 
-  public init(name: String, overrides: [Override] = [], leafCoalesce: String? = nil) {
+  public init(name: String, overrides: [Override] = [], leafCoalesce: LeafCoalesceDesign? = nil) {
     self.name = name
     self.overrides = overrides
     self.leafCoalesce = leafCoalesce

@@ -256,9 +256,9 @@ public struct Scenario: Equatable, Sendable {
 
     if managed {
       for i in policies.indices {
-        policies[i].leafCoalesce =
-          policies[i].overrides.last { $0.parameter == .gcLeafCoalesce }?.value.description
-          ?? base.gc.leafCoalesce
+        var settings = base
+        for o in policies[i].overrides { settings[o.parameter] = o.value }
+        policies[i].leafCoalesce = settings.gc.design
       }
     }
     var scenario = Scenario(

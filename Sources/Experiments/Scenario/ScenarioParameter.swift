@@ -51,14 +51,6 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
     .gcMaxCopyMiB,
   ]
 
-  /// Choices of `gc.concurrency`.
-  static let concurrencyChoices: [(String, String)] = [("per-sr", "per-sr"), ("per-tree", "per-tree")]
-  /// Choices of `gc.candidate_order`.
-  static let candidateOrderChoices: [(String, String)] = [
-    ("tallest-tree-first", "tallest-tree-first"), ("discovery", "discovery"),
-    ("smallest-first", "smallest-first"),
-  ]
-
   /// The key inside its section (`depth` for `chain.depth`).
   var key: String { String(rawValue.split(separator: ".").last!) }
 
@@ -72,11 +64,11 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .number(
         try r.double("a number of seconds in (0, 31536000] (one year)") { $0 > 0 && $0 <= 31_536_000 })
     case .sr:
-      return .name(try r.choice(SRPlacement.Kind.allCases.map { ($0.rawValue, $0.rawValue) }))
+      return .sr(try r.choice(SRPlacement.Kind.self))
     case .disk:
-      return .name(try r.choice(PoolScenario.DiskPreset.allCases.map { ($0.rawValue, $0.rawValue) }))
+      return .disk(try r.choice(PoolScenario.DiskPreset.self))
     case .device:
-      return .name(try r.choice(PoolScenario.Device.allCases.map { ($0.rawValue, $0.rawValue) }))
+      return .device(try r.choice(PoolScenario.Device.self))
     case .chainDepth:
       return .integer(try r.int(in: 1...VHDLimits.maximumChainDepth))
     case .chainSizeMiB:
@@ -90,13 +82,13 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
     case .chainWritesPerSnapshot:
       return .integer(try r.int(in: 0...10_000_000))
     case .chainWritePattern:
-      return .name(try r.choice(ChainSpec.WritePattern.allCases.map { ($0.rawValue, $0.rawValue) }))
+      return .writePattern(try r.choice(ChainSpec.WritePattern.self))
     case .engineBATMap:
       return .flag(try r.bool())
     case .engineBitmapCache:
       return .integer(try r.int(atLeast: 0))
     case .srProvisioning:
-      return .name(try r.choice([("thin", "thin"), ("thick", "thick")]))
+      return .provisioning(try r.choice(LVMProvisioning.self))
     case .srCapacityGiB, .diskCapacityGiB:
       return .integer(try r.int(in: 1...1_048_576, "a number of GiB"))
     case .gcEnabled:
@@ -106,13 +98,13 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
     case .gcAutoScan:
       return .number(try r.double("a number of seconds in [0, 86400] (0: off)") { $0 >= 0 && $0 <= 86_400 })
     case .gcConcurrency:
-      return .name(try r.choice(Self.concurrencyChoices))
+      return .concurrency(try r.choice(GCSettings.Concurrency.self))
     case .gcCandidateOrder:
-      return .name(try r.choice(Self.candidateOrderChoices))
+      return .candidateOrder(try r.choice(GCPolicy.CandidateOrder.self))
     case .gcLeafCoalesce:
-      return .name(try r.choice(LeafCoalesceDesign.names.map { ($0, $0) }))
+      return .leafCoalesce(try r.choice(LeafCoalesceDesign.self))
     case .gcTracker:
-      return .name(try r.choice(CoalesceTracker.Variant.allCases.map { ($0.name, $0.name) }))
+      return .tracker(try r.choice(CoalesceTracker.Variant.self))
     case .gcLiveTimeout:
       return .number(try r.double("a number of seconds in (0, 3600]") { $0 > 0 && $0 <= 3600 })
     case .gcLiveMaxSizeMiB:

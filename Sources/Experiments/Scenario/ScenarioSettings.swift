@@ -19,8 +19,9 @@ public struct ScenarioSettings: Equatable, Sendable {
   public var baseFill: Double = 1
   public var writesPerSnapshot: Int = 64
   public var writePattern: ChainSpec.WritePattern = .random
-  public var batmap: Bool = true
-  public var bitmapCache: Int = EngineOptions.tapdiskBitmapCacheSize
+  /// The engine switches a scenario sets (`engine.batmap`, `engine.bitmap_cache`); the rest default.
+  public var engine = EngineOptions(
+    bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
   /// LVM SR `allocation=thin|thick` (`sr.provisioning`; only with `sr.kind: lvm` in a managed SR).
   public var provisioning: LVMProvisioning = .thin
   /// SR size in GiB (`sr.capacity_gib`); nil: the disk's capacity.
@@ -41,7 +42,7 @@ public struct ScenarioSettings: Equatable, Sendable {
 
   public init() {}
 
-  /// The `gc` section's settings in scenario units (seconds, MiB, names).
+  /// The `gc` section's settings in scenario units (seconds, MiB, decoded choices).
   public struct GCOptions: Equatable, Sendable {
     public var enabled = true
     /// Off by default: systemd-kicked GC runs skip `GCPAUSE_DEFAULT_SLEEP` (300 s) since 2024
@@ -49,11 +50,13 @@ public struct ScenarioSettings: Equatable, Sendable {
     public var quietPeriod: Double = 0
     /// xapi's background scan interval; 0: off.
     public var autoScan: Double = 0
-    public var concurrency = "per-sr"
-    public var candidateOrder = "tallest-tree-first"
-    /// What XCP does today: snapshot-coalesce, then live (docs/storage-manager.md#leaf-coalesce).
-    public var leafCoalesce = "snapshot-coalesce"
-    public var tracker = CoalesceTracker.Variant.v2025_09.name
+    public var concurrency = GCSettings.Concurrency.perSR
+    public var candidateOrder = GCPolicy.CandidateOrder.tallestTreeFirst
+    /// The design `gc.leaf_coalesce` names, with its default parameters (``design`` applies the
+    /// other keys). What XCP does today: snapshot-coalesce, then live
+    /// (docs/storage-manager.md#leaf-coalesce).
+    public var leafCoalesce = LeafCoalesceDesign.snapshotCoalesce(.xcp, .v2025_09)
+    public var tracker = CoalesceTracker.Variant.v2025_09
     public var liveTimeout: Double = 10
     public var liveMaxSizeMiB = 20
     public var mirrorMaxPasses = 8
@@ -63,35 +66,24 @@ public struct ScenarioSettings: Equatable, Sendable {
 
     public init() {}
 
-    /// The leaf-coalesce design these options name.
+    /// The leaf-coalesce design these options name, with their live policy, tracker and mirror
+    /// parameters.
     public var design: LeafCoalesceDesign {
       var live = LiveCoalescePolicy.xcp
       live.timeoutSeconds = liveTimeout
       live.maxSizeWithoutEstimate = UInt64(liveMaxSizeMiB) << 20
-      switch leafCoalesce {
-      case "live": return .live(live)
-      case "snapshot-coalesce":
-        return .snapshotCoalesce(live, CoalesceTracker.Variant(name: tracker) ?? .v2025_09)
-      case "offline": return .offline
-      case "mirror":
-        return .mirror(
-          MirrorParameters(maxPasses: mirrorMaxPasses, finalDeltaBytes: UInt64(mirrorFinalDeltaMiB) << 20))
-      default: return .none
-      }
+      return leafCoalesce.with(
+        live: live, tracker: tracker,
+        mirror: MirrorParameters(
+          maxPasses: mirrorMaxPasses, finalDeltaBytes: UInt64(mirrorFinalDeltaMiB) << 20))
     }
 
     /// The pool's GC settings.
     public var settings: GCSettings {
-      let order: GCPolicy.CandidateOrder =
-        switch candidateOrder {
-        case "discovery": .discovery
-        case "smallest-first": .smallestFirst
-        default: .tallestTreeFirst
-        }
-      return GCSettings(
+      GCSettings(
         enabled: enabled, quietPeriod: .seconds(quietPeriod),
         autoScanInterval: autoScan > 0 ? .seconds(autoScan) : nil,
-        concurrency: concurrency == "per-tree" ? .perTree : .perSR, policy: GCPolicy(candidateOrder: order),
+        concurrency: concurrency, policy: GCPolicy(candidateOrder: candidateOrder),
         maxCopyBytes: maxCopyMiB << 20, operationOverhead: .seconds(operationOverhead),
         leafDesign: design)
     }
@@ -101,8 +93,6 @@ public struct ScenarioSettings: Equatable, Sendable {
   public var srKind: SRKind { sr == .file ? .file : .lvm(provisioning) }
 
   public var virtualSize: UInt64 { UInt64(sizeMiB) << 20 }
-
-  public var engine: EngineOptions { EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: batmap) }
 
   public func chain(seed: UInt64) -> ChainSpec {
     ChainSpec(
@@ -115,26 +105,26 @@ public struct ScenarioSettings: Equatable, Sendable {
     get {
       switch parameter {
       case .duration: .number(duration)
-      case .sr: .name(sr.rawValue)
-      case .disk: .name(disk.rawValue)
-      case .device: .name(device.rawValue)
+      case .sr: .sr(sr)
+      case .disk: .disk(disk)
+      case .device: .device(device)
       case .chainDepth: .integer(depth)
       case .chainSizeMiB: .integer(sizeMiB)
       case .chainBaseFill: .number(baseFill)
       case .chainWritesPerSnapshot: .integer(writesPerSnapshot)
-      case .chainWritePattern: .name(writePattern.rawValue)
-      case .engineBATMap: .flag(batmap)
-      case .engineBitmapCache: .integer(bitmapCache)
-      case .srProvisioning: .name(provisioning == .thin ? "thin" : "thick")
+      case .chainWritePattern: .writePattern(writePattern)
+      case .engineBATMap: .flag(engine.useBATMap)
+      case .engineBitmapCache: .integer(engine.bitmapCacheCapacity)
+      case .srProvisioning: .provisioning(provisioning)
       case .srCapacityGiB: .integer(capacityGiB ?? 0)
       case .diskCapacityGiB: .integer(diskCapacityGiB ?? 0)
       case .gcEnabled: .flag(gc.enabled)
       case .gcQuietPeriod: .number(gc.quietPeriod)
       case .gcAutoScan: .number(gc.autoScan)
-      case .gcConcurrency: .name(gc.concurrency)
-      case .gcCandidateOrder: .name(gc.candidateOrder)
-      case .gcLeafCoalesce: .name(gc.leafCoalesce)
-      case .gcTracker: .name(gc.tracker)
+      case .gcConcurrency: .concurrency(gc.concurrency)
+      case .gcCandidateOrder: .candidateOrder(gc.candidateOrder)
+      case .gcLeafCoalesce: .leafCoalesce(gc.leafCoalesce)
+      case .gcTracker: .tracker(gc.tracker)
       case .gcLiveTimeout: .number(gc.liveTimeout)
       case .gcLiveMaxSizeMiB: .integer(gc.liveMaxSizeMiB)
       case .gcMirrorMaxPasses: .integer(gc.mirrorMaxPasses)
@@ -145,30 +135,30 @@ public struct ScenarioSettings: Equatable, Sendable {
       }
     }
     set {
-      // Values reach here only through `ScenarioParameter.decode`, which produced the matching case.
+      // Values reach here only through `ScenarioParameter.decode`, which produced the matching case;
+      // anything else is a programming error, never a silent no-op.
       switch (parameter, newValue) {
       case (.duration, .number(let v)): duration = v
-      case (.sr, .name(let v)): sr = SRPlacement.Kind(rawValue: v) ?? sr
-      case (.disk, .name(let v)): disk = PoolScenario.DiskPreset(rawValue: v) ?? disk
-      case (.device, .name(let v)): device = PoolScenario.Device(rawValue: v) ?? device
+      case (.sr, .sr(let v)): sr = v
+      case (.disk, .disk(let v)): disk = v
+      case (.device, .device(let v)): device = v
       case (.chainDepth, .integer(let v)): depth = v
       case (.chainSizeMiB, .integer(let v)): sizeMiB = v
       case (.chainBaseFill, .number(let v)): baseFill = v
       case (.chainWritesPerSnapshot, .integer(let v)): writesPerSnapshot = v
-      case (.chainWritePattern, .name(let v)):
-        writePattern = ChainSpec.WritePattern(rawValue: v) ?? writePattern
-      case (.engineBATMap, .flag(let v)): batmap = v
-      case (.engineBitmapCache, .integer(let v)): bitmapCache = v
-      case (.srProvisioning, .name(let v)): provisioning = v == "thick" ? .thick : .thin
+      case (.chainWritePattern, .writePattern(let v)): writePattern = v
+      case (.engineBATMap, .flag(let v)): engine.useBATMap = v
+      case (.engineBitmapCache, .integer(let v)): engine.bitmapCacheCapacity = v
+      case (.srProvisioning, .provisioning(let v)): provisioning = v
       case (.srCapacityGiB, .integer(let v)): capacityGiB = v
       case (.diskCapacityGiB, .integer(let v)): diskCapacityGiB = v
       case (.gcEnabled, .flag(let v)): gc.enabled = v
       case (.gcQuietPeriod, .number(let v)): gc.quietPeriod = v
       case (.gcAutoScan, .number(let v)): gc.autoScan = v
-      case (.gcConcurrency, .name(let v)): gc.concurrency = v
-      case (.gcCandidateOrder, .name(let v)): gc.candidateOrder = v
-      case (.gcLeafCoalesce, .name(let v)): gc.leafCoalesce = v
-      case (.gcTracker, .name(let v)): gc.tracker = v
+      case (.gcConcurrency, .concurrency(let v)): gc.concurrency = v
+      case (.gcCandidateOrder, .candidateOrder(let v)): gc.candidateOrder = v
+      case (.gcLeafCoalesce, .leafCoalesce(let v)): gc.leafCoalesce = v
+      case (.gcTracker, .tracker(let v)): gc.tracker = v
       case (.gcLiveTimeout, .number(let v)): gc.liveTimeout = v
       case (.gcLiveMaxSizeMiB, .integer(let v)): gc.liveMaxSizeMiB = v
       case (.gcMirrorMaxPasses, .integer(let v)): gc.mirrorMaxPasses = v
@@ -176,7 +166,7 @@ public struct ScenarioSettings: Equatable, Sendable {
       case (.gcOperationOverhead, .number(let v)): gc.operationOverhead = v
       case (.gcMaxCopyMiB, .integer(let v)): gc.maxCopyMiB = v
       case (.vmsRate, .number(let v)): rate = v
-      default: break
+      default: preconditionFailure("\(parameter.rawValue) cannot take the value \(newValue)")
       }
     }
   }

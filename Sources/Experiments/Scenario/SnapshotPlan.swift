@@ -37,7 +37,7 @@ public struct SnapshotPlan: Equatable, Sendable {
     let map = try r.mapping(allowed: keys)
     var plan = SnapshotPlan()
     if let k = map["kind"] {
-      plan.kind = try k.choice([("double", .double), ("single", .single), ("internal", .internal)])
+      plan.kind = try k.choice(SnapshotKind.self)
     }
     let seconds = "a number of seconds in [0, 31536000]"
     func time(_ n: NodeReader) throws(ScenarioError) -> Double {

@@ -38,12 +38,12 @@ public struct VMGroup: Equatable, Sendable {
         throw extra.keyReader.error(
           "\(w.path): \"\(extra.key)\" cannot be combined with \"preset\" (a preset fixes its own workload)")
       }
-      let choice = try preset.choice(WorkloadPreset.allCases.map { ($0.rawValue, $0) })
+      let choice = try preset.choice(WorkloadPreset.self)
       return VMGroup(count: count, workload: .preset(choice), position: r.position)
     }
     var spec = WorkloadSpec()
     if let p = wmap["pattern"] {
-      spec.pattern = try p.choice(WorkloadSpec.Pattern.allCases.map { ($0.rawValue, $0) })
+      spec.pattern = try p.choice(WorkloadSpec.Pattern.self)
     }
     if let f = wmap["read_fraction"] {
       spec.readFraction = try f.double("a fraction in 0...1") { (0...1).contains($0) }

@@ -2,12 +2,13 @@
 import Simulation
 import StorageRepository
 
-/// How a pool's garbage collector behaves (§1.4, §8 policy knobs).
+/// How a pool's garbage collector behaves (docs/storage-manager.md#gc-daemon, docs/storage-manager.md#policy-knobs).
 public struct GCSettings: Sendable {
   /// One GC operation at a time per SR (XCP), or one per VHD tree in parallel (xcp-ng#341's request).
-  public enum Concurrency: Sendable, Equatable {
-    case perSR
-    case perTree
+  /// Raw values are the scenario files' names.
+  public enum Concurrency: String, Sendable, Equatable, CaseIterable {
+    case perSR = "per-sr"
+    case perTree = "per-tree"
   }
 
   /// No GC at all when false (kicks are counted, nothing runs).
@@ -23,7 +24,8 @@ public struct GCSettings: Sendable {
   /// how long guest I/O waits behind the GC.
   public var maxCopyBytes: Int
   /// Fixed cost charged before every non-leaf coalesce, snapshot-coalesce iterations included
-  /// (vhd-util start-up, checks, xapi calls): the c of §8's fixed point.
+  /// (vhd-util start-up, checks, xapi calls): the c of the fixed point
+  /// (docs/storage-manager.md#fixed-point).
   public var operationOverhead: SimTime
   /// Whether attaching the SR kicks the GC (the master's SR attach scans, which kicks it).
   public var kickOnAttach: Bool

@@ -54,7 +54,7 @@ public struct LeafAttempt: Sendable, Equatable {
   public var iterationLog: [SnapshotCoalesceIteration] = []
 }
 
-/// One snapshot-coalesce iteration (§3.1): internal snapshot, then the non-leaf coalesce of the new
+/// One snapshot-coalesce iteration (docs/storage-manager.md#snapshot-coalesce): internal snapshot, then the non-leaf coalesce of the new
 /// hidden parent while the guest writes to the new leaf.
 public struct SnapshotCoalesceIteration: Sendable, Equatable {
   /// When the iteration asked for the pause of its internal snapshot.
@@ -183,40 +183,42 @@ public struct GCResult: Sendable, Equatable {
   /// Pauses of successful or failed leaf attempts (seconds), for the leaf pause statistics.
   public var leafPauses: [Double] { leafAttempts.filter { $0.pause > .zero }.map(\.pause.seconds) }
 
-  /// The flat view the Experiments layer reads (names stable, values in bytes, seconds or counts).
+  /// The flat view the Experiments layer reads: ``Metric/gcMetrics`` by name (values in bytes,
+  /// seconds or counts).
   public var metrics: [String: Double] {
     let pauses = leafPauses
     let averages = depth.map { $0.timeAverage(until: duration) }
     let giveUps = leafAttempts.filter { if case .gaveUp = $0.outcome { true } else { false } }.count
-    return [
-      "gc_runs": Double(runs),
-      "gc_kicks": Double(kicks),
-      "gc_kicks_ignored": Double(kicksIgnored),
-      "gc_garbage_collected": Double(garbageCollected),
-      "gc_coalesces": Double(coalesces),
-      "gc_leaf_coalesces": Double(leafCoalesces),
-      "gc_bytes_copied": Double(bytesCopiedNonLeaf + bytesCopiedLeaf),
-      "gc_bytes_copied_nonleaf": Double(bytesCopiedNonLeaf),
-      "gc_bytes_copied_leaf": Double(bytesCopiedLeaf),
-      "gc_busy_s": busyTime.seconds,
-      "gc_active_s": activeTime.seconds,
-      "gc_failed_targets": Double(failedTargets),
-      "leaf_attempts": Double(leafAttempts.count),
-      "leaf_iterations": Double(leafIterations),
-      "leaf_give_ups": Double(giveUps),
-      "leaf_timeouts": Double(leafAttempts.filter { $0.outcome == .timeout }.count),
-      "leaf_no_space": Double(leafAttempts.filter { $0.outcome == .noSpace }.count),
-      "leaf_not_allowed": Double(leafAttempts.filter { $0.outcome == .notAllowed }.count),
-      "leaf_pause_s_max": pauses.max() ?? 0,
-      "leaf_pause_s_mean": pauses.isEmpty ? 0 : pauses.reduce(0, +) / Double(pauses.count),
-      "pause_s_total": self.pauses.reduce(SimTime.zero) { $0 + $1.total }.seconds,
-      "pause_s_max": (self.pauses.map(\.max).max() ?? .zero).seconds,
-      "chain_depth_max": Double(depth.map(\.max).max() ?? 0),
-      "chain_depth_time_avg": averages.isEmpty ? 0 : averages.reduce(0, +) / Double(averages.count),
-      "chain_depth_after_gc": Double(chainDepthAfterGC),
-      "space_peak_bytes": Double(spacePeak),
-      "space_final_bytes": Double(space.last?.bytes ?? 0),
+    let values: [(Metric, Double)] = [
+      (.gcRuns, Double(runs)),
+      (.gcKicks, Double(kicks)),
+      (.gcKicksIgnored, Double(kicksIgnored)),
+      (.gcGarbageCollected, Double(garbageCollected)),
+      (.gcCoalesces, Double(coalesces)),
+      (.gcLeafCoalesces, Double(leafCoalesces)),
+      (.gcBytesCopied, Double(bytesCopiedNonLeaf + bytesCopiedLeaf)),
+      (.gcBytesCopiedNonLeaf, Double(bytesCopiedNonLeaf)),
+      (.gcBytesCopiedLeaf, Double(bytesCopiedLeaf)),
+      (.gcBusy, busyTime.seconds),
+      (.gcActive, activeTime.seconds),
+      (.gcFailedTargets, Double(failedTargets)),
+      (.leafAttempts, Double(leafAttempts.count)),
+      (.leafIterations, Double(leafIterations)),
+      (.leafGiveUps, Double(giveUps)),
+      (.leafTimeouts, Double(leafAttempts.filter { $0.outcome == .timeout }.count)),
+      (.leafNoSpace, Double(leafAttempts.filter { $0.outcome == .noSpace }.count)),
+      (.leafNotAllowed, Double(leafAttempts.filter { $0.outcome == .notAllowed }.count)),
+      (.leafPauseMax, pauses.max() ?? 0),
+      (.leafPauseMean, pauses.isEmpty ? 0 : pauses.reduce(0, +) / Double(pauses.count)),
+      (.pauseTotal, self.pauses.reduce(SimTime.zero) { $0 + $1.total }.seconds),
+      (.pauseMax, (self.pauses.map(\.max).max() ?? .zero).seconds),
+      (.chainDepthMax, Double(depth.map(\.max).max() ?? 0)),
+      (.chainDepthTimeAverage, averages.isEmpty ? 0 : averages.reduce(0, +) / Double(averages.count)),
+      (.chainDepthAfterGC, Double(chainDepthAfterGC)),
+      (.spacePeak, Double(spacePeak)),
+      (.spaceFinal, Double(space.last?.bytes ?? 0)),
     ]
+    return Dictionary(uniqueKeysWithValues: values.map { ($0.0.name, $0.1) })
   }
 
   /// FNV-1a over every count, time and sample (metric names sorted): equal seeds, equal digests.

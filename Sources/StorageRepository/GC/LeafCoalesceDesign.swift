@@ -18,10 +18,16 @@ public enum LeafCoalesceDesign: Equatable, Sendable {
   /// Mirror: copy while the guest runs, re-copy what it dirtied, pause only for the last small pass.
   case mirror(MirrorParameters)
 
-  /// Every design name `init(name:)` accepts, in a fixed order.
-  public static let names = ["none", "live", "snapshot-coalesce", "offline", "mirror"]
+  /// Every design with its default parameters (upstream live policy, the 2025-09 tracker, default
+  /// mirror parameters), in a fixed order: the designs `init(name:)` knows.
+  public static let all: [LeafCoalesceDesign] = [
+    .none, .live(.xcp), .snapshotCoalesce(.xcp, .v2025_09), .offline, .mirror(MirrorParameters()),
+  ]
 
-  /// Stable name for scenario files and reports.
+  /// Every design name `init(name:)` accepts, in the order of ``all``.
+  public static var names: [String] { all.map(\.name) }
+
+  /// Stable name for scenario files and reports (the one name ↔ design mapping).
   public var name: String {
     switch self {
     case .none: "none"
@@ -35,13 +41,21 @@ public enum LeafCoalesceDesign: Equatable, Sendable {
   /// The design called `name`, with default parameters (upstream live policy, the 2025-09 tracker,
   /// default mirror parameters).
   public init(name: String) throws(LeafCoalesceDesignError) {
-    switch name {
-    case "none": self = .none
-    case "live": self = .live(.xcp)
-    case "snapshot-coalesce": self = .snapshotCoalesce(.xcp, .v2025_09)
-    case "offline": self = .offline
-    case "mirror": self = .mirror(MirrorParameters())
-    default: throw .unknownDesign(name)
+    guard let design = Self.all.first(where: { $0.name == name }) else { throw .unknownDesign(name) }
+    self = design
+  }
+
+  /// The same design with these parameters, each case taking the ones it has (the live policy, the
+  /// tracker variant, the mirror parameters).
+  public func with(
+    live: LiveCoalescePolicy, tracker: CoalesceTracker.Variant, mirror: MirrorParameters
+  ) -> LeafCoalesceDesign {
+    switch self {
+    case .none: .none
+    case .live: .live(live)
+    case .snapshotCoalesce: .snapshotCoalesce(live, tracker)
+    case .offline: .offline
+    case .mirror: .mirror(mirror)
     }
   }
 

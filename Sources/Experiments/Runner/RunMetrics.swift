@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Simulation
+import VHD
+
+/// The numbers kept per run, by name (the registry's ``Metric`` names). Per-request figures divide
+/// by the requests the run completed (0 when it completed none); latencies are in microseconds.
+public struct RunMetrics: Sendable, Equatable {
+  public var values: [String: Double]
+
+  /// Every metric's name for a chain of `depth` levels, in report order.
+  public static func names(depth: Int) -> [String] { Metric.runMetrics(depth: depth).map(\.name) }
+
+  public init(_ run: ScenarioRun, _ r: RunResult) {
+    func us(_ t: SimTime) -> Double { Double(t.nanoseconds) / 1000 }
+    let n = Double(r.requests)
+    func per(_ x: Int) -> Double { n == 0 ? 0 : Double(x) / n }
+    var total = LevelWork()
+    for l in r.levels { total += l }
+    let depth = run.settings.depth
+    var v: [String: Double] = [:]
+    func set(_ metric: Metric, _ value: Double) { v[metric.name] = value }
+    set(.readLatencyP50, us(r.readLatency.p50))
+    set(.readLatencyP99, us(r.readLatency.p99))
+    set(.writeLatencyP99, us(r.writeLatency.p99))
+    set(.latencyMean, us(r.latency.mean))
+    set(.iops, r.iops)
+    set(.batProbesPerRequest, per(total.batProbes))
+    set(.bitmapReadsPerRequest, per(total.bitmapReads))
+    set(.bitmapCacheHitsPerRequest, per(total.bitmapCacheHits))
+    set(.batmapShortcutsPerRequest, per(total.batmapShortcuts))
+    set(.levelsProbedPerRequest, per(r.levelsProbedSum))
+    set(.physicalIOsPerRequest, per(r.deviceIOs))
+    set(.chainDepth, Double(depth))
+    for k in 0..<depth {
+      set(.bitmapLookupsPerRequestLevel(k), per(k < r.levels.count ? r.levels[k].bitmapConsults : 0))
+    }
+    // A managed SR's garbage collector: GC bytes, pauses, give-ups, chain depth over time and after
+    // GC, space (``Metric/gcMetrics``, from `GCResult.metrics`).
+    if let gc = r.gc {
+      v.merge(gc.metrics) { _, new in new }
+      v.merge(SnapshotCoalesceFit.metrics(gc)) { _, new in new }
+    }
+    values = v
+  }
+
+  /// The fixed names present, in report order, then any other metric a later layer added (sorted), so
+  /// new metrics reach every output without being listed here.
+  public var names: [String] {
+    let fixed = Self.names(depth: Int(values[Metric.chainDepth.name] ?? 0)).filter { values[$0] != nil }
+    let known = Set(fixed)
+    return fixed + values.keys.filter { !known.contains($0) }.sorted()
+  }
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The registry: every metric a run can produce. Per-request figures divide by the requests the run
+/// completed (0 when it completed none).
+extension Metric {
+  // MARK: Every run
+
+  public static let readLatencyP50 = Metric(
+    "read_latency_p50_us", unit: "µs", .lowerIsBetter, .run, "Median response time of guest reads.")
+  public static let readLatencyP99 = Metric(
+    "read_latency_p99_us", unit: "µs", .lowerIsBetter, .run, "99th percentile response time of guest reads.")
+  public static let writeLatencyP99 = Metric(
+    "write_latency_p99_us", unit: "µs", .lowerIsBetter, .run, "99th percentile response time of guest writes."
+  )
+  public static let latencyMean = Metric(
+    "latency_mean_us", unit: "µs", .lowerIsBetter, .run, "Mean response time of every guest request.")
+  public static let iops = Metric(
+    "iops", unit: "requests/s", .higherIsBetter, .run, "Guest requests completed per simulated second.")
+  public static let batProbesPerRequest = Metric(
+    "bat_probes_per_request", unit: "per request", .lowerIsBetter, .run,
+    "BAT entries looked up, over every level, per request.")
+  public static let bitmapReadsPerRequest = Metric(
+    "bitmap_reads_per_request", unit: "per request", .lowerIsBetter, .run,
+    "Sector bitmaps read from the device (bitmap cache misses) per request.")
+  public static let bitmapCacheHitsPerRequest = Metric(
+    "bitmap_cache_hits_per_request", unit: "per request", .neither, .run,
+    "Sector bitmaps found in the bitmap cache per request.")
+  public static let batmapShortcutsPerRequest = Metric(
+    "batmap_shortcuts_per_request", unit: "per request", .neither, .run,
+    "Blocks served through the BATmap (full block, no bitmap consulted) per request.")
+  public static let levelsProbedPerRequest = Metric(
+    "levels_probed_per_request", unit: "levels per request", .lowerIsBetter, .run,
+    "Chain levels a request walked before every sector was resolved.")
+  public static let physicalIOsPerRequest = Metric(
+    "physical_ios_per_request", unit: "device I/Os per request", .lowerIsBetter, .run,
+    "Device I/Os (data and metadata) per guest request.")
+  public static let chainDepth = Metric(
+    "chain_depth", unit: "levels", .neither, .run,
+    "The depth of the chain built before the run (`chain.depth`).")
+
+  /// `bitmap_lookups_per_request_level_K`, for every level K below the run's `chain_depth`.
+  public static let bitmapLookupsPerRequestLevel = MetricFamily(
+    prefix: "bitmap_lookups_per_request_level_", parameter: "K",
+    parameterMeaning: "the chain level, 0 = leaf, for every level below `chain_depth`",
+    unit: "per request", summary: "Bitmap consults (cache hits and reads) at level K per request.",
+    direction: .lowerIsBetter, scope: .run)
+
+  /// The metrics every run records, in report order (then the family, level by level).
+  public static let runMetrics: [Metric] = [
+    readLatencyP50, readLatencyP99, writeLatencyP99, latencyMean, iops, batProbesPerRequest,
+    bitmapReadsPerRequest, bitmapCacheHitsPerRequest, batmapShortcutsPerRequest, levelsProbedPerRequest,
+    physicalIOsPerRequest, chainDepth,
+  ]
+
+  /// Every run metric of a chain of `depth` levels, in report order.
+  public static func runMetrics(depth: Int) -> [Metric] {
+    runMetrics + (0..<depth).map { bitmapLookupsPerRequestLevel($0) }
+  }
+
+  // MARK: Managed-SR runs
+
+  public static let gcRuns = Metric(
+    "gc_runs", unit: "count", .neither, .gc, "GC processes started (a kick on an idle SR).")
+  public static let gcKicks = Metric(
+    "gc_kicks", unit: "count", .neither, .gc, "Kicks of the GC in total (attach, deletes, scans).")
+  public static let gcKicksIgnored = Metric(
+    "gc_kicks_ignored", unit: "count", .neither, .gc, "Kicks that found a GC process alive and were ignored.")
+  public static let gcGarbageCollected = Metric(
+    "gc_garbage_collected", unit: "count", .neither, .gc, "Garbage nodes (hidden, childless) deleted.")
+  public static let gcCoalesces = Metric(
+    "gc_coalesces", unit: "count", .neither, .gc,
+    "Completed non-leaf coalesces (snapshot-coalesce iterations included).")
+  public static let gcLeafCoalesces = Metric(
+    "gc_leaf_coalesces", unit: "count", .neither, .gc, "Completed leaf coalesces.")
+  public static let gcBytesCopied = Metric(
+    "gc_bytes_copied", unit: "bytes", .lowerIsBetter, .gc, "Payload the GC copied in total.")
+  public static let gcBytesCopiedNonLeaf = Metric(
+    "gc_bytes_copied_nonleaf", unit: "bytes", .lowerIsBetter, .gc, "Payload copied by non-leaf coalesces.")
+  public static let gcBytesCopiedLeaf = Metric(
+    "gc_bytes_copied_leaf", unit: "bytes", .lowerIsBetter, .gc,
+    "Payload copied by leaf copies (mirror passes included).")
+  public static let gcBusy = Metric(
+    "gc_busy_s", unit: "s", .lowerIsBetter, .gc, "Simulated time at least one GC operation was running.")
+  public static let gcActive = Metric(
+    "gc_active_s", unit: "s", .neither, .gc, "Simulated time a GC process was alive (quiet periods included)."
+  )
+  public static let gcFailedTargets = Metric(
+    "gc_failed_targets", unit: "count", .lowerIsBetter, .gc, "Targets a GC process remembered as failed.")
+  public static let leafAttempts = Metric(
+    "leaf_attempts", unit: "count", .neither, .gc, "Leaf-coalesce attempts.")
+  public static let leafIterations = Metric(
+    "leaf_iterations", unit: "count", .neither, .gc, "Snapshot-coalesce iterations over all attempts.")
+  public static let leafGiveUps = Metric(
+    "leaf_give_ups", unit: "count", .lowerIsBetter, .gc, "Snapshot-coalesce attempts the tracker gave up.")
+  public static let leafTimeouts = Metric(
+    "leaf_timeouts", unit: "count", .lowerIsBetter, .gc, "Paused copies killed at `live_timeout` and undone.")
+  public static let leafNoSpace = Metric(
+    "leaf_no_space", unit: "count", .lowerIsBetter, .gc,
+    "Leaf-coalesce attempts stopped for lack of free space.")
+  public static let leafNotAllowed = Metric(
+    "leaf_not_allowed", unit: "count", .neither, .gc,
+    "`live` attempts refused (predicted copy over the margin, or too big without an estimate).")
+  public static let leafPauseMax = Metric(
+    "leaf_pause_s_max", unit: "s", .lowerIsBetter, .gc,
+    "Longest tapdisk pause of the leaf attempts that paused.")
+  public static let leafPauseMean = Metric(
+    "leaf_pause_s_mean", unit: "s", .lowerIsBetter, .gc,
+    "Mean tapdisk pause of the leaf attempts that paused.")
+  public static let pauseTotal = Metric(
+    "pause_s_total", unit: "s", .lowerIsBetter, .gc,
+    "Every pause the SR layer caused (snapshots, GC refreshes, leaf coalesces), summed over all VDIs.")
+  public static let pauseMax = Metric(
+    "pause_s_max", unit: "s", .lowerIsBetter, .gc, "The longest pause the SR layer caused any VDI.")
+  public static let chainDepthMax = Metric(
+    "chain_depth_max", unit: "levels", .lowerIsBetter, .gc, "Deepest chain of any VDI during the run.")
+  public static let chainDepthTimeAverage = Metric(
+    "chain_depth_time_avg", unit: "levels", .lowerIsBetter, .gc,
+    "Each VDI's chain depth averaged over the run, then over the VDIs.")
+  public static let chainDepthAfterGC = Metric(
+    "chain_depth_after_gc", unit: "levels", .lowerIsBetter, .gc,
+    "Deepest chain of any VDI at the end of the run.")
+  public static let spacePeak = Metric(
+    "space_peak_bytes", unit: "bytes", .lowerIsBetter, .gc, "The SR's physical utilisation at its peak.")
+  public static let spaceFinal = Metric(
+    "space_final_bytes", unit: "bytes", .lowerIsBetter, .gc,
+    "The SR's physical utilisation at the end of the run.")
+
+  /// `GCResult.metrics`' names, in the documented order.
+  public static let gcMetrics: [Metric] = [
+    gcRuns, gcKicks, gcKicksIgnored, gcGarbageCollected, gcCoalesces, gcLeafCoalesces, gcBytesCopied,
+    gcBytesCopiedNonLeaf, gcBytesCopiedLeaf, gcBusy, gcActive, gcFailedTargets, leafAttempts, leafIterations,
+    leafGiveUps, leafTimeouts, leafNoSpace, leafNotAllowed, leafPauseMax, leafPauseMean, pauseTotal, pauseMax,
+    chainDepthMax, chainDepthTimeAverage, chainDepthAfterGC, spacePeak, spaceFinal,
+  ]
+
+  // MARK: Snapshot-coalesce fit
+
+  public static let scIterations = Metric(
+    "sc_iterations", unit: "count", .neither, .snapshotCoalesce, "Snapshot-coalesce iterations the fit used.")
+  public static let scCopiedLastBytes = Metric(
+    "sc_copied_last_bytes", unit: "bytes", .lowerIsBetter, .snapshotCoalesce,
+    "Payload the last iteration's coalesce copied (to compare with the fixed point).")
+  public static let scWriteRate = Metric(
+    "sc_write_bytes_per_s", unit: "bytes/s", .neither, .snapshotCoalesce,
+    "The guest's write rate w: payload each iteration copied over the time since the previous one's snapshot."
+  )
+  public static let scCoalesceRate = Metric(
+    "sc_coalesce_bytes_per_s", unit: "bytes/s", .higherIsBetter, .snapshotCoalesce,
+    "The coalesce rate s: payload copied over copy time.")
+  public static let scOverhead = Metric(
+    "sc_overhead_s", unit: "s", .lowerIsBetter, .snapshotCoalesce,
+    "The fixed cost c per iteration (pause, snapshot and overhead before each copy).")
+  public static let scFixedPoint = Metric(
+    "sc_fixed_point_bytes", unit: "bytes", .lowerIsBetter, .snapshotCoalesce,
+    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s).")
+
+  public static let snapshotCoalesceMetrics: [Metric] = [
+    scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint,
+  ]
+
+  // MARK: Consistency-check runs
+
+  public static let consistent = Metric(
+    "consistent", unit: "0 or 1", .higherIsBetter, .consistency,
+    "1 when every snapshot (and every checked file) matched the write log, else 0.")
+  public static let snapshotsTaken = Metric(
+    "snapshots_taken", unit: "count", .neither, .consistency, "Snapshots taken (the script's `count`, or 4).")
+  public static let snapshotsNotTaken = Metric(
+    "snapshots_not_taken", unit: "count", .neither, .consistency, "Scheduled snapshots the run ended before.")
+  public static let writesChecked = Metric(
+    "writes_checked", unit: "count", .neither, .consistency,
+    "Guest writes the snapshots' expected states are made of, summed over the snapshots.")
+  public static let sectorsChecked = Metric(
+    "sectors_checked", unit: "count", .neither, .consistency,
+    "Sectors compared (those any write touched), summed over the snapshots.")
+  public static let lateWrites = Metric(
+    "late_writes", unit: "count", .lowerIsBetter, .consistency,
+    "Writes before a snapshot's cut that completed only after the snapshot was taken.")
+  public static let dataMismatches = Metric(
+    "data_mismatches", unit: "count", .lowerIsBetter, .consistency,
+    "Snapshots whose content differs from the write log.")
+  public static let snapshotStallMax = Metric(
+    "snapshot_stall_ms_max", unit: "ms", .lowerIsBetter, .consistency,
+    "The longest pause a snapshot cost the guest (drain, snapshot, reopen).")
+  public static let filesDurable = Metric(
+    "files_durable", unit: "count", .neither, .consistency,
+    "Package installs only: files whose rename became durable during the run.")
+  public static let filesChecked = Metric(
+    "files_checked", unit: "count", .neither, .consistency,
+    "Package installs only: (snapshot, file) pairs checked.")
+  public static let fileMismatches = Metric(
+    "file_mismatches", unit: "count", .lowerIsBetter, .consistency,
+    "Package installs only: files durable before a snapshot but not whole in it.")
+
+  public static let consistencyMetrics: [Metric] = [
+    consistent, snapshotsTaken, snapshotsNotTaken, writesChecked, sectorsChecked, lateWrites, dataMismatches,
+    snapshotStallMax, filesDurable, filesChecked, fileMismatches,
+  ]
+
+  // MARK: The registry
+
+  /// Every fixed metric a run can produce, scope by scope.
+  public static let all: [Metric] = runMetrics + gcMetrics + snapshotCoalesceMetrics + consistencyMetrics
+
+  /// Every parameterised family.
+  public static let families: [MetricFamily] = [bitmapLookupsPerRequestLevel]
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Experiments
+import Foundation
+import Pool
+import StorageRepository
+import Testing
+
+/// Scenario choices are decoded once into typed values; names round-trip through the one mapping.
+@Suite struct ScenarioChoiceTests {
+  @Test func leafCoalesceNamesRoundTrip() throws {
+    for design in LeafCoalesceDesign.all { #expect(try LeafCoalesceDesign(name: design.name) == design) }
+    #expect(LeafCoalesceDesign.names == ["none", "live", "snapshot-coalesce", "offline", "mirror"])
+    #expect(throws: LeafCoalesceDesignError.unknownDesign("lazy")) { try LeafCoalesceDesign(name: "lazy") }
+  }
+
+  @Test func sweptChoicesAreTypedAndLabelledByName() throws {
+    let yaml =
+      ManagedScenarioTests.thread + """
+
+        sweep:
+          gc.tracker: ["2019", "2025-09"]
+          gc.concurrency: [per-tree]
+        """
+    let s = try Scenario.parse(
+      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: snapshot-coalesce"),
+      file: "t.yaml")
+    let runs = s.runs()
+    #expect(runs.map(\.settings.gc.tracker).prefix(2) == [.v2019, .v2025_09])
+    #expect(
+      runs.allSatisfy {
+        $0.settings.gc.concurrency == .perTree && $0.settings.gc.settings.concurrency == .perTree
+      })
+    #expect(runs[0].point.map(\.description) == ["gc.tracker=2019", "gc.concurrency=per-tree"])
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["none", "live", "snapshot-coalesce"])
+    if case .snapshotCoalesce(_, let tracker) = runs[4].settings.gc.design {
+      #expect(tracker == .v2019)
+    } else {
+      Issue.record("expected snapshot-coalesce, found \(runs[4].settings.gc.design)")
+    }
+  }
+}
