@@ -96,16 +96,8 @@ final class ScratchFolder {
   func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 }
 
-/// A tiny seeded generator for benchmark data and UUIDs (deterministic across runs): successive
-/// outputs of the kernel's SplitMix64 finaliser.
-struct BenchRNG: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    defer { state &+= 0x9E37_79B9_7F4A_7C15 }
-    return SplitMix64.mix(state)
-  }
-}
+/// The seeded generator for benchmark data and UUIDs (deterministic across runs).
+typealias BenchRNG = SplitMix64
 
 /// VmHWM from /proc/self/status (Linux), in bytes: the process's peak resident memory.
 func peakResidentBytes() -> UInt64? {

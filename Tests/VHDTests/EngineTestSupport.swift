@@ -3,8 +3,8 @@
 
 /// Deterministic generator for test data and UUIDs.
 struct TestRNG: RandomNumberGenerator {
-  var generator: SplitMixGenerator
-  init(_ seed: UInt64) { generator = SplitMixGenerator(seed: seed) }
+  var generator: SplitMix64
+  init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
   mutating func next() -> UInt64 { generator.next() }
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
   mutating func bytes(_ n: Int) -> [UInt8] {

@@ -16,7 +16,7 @@ public struct StampSequence: Sendable {
 
   /// The next stamp: `unixTime` and a fresh version-4 uuid.
   public mutating func next() -> CreationStamp {
-    var generator = SplitMixGenerator(seed: state)
+    var generator = SplitMix64(seed: state)
     let uuid = DiskUUID.random(using: &generator)
     state = generator.state
     return CreationStamp(unixTime: unixTime, uuid: uuid)
