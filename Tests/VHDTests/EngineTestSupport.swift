@@ -15,7 +15,7 @@ struct TestRNG: RandomNumberGenerator {
 }
 
 /// Fixed creation stamps so files are byte-reproducible.
-func testStamp(_ n: UInt8, time: Int64 = 1_700_000_000) -> CreationStamp {
+func testStamp(_ n: UInt8, time: Int64 = CreationStamp.fixedUnixTime) -> CreationStamp {
   var b = [UInt8](repeating: n, count: 16)
   b[6] = 0x40 | (n & 0x0F)
   b[8] = 0x80 | (n & 0x3F)

@@ -48,7 +48,7 @@ public struct ChainSpec: Sendable, Equatable {
     defer { writer.release() }
     var uuidSource = Generator(state: writer.next())
     func stamp() -> CreationStamp {
-      CreationStamp(unixTime: 1_700_000_000, uuid: .random(using: &uuidSource))
+      CreationStamp(unixTime: CreationStamp.fixedUnixTime, uuid: .random(using: &uuidSource))
     }
     var path = "\(folder)/\(name)-base.vhd"
     let base = try VHDImage.createDynamic(

@@ -9,7 +9,7 @@ public struct StampSequence: Sendable {
   public var unixTime: Int64
   private var state: UInt64
 
-  public init(seed: UInt64 = 0, unixTime: Int64 = 1_700_000_000) {
+  public init(seed: UInt64 = 0, unixTime: Int64 = CreationStamp.fixedUnixTime) {
     self.state = seed
     self.unixTime = unixTime
   }
