@@ -2,41 +2,44 @@
 
 /// A FIFO on a flat power-of-two array that grows by doubling and never shrinks, so a steady-state queue
 /// allocates nothing (swift-collections' `Deque` would do, but the kernel depends on nothing but GSL).
-@usableFromInline
-struct RingBuffer<Element> {
+/// The package's one FIFO queue: the kernel's resources and the workload generators use it.
+public struct RingBuffer<Element> {
   @usableFromInline var storage: [Element?]
   @usableFromInline var head = 0
-  @usableFromInline var count = 0
+  @usableFromInline var used = 0
+
+  /// The number of queued elements.
+  @inlinable public var count: Int { used }
 
   @inlinable
-  init(capacity: Int) {
+  public init(capacity: Int) {
     var size = 1
     while size < capacity { size <<= 1 }
     storage = Array(repeating: nil, count: size)
   }
 
-  @inlinable var isEmpty: Bool { count == 0 }
+  @inlinable public var isEmpty: Bool { count == 0 }
   @inlinable var mask: Int { storage.count &- 1 }
 
   @inlinable
-  mutating func append(_ element: Element) {
+  public mutating func append(_ element: Element) {
     if count == storage.count { grow() }
     storage[(head &+ count) & mask] = element
-    count &+= 1
+    used &+= 1
   }
 
   @inlinable
-  mutating func popFirst() -> Element? {
+  public mutating func popFirst() -> Element? {
     guard count > 0 else { return nil }
     let element = storage[head]
     storage[head] = nil
     head = (head &+ 1) & mask
-    count &-= 1
+    used &-= 1
     return element
   }
 
   @inlinable
-  subscript(offset: Int) -> Element {
+  public subscript(offset: Int) -> Element {
     precondition(offset >= 0 && offset < count)
     return storage[(head &+ offset) & mask]!
   }
@@ -44,7 +47,7 @@ struct RingBuffer<Element> {
   /// Removes the element `offset` places from the front, closing the gap (O(count)).
   @inlinable
   @discardableResult
-  mutating func remove(at offset: Int) -> Element {
+  public mutating func remove(at offset: Int) -> Element {
     let element = self[offset]
     var i = offset
     while i < count &- 1 {
@@ -52,7 +55,7 @@ struct RingBuffer<Element> {
       i &+= 1
     }
     storage[(head &+ count &- 1) & mask] = nil
-    count &-= 1
+    used &-= 1
     return element
   }
 
