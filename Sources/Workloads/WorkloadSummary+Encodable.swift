@@ -17,14 +17,22 @@ extension WorkloadSummary: Encodable {
   }
 
   private struct SizeBucket: Encodable {
-    var bytes_at_least: Int
+    var bytesAtLeast: Int
     var count: Int
+    enum CodingKeys: String, CodingKey {
+      case bytesAtLeast = "bytes_at_least"
+      case count
+    }
   }
 
   private struct AddressHistogram: Encodable {
-    var span_sectors: UInt64
+    var spanSectors: UInt64
     var bins: Int
     var counts: [Int]
+    enum CodingKeys: String, CodingKey {
+      case spanSectors = "span_sectors"
+      case bins, counts
+    }
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -37,9 +45,9 @@ extension WorkloadSummary: Encodable {
     try c.encode(bytesWritten, forKey: .bytesWritten)
     try Self.encode(durationSeconds, in: &c, forKey: .durationSeconds)
     try c.encode(
-      sizeHistogram.map { SizeBucket(bytes_at_least: $0.bytes, count: $0.count) }, forKey: .sizeHistogram)
+      sizeHistogram.map { SizeBucket(bytesAtLeast: $0.bytes, count: $0.count) }, forKey: .sizeHistogram)
     try c.encode(
-      AddressHistogram(span_sectors: addressSpanSectors, bins: Self.addressBins, counts: addressCounts),
+      AddressHistogram(spanSectors: addressSpanSectors, bins: Self.addressBins, counts: addressCounts),
       forKey: .addressHistogram)
     try c.encodeIfPresent(discards, forKey: .discards)
     if let coverage = blockCoverage {
