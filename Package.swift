@@ -21,12 +21,15 @@ let package = Package(
     .target(name: "CFileOps"),
     // GSL as a system library (GPL-3; the project is GPL-3.0-or-later).
     .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
+    // SplitMix64, the one seeded generator: the output function and the RandomNumberGenerator on it.
+    // Depends on nothing, so the engine and the kernel share it without importing each other.
+    .target(name: "SeededRandom"),
     // The VHD engine: on-disk format, images, chains, devices, accounting. Knows nothing of time.
-    .target(name: "VHD", dependencies: ["CFileOps"]),
+    .target(name: "VHD", dependencies: ["CFileOps", "SeededRandom"]),
     // An SR as XCP's storage manager sees it: VDI records, snapshots, space rules, GC planning. Knows nothing of time.
     .target(name: "StorageRepository", dependencies: ["VHD"]),
     // The discrete-event kernel: clock, event queue, processes, resources, random streams.
-    .target(name: "Simulation", dependencies: ["CGSL"]),
+    .target(name: "Simulation", dependencies: ["CGSL", "SeededRandom"]),
     // Output analysis over GSL: summaries, confidence intervals, tests, bootstrap, histograms, fits.
     .target(name: "Statistics", dependencies: ["CGSL"]),
     // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).

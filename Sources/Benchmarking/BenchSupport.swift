@@ -15,16 +15,12 @@ public struct BenchReport: Sendable {
 
   public func value(_ key: String) -> Double? { figures.first { $0.0 == key }?.1 }
 
+  /// One JSON object on one line, sorted keys: `benchmark`, then each figure (whole numbers as
+  /// integers, others to 6 significant digits, non-finite as null) and each note.
   public var json: String {
-    var parts = ["\"benchmark\": \"\(name)\""]
-    for (k, v) in figures {
-      let text =
-        v.isFinite
-        ? (v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v)) : "null"
-      parts.append("\"\(k)\": \(text)")
-    }
-    for (k, v) in notes { parts.append("\"\(k)\": \"\(v.replacingOccurrences(of: "\"", with: "'"))\"") }
-    return "{" + parts.joined(separator: ", ") + "}"
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
   }
 
   public var text: String {
@@ -38,6 +34,31 @@ public struct BenchReport: Sendable {
       lines.append("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v)
     }
     return lines.joined(separator: "\n")
+  }
+}
+
+extension BenchReport: Encodable {
+  private struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { nil }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(name, forKey: Key("benchmark"))
+    for (k, v) in figures {
+      if !v.isFinite {
+        try c.encodeNil(forKey: Key(k))
+      } else if v == v.rounded() && abs(v) < 1e15 {
+        try c.encode(Int64(v), forKey: Key(k))
+      } else {
+        try c.encode(Double(String(format: "%.6g", v)) ?? v, forKey: Key(k))
+      }
+    }
+    for (k, v) in notes { try c.encode(v, forKey: Key(k)) }
   }
 }
 
@@ -96,16 +117,8 @@ final class ScratchFolder {
   func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 }
 
-/// A tiny seeded generator for benchmark data and UUIDs (deterministic across runs): successive
-/// outputs of the kernel's SplitMix64 finaliser.
-struct BenchRNG: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    defer { state &+= 0x9E37_79B9_7F4A_7C15 }
-    return SplitMix64.mix(state)
-  }
-}
+/// The seeded generator for benchmark data and UUIDs (deterministic across runs).
+typealias BenchRNG = SplitMix64
 
 /// VmHWM from /proc/self/status (Linux), in bytes: the process's peak resident memory.
 func peakResidentBytes() -> UInt64? {

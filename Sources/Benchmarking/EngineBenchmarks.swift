@@ -5,7 +5,7 @@ import VHD
 /// Benchmarks of the VHD engine (release build; figures as ratios where a peer exists).
 public enum EngineBenchmarks {
   static func stamp(_ rng: inout BenchRNG) -> CreationStamp {
-    CreationStamp(unixTime: 1_700_000_000, uuid: .random(using: &rng))
+    CreationStamp(unixTime: CreationStamp.fixedUnixTime, uuid: .random(using: &rng))
   }
 
   /// Builds a chain of `depth` levels on in-memory storage. `layout` decides where data lives:

@@ -36,23 +36,33 @@ public enum KernelBenchmarks {
       return report
     }
     let lines = output.output.split(separator: "\n").compactMap {
-      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      try? JSONDecoder().decode(SimPyLine.self, from: Data($0.utf8))
     }
-    if let h = lines.first(where: { $0["model"] as? String == "hold" }),
-      let eps = h["events_per_second"] as? Double
-    {
+    if let h = lines.first(where: { $0.model == "hold" }), let eps = h.eventsPerSecond {
       report.add("simpy_hold_events_per_second", eps)
       report.add("simpy_ratio_hold", hold / eps)
     }
-    if let m = lines.first(where: { $0["model"] as? String == "mm1" }) {
-      if let eps = m["events_per_second"] as? Double { report.add("simpy_mm1_events_per_second", eps) }
-      if let cps = m["customers_per_second"] as? Double {
+    if let m = lines.first(where: { $0.model == "mm1" }) {
+      if let eps = m.eventsPerSecond { report.add("simpy_mm1_events_per_second", eps) }
+      if let cps = m.customersPerSecond {
         report.add("simpy_mm1_customers_per_second", cps)
         // Like for like: customers simulated per wall second of the same M/M/1 model.
         report.add("simpy_ratio", mm1Customers / cps)
       }
     }
     return report
+  }
+
+  /// One line of the SimPy peer's output (Benchmarks/simpy/run.sh).
+  struct SimPyLine: Decodable {
+    var model: String
+    var eventsPerSecond: Double?
+    var customersPerSecond: Double?
+    enum CodingKeys: String, CodingKey {
+      case model
+      case eventsPerSecond = "events_per_second"
+      case customersPerSecond = "customers_per_second"
+    }
   }
 
   static func simpyScript() -> String? {

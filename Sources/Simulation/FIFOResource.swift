@@ -39,9 +39,7 @@ public struct FIFOResource<Owner> {
   @usableFromInline var grantCount = 0
   @usableFromInline var releaseCount = 0
   @usableFromInline var withdrawalCount = 0
-  @usableFromInline var waitSum = 0.0
-  @usableFromInline var waitSumSquares = 0.0
-  @usableFromInline var waitMax = SimTime.zero
+  @usableFromInline var waits = WaitTally()
   @usableFromInline var queuePeak = 0
 
   /// - Parameters:
@@ -76,7 +74,7 @@ public struct FIFOResource<Owner> {
       busy &+= 1
       immediateCount &+= 1
       grantCount &+= 1
-      recordWait(.zero)
+      waits.record(.zero)
       return true
     }
     waiters.append(Waiter(owner: owner, since: now))
@@ -97,7 +95,7 @@ public struct FIFOResource<Owner> {
       return nil
     }
     grantCount &+= 1
-    recordWait(now - next.since)
+    waits.record(now - next.since)
     return next.owner
   }
 
@@ -130,9 +128,9 @@ public struct FIFOResource<Owner> {
     let elapsed = now - statisticsStart
     let span = Double(elapsed.nanoseconds)
     let waits = Double(grantCount)
-    let meanWait = grantCount > 0 ? waitSum / waits : 0
+    let meanWait = grantCount > 0 ? self.waits.sum / waits : 0
     let varianceWait =
-      grantCount > 1 ? Swift.max(0, (waitSumSquares - waitSum * meanWait) / (waits - 1)) : 0
+      grantCount > 1 ? Swift.max(0, (self.waits.sumOfSquares - self.waits.sum * meanWait) / (waits - 1)) : 0
     return FIFOResourceStatistics(
       capacity: capacity,
       elapsed: elapsed,
@@ -147,7 +145,7 @@ public struct FIFOResource<Owner> {
       withdrawals: withdrawalCount,
       meanWait: meanWait / 1e9,
       waitVariance: varianceWait / 1e18,
-      maxWait: waitMax,
+      maxWait: self.waits.maximum,
       maxQueueLength: queuePeak
     )
   }
@@ -164,9 +162,7 @@ public struct FIFOResource<Owner> {
     grantCount = 0
     releaseCount = 0
     withdrawalCount = 0
-    waitSum = 0
-    waitSumSquares = 0
-    waitMax = .zero
+    waits = WaitTally()
     queuePeak = waiters.count
   }
 
@@ -177,13 +173,24 @@ public struct FIFOResource<Owner> {
     queueArea += Double(waiters.count) * dt
     lastChange = now
   }
+}
+
+/// The waits of granted requests: sum and sum of squares in nanoseconds (for the mean and the sample
+/// variance) and the longest.
+@usableFromInline
+struct WaitTally: Sendable {
+  @usableFromInline var sum = 0.0
+  @usableFromInline var sumOfSquares = 0.0
+  @usableFromInline var maximum = SimTime.zero
+
+  @inlinable init() {}
 
   @inlinable
-  mutating func recordWait(_ wait: SimTime) {
+  mutating func record(_ wait: SimTime) {
     let w = Double(wait.nanoseconds)
-    waitSum += w
-    waitSumSquares += w * w
-    if wait > waitMax { waitMax = wait }
+    sum += w
+    sumOfSquares += w * w
+    if wait > maximum { maximum = wait }
   }
 }
 

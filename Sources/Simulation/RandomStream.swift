@@ -205,15 +205,3 @@ public struct FNV1a64: Hashable, Sendable {
     combine(bytes: text.utf8)
   }
 }
-
-/// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
-public enum SplitMix64 {
-  /// The SplitMix64 output for state `x` (golden-gamma increment, then the two multiply-xorshift rounds).
-  @inlinable
-  public static func mix(_ x: UInt64) -> UInt64 {
-    var z = x &+ 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

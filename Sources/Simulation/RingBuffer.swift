@@ -2,12 +2,13 @@
 
 /// A FIFO on a flat power-of-two array that grows by doubling and never shrinks, so a steady-state queue
 /// allocates nothing (swift-collections' `Deque` would do, but the kernel depends on nothing but GSL).
+/// The package's one FIFO queue: the kernel's resources and the workload generators use it.
 public struct RingBuffer<Element> {
   @usableFromInline var storage: [Element?]
   @usableFromInline var head = 0
   @usableFromInline var used = 0
 
-  /// Elements queued.
+  /// The number of queued elements.
   @inlinable public var count: Int { used }
 
   @inlinable
@@ -17,19 +18,19 @@ public struct RingBuffer<Element> {
     storage = Array(repeating: nil, count: size)
   }
 
-  @inlinable public var isEmpty: Bool { used == 0 }
+  @inlinable public var isEmpty: Bool { count == 0 }
   @inlinable var mask: Int { storage.count &- 1 }
 
   @inlinable
   public mutating func append(_ element: Element) {
-    if used == storage.count { grow() }
-    storage[(head &+ used) & mask] = element
+    if count == storage.count { grow() }
+    storage[(head &+ count) & mask] = element
     used &+= 1
   }
 
   @inlinable
   public mutating func popFirst() -> Element? {
-    guard used > 0 else { return nil }
+    guard count > 0 else { return nil }
     let element = storage[head]
     storage[head] = nil
     head = (head &+ 1) & mask
@@ -39,7 +40,7 @@ public struct RingBuffer<Element> {
 
   @inlinable
   public subscript(offset: Int) -> Element {
-    precondition(offset >= 0 && offset < used)
+    precondition(offset >= 0 && offset < count)
     return storage[(head &+ offset) & mask]!
   }
 
@@ -49,11 +50,11 @@ public struct RingBuffer<Element> {
   public mutating func remove(at offset: Int) -> Element {
     let element = self[offset]
     var i = offset
-    while i < used &- 1 {
+    while i < count &- 1 {
       storage[(head &+ i) & mask] = storage[(head &+ i &+ 1) & mask]
       i &+= 1
     }
-    storage[(head &+ used &- 1) & mask] = nil
+    storage[(head &+ count &- 1) & mask] = nil
     used &-= 1
     return element
   }
@@ -61,7 +62,7 @@ public struct RingBuffer<Element> {
   @usableFromInline
   mutating func grow() {
     var bigger = [Element?](repeating: nil, count: Swift.max(1, storage.count * 2))
-    for i in 0..<used {
+    for i in 0..<count {
       bigger[i] = storage[(head + i) & mask]
     }
     storage = bigger

@@ -34,22 +34,11 @@ public struct PackageInstallGenerator: RequestGenerator {
   private let touched: [Int32]
   private let metadataBlocks: [Int]
   private let maximumRequestSectors: Int
-  private let maximumTransactionBlocks: Int
   private var stepIndex = 0
-  private var pending: [GuestRequest] = []
-  private var pendingHead = 0
+  private var pending = RingBuffer<GuestRequest>(capacity: 64)
   private var nextSequence = 0
   private var clock = SimTime.zero
-  private var transaction = 0
-  private var transactionStart: SimTime?
-  private var transactionBlocks: [Int32] = []
-  private var inTransaction: [Int]
-  private var inodeTransaction: [Int]
-  private var pendingRenames: [Int32] = []
-  private var uncheckpointed: [Int32] = []
-  private var needsCheckpoint: [Bool]
-  /// Next free block of the journal, relative to its start (block 0 is the journal superblock).
-  private var journalHead = 1
+  private var journal: JournalState
   private var finished = false
 
   public init(
@@ -64,14 +53,14 @@ public struct PackageInstallGenerator: RequestGenerator {
     touched = plan.touched
     metadataBlocks = plan.metadataBlocks
     maximumRequestSectors = plan.maximumRequestSectors
-    maximumTransactionBlocks = plan.layout.journal.count / 4
-    inTransaction = Array(repeating: -1, count: plan.metadataBlocks.count)
-    needsCheckpoint = Array(repeating: false, count: plan.metadataBlocks.count)
-    inodeTransaction = Array(repeating: -1, count: plan.inodeKeys)
-    transactionBlocks.reserveCapacity(plan.metadataBlocks.count)
-    uncheckpointed.reserveCapacity(plan.metadataBlocks.count)
-    pendingRenames.reserveCapacity(plan.files.count)
-    pending.reserveCapacity(64)
+    journal = JournalState(
+      maximumTransactionBlocks: plan.layout.journal.count / 4,
+      inTransaction: Array(repeating: -1, count: plan.metadataBlocks.count),
+      inodeTransaction: Array(repeating: -1, count: plan.inodeKeys),
+      needsCheckpoint: Array(repeating: false, count: plan.metadataBlocks.count))
+    journal.transactionBlocks.reserveCapacity(plan.metadataBlocks.count)
+    journal.uncheckpointed.reserveCapacity(plan.metadataBlocks.count)
+    journal.pendingRenames.reserveCapacity(plan.files.count)
   }
 
   /// A named preset on a disk of `diskSectors` sectors, its streams named after the spec.
@@ -88,10 +77,8 @@ public struct PackageInstallGenerator: RequestGenerator {
   public mutating func next(now: SimTime) -> GuestRequest? {
     if let requestLimit, counters.requests >= requestLimit { return nil }
     if now > clock { clock = now }
-    while pendingHead == pending.count {
-      pending.removeAll(keepingCapacity: true)
-      pendingHead = 0
-      if let start = transactionStart, clock >= start + spec.journalCommitInterval {
+    while pending.isEmpty {
+      if let start = journal.transactionStart, clock >= start + spec.journalCommitInterval {
         commit()
         counters.timerCommits += 1
       } else if stepIndex < steps.count {
@@ -100,7 +87,7 @@ public struct PackageInstallGenerator: RequestGenerator {
       } else if finished {
         return nil
       } else {
-        if let start = transactionStart {
+        if let start = journal.transactionStart {
           let expiry = start + spec.journalCommitInterval
           if expiry > clock { clock = expiry }
           commit()
@@ -110,8 +97,7 @@ public struct PackageInstallGenerator: RequestGenerator {
         finished = true
       }
     }
-    var request = pending[pendingHead]
-    pendingHead += 1
+    var request = pending.popFirst()!
     clock += request.time
     request.time = clock
     counters.requests += 1
@@ -152,16 +138,16 @@ public struct PackageInstallGenerator: RequestGenerator {
     case .write(let lba, let sectors, let flags, let think):
       enqueue(.write, lba: lba, sectors: sectors, flags: flags, think: think)
     case .touch(let start, let count, let inode):
-      if transactionStart == nil { transactionStart = clock }
+      if journal.transactionStart == nil { journal.transactionStart = clock }
       for i in Int(start)..<Int(start + count) {
         let m = Int(touched[i])
-        if inTransaction[m] != transaction {
-          inTransaction[m] = transaction
-          transactionBlocks.append(Int32(m))
+        if journal.inTransaction[m] != journal.transaction {
+          journal.inTransaction[m] = journal.transaction
+          journal.transactionBlocks.append(Int32(m))
         }
       }
-      if inode >= 0 { inodeTransaction[Int(inode)] = transaction }
-      if transactionBlocks.count >= maximumTransactionBlocks {
+      if inode >= 0 { journal.inodeTransaction[Int(inode)] = journal.transaction }
+      if journal.transactionBlocks.count >= journal.maximumTransactionBlocks {
         commit()
         counters.forcedCommits += 1
       }
@@ -169,7 +155,7 @@ public struct PackageInstallGenerator: RequestGenerator {
       counters.files += 1
     case .fsync(let inode):
       counters.fsyncs += 1
-      if inodeTransaction[Int(inode)] == transaction, transactionStart != nil {
+      if journal.inodeTransaction[Int(inode)] == journal.transaction, journal.transactionStart != nil {
         commit()
         counters.fsyncCommits += 1
       } else {
@@ -178,42 +164,43 @@ public struct PackageInstallGenerator: RequestGenerator {
       }
     case .rename(let file):
       counters.renames += 1
-      pendingRenames.append(file)
+      journal.pendingRenames.append(file)
     }
   }
 
   /// Commits the running transaction: descriptor + its blocks, then the commit block.
   private mutating func commit() {
-    let payload = 1 + transactionBlocks.count
-    if journalHead + payload + 1 > layout.journal.count {
+    let payload = 1 + journal.transactionBlocks.count
+    if journal.journalHead + payload + 1 > layout.journal.count {
       checkpoint()
-      journalHead = 1
+      journal.journalHead = 1
     }
-    enqueueWrites(block: layout.journal.lowerBound + journalHead, blocks: payload, flags: [.sync, .metadata])
+    enqueueWrites(
+      block: layout.journal.lowerBound + journal.journalHead, blocks: payload, flags: [.sync, .metadata])
     let commitBlock = enqueue(
-      .write, lba: Ext4LayoutModel.lba(block: layout.journal.lowerBound + journalHead + payload),
+      .write, lba: Ext4LayoutModel.lba(block: layout.journal.lowerBound + journal.journalHead + payload),
       sectors: Ext4LayoutModel.sectorsPerBlock, flags: [.preflush, .fua, .sync, .metadata])
-    journalHead += payload + 1
-    for f in pendingRenames { files[Int(f)].durableAt = commitBlock }
-    pendingRenames.removeAll(keepingCapacity: true)
-    for m in transactionBlocks where !needsCheckpoint[Int(m)] {
-      needsCheckpoint[Int(m)] = true
-      uncheckpointed.append(m)
+    journal.journalHead += payload + 1
+    for f in journal.pendingRenames { files[Int(f)].durableAt = commitBlock }
+    journal.pendingRenames.removeAll(keepingCapacity: true)
+    for m in journal.transactionBlocks where !journal.needsCheckpoint[Int(m)] {
+      journal.needsCheckpoint[Int(m)] = true
+      journal.uncheckpointed.append(m)
     }
-    transactionBlocks.removeAll(keepingCapacity: true)
-    transaction += 1
-    transactionStart = nil
+    journal.transactionBlocks.removeAll(keepingCapacity: true)
+    journal.transaction += 1
+    journal.transactionStart = nil
     counters.journalCommits += 1
   }
 
   /// Writes committed metadata to its home blocks (coalesced runs), then the journal superblock.
   private mutating func checkpoint() {
-    guard !uncheckpointed.isEmpty else { return }
+    guard !journal.uncheckpointed.isEmpty else { return }
     let blocks = metadataBlocks
-    uncheckpointed.sort { blocks[Int($0)] < blocks[Int($1)] }
-    var runStart = blocks[Int(uncheckpointed[0])]
+    journal.uncheckpointed.sort { blocks[Int($0)] < blocks[Int($1)] }
+    var runStart = blocks[Int(journal.uncheckpointed[0])]
     var runEnd = runStart + 1
-    for m in uncheckpointed.dropFirst() {
+    for m in journal.uncheckpointed.dropFirst() {
       let b = blocks[Int(m)]
       if b == runEnd {
         runEnd += 1
@@ -224,8 +211,8 @@ public struct PackageInstallGenerator: RequestGenerator {
       }
     }
     checkpointRun(runStart, runEnd)
-    for m in uncheckpointed { needsCheckpoint[Int(m)] = false }
-    uncheckpointed.removeAll(keepingCapacity: true)
+    for m in journal.uncheckpointed { journal.needsCheckpoint[Int(m)] = false }
+    journal.uncheckpointed.removeAll(keepingCapacity: true)
     enqueue(
       .write, lba: Ext4LayoutModel.lba(block: layout.journal.lowerBound),
       sectors: Ext4LayoutModel.sectorsPerBlock,
@@ -238,4 +225,22 @@ public struct PackageInstallGenerator: RequestGenerator {
     enqueueWrites(block: start, blocks: end - start, flags: [.metadata])
     counters.checkpointWrites += pending.count - before
   }
+}
+
+/// The journal's side of the install: the running transaction (its number, when it started, its
+/// metadata blocks, which transaction last dirtied each block and inode, the files whose rename it
+/// commits), the blocks waiting for a checkpoint, and where the next journal write goes.
+private struct JournalState {
+  /// A transaction commits once it holds this many blocks (a quarter of the journal).
+  let maximumTransactionBlocks: Int
+  var transaction = 0
+  var transactionStart: SimTime?
+  var transactionBlocks: [Int32] = []
+  var inTransaction: [Int]
+  var inodeTransaction: [Int]
+  var pendingRenames: [Int32] = []
+  var uncheckpointed: [Int32] = []
+  var needsCheckpoint: [Bool]
+  /// Next free block of the journal, relative to its start (block 0 is the journal superblock).
+  var journalHead = 1
 }

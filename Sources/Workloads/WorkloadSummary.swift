@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import Simulation
 
 /// What a request stream looks like, in the figures one checks first against a trace or a job file:
@@ -109,22 +110,11 @@ public struct WorkloadSummary: Hashable, Sendable {
     sizeBuckets.enumerated().filter { $0.element > 0 }.map { (1 << $0.offset, $0.element) }
   }
 
-  /// One JSON object, keys in a fixed order.
+  /// One JSON object on one line, sorted keys (`JSONEncoder`; see `encode(to:)`).
   public var json: String {
-    var o = "{"
-    o += "\"requests\":\(requests),\"reads\":\(reads),\"writes\":\(writes),\"flushes\":\(flushes),"
-    o += "\"bytes_read\":\(bytesRead),\"bytes_written\":\(bytesWritten),"
-    o += "\"duration_seconds\":\(Self.number(durationSeconds)),"
-    o += "\"size_histogram\":["
-    o += sizeHistogram.map { "{\"bytes_at_least\":\($0.bytes),\"count\":\($0.count)}" }.joined(separator: ",")
-    o += "],\"address_histogram\":{\"span_sectors\":\(addressSpanSectors),\"bins\":\(Self.addressBins),"
-    o += "\"counts\":[" + addressCounts.map(String.init).joined(separator: ",") + "]}"
-    if let discards { o += ",\"discards\":\(discards)" }
-    if let c = blockCoverage {
-      o += ",\"touched_blocks\":\(c.touched),\"full_blocks\":\(c.full),"
-      o += "\"full_block_fraction\":\(Self.number(c.fraction))"
-    }
-    return o + "}"
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
   }
 
   /// Aligned text for people.

@@ -111,9 +111,5 @@ struct BenchCommand: ParsableCommand {
     }
   }
 
-  func printJSON(_ run: RegressionSuite.Run) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(run), as: UTF8.self))
-  }
+  func printJSON(_ run: RegressionSuite.Run) throws { print(try jsonText(run)) }
 }

@@ -57,25 +57,9 @@ struct ConsistencyCommand: ParsableCommand {
       let (result, report, files) = try scenario.run()
       let mismatch = report.firstMismatch
       if json {
-        var fields = [
-          "\"workload\": \"\(workload.rawValue)\"", "\"seed\": \(seed)", "\"snapshots\": \(report.snapshots)",
-          "\"snapshots_not_taken\": \(report.notTaken)", "\"consistent\": \(report.consistent)",
-          "\"writes_checked\": \(report.writesChecked)", "\"sectors_checked\": \(report.sectorsChecked)",
-          "\"late_writes\": \(report.lateWrites)", "\"max_stall_ms\": \(report.maxStall.milliseconds)",
-          "\"writes\": \(result.writes)", "\"reads\": \(result.reads)",
-          "\"duration_s\": \(result.duration.seconds)",
-        ]
-        if let files {
-          fields.append("\"files_durable\": \(files.filesDurable)")
-          fields.append("\"files_checked\": \(files.filesChecked)")
-          fields.append("\"file_mismatches\": \(files.mismatches.count)")
-        }
-        if let m = mismatch {
-          fields.append(
-            "\"mismatch\": {\"snapshot\": \(m.snapshot), \"vdi\": \(m.vdi), \"lba\": \(m.lba), "
-              + "\"expected\": \"\(hexTag(m.expected))\", \"found\": \"\(hexTag(m.found))\"}")
-        }
-        print("{" + fields.joined(separator: ", ") + "}")
+        let summary = ConsistencyJSON(
+          workload: workload.rawValue, seed: seed, report: report, result: result, files: files)
+        print(try jsonText(summary))
       } else {
         print(
           "vhdsim consistency: \(workload.rawValue), \(snapshots) snapshots over \(duration) s, seed \(seed)"
@@ -114,8 +98,61 @@ struct ConsistencyCommand: ParsableCommand {
       }
     }
   }
+}
 
-  private func hexTag(_ v: UInt64) -> String {
+/// `vhdsim consistency --json`: the check's figures; the file counts only for workloads that
+/// install files, the first mismatch (tags as 0x-prefixed hex) only when there is one.
+private struct ConsistencyJSON: Encodable {
+  let workload: String
+  let seed: UInt64
+  let report: ConsistencyReport
+  let result: RunResult
+  let files: ConsistencyScenario.FileCheck?
+
+  private enum Key: String, CodingKey {
+    case workload, seed, snapshots, consistent, writes, reads, mismatch
+    case snapshotsNotTaken = "snapshots_not_taken"
+    case writesChecked = "writes_checked"
+    case sectorsChecked = "sectors_checked"
+    case lateWrites = "late_writes"
+    case maxStallMs = "max_stall_ms"
+    case durationS = "duration_s"
+    case filesDurable = "files_durable"
+    case filesChecked = "files_checked"
+    case fileMismatches = "file_mismatches"
+    case snapshot, vdi, lba, expected, found
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(workload, forKey: .workload)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(report.snapshots, forKey: .snapshots)
+    try c.encode(report.notTaken, forKey: .snapshotsNotTaken)
+    try c.encode(report.consistent, forKey: .consistent)
+    try c.encode(report.writesChecked, forKey: .writesChecked)
+    try c.encode(report.sectorsChecked, forKey: .sectorsChecked)
+    try c.encode(report.lateWrites, forKey: .lateWrites)
+    try c.encode(report.maxStall.milliseconds, forKey: .maxStallMs)
+    try c.encode(result.writes, forKey: .writes)
+    try c.encode(result.reads, forKey: .reads)
+    try c.encode(result.duration.seconds, forKey: .durationS)
+    if let files {
+      try c.encode(files.filesDurable, forKey: .filesDurable)
+      try c.encode(files.filesChecked, forKey: .filesChecked)
+      try c.encode(files.mismatches.count, forKey: .fileMismatches)
+    }
+    if let m = report.firstMismatch {
+      var mismatch = c.nestedContainer(keyedBy: Key.self, forKey: .mismatch)
+      try mismatch.encode(m.snapshot, forKey: .snapshot)
+      try mismatch.encode(m.vdi, forKey: .vdi)
+      try mismatch.encode(m.lba, forKey: .lba)
+      try mismatch.encode(Self.hexTag(m.expected), forKey: .expected)
+      try mismatch.encode(Self.hexTag(m.found), forKey: .found)
+    }
+  }
+
+  static func hexTag(_ v: UInt64) -> String {
     let digits = String(v, radix: 16)
     return "0x" + String(repeating: "0", count: Swift.max(0, 16 - digits.count)) + digits
   }

@@ -38,29 +38,13 @@ struct FaultsCommand: ParsableCommand {
       configuration.virtualSize = sizeMib << 20
       configuration.keptFailures = failures
       let summary = try CrashSweep(configuration: configuration).run(operations: operations, kinds: kinds)
-      print(json ? Self.json(summary) : Self.text(summary))
+      print(json ? try Self.json(summary) : Self.text(summary))
       if !summary.passed { throw ExitCode(1) }
     }
   }
 
-  static func json(_ s: CrashSweepSummary) -> String {
-    let operations = s.results.map { r -> String in
-      let failures = r.failures.map(quoted).joined(separator: ", ")
-      let actions = r.recoveryActions.map { "{\"action\": \(quoted($0.action)), \"count\": \($0.count)}" }
-      return
-        "{\"operation\": \(quoted(r.operation.name)), \"sr\": \(quoted(r.srKind.name)), \"writes\": \(r.writes), "
-        + "\"crash_points_tried\": \(r.crashPointsTried), \"recovered_ok\": \(r.recoveredOK), "
-        + "\"data_mismatches\": \(r.dataMismatches), \"check_failures\": \(r.checkFailures), "
-        + "\"orphans\": \(r.orphans), \"recovery_failures\": \(r.recoveryFailures), "
-        + "\"guest_writes_interrupted\": \(r.guestWritesInterrupted), "
-        + "\"reference_failure\": \(r.referenceFailure.map(quoted) ?? "null"), \"passed\": \(r.passed), "
-        + "\"first_failures\": [\(failures)], \"recovery_actions\": [\(actions.joined(separator: ", "))]}"
-    }
-    return "{\"operations\": [\(operations.joined(separator: ", "))], \"seed\": \(s.seed), "
-      + "\"crash_points_tried\": \(s.crashPointsTried), \"recovered_ok\": \(s.recoveredOK), "
-      + "\"data_mismatches\": \(s.dataMismatches), \"check_failures\": \(s.checkFailures), "
-      + "\"orphans\": \(s.orphans), \"recovery_failures\": \(s.recoveryFailures), \"passed\": \(s.passed)}"
-  }
+  /// One JSON object (sorted keys) on one line.
+  static func json(_ s: CrashSweepSummary) throws -> String { try jsonText(s) }
 
   static func text(_ s: CrashSweepSummary) -> String {
     var lines = ["vhdsim faults: seed \(s.seed)"]
@@ -78,26 +62,5 @@ struct FaultsCommand: ParsableCommand {
         + "\(s.checkFailures) check failures, \(s.orphans) orphans, \(s.recoveryFailures) recovery failures"
         + (s.passed ? "" : "  FAILED"))
     return lines.joined(separator: "\n")
-  }
-
-  /// A JSON string literal.
-  static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 }

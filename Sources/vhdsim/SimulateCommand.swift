@@ -17,17 +17,12 @@ struct SimulateCommand: ParsableCommand {
       Time is simulated; the engine does the real work on an in-memory device.
       """)
 
-  enum Workload: String, ExpressibleByArgument, CaseIterable { case random, sequential }
   enum Disk: String, ExpressibleByArgument, CaseIterable { case sata7200, nvme, iscsi }
   enum SR: String, ExpressibleByArgument, CaseIterable { case file, lvm }
   enum Device: String, ExpressibleByArgument, CaseIterable { case memory, metadata }
 
   @Option(help: "Chain depth built before the run (1 = base only).") var depth = 8
-  @Option(help: "Access pattern: random, sequential.") var workload: Workload = .random
-  @Option(help: "Fraction of requests that are reads (0...1).") var readFraction = 0.7
-  @Option(help: "Request size in KiB (a multiple of 4).") var blockSizeKib = 4
-  @Option(help: "Requests kept outstanding (closed loop).") var iodepth = 8
-  @Option(help: "Open-loop Poisson arrivals per second instead of a closed loop.") var rate: Double?
+  @OptionGroup var load: SimulateWorkloadOptions
   @Option(help: "Physical disk model: sata7200, nvme, iscsi.") var disk: Disk = .nvme
   @Option(help: "SR type: file (1 MiB extents as files grow) or lvm (4 MiB extents per LV).") var sr: SR =
     .file
@@ -46,10 +41,6 @@ struct SimulateCommand: ParsableCommand {
     guard (1...VHDLimits.maximumChainDepth).contains(depth) else {
       throw ValidationError("--depth must be 1...\(VHDLimits.maximumChainDepth)")
     }
-    guard blockSizeKib > 0, blockSizeKib % 4 == 0 else {
-      throw ValidationError("--block-size-kib must be a multiple of 4")
-    }
-    guard iodepth > 0 else { throw ValidationError("--iodepth must be positive") }
     guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
     guard bitmapCache >= 0 else { throw ValidationError("--bitmap-cache must not be negative") }
     guard sizeMib >= 2, sizeMib % 2 == 0 else {
@@ -62,10 +53,7 @@ struct SimulateCommand: ParsableCommand {
       let scenario = PoolScenario(
         chain: ChainSpec(
           depth: depth, virtualSize: sizeMib << 20, baseFill: 0.5, writesPerSnapshot: 64, seed: seed),
-        workload: WorkloadSpec(
-          pattern: workload == .random ? .random : .sequential, readFraction: readFraction,
-          requestBytes: blockSizeKib * 1024,
-          arrivals: rate.map { .openLoop(ratePerSecond: $0) } ?? .closedLoop(ioDepth: iodepth)),
+        workload: load.spec,
         disk: PoolScenario.DiskPreset(rawValue: disk.rawValue)!, sr: sr == .file ? .file : .lvm,
         device: device == .memory ? .memory : .metadata,
         engine: EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: !noBatmap),
@@ -83,13 +71,43 @@ struct SimulateCommand: ParsableCommand {
         print(result.json)
       } else {
         print(
-          "vhdsim simulate: depth \(depth), \(workload.rawValue) \(blockSizeKib) KiB, read fraction \(readFraction), "
-            + (rate.map { "Poisson \($0)/s" } ?? "iodepth \(iodepth)")
+          "vhdsim simulate: depth \(depth), \(load.description)"
             + ", \(disk.rawValue), \(sr.rawValue) SR, "
             + "\(device.rawValue) device, BATmap \(noBatmap ? "off" : "on"), bitmap cache \(bitmapCache), seed \(seed)"
         )
         print(result.summaryText)
       }
     }
+  }
+}
+
+/// `vhdsim simulate`'s built-in workload: pattern, read mix, request size, closed loop or Poisson.
+struct SimulateWorkloadOptions: ParsableArguments {
+  enum Workload: String, ExpressibleByArgument, CaseIterable { case random, sequential }
+
+  @Option(help: "Access pattern: random, sequential.") var workload: Workload = .random
+  @Option(help: "Fraction of requests that are reads (0...1).") var readFraction = 0.7
+  @Option(help: "Request size in KiB (a multiple of 4).") var blockSizeKib = 4
+  @Option(help: "Requests kept outstanding (closed loop).") var iodepth = 8
+  @Option(help: "Open-loop Poisson arrivals per second instead of a closed loop.") var rate: Double?
+
+  func validate() throws {
+    guard blockSizeKib > 0, blockSizeKib % 4 == 0 else {
+      throw ValidationError("--block-size-kib must be a multiple of 4")
+    }
+    guard iodepth > 0 else { throw ValidationError("--iodepth must be positive") }
+  }
+
+  var spec: WorkloadSpec {
+    WorkloadSpec(
+      pattern: workload == .random ? .random : .sequential, readFraction: readFraction,
+      requestBytes: blockSizeKib * 1024,
+      arrivals: rate.map { .openLoop(ratePerSecond: $0) } ?? .closedLoop(ioDepth: iodepth))
+  }
+
+  /// As the command's first line names it.
+  var description: String {
+    "\(workload.rawValue) \(blockSizeKib) KiB, read fraction \(readFraction), "
+      + (rate.map { "Poisson \($0)/s" } ?? "iodepth \(iodepth)")
   }
 }

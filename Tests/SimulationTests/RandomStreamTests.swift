@@ -31,6 +31,13 @@ import Testing
     #expect(FNV1a64().value == 0xcbf2_9ce4_8422_2325)
     // First output of SplitMix64 seeded with 0 (state advanced once by the golden gamma).
     #expect(SplitMix64.mix(0) == 0xe220_a839_7b1d_cdaf)
+    // The reference sequence from seed 0 (Vigna's splitmix64.c): the generator counts by the gamma.
+    var g = SplitMix64(seed: 0)
+    #expect(
+      [g.next(), g.next(), g.next()] == [0xe220_a839_7b1d_cdaf, 0x6e78_9e6a_a1b9_65f4, 0x06c4_5d18_8009_454f])
+    // The iterated form feeds each output back as the next state.
+    var i = IteratedSplitMix64(state: 0)
+    #expect([i.next(), i.next()] == [0xe220_a839_7b1d_cdaf, SplitMix64.mix(0xe220_a839_7b1d_cdaf)])
   }
 
   @Test func generatorMatchesMT19937ReferenceVector() throws {

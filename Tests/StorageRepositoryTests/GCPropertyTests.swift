@@ -101,7 +101,7 @@ import VHD
       storage: MemoryStorage(flavour: .inMemory), directory: "/sr", kind: kind, capacity: capacity,
       stamps: StampSequence(seed: seed))
     let oracle = DiskOracle(seed: seed &* 7919, diskSize: 6 * miB)
-    var rng = SplitMixGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let gc = GarbageCollector(sr: sr, maxCopyBytes: 32 << 10)
     var inFlight: InFlight?
     _ = try oracle.create(sr)
@@ -179,7 +179,7 @@ import VHD
 
   /// One step of whatever is in flight, or a new operation when nothing is; "idle" when there is
   /// nothing to start either.
-  func advance(_ inFlight: inout InFlight?, sr: SR, rng: inout SplitMixGenerator) throws -> String {
+  func advance(_ inFlight: inout InFlight?, sr: SR, rng: inout SplitMix64) throws -> String {
     let current = inFlight
     switch current {
     case .coalesce(let c):

@@ -15,11 +15,11 @@ let oracleDiskSize: UInt64 = 8 * miB
 /// doing every guest write both to the VDI (through the engine) and to a flat array.
 final class DiskOracle {
   var disks: [String: [UInt8]] = [:]
-  var random: SplitMixGenerator
+  var random: SplitMix64
   let diskSize: UInt64
 
   init(seed: UInt64, diskSize: UInt64 = oracleDiskSize) {
-    random = SplitMixGenerator(seed: seed)
+    random = SplitMix64(seed: seed)
     self.diskSize = diskSize
   }
 

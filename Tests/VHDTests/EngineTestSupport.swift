@@ -3,8 +3,8 @@
 
 /// Deterministic generator for test data and UUIDs.
 struct TestRNG: RandomNumberGenerator {
-  var generator: SplitMixGenerator
-  init(_ seed: UInt64) { generator = SplitMixGenerator(seed: seed) }
+  var generator: SplitMix64
+  init(_ seed: UInt64) { generator = SplitMix64(seed: seed) }
   mutating func next() -> UInt64 { generator.next() }
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
   mutating func bytes(_ n: Int) -> [UInt8] {
@@ -15,7 +15,7 @@ struct TestRNG: RandomNumberGenerator {
 }
 
 /// Fixed creation stamps so files are byte-reproducible.
-func testStamp(_ n: UInt8, time: Int64 = 1_700_000_000) -> CreationStamp {
+func testStamp(_ n: UInt8, time: Int64 = CreationStamp.fixedUnixTime) -> CreationStamp {
   var b = [UInt8](repeating: n, count: 16)
   b[6] = 0x40 | (n & 0x0F)
   b[8] = 0x80 | (n & 0x3F)

@@ -10,7 +10,7 @@
 enum TestImages {
   static let mib: UInt64 = 1 << 20
   /// Unix time every image is created at.
-  static let unixTime: Int64 = 1_700_000_000
+  static let unixTime: Int64 = CreationStamp.fixedUnixTime
   static var timestamp: UInt32 { VHDTimestamp.fromUnix(unixTime) }
 
   /// A distinct, non-null UUID per `n`.

@@ -200,10 +200,10 @@ import Workloads
     #expect(
       s.json
         == """
-        {"requests":4,"reads":1,"writes":2,"flushes":1,"bytes_read":4096,"bytes_written":12800,\
-        "duration_seconds":2,"size_histogram":[{"bytes_at_least":512,"count":1},\
-        {"bytes_at_least":4096,"count":1},{"bytes_at_least":8192,"count":1}],\
-        "address_histogram":{"span_sectors":1600,"bins":16,"counts":[1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,1]}}
+        {"address_histogram":{"bins":16,"counts":[1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,1],"span_sectors":1600},\
+        "bytes_read":4096,"bytes_written":12800,"duration_seconds":2,"flushes":1,"reads":1,"requests":4,\
+        "size_histogram":[{"bytes_at_least":512,"count":1},{"bytes_at_least":4096,"count":1},\
+        {"bytes_at_least":8192,"count":1}],"writes":2}
         """)
   }
 

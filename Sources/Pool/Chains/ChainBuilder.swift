@@ -48,7 +48,7 @@ public struct ChainSpec: Sendable, Equatable {
     defer { writer.release() }
     var uuidSource = Generator(state: writer.next())
     func stamp() -> CreationStamp {
-      CreationStamp(unixTime: 1_700_000_000, uuid: .random(using: &uuidSource))
+      CreationStamp(unixTime: CreationStamp.fixedUnixTime, uuid: .random(using: &uuidSource))
     }
     var path = "\(folder)/\(name)-base.vhd"
     let base = try VHDImage.createDynamic(
@@ -71,24 +71,21 @@ public struct ChainSpec: Sendable, Equatable {
   /// serves chains built from files and chains built through an SR, so both hold the same data.
   struct Writer {
     let spec: ChainSpec
-    var state: UInt64
+    var random: IteratedSplitMix64
     let full: UnsafeMutableRawPointer
     var accounting = RequestAccounting()
     static let blockBytes = Int(VHDLimits.blockSize)
 
     init(spec: ChainSpec) {
       self.spec = spec
-      state = SplitMix64.mix(spec.seed ^ 0x5648_4453_494d)
+      random = IteratedSplitMix64(state: SplitMix64.mix(spec.seed ^ 0x5648_4453_494d))
       full = UnsafeMutableRawPointer.allocate(byteCount: Self.blockBytes, alignment: 4096)
       full.initializeMemory(as: UInt8.self, repeating: 0x5A, count: Self.blockBytes)
     }
 
     func release() { full.deallocate() }
 
-    mutating func next() -> UInt64 {
-      state = SplitMix64.mix(state)
-      return state
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     /// Writes the first `baseFill` of the disk's blocks in full, then closes the chain.
     mutating func fillBase(_ chain: VHDChain) throws {
@@ -117,11 +114,6 @@ public struct ChainSpec: Sendable, Equatable {
     }
   }
 
-  struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state = SplitMix64.mix(state)
-      return state
-    }
-  }
+  /// The generator chains and consistency snapshots draw from (the output function iterated).
+  typealias Generator = IteratedSplitMix64
 }

@@ -20,7 +20,7 @@ public enum DiskCalibration {
   ) -> Figures {
     var harness = Harness(
       disk: SimulatedDisk(model: model), pattern: pattern, isWrite: isWrite, ioBytes: ioBytes, target: ios,
-      state: seed | 1, issueTime: Array(repeating: .zero, count: queueDepth))
+      random: IteratedSplitMix64(state: seed | 1), issueTime: Array(repeating: .zero, count: queueDepth))
     var sim = Simulator<Harness.Event>(capacity: queueDepth * 2)
     for slot in 0..<queueDepth { harness.issue(Int32(slot), sim: &sim) }
     sim.run(&harness)
@@ -37,7 +37,7 @@ public enum DiskCalibration {
     let isWrite: Bool
     let ioBytes: UInt64
     let target: Int
-    var state: UInt64
+    var random: IteratedSplitMix64
     var issueTime: [SimTime]
     var ops: [DiskOp] = []
     var issued = 0
@@ -50,8 +50,7 @@ public enum DiskCalibration {
       var offset: UInt64
       switch pattern {
       case .random:
-        state = SplitMix64.mix(state)
-        offset = (state % slots) * ioBytes
+        offset = (random.next() % slots) * ioBytes
       case .sequential:
         offset = next
         next = (next + ioBytes) % (slots * ioBytes)

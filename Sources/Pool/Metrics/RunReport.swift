@@ -58,47 +58,112 @@ extension RunResult {
     return lines.joined(separator: "\n")
   }
 
+  /// One JSON object on one line, sorted keys (`JSONEncoder` over `RunReportJSON`).
   public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return (try? encoder.encode(RunReportJSON(self))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+  }
+}
+
+/// `vhdsim simulate --json`: throughput, latency percentiles (µs), work per request by chain level,
+/// engine I/O by kind, device I/O, stalls, the digest; the first disk's queue figures and the time
+/// series when there are any.
+struct RunReportJSON: Encodable {
+  let result: RunResult
+
+  init(_ result: RunResult) { self.result = result }
+
+  private enum Key: String, CodingKey {
+    case requests, reads, writes, iops, levels, reopens, digest, disk, mean, p50, p90, p99, p999, max
+    case utilization, completed
+    case durationS = "duration_s"
+    case bytesRead = "bytes_read"
+    case bytesWritten = "bytes_written"
+    case latencyUs = "latency_us"
+    case readLatencyUs = "read_latency_us"
+    case writeLatencyUs = "write_latency_us"
+    case chainDepthMean = "chain_depth_mean"
+    case levelsProbedPerRequest = "levels_probed_per_request"
+    case engineIOs = "engine_ios"
+    case engineIOsPerRequest = "engine_ios_per_request"
+    case deviceIOs = "device_ios"
+    case zeroFilledSectors = "zero_filled_sectors"
+    case blocksAllocated = "blocks_allocated"
+    case stalledRequests = "stalled_requests"
+    case stallUs = "stall_us"
+    case timeSeries = "time_series"
+    case batProbes = "bat_probes"
+    case bitmapCacheHits = "bitmap_cache_hits"
+    case bitmapReads = "bitmap_reads"
+    case batmapShortcuts = "batmap_shortcuts"
+    case sectorsServed = "sectors_served"
+    case meanInSystem = "mean_in_system"
+    case meanWaitUs = "mean_wait_us"
+    case tS = "t_s"
+    case chainDepth = "chain_depth"
+    case allocatedBytes = "allocated_bytes"
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    let r = result
     func us(_ t: SimTime) -> Double { t.microseconds }
-    var o: [String: Any] = [
-      "requests": requests, "reads": reads, "writes": writes, "duration_s": duration.seconds, "iops": iops,
-      "bytes_read": bytesRead, "bytes_written": bytesWritten,
-      "latency_us": [
-        "mean": us(latency.mean), "p50": us(latency.p50), "p90": us(latency.p90), "p99": us(latency.p99),
-        "p999": us(latency.p999), "max": us(latency.max),
-      ],
-      "read_latency_us": ["p50": us(readLatency.p50), "p99": us(readLatency.p99)],
-      "write_latency_us": ["p50": us(writeLatency.p50), "p99": us(writeLatency.p99)],
-      "chain_depth_mean": perRequest(chainDepthSum), "levels_probed_per_request": perRequest(levelsProbedSum),
-      "levels": levels.map {
-        [
-          "bat_probes": $0.batProbes, "bitmap_cache_hits": $0.bitmapCacheHits, "bitmap_reads": $0.bitmapReads,
-          "batmap_shortcuts": $0.batmapShortcuts, "sectors_served": $0.sectorsServed,
-        ]
-      },
-      "engine_ios": Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", ioCount($0)) }),
-      "engine_ios_per_request": Dictionary(
-        uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", perRequest(ioCount($0))) }),
-      "device_ios": deviceIOs, "zero_filled_sectors": zeroFilledSectors, "blocks_allocated": blocksAllocated,
-      "stalled_requests": stalledRequests, "stall_us": us(stallTime), "reopens": reopens,
-      "digest": String(format: "%016llx", digest),
-    ]
-    if let d = disks.first {
-      o["disk"] = [
-        "utilization": d.utilization, "mean_in_system": d.meanInSystem, "mean_wait_us": d.meanWait / 1e3,
-      ]
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(r.requests, forKey: .requests)
+    try c.encode(r.reads, forKey: .reads)
+    try c.encode(r.writes, forKey: .writes)
+    try c.encode(r.duration.seconds, forKey: .durationS)
+    try c.encode(r.iops, forKey: .iops)
+    try c.encode(r.bytesRead, forKey: .bytesRead)
+    try c.encode(r.bytesWritten, forKey: .bytesWritten)
+    var latency = c.nestedContainer(keyedBy: Key.self, forKey: .latencyUs)
+    for (key, t) in [(Key.mean, r.latency.mean), (.p50, r.latency.p50), (.p90, r.latency.p90)]
+      + [(Key.p99, r.latency.p99), (.p999, r.latency.p999), (.max, r.latency.max)]
+    {
+      try latency.encode(us(t), forKey: key)
     }
-    if !timeSeries.isEmpty {
-      o["time_series"] = timeSeries.map {
-        [
-          "t_s": $0.time.seconds, "chain_depth": $0.chainDepth, "allocated_bytes": $0.allocatedBytes,
-          "completed": $0.completed,
-        ]
-      }
+    for (key, l) in [(Key.readLatencyUs, r.readLatency), (.writeLatencyUs, r.writeLatency)] {
+      var percentiles = c.nestedContainer(keyedBy: Key.self, forKey: key)
+      try percentiles.encode(us(l.p50), forKey: .p50)
+      try percentiles.encode(us(l.p99), forKey: .p99)
     }
-    guard let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]) else {
-      return "{}"
+    try c.encode(r.perRequest(r.chainDepthSum), forKey: .chainDepthMean)
+    try c.encode(r.perRequest(r.levelsProbedSum), forKey: .levelsProbedPerRequest)
+    var levels = c.nestedUnkeyedContainer(forKey: .levels)
+    for l in r.levels {
+      var level = levels.nestedContainer(keyedBy: Key.self)
+      try level.encode(l.batProbes, forKey: .batProbes)
+      try level.encode(l.bitmapCacheHits, forKey: .bitmapCacheHits)
+      try level.encode(l.bitmapReads, forKey: .bitmapReads)
+      try level.encode(l.batmapShortcuts, forKey: .batmapShortcuts)
+      try level.encode(l.sectorsServed, forKey: .sectorsServed)
     }
-    return String(decoding: data, as: UTF8.self)
+    try c.encode(
+      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.ioCount($0)) }), forKey: .engineIOs)
+    try c.encode(
+      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.perRequest(r.ioCount($0))) }),
+      forKey: .engineIOsPerRequest)
+    try c.encode(r.deviceIOs, forKey: .deviceIOs)
+    try c.encode(r.zeroFilledSectors, forKey: .zeroFilledSectors)
+    try c.encode(r.blocksAllocated, forKey: .blocksAllocated)
+    try c.encode(r.stalledRequests, forKey: .stalledRequests)
+    try c.encode(us(r.stallTime), forKey: .stallUs)
+    try c.encode(r.reopens, forKey: .reopens)
+    try c.encode(String(format: "%016llx", r.digest), forKey: .digest)
+    if let d = r.disks.first {
+      var disk = c.nestedContainer(keyedBy: Key.self, forKey: .disk)
+      try disk.encode(d.utilization, forKey: .utilization)
+      try disk.encode(d.meanInSystem, forKey: .meanInSystem)
+      try disk.encode(d.meanWait / 1e3, forKey: .meanWaitUs)
+    }
+    guard !r.timeSeries.isEmpty else { return }
+    var series = c.nestedUnkeyedContainer(forKey: .timeSeries)
+    for t in r.timeSeries {
+      var sample = series.nestedContainer(keyedBy: Key.self)
+      try sample.encode(t.time.seconds, forKey: .tS)
+      try sample.encode(t.chainDepth, forKey: .chainDepth)
+      try sample.encode(t.allocatedBytes, forKey: .allocatedBytes)
+      try sample.encode(t.completed, forKey: .completed)
+    }
   }
 }

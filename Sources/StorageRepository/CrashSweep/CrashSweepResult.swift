@@ -5,7 +5,7 @@
 /// problem (a point may count in several), with the first few descriptions.
 public struct CrashSweepResult: Equatable, Sendable {
   /// One kind of recovery action (uuids replaced by `<uuid>`) and how many crash points logged it.
-  public struct RecoveryAction: Equatable, Sendable {
+  public struct RecoveryAction: Equatable, Sendable, Encodable {
     public var action: String
     public var count: Int
   }

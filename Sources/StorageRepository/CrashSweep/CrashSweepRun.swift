@@ -19,7 +19,7 @@ public final class CrashSweepRun {
   /// Blocks the guest dirtied since the last `takeDirtyBlocks()` while tracking (mirror design).
   private var dirty: Set<Int> = []
   var trackingDirtyBlocks = false
-  var random: SplitMixGenerator
+  var random: SplitMix64
   /// Guest writes issued so far (each gets its own data pattern).
   public private(set) var guestWrites = 0
   /// Mirror design: the blocks of each `recopy(blocks:)` pass, in order (the last one paused).
@@ -35,7 +35,7 @@ public final class CrashSweepRun {
     sr = SR(
       storage: faulty, directory: "/sr", kind: kind.srKind, capacity: configuration.capacity,
       stamps: StampSequence(seed: configuration.seed))
-    random = SplitMixGenerator(seed: configuration.seed ^ 0x5EED_0F_FA17)
+    random = SplitMix64(seed: configuration.seed ^ 0x5EED_0F_FA17)
     try setUp()
   }
 
@@ -106,7 +106,7 @@ public final class CrashSweepRun {
 
   /// A guest write of `count` sectors of seeded data at `sector`.
   func guestWrite(_ uuid: String, sector: UInt64, count: Int) throws {
-    var pattern = SplitMixGenerator(seed: configuration.seed &* 0x9E37_79B9 &+ UInt64(guestWrites))
+    var pattern = SplitMix64(seed: configuration.seed &* 0x9E37_79B9 &+ UInt64(guestWrites))
     guestWrites += 1
     var bytes = [UInt8](repeating: 0, count: count * 512)
     for i in stride(from: 0, to: bytes.count, by: 8) {

@@ -9,14 +9,14 @@ public struct StampSequence: Sendable {
   public var unixTime: Int64
   private var state: UInt64
 
-  public init(seed: UInt64 = 0, unixTime: Int64 = 1_700_000_000) {
+  public init(seed: UInt64 = 0, unixTime: Int64 = CreationStamp.fixedUnixTime) {
     self.state = seed
     self.unixTime = unixTime
   }
 
   /// The next stamp: `unixTime` and a fresh version-4 uuid.
   public mutating func next() -> CreationStamp {
-    var generator = SplitMixGenerator(seed: state)
+    var generator = SplitMix64(seed: state)
     let uuid = DiskUUID.random(using: &generator)
     state = generator.state
     return CreationStamp(unixTime: unixTime, uuid: uuid)

@@ -32,18 +32,26 @@ final class MemoryBacking: DeviceBacking {
   /// Copies `[offset, offset + buffer.count)` out; the caller has checked the range.
   func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
     guard let base = buffer.baseAddress else { return }
-    var done = 0
-    while done < buffer.count {
-      let position = offset + UInt64(done)
-      let page = Int(position >> Self.pageShift)
-      let inPage = Int(position & UInt64(Self.pageSize - 1))
-      let count = min(Self.pageSize - inPage, buffer.count - done)
+    forEachPage(at: offset, count: buffer.count) { page, inPage, done, count in
       let slot = slot(ofPage: page)
       if slot >= 0 {
         (base + done).copyMemory(from: pages.pointer(slot) + inPage, byteCount: count)
       } else {
         DeviceSupport.zero(base + done, count)
       }
+    }
+  }
+
+  /// Calls `body(page, offset in page, bytes before this piece, bytes in it)` for each page piece of
+  /// `[offset, offset + count)`, in order.
+  @inline(__always)
+  private func forEachPage(at offset: UInt64, count total: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    var done = 0
+    while done < total {
+      let position = offset + UInt64(done)
+      let inPage = Int(position & UInt64(Self.pageSize - 1))
+      let count = min(Self.pageSize - inPage, total - done)
+      body(Int(position >> Self.pageShift), inPage, done, count)
       done += count
     }
   }
@@ -55,19 +63,13 @@ final class MemoryBacking: DeviceBacking {
     if lastPage >= pageTable.count {
       pageTable.append(contentsOf: repeatElement(-1, count: lastPage + 1 - pageTable.count))
     }
-    var done = 0
-    while done < buffer.count {
-      let position = offset + UInt64(done)
-      let page = Int(position >> Self.pageShift)
-      let inPage = Int(position & UInt64(Self.pageSize - 1))
-      let count = min(Self.pageSize - inPage, buffer.count - done)
+    forEachPage(at: offset, count: buffer.count) { page, inPage, done, count in
       var slot = pageTable[page]
       if slot < 0 {
         slot = pages.allocate(zeroed: count < Self.pageSize)
         pageTable[page] = slot
       }
       (pages.pointer(slot) + inPage).copyMemory(from: base + done, byteCount: count)
-      done += count
     }
     length = max(length, end)
     fileTime?.touch()

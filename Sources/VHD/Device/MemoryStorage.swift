@@ -120,7 +120,7 @@ public final class MemoryStorage: Storage {
   }
 
   /// An empty storage whose clock starts at `now`.
-  public init(flavour: Flavour = .inMemory, now: Int64 = 1_700_000_000) {
+  public init(flavour: Flavour = .inMemory, now: Int64 = CreationStamp.fixedUnixTime) {
     self.flavour = flavour
     self.clock = LogicalClock(now: now)
   }

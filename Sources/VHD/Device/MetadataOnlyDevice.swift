@@ -302,7 +302,8 @@ final class MetadataBacking: DeviceBacking {
       }
       let chunkStart = chunk << Self.chunkShift
       bits.withUnsafeBufferPointer { bitWords in
-        BitWords.forEachRun(in: bitWords.baseAddress!, from: local.from, to: local.to) { start, end in
+        BitRuns.forEach(in: bitWords.baseAddress!, from: local.from, to: local.to, order: .lsbFirst) {
+          start, end in
           let lower = max(wanted.lowerBound, chunkStart + (UInt64(start) << Self.sectorShift))
           let upper = min(wanted.upperBound, chunkStart + (UInt64(end) << Self.sectorShift))
           DeviceSupport.appendMerging(lower..<upper, to: &regions)

@@ -139,29 +139,4 @@ enum BitWords {
       bit = (word + 1) << 6
     }
   }
-
-  /// The first bit in `[from, to)` equal to `value`, if any.
-  static func next(_ value: Bool, in words: UnsafePointer<UInt64>, from: Int, to: Int) -> Int? {
-    var bit = from
-    while bit < to {
-      let word = bit >> 6
-      let bits = (value ? words[word] : ~words[word]) & (~0 << UInt64(bit & 63))
-      if bits != 0 {
-        let found = (word << 6) + bits.trailingZeroBitCount
-        return found < to ? found : nil
-      }
-      bit = (word + 1) << 6
-    }
-    return nil
-  }
-
-  /// Calls `body(start, end)` for each maximal run of set bits within `[from, to)`.
-  static func forEachRun(in words: UnsafePointer<UInt64>, from: Int, to: Int, _ body: (Int, Int) -> Void) {
-    var bit = from
-    while bit < to, let start = next(true, in: words, from: bit, to: to) {
-      let end = next(false, in: words, from: start, to: to) ?? to
-      body(start, end)
-      bit = end
-    }
-  }
 }

@@ -21,9 +21,8 @@ public struct HardDiskFooter: Equatable, Sendable {
   public var formatVersion: UInt32
   public var dataOffset: UInt64
   public var timestamp: UInt32
-  public var creatorApplication: UInt32
-  public var creatorVersion: UInt32
-  public var creatorHostOS: UInt32
+  /// Who wrote the file (bytes 28..39).
+  public var creator: Creator
   public var originalSize: UInt64
   public var currentSize: UInt64
   public var geometry: DiskGeometry
@@ -46,9 +45,7 @@ public struct HardDiskFooter: Equatable, Sendable {
     formatVersion = 0x0001_0000
     dataOffset = diskType == .fixed ? UInt64.max : 512
     self.timestamp = timestamp
-    creatorApplication = Self.tapCreator
-    creatorVersion = Self.tapVersion
-    creatorHostOS = 0
+    creator = Creator(application: Self.tapCreator, version: Self.tapVersion, hostOS: 0)
     originalSize = currentSize
     self.currentSize = currentSize
     geometry = DiskGeometry(forSize: currentSize)
@@ -69,9 +66,7 @@ public struct HardDiskFooter: Equatable, Sendable {
     formatVersion = b.be32(12)
     dataOffset = b.be64(16)
     timestamp = b.be32(24)
-    creatorApplication = b.be32(28)
-    creatorVersion = b.be32(32)
-    creatorHostOS = b.be32(36)
+    creator = Creator(application: b.be32(28), version: b.be32(32), hostOS: b.be32(36))
     originalSize = b.be64(40)
     currentSize = b.be64(48)
     geometry = DiskGeometry(packed: b.be32(56))
@@ -91,9 +86,9 @@ public struct HardDiskFooter: Equatable, Sendable {
     b.putBE32(formatVersion, at: 12)
     b.putBE64(dataOffset, at: 16)
     b.putBE32(timestamp, at: 24)
-    b.putBE32(creatorApplication, at: 28)
-    b.putBE32(creatorVersion, at: 32)
-    b.putBE32(creatorHostOS, at: 36)
+    b.putBE32(creator.application, at: 28)
+    b.putBE32(creator.version, at: 32)
+    b.putBE32(creator.hostOS, at: 36)
     b.putBE64(originalSize, at: 40)
     b.putBE64(currentSize, at: 48)
     b.putBE32(geometry.packed, at: 56)
@@ -176,4 +171,38 @@ public enum VHDLimits {
   public static let blockSize: UInt32 = 2 * 1024 * 1024
   /// The storage manager's chain depth limit.
   public static let maximumChainDepth = 30
+}
+
+extension HardDiskFooter {
+  /// The creator fields (vhd-format.md §2): application (`tap\0` for blktap), its version, and the
+  /// host OS (0 from blktap).
+  public struct Creator: Equatable, Sendable {
+    public var application: UInt32
+    public var version: UInt32
+    public var hostOS: UInt32
+
+    public init(application: UInt32, version: UInt32, hostOS: UInt32) {
+      self.application = application
+      self.version = version
+      self.hostOS = hostOS
+    }
+  }
+
+  /// `creator_app` under its vhd-format name.
+  public var creatorApplication: UInt32 {
+    get { creator.application }
+    set { creator.application = newValue }
+  }
+
+  /// `creator_ver` under its vhd-format name.
+  public var creatorVersion: UInt32 {
+    get { creator.version }
+    set { creator.version = newValue }
+  }
+
+  /// `creator_os` under its vhd-format name.
+  public var creatorHostOS: UInt32 {
+    get { creator.hostOS }
+    set { creator.hostOS = newValue }
+  }
 }

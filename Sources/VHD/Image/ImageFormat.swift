@@ -21,6 +21,12 @@ public enum ImageFormat: Equatable, Sendable, CustomStringConvertible {
 /// Identity and time stamped into a new VHD. Tools use the wall clock and random UUIDs; the
 /// simulator passes seeded values so that the same scenario writes the same bytes.
 public struct CreationStamp: Sendable {
+  /// The Unix time simulated files are stamped with: 1 700 000 000 s (2023-11-14 22:13:20 UTC), a
+  /// fixed instant rather than the clock, so a seeded run writes byte-identical files (the footer's
+  /// and header's timestamps are part of their bytes and checksums). Hosts with simulated time add it
+  /// to this instant; `MemoryStorage`'s logical clock starts here.
+  public static let fixedUnixTime: Int64 = 1_700_000_000
+
   public var unixTime: Int64
   public var uuid: DiskUUID
 

@@ -272,7 +272,7 @@ public final class VHDChain {
     forEachRun(mask, lo: lo, hi: hi) { s, n in
       accounting.run(level: level, sector: blockLBA + UInt64(s), count: n)
       if spanStart >= 0 && s - spanEnd <= mergeGapSectors, let unresolved,
-        Self.nextClear(unresolved, from: spanEnd, to: s) == s
+        BitRuns.next(false, in: unresolved, from: spanEnd, to: s, order: .msbFirst) == s
       {
         spanEnd = s + n
       } else {
@@ -290,36 +290,7 @@ public final class VHDChain {
   @inline(__always)
   private func forEachRun(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int, _ body: (Int, Int) -> Void)
   {
-    var i = lo
-    while i < hi {
-      let s = Self.nextSet(mask, from: i, to: hi)
-      if s >= hi { return }
-      let e = Self.nextClear(mask, from: s, to: hi)
-      body(s, e - s)
-      i = e
-    }
-  }
-
-  @inline(__always)
-  static func nextSet(_ words: UnsafePointer<UInt64>, from start: Int, to end: Int) -> Int {
-    var i = start
-    while i < end {
-      let x = words[i >> 6] << UInt64(i & 63)
-      if x != 0 { return min(end, i + x.leadingZeroBitCount) }
-      i = (i | 63) + 1
-    }
-    return end
-  }
-
-  @inline(__always)
-  static func nextClear(_ words: UnsafePointer<UInt64>, from start: Int, to end: Int) -> Int {
-    var i = start
-    while i < end {
-      let x = ~words[i >> 6] << UInt64(i & 63)
-      if x != 0 { return min(end, i + x.leadingZeroBitCount) }
-      i = (i | 63) + 1
-    }
-    return end
+    BitRuns.forEach(in: mask, from: lo, to: hi, order: .msbFirst) { s, e in body(s, e - s) }
   }
 
   // MARK: writes

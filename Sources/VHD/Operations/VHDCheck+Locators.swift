@@ -4,9 +4,12 @@ extension VHDCheck {
   /// Finding a differencing disk's parent the way blktap does (docs/vhd-format.md#parent-locators);
   /// shared by `check` and `scan`.
   enum ParentLookup {
-    /// `count` bytes at `offset` of `device`, nil outside the device or on a read error.
-    static func read(_ device: any BlockDevice, _ count: Int, at offset: UInt64, kind: IOKind) -> [UInt8]? {
-      let length = device.length
+    /// `count` bytes at `offset` of `device`, nil when they are not all below `limit` (default: the
+    /// device's length) or on a read error.
+    static func read(
+      _ device: any BlockDevice, _ count: Int, at offset: UInt64, kind: IOKind, limit: UInt64? = nil
+    ) -> [UInt8]? {
+      let length = limit ?? device.length
       guard count >= 0, offset <= length, UInt64(count) <= length - offset else { return nil }
       var b = [UInt8](repeating: 0, count: count)
       do {

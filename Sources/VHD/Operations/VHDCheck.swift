@@ -172,14 +172,8 @@ extension VHDCheck {
 
     /// `count` bytes at `offset`, or nil when they are not all inside the file or the read fails.
     func read(_ count: Int, at offset: UInt64, kind: IOKind) -> [UInt8]? {
-      guard let device, count >= 0, offset <= eof, UInt64(count) <= eof - offset else { return nil }
-      var b = [UInt8](repeating: 0, count: count)
-      do {
-        try b.withUnsafeMutableBytes { try device.read(into: $0, at: offset, kind: kind) }
-      } catch {
-        return nil
-      }
-      return b
+      guard let device else { return nil }
+      return ParentLookup.read(device, count, at: offset, kind: kind, limit: eof)
     }
 
     /// The last byte a structure may use: everything must end before the footer (EOF − 512).
