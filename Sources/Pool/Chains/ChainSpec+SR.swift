@@ -12,9 +12,12 @@ extension ChainSpec {
     guard depth >= 1, depth <= sr.depthLimit else {
       throw PoolError("chain depth \(depth) must be 1...\(sr.depthLimit)")
     }
+    guard virtualSize >= UInt64(VHDLimits.blockSize), virtualSize % UInt64(VHDLimits.blockSize) == 0 else {
+      throw PoolError("virtual size \(virtualSize) must be a positive multiple of the 2 MiB block size")
+    }
     var writer = Writer(spec: self)
     defer { writer.release() }
-    _ = writer.next()  // build(in:) draws its uuids from this value; keep the write positions equal
+    _ = writer.next()  // the first draw once named the files' UUIDs; kept so write positions stay put
     let uuid = try sr.createVDI(nameLabel: nameLabel, virtualSize: virtualSize).uuid
     let path = sr.path(of: uuid)
     let options = sr.engineOptions

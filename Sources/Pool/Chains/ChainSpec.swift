@@ -32,43 +32,7 @@ public struct ChainSpec: Sendable, Equatable {
     self.seed = seed
   }
 
-  /// Creates the chain under `folder` in `storage` and returns the leaf's path.
-  public func build(
-    in storage: any Storage, folder: String = "/sr", name: String = "vdi", engine: EngineOptions = .init()
-  )
-    throws -> String
-  {
-    guard depth >= 1, depth <= VHDLimits.maximumChainDepth else {
-      throw PoolError("chain depth \(depth) must be 1...\(VHDLimits.maximumChainDepth)")
-    }
-    guard virtualSize >= UInt64(VHDLimits.blockSize), virtualSize % UInt64(VHDLimits.blockSize) == 0 else {
-      throw PoolError("virtual size \(virtualSize) must be a positive multiple of the 2 MiB block size")
-    }
-    var writer = Writer(spec: self)
-    defer { writer.release() }
-    var uuidSource = Generator(state: writer.next())
-    func stamp() -> CreationStamp {
-      CreationStamp(unixTime: CreationStamp.fixedUnixTime, uuid: .random(using: &uuidSource))
-    }
-    var path = "\(folder)/\(name)-base.vhd"
-    let base = try VHDImage.createDynamic(
-      path, size: virtualSize, storage: storage, stamp: stamp(), options: engine)
-    try writer.fillBase(try VHDChain(images: [base]))
-    for level in 1..<depth {
-      let child = "\(folder)/\(name)-s\(level).vhd"
-      try VHDSnapshot.create(
-        childPath: child, parentPath: path, storage: storage, options: .init(skipEmptyParents: false),
-        stamp: stamp(),
-        engine: engine)
-      path = child
-      guard writesPerSnapshot > 0 else { continue }
-      try writer.scatter(try VHDChain.open(path, storage: storage, writable: true, options: engine))
-    }
-    return path
-  }
-
-  /// The base fill and the random writes after each snapshot, from the spec's seed: one sequence
-  /// serves chains built from files and chains built through an SR, so both hold the same data.
+  /// The base fill and the random writes after each snapshot, from the spec's seed.
   struct Writer {
     let spec: ChainSpec
     var random: IteratedSplitMix64
@@ -115,5 +79,4 @@ public struct ChainSpec: Sendable, Equatable {
   }
 
   /// The generator chains and consistency snapshots draw from (the output function iterated).
-  typealias Generator = IteratedSplitMix64
 }
