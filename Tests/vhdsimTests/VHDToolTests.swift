@@ -32,6 +32,29 @@ import VHD
     }
   }
 
+  /// Numbers from the user are checked before anything is sized from them: reads and writes past the
+  /// end, or whose end overflows 64 bits, are a one-line error (exit 1), never a trap, and the file
+  /// is untouched.
+  @Test func outOfRangeReadsAndWritesAreErrorsNotTraps() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = "\(dir)/b.vhd"
+    try run(["vhd", "create", "-n", path, "-s", "8"])
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(failure(["vhd", "read", "-n", path, "-r", "0", "-c", "99999999999999"]) == 1)
+    #expect(failure(["vhd", "read", "-n", path, "-r", "18446744073709551615", "-c", "1"]) == 1)
+    #expect(failure(["vhd", "read", "-n", path, "-r", "16383", "-c", "2"]) == 1)
+    #expect(
+      failure(["vhd", "write", "-n", path, "-o", "18446744073709551000", "--pattern", "1", "-l", "1000"]) == 1
+    )
+    #expect(failure(["vhd", "write", "-n", path, "-o", "0", "--pattern", "1", "-l", "99999999999"]) == 1)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    // The last sector is still in range.
+    try run(["vhd", "write", "-n", path, "-o", "8388096", "--pattern", "9", "-l", "512"])
+    #expect(
+      try VHDChain.open(path, storage: FileStorage()).read(sector: 16383, count: 1)
+        == [UInt8](repeating: 9, count: 512))
+  }
+
   @Test func createSnapshotWriteCoalesceModifyExport() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let s = FileStorage()

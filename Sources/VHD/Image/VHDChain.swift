@@ -114,12 +114,7 @@ public final class VHDChain {
     throws
   {
     accounting.reset(depth: images.count)
-    guard count >= 0, sector <= leaf.sizeSectors, UInt64(count) <= leaf.sizeSectors - sector else {
-      throw VHDError(
-        .outOfRange, file: leaf.path, field: "sector", offset: sector * 512,
-        "read of \(count) sectors at sector \(sector) runs past the end of the \(leaf.sizeSectors)-sector disk"
-      )
-    }
+    try checkReadRange(sector: sector, count: count)
     let spb = sectorsPerBlock
     var done = 0
     while done < count {
@@ -133,8 +128,20 @@ public final class VHDChain {
     }
   }
 
+  /// Throws `.outOfRange` unless `count` sectors at `sector` lie inside the virtual disk (checked
+  /// before any buffer is sized from them).
+  public func checkReadRange(sector: UInt64, count: Int) throws {
+    guard count >= 0, sector <= leaf.sizeSectors, UInt64(count) <= leaf.sizeSectors - sector else {
+      throw VHDError(
+        .outOfRange, file: leaf.path, field: "sector", offset: byteOffset(ofSector: sector),
+        "read of \(count) sectors at sector \(sector) runs past the end of the \(leaf.sizeSectors)-sector disk"
+      )
+    }
+  }
+
   /// Convenience: reads into a byte array (tests, CLI).
   public func read(sector: UInt64, count: Int) throws -> [UInt8] {
+    try checkReadRange(sector: sector, count: count)
     var out = [UInt8](repeating: 0, count: count * 512)
     var acc = lastAccounting
     try out.withUnsafeMutableBytes {
@@ -330,8 +337,8 @@ extension VHDChain {
   /// chain (read-modify-write), as a guest with 512-byte sectors would.
   public func write(byteOffset: UInt64, bytes: [UInt8]) throws {
     guard !bytes.isEmpty else { return }
-    let end = byteOffset + UInt64(bytes.count)
-    guard end <= virtualSize else {
+    let (end, overflow) = byteOffset.addingReportingOverflow(UInt64(bytes.count))
+    guard !overflow, end <= virtualSize else {
       throw VHDError(
         .outOfRange, file: leaf.path, field: "offset", offset: byteOffset,
         "write of \(bytes.count) bytes at \(byteOffset) runs past the end of the \(virtualSize)-byte disk")

@@ -12,7 +12,7 @@ extension VHDImage {
     try requireWritable()
     guard count >= 0, sector <= sizeSectors, UInt64(count) <= sizeSectors - sector else {
       throw VHDError(
-        .outOfRange, file: path, field: "sector", offset: sector * 512,
+        .outOfRange, file: path, field: "sector", offset: byteOffset(ofSector: sector),
         "write of \(count) sectors at sector \(sector) runs past the end of the \(sizeSectors)-sector disk")
     }
     if count == 0 { return }

@@ -26,8 +26,16 @@ struct ReadCommand: ParsableCommand {
       }
       if let sector {
         let chain = try VHDChain.open(name, storage: fileStorage)
-        let bytes = try chain.read(sector: sector, count: count)
-        writeAll(fd: 1, bytes)
+        // The whole range is checked first, then streamed in bounded pieces: memory stays at one
+        // chunk however many sectors are asked for.
+        try chain.checkReadRange(sector: sector, count: count)
+        let chunk = 2048
+        var done = 0
+        while done < count {
+          let n = min(chunk, count - done)
+          writeAll(fd: 1, try chain.read(sector: sector + UInt64(done), count: n))
+          done += n
+        }
       }
     }
   }

@@ -196,16 +196,18 @@ struct WriteCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let bytes: [UInt8]
-      if let input {
-        let dev = try fileStorage.open(input, writable: false)
-        var b = [UInt8](repeating: 0, count: Int(dev.length))
-        try b.withUnsafeMutableBytes { try dev.read(into: $0, at: 0, kind: .data) }
-        bytes = b
-      } else {
-        bytes = [UInt8](repeating: UInt8(pattern!), count: length!)
-      }
       let chain = try VHDChain.open(name, storage: fileStorage, writable: true)
+      let source = try input.map { try fileStorage.open($0, writable: false) }
+      let byteCount = source?.length ?? UInt64(length!)
+      // The range is checked before any buffer is sized from the user's numbers.
+      let (end, overflow) = offset.addingReportingOverflow(byteCount)
+      guard !overflow, end <= chain.virtualSize else {
+        throw VHDError(
+          .outOfRange, file: name, field: "offset", offset: offset,
+          "write of \(byteCount) bytes at \(offset) runs past the end of the \(chain.virtualSize)-byte disk")
+      }
+      var bytes = [UInt8](repeating: UInt8(pattern ?? 0), count: Int(byteCount))
+      if let source { try bytes.withUnsafeMutableBytes { try source.read(into: $0, at: 0, kind: .data) } }
       try chain.write(byteOffset: offset, bytes: bytes)
       try chain.close()
     }
