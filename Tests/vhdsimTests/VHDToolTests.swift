@@ -55,6 +55,40 @@ import VHD
         == [UInt8](repeating: 9, count: 512))
   }
 
+  /// No silent data loss and no loops: a child holding data past its smaller parent's end is not
+  /// coalesced (nothing written), one whose data fits is; a disk cannot be reparented onto its own
+  /// descendant.
+  @Test func refusesLargerChildCoalesceAndParentLoops() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let (base, child) = ("\(dir)/b.vhd", "\(dir)/c.vhd")
+    try run(["vhd", "create", "-n", base, "-s", "8"])
+    try run(["vhd", "write", "-n", base, "-o", "0", "--pattern", "1", "-l", "4096"])
+    try run(["vhd", "snapshot", "-n", child, "-p", base, "-S", "16"])
+    try run(["vhd", "write", "-n", child, "-o", "12582912", "--pattern", "5", "-l", "4096"])
+    let parentBefore = try Data(contentsOf: URL(fileURLWithPath: base))
+    #expect(failure(["vhd", "coalesce", "-n", child]) == 1)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == parentBefore)
+    #expect(
+      try VHDChain.open(child, storage: FileStorage()).read(sector: 24576, count: 1)
+        == [UInt8](repeating: 5, count: 512))
+    // Data only below the parent's end: coalesced.
+    let fits = "\(dir)/f.vhd"
+    try run(["vhd", "snapshot", "-n", fits, "-p", base, "-S", "16"])
+    try run(["vhd", "write", "-n", fits, "-o", "4096", "--pattern", "6", "-l", "4096"])
+    try run(["vhd", "coalesce", "-n", fits])
+    #expect(
+      try VHDChain.open(base, storage: FileStorage()).read(sector: 8, count: 1)
+        == [UInt8](repeating: 6, count: 512))
+    // c2 descends from c1: making it c1's parent would loop.
+    let (c1, c2) = ("\(dir)/c1.vhd", "\(dir)/c2.vhd")
+    try run(["vhd", "snapshot", "-n", c1, "-p", base])
+    try run(["vhd", "write", "-n", c1, "-o", "0", "--pattern", "2", "-l", "4096"])
+    try run(["vhd", "snapshot", "-n", c2, "-p", c1])
+    let c1Before = try Data(contentsOf: URL(fileURLWithPath: c1))
+    #expect(failure(["vhd", "modify", "-n", c1, "-p", c2]) == 1)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: c1)) == c1Before)
+  }
+
   @Test func createSnapshotWriteCoalesceModifyExport() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let s = FileStorage()

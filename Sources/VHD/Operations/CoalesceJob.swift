@@ -84,7 +84,30 @@ public final class CoalesceJob {
           "parent \(parentPath) has UUID \(parent.footer.uniqueID)")
       }
     }
+    // vhd-util's writes into the parent fail with ERANGE past its end (blktap libvhd.c,
+    // vhd_io_write); refuse before copying anything rather than leave those sectors only in a child
+    // a GC would then delete (docs/vhd-format.md#larger-child).
+    if let sector = try firstSectorBeyond(parent.sizeSectors, in: child) {
+      throw VHDError(
+        .outOfRange, file: path, field: "footer.current_size", offset: byteOffset(ofSector: sector),
+        "holds data at sector \(sector), beyond the end of its \(parent.sizeSectors)-sector parent "
+          + "\(parentPath): grow the parent first")
+    }
     return try CoalesceJob(child: child, parent: parent)
+  }
+
+  /// The first sector at or past `limit` that `child` holds data for, or nil.
+  static func firstSectorBeyond(_ limit: UInt64, in child: VHDImage) throws -> UInt64? {
+    guard child.sizeSectors > limit else { return nil }
+    let spb = child.sectorsPerBlock
+    var work = LevelWork()
+    for block in Int(limit / UInt64(spb))..<child.blockCount where child.blockEntry(block) != nil {
+      let blockLBA = UInt64(block) * UInt64(spb)
+      let from = limit > blockLBA ? Int(limit - blockLBA) : 0
+      let bitmap = try child.loadBitmap(block, work: &work)
+      for s in from..<spb where SectorBitmap.test(bitmap, s) { return blockLBA + UInt64(s) }
+    }
+    return nil
   }
 
   public var isFinished: Bool { nextBlock >= child.blockCount }

@@ -21,6 +21,19 @@ public enum VHDReparent {
     guard canonical != storage.canonicalPath(path) else {
       throw VHDError(.parentLoop, file: path, field: "parent", "a disk cannot be its own parent")
     }
+    // The new parent must not descend from this disk: its chain may not pass through it.
+    if !rawParent {
+      let chain = try VHDChain.open(newParent, storage: storage, writable: false, options: options)
+      let inChain = chain.images.contains {
+        $0.footer.uniqueID == image.footer.uniqueID
+          || storage.canonicalPath($0.path) == storage.canonicalPath(path)
+      }
+      guard !inChain else {
+        throw VHDError(
+          .parentLoop, file: path, field: "parent",
+          "\(newParent) descends from \(path): the chain would loop")
+      }
+    }
     let relative = VHDPath.relative(
       fromDirectory: VHDPath.directory(storage.canonicalPath(path)), to: canonical)
     // Check every slot first so that nothing is written when one does not fit.
