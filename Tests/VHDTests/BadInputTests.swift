@@ -120,12 +120,17 @@ import Testing
     try t.remove("/sr/p.vhd")
     _ = try VHDImage.createDynamic("/sr/p.vhd", size: 16 << 20, storage: t, stamp: testStamp(9))
     try expectRefusal(t, code: .parentUUIDMismatch, field: "header.parent_unique_id")
-    // A loop: two differencing disks pointing at each other.
+    // A loop: two differencing disks pointing at each other (reparent refuses to make one; forced here
+    // to build the damaged chain).
     let u = try sample()
     try VHDSnapshot.create(
       childPath: "/sr/d.vhd", parentPath: "/sr/c.vhd", storage: u, options: .init(skipEmptyParents: false),
       stamp: testStamp(3))
-    try VHDReparent.reparent("/sr/c.vhd", newParent: "/sr/d.vhd", storage: u)
+    #expect(throws: VHDError.self) {
+      try VHDReparent.reparent("/sr/c.vhd", newParent: "/sr/d.vhd", storage: u)
+    }
+    try VHDReparent.reparent(
+      "/sr/c.vhd", newParent: "/sr/d.vhd", rawParent: false, storage: u, options: .init(), refuseLoops: false)
     do {
       _ = try VHDChain.open("/sr/d.vhd", storage: u)
       Issue.record("loop opened")

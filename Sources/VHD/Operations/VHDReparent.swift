@@ -8,6 +8,15 @@ public enum VHDReparent {
     _ path: String, newParent: String, rawParent: Bool = false, storage: any Storage,
     options: EngineOptions = .init()
   ) throws {
+    try reparent(
+      path, newParent: newParent, rawParent: rawParent, storage: storage, options: options, refuseLoops: true)
+  }
+
+  /// `refuseLoops: false` lets a test build the damaged chain a crashed tool could leave.
+  static func reparent(
+    _ path: String, newParent: String, rawParent: Bool, storage: any Storage, options: EngineOptions,
+    refuseLoops: Bool
+  ) throws {
     let image = try VHDImage.open(path, storage: storage, writable: true, options: options)
     guard image.format == .differencing, var header = image.header else {
       throw VHDError(
@@ -22,7 +31,7 @@ public enum VHDReparent {
       throw VHDError(.parentLoop, file: path, field: "parent", "a disk cannot be its own parent")
     }
     // The new parent must not descend from this disk: its chain may not pass through it.
-    if !rawParent {
+    if !rawParent && refuseLoops {
       let chain = try VHDChain.open(newParent, storage: storage, writable: false, options: options)
       let inChain = chain.images.contains {
         $0.footer.uniqueID == image.footer.uniqueID
