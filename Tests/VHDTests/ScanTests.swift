@@ -122,6 +122,12 @@ private func forest() throws -> (MemoryStorage, [String]) {
         "vhd=a.vhd capacity=8388608 size=5120 hidden=0 parent=b.vhd",
         "   vhd=b.vhd capacity=8388608 size=5120 hidden=0 parent=a.vhd",
       ])
+    // Both sit on the loop (what `vhdsim vhd scan` reports, exiting 1); a chain hanging off it does not.
+    let c = TestImages.build(uuid: TestImages.uuid(3), parent: .init(name: "a.vhd", uuid: TestImages.uuid(1)))
+    try TestImages.store(c.bytes, at: "/c.vhd", in: storage)
+    let all = VHDScan.scan(paths: ["/a.vhd", "/b.vhd", "/c.vhd"], storage: storage)
+    #expect(VHDScan.loops(all) == ["/a.vhd", "/b.vhd"])
+    #expect(VHDScan.loops(VHDScan.scan(paths: ["/c.vhd"], storage: storage)).isEmpty)
   }
 
   @Test func includeParentsAddsRawParents() throws {

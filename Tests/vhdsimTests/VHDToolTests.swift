@@ -89,6 +89,16 @@ import VHD
     #expect(try Data(contentsOf: URL(fileURLWithPath: c1)) == c1Before)
   }
 
+  /// scan prints every entry, then exits 1 when any file failed; a glob that matches nothing says so.
+  @Test func scanExitsNonZeroOnErrors() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "8"])
+    try run(["vhd", "scan", "-m", "\(dir)/*.vhd"])
+    #expect(failure(["vhd", "scan", "-m", "\(dir)/nomatch*"]) == 1)
+    try Data("garbage".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.vhd"))
+    #expect(failure(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"]) == 1)
+  }
+
   @Test func createSnapshotWriteCoalesceModifyExport() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let s = FileStorage()

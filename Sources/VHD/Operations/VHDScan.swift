@@ -114,6 +114,28 @@ public enum VHDScan {
     return out
   }
 
+  /// The images (canonical paths, sorted) whose parent links come back to them: a scanned tree
+  /// with a loop, which no chain can be opened on.
+  public static func loops(_ entries: [ScanEntry]) -> [String] {
+    var parent: [String: String] = [:]
+    for e in entries where e.error == nil && e.parentResolved {
+      if let p = e.parentPath { parent[e.resolvedPath] = p }
+    }
+    var looped: [String] = []
+    for start in parent.keys.sorted() {
+      var node = start
+      for _ in 0...parent.count {
+        guard let next = parent[node] else { break }
+        if next == start {
+          looped.append(start)
+          break
+        }
+        node = next
+      }
+    }
+    return looped
+  }
+
   // MARK: rendering
 
   private static func line(_ e: ScanEntry, name: String, verbose: Bool, annotation: String) -> String {

@@ -46,12 +46,22 @@ struct ScanCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       var paths = files
-      if let glob { paths += expandGlob(glob) }
+      if let glob {
+        let matched = expandGlob(glob)
+        guard !matched.isEmpty else { throw ValidationError("-m '\(glob)' matches no file") }
+        paths += matched
+      }
       guard !paths.isEmpty else { throw ValidationError("give FILES or -m GLOB") }
       let entries = VHDScan.scan(paths: paths, storage: fileStorage)
       let lines =
         pretty ? VHDScan.prettyTree(entries, verbose: verbose) : VHDScan.lines(entries, verbose: verbose)
       for l in lines { print(l) }
+      // Every error is printed above; the exit status says there was one.
+      let failed = entries.filter { $0.error != nil }.count
+      let looped = VHDScan.loops(entries)
+      for path in looped { printError("vhdsim: \(path): its parent links form a loop") }
+      if failed > 0 { printError("vhdsim: \(failed) of \(entries.count) files could not be scanned") }
+      if failed > 0 || !looped.isEmpty { throw ExitCode(1) }
     }
   }
 }
