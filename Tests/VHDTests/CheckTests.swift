@@ -266,6 +266,19 @@ private let childPath = "/sr/c.vhd"
       h.parentUnicodeName[1] = 0xE9  // "é": not ASCII, blktap cannot decode it
     }
     #expect(fields(childPath, other).contains("header.parent_unicode_name"))
+
+    // Garbage after the NUL that ends "p.vhd" (5 UTF-16 units, NUL at bytes 10-11).
+    let trailing = try family()
+    try TestImages.editHeader(childPath, in: trailing) { h in h.parentUnicodeName[40] = 0x41 }
+    #expect(fields(childPath, trailing) == ["header.parent_unicode_name"])
+  }
+
+  /// A fixed disk claiming 2040 GiB or more: every command refuses to open it, and check reports it.
+  @Test func fixedDiskOverTheSizeLimit() throws {
+    let storage = TestImages.storage()
+    try TestImages.store(TestImages.buildFixed(uuid: TestImages.uuid(6)), at: "/f.vhd", in: storage)
+    try TestImages.editFooters("/f.vhd", in: storage, copy: false) { $0.currentSize = 2 << 40 }
+    #expect(fields("/f.vhd", storage).contains("footer.current_size"))
   }
 
   // MARK: BAT

@@ -51,6 +51,10 @@ extension VHDCheck {
     if isTapCreator(f) && f.creatorVersion > HardDiskFooter.tapVersion {
       add("creator_version", 32, "unsupported tap creator version \(versionText(f.creatorVersion))")
     }
+    if f.currentSize > VHDLimits.maximumSize {
+      // Every other command refuses to open it (HardDiskFooter's limit); check says so too.
+      add("current_size", 48, "current size \(f.currentSize) bytes exceeds the 2040 GiB limit")
+    }
     let maximum = maximumGeometry(currentSize: f.currentSize)
     if f.geometry.packed > maximum.packed {
       add(

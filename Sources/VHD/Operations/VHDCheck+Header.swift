@@ -71,6 +71,12 @@ extension VHDCheck.FileCheck {
       }
       if VHDCheck.parentName(h) == nil {
         report("header.parent_unicode_name", at + 64, "invalid parent name (not UTF-16BE ASCII)")
+      } else if let end = VHDCheck.parentNameEnd(h),
+        let i = h.parentUnicodeName[end...].firstIndex(where: { $0 != 0 })
+      {
+        report(
+          "header.parent_unicode_name", at + 64 + UInt64(i),
+          "invalid parent name: byte \(i) after the name's terminating NUL is not zero")
       }
       return
     }
@@ -92,6 +98,15 @@ extension VHDCheck.FileCheck {
 }
 
 extension VHDCheck {
+  /// The byte index just past the parent name's terminating NUL (nil: the name fills the field).
+  static func parentNameEnd(_ h: DynamicDiskHeader) -> Int? {
+    for i in stride(from: 0, to: h.parentUnicodeName.count - 1, by: 2)
+    where h.parentUnicodeName[i] == 0 && h.parentUnicodeName[i + 1] == 0 {
+      return i + 2
+    }
+    return nil
+  }
+
   /// The parent name as blktap decodes it: UTF-16BE up to the first NUL, ASCII only (libvhd
   /// converts it with iconv to ASCII). Nil when it does not decode.
   static func parentName(_ h: DynamicDiskHeader) -> String? {
