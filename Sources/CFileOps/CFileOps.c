@@ -15,6 +15,11 @@ int cfileops_punch_hole(int fd, int64_t offset, int64_t length) {
 #endif
 }
 
+int cfileops_allocate(int fd, int64_t offset, int64_t length) {
+  if (fallocate(fd, 0, offset, length) == 0) return 0;
+  return -errno;
+}
+
 int64_t cfileops_seek_data(int fd, int64_t offset) {
   off_t r = lseek(fd, (off_t)offset, SEEK_DATA);
   return r < 0 ? -(int64_t)errno : (int64_t)r;

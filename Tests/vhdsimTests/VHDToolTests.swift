@@ -99,6 +99,32 @@ import VHD
     #expect(failure(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"]) == 1)
   }
 
+  /// On a full filesystem a failed create, snapshot or export leaves no partial file behind, and a
+  /// fixed disk is really preallocated (it fails up front instead of being "created" sparse). Runs on
+  /// a 1 MiB tmpfs the test mounts (root, as in CI); skipped with a message where it cannot mount.
+  @Test func fullFilesystemLeavesNoPartialFiles() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let mnt = "\(dir)/small"
+    try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+    guard shell("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]) == 0 else {
+      print("fullFilesystemLeavesNoPartialFiles: skipped (cannot mount a tmpfs here)")
+      return
+    }
+    defer { _ = shell("/bin/umount", [mnt]) }
+    func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: mnt).sorted() }
+    #expect(failure(["vhd", "create", "-n", "\(mnt)/fixed.vhd", "-s", "10", "-r"]) == 1)
+    #expect(try names().isEmpty)
+    try run(["vhd", "create", "-n", "\(mnt)/base.vhd", "-s", "100"])
+    try run(["vhd", "write", "-n", "\(mnt)/base.vhd", "-o", "0", "--pattern", "3", "-l", "4096"])
+    // Fill what is left, then nothing new fits.
+    _ = shell("/bin/sh", ["-c", "head -c 2097152 /dev/urandom > '\(mnt)/filler'"])
+    #expect(failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == 1)
+    #expect(failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == 1)
+    let left = try names()
+    #expect(!left.contains("snap.vhd") && !left.contains("flat.raw"))
+    try run(["vhd", "check", "-n", "\(mnt)/base.vhd"])
+  }
+
   @Test func createSnapshotWriteCoalesceModifyExport() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let s = FileStorage()
@@ -145,5 +171,16 @@ import VHD
     #expect(failure(["vhd", "check", "-n", "\(dir)/a.vhd"]) == 1)
     #expect(failure(["vhd", "write", "-n", "\(dir)/a.vhd", "-o", "0", "--pattern", "1", "-l", "512"]) == 1)
     #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))) == damaged)
+  }
+
+  /// Runs a program and returns its exit status (-1 when it cannot start).
+  func shell(_ path: String, _ args: [String]) -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return -1 }
+    p.waitUntilExit()
+    return p.terminationStatus
   }
 }

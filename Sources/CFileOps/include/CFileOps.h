@@ -8,6 +8,10 @@
 /// Returns 0 or -errno.
 int cfileops_punch_hole(int fd, int64_t offset, int64_t length);
 
+/// Allocate storage for [offset, offset+length) of an open file, growing it if needed (fallocate mode 0):
+/// fails with -ENOSPC when the filesystem cannot hold it. Returns 0 or -errno.
+int cfileops_allocate(int fd, int64_t offset, int64_t length);
+
 /// Next offset >= `offset` that holds data (SEEK_DATA). Returns the offset, or -errno
 /// (-ENXIO when there is no data after `offset`).
 int64_t cfileops_seek_data(int fd, int64_t offset);

@@ -56,10 +56,15 @@ public protocol BlockDevice: AnyObject {
   /// Whether `write` may be called from several threads at once (positional writes on a file are;
   /// in-memory structures are not). Bulk writers (export) overlap writes only when true.
   var supportsConcurrentWrites: Bool { get }
+  /// Reserves real storage for `[0, length)` so later writes cannot run out of space (a fixed
+  /// disk's promise); throws when the device cannot hold it. Devices without a notion of
+  /// allocation accept it as is.
+  func preallocate(length: UInt64) throws
 }
 
 extension BlockDevice {
   public var supportsConcurrentWrites: Bool { false }
+  public func preallocate(length: UInt64) throws {}
 }
 
 /// A failed device operation, with the device name and offset so the message can say where.

@@ -128,6 +128,14 @@ public final class SparseFileDevice: BlockDevice {
     if end > current { try truncate(to: end) }
   }
 
+  /// fallocate(2) mode 0: the blocks exist afterwards, or the filesystem said it has no room.
+  public func preallocate(length: UInt64) throws {
+    guard length > 0 else { return }
+    let result = cfileops_allocate(fd, 0, Int64(length))
+    if result == -EOPNOTSUPP || result == -ENOSYS { return }  // a filesystem without fallocate
+    if result < 0 { throw DeviceError(.system(-result), device: name, offset: 0, length: length) }
+  }
+
   /// Writes zeros over `[offset, end)` from the shared zero buffer.
   private func writeZeroBytes(from offset: UInt64, to end: UInt64, kind: IOKind) throws {
     var position = offset

@@ -31,13 +31,16 @@ extension VHDImage {
   ) throws -> VHDImage {
     let size = try blktapSize(size, path: path)
     let device = try createDevice(path, storage: storage)
+    // A fixed disk is preallocated: data and footer get their blocks now (or the create fails).
+    try device.preallocate(length: size + 512)
     let footer = HardDiskFooter(
       diskType: .fixed, currentSize: size, uniqueID: stamp.uuid,
       timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
     let image = VHDImage(
       path: path, device: device, format: .fixed, footer: footer, header: nil, virtualSize: size,
       options: options, bat: [], batPadding: [], batmapHeader: nil, batmap: [], metadataEndSector: 0)
-    try image.deviceWriteZeros(at: 0, length: size, kind: .data)
+    // A preallocated file already reads as zeros (punching holes would undo the allocation).
+    if device.length < size { try image.deviceWriteZeros(at: 0, length: size, kind: .data) }
     try image.writeFooter(both: false)
     return image
   }

@@ -32,11 +32,26 @@ struct CreateCommand: ParsableCommand {
           .sizeTooLarge, file: name, field: "-s", "size must be 1..\(VHDLimits.maximumSize >> 20) MiB")
       }
       let size = sizeMiB << 20
-      _ =
-        fixed
-        ? try VHDImage.createFixed(name, size: size, storage: fileStorage)
-        : try VHDImage.createDynamic(name, size: size, storage: fileStorage)
+      try removingOnFailure(name) {
+        _ =
+          fixed
+          ? try VHDImage.createFixed(name, size: size, storage: fileStorage)
+          : try VHDImage.createDynamic(name, size: size, storage: fileStorage)
+      }
     }
+  }
+}
+
+/// Runs `body`, which creates `path`; when it fails, removes what it created (as vhd-util removes its
+/// partial file), so the error is the only trace and a rerun starts clean. A file that was there
+/// before is never removed.
+func removingOnFailure(_ path: String, _ body: () throws -> Void) throws {
+  let existed = fileStorage.exists(path)
+  do {
+    try body()
+  } catch {
+    if !existed && fileStorage.exists(path) { try? fileStorage.remove(path) }
+    throw error
   }
 }
 
@@ -55,10 +70,12 @@ struct SnapshotCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      try VHDSnapshot.create(
-        childPath: name, parentPath: parent, storage: fileStorage,
-        options: .init(
-          skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }))
+      try removingOnFailure(name) {
+        try VHDSnapshot.create(
+          childPath: name, parentPath: parent, storage: fileStorage,
+          options: .init(
+            skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }))
+      }
     }
   }
 }
@@ -166,10 +183,12 @@ struct ExportCommand: ParsableCommand {
       let workers = jobs ?? min(4, cpuCount())
       let chains = try (0..<workers).map { _ in try VHDChain.open(name, storage: fileStorage) }
       if fileStorage.exists(output) { try fileStorage.remove(output) }
-      let out = try fileStorage.create(output)
-      let progress = ProgressLine(label: "export")
-      _ = try VHDExport.toRaw(chains, output: out, sync: sync) { progress.update($0) }
-      progress.finish()
+      try removingOnFailure(output) {
+        let out = try fileStorage.create(output)
+        let progress = ProgressLine(label: "export")
+        _ = try VHDExport.toRaw(chains, output: out, sync: sync) { progress.update($0) }
+        progress.finish()
+      }
     }
   }
 }
