@@ -130,7 +130,7 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     // Undone: the VDI keeps its chain of 2 and its data.
     let uuid = try #require(pool.uuid(ofVDI: vdis[0]))
     #expect(try sr.scanTree().depth(of: uuid) == 2)
-    #expect(try sr.journals().isEmpty)
+    #expect(try sr.journals.all().isEmpty)
     #expect(try pool.verifyVDI(vdis[0]) == nil)
     // Each attempt is one pause: from the pause request through the kill (at the 1 ms timeout, once
     // the copy request on the disk completed) and the undo to the reopen.

@@ -80,7 +80,7 @@ import VHD
       #expect(try pool.verifyVDI(v) == nil)
     }
     #expect(gc.spacePeak >= gc.space.map(\.bytes).max()!)
-    #expect(gc.space.last!.bytes == (try sr.physicalUtilisation()))
+    #expect(gc.space.last!.bytes == (try sr.space.physicalUtilisation()))
     for name in [
       "gc_bytes_copied", "leaf_pause_s_max", "leaf_pause_s_mean", "leaf_give_ups", "chain_depth_max",
       "chain_depth_time_avg", "chain_depth_after_gc", "space_peak_bytes",

@@ -48,7 +48,7 @@ import VHD
     #expect(
       startWork == GCStepWork(levelPaths: [sr.path(of: s.base), sr.path(of: s.parent)], bytesCopied: 0))
     #expect(op.phase == .copying)
-    #expect(try sr.journals() == [SRJournal(kind: .coalesce, key: s.base, value: "1")])
+    #expect(try sr.journals.all() == [SRJournal(kind: .coalesce, key: s.base, value: "1")])
     if case .lvm = kind { #expect(sr.lvSizes[s.parent]! > parentLV!) }
 
     // .copying in 4 KiB steps: B holds 64 + 16 sectors = 40 KiB.
@@ -66,7 +66,7 @@ import VHD
     // Ten full 4 KiB steps, then one that finds the rest of B empty and ends the pass.
     #expect(steps == 11)
     #expect(op.phase == .relinking)
-    #expect(try sr.journals() == [SRJournal(kind: .relink, key: s.base, value: s.parent)])
+    #expect(try sr.journals.all() == [SRJournal(kind: .relink, key: s.base, value: s.parent)])
     if case .lvm = kind { #expect(sr.lvSizes[s.parent] == parentLV) }  // deflated again
     let dataWrites = recorder.ios.filter { $0.kind == .data && $0.direction == .write }
     let dataReads = recorder.ios.filter { $0.kind == .data && $0.direction == .read }
@@ -94,7 +94,7 @@ import VHD
     #expect(op.leavesToRefresh == [s.vdi])
     #expect(try op.step(maxCopyBytes: 4096) == GCStepWork())
     #expect(op.phase == .done)
-    #expect(try sr.journals() == [])
+    #expect(try sr.journals.all() == [])
     #expect(sr.records[s.base] == nil && sr.lvSizes[s.base] == nil)
     #expect(!sr.storage.exists(sr.path(of: s.base)))
     #expect(try depth(sr, s.vdi) == 2 && depth(sr, s.snapshot) == 2)
@@ -126,11 +126,11 @@ import VHD
     }
     #expect(s.sr.lvSizes[s.parent] == parentLV)
     #expect(s.oracle.firstMismatch(s.sr) == nil)
-    #expect(try s.sr.journals().map(\.kind) == [.coalesce])
+    #expect(try s.sr.journals.all().map(\.kind) == [.coalesce])
     let gc = GarbageCollector(sr: s.sr, policy: GCPolicy(leafCoalesce: false), maxCopyBytes: 8192)
     let counts = try gc.runToCompletion()
     #expect(counts.coalesces == 1 && counts.leafCoalesces == 0 && counts.bytesCopied == 80 * 512)
-    #expect(try s.sr.journals() == [])
+    #expect(try s.sr.journals.all() == [])
     #expect(try depth(s.sr, s.vdi) == 2)
     #expect(s.oracle.firstMismatch(s.sr) == nil)
   }
@@ -142,7 +142,7 @@ import VHD
     while op.phase != .relinking { try op.step(maxCopyBytes: 1 << 20) }
     // The host restarts here.
     let sr = try s.sr.reopened()
-    #expect(try sr.journals().map(\.kind) == [.relink])
+    #expect(try sr.journals.all().map(\.kind) == [.relink])
     let resumed = try CoalesceOperation(sr: sr, child: s.base)
     #expect(resumed.phase == .relinking && resumed.parent == s.parent)
     // The GC also picks it first, with no space check.
@@ -150,7 +150,7 @@ import VHD
     try resumed.step(maxCopyBytes: 1)
     try resumed.step(maxCopyBytes: 1)
     #expect(resumed.phase == .done && resumed.bytesCopied == 0)
-    #expect(try sr.journals() == [])
+    #expect(try sr.journals.all() == [])
     #expect(try depth(sr, s.vdi) == 2)
     #expect(s.oracle.firstMismatch(sr) == nil)
   }
@@ -160,7 +160,7 @@ import VHD
   /// does not fit is passed over and reported.
   @Test func gcPassesOverACandidateThatDoesNotFit() throws {
     let s = try Self.makeShape(.lvm(.thin))
-    let used = try s.sr.physicalUtilisation()
+    let used = try s.sr.space.physicalUtilisation()
     let small = try SR.reopen(
       storage: s.sr.storage, directory: "/sr", kind: .lvm(.thin), capacity: used + 2 * miB,
       records: s.sr.records,
@@ -168,7 +168,7 @@ import VHD
     // Union of B's and P's blocks: 0, 1, 2 (6 MiB) → a 12 MiB LV for P, whose two blocks and
     // metadata sit in an 8 MiB LV.
     #expect(small.lvSizes[s.parent] == 8 * miB)
-    #expect(try small.coalesceExtraSpace(child: s.base, in: small.scanTree()) == 4 * miB)
+    #expect(try small.space.coalesceExtraSpace(child: s.base, in: small.scanTree()) == 4 * miB)
     let gc = GarbageCollector(sr: small)
     let none = try gc.runToCompletion()
     #expect(none == GarbageCollector.Counts(), "\(none) failed \(gc.failed)")

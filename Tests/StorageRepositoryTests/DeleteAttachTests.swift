@@ -39,15 +39,15 @@ import VHD
     try sr.collectGarbage(plan.garbage)
     #expect(try sr.scanTree().nodes.isEmpty)
     #expect(sr.records.isEmpty)
-    #expect(try sr.physicalUtilisation() == 0)
+    #expect(try sr.space.physicalUtilisation() == 0)
   }
 
   @Test func thickLVMCreatesFullyInflatedLVs() throws {
     let sr = makeSR(.lvm(.thick), capacity: 100 * giB)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 10 * giB)
     #expect(sr.lvSizes[vdi.uuid] == 10 * giB + 28 * miB)
-    #expect(try sr.freeSpace() == 90 * giB - 28 * miB)
-    #expect(try sr.physicalUtilisation(of: vdi.uuid) == 10 * giB + 28 * miB)
+    #expect(try sr.space.freeSpace() == 90 * giB - 28 * miB)
+    #expect(try sr.space.physicalUtilisation(of: vdi.uuid) == 10 * giB + 28 * miB)
   }
 
   @Test func thinLVMInflatesOnAttachAndDeflatesOnDetach() throws {

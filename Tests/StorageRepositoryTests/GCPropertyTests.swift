@@ -34,7 +34,7 @@ import VHD
     #expect(sr.records.count == (leafCoalesce ? 1 : 2))
     #expect(oracle.firstMismatch(sr) == nil)
     #expect(try nodeProblems(sr) == [])
-    #expect(try sr.journals() == [])
+    #expect(try sr.journals.all() == [])
     #expect(try !sr.plan(policy: GCPolicy(leafCoalesce: leafCoalesce)).hasWork)
   }
 
@@ -169,7 +169,7 @@ import VHD
     try GarbageCollector(sr: sr).runToCompletion()
     #expect(oracle.firstMismatch(sr) == nil)
     #expect(try nodeProblems(sr) == [])
-    #expect(try sr.journals() == [])
+    #expect(try sr.journals.all() == [])
     let plan = try sr.plan()
     #expect(plan.garbage.isEmpty && plan.coalesceable.isEmpty && plan.leafCoalesceable.isEmpty)
   }

@@ -131,7 +131,7 @@ func nodeProblems(_ sr: SR) throws -> [CheckProblem] {
 }
 
 /// The SR's used space as the VG counts it, without the clamp of `freeSpace`.
-func usedSpace(_ sr: SR) throws -> UInt64 { try sr.physicalUtilisation() }
+func usedSpace(_ sr: SR) throws -> UInt64 { try sr.space.physicalUtilisation() }
 
 /// Chain depth of a VDI in a fresh scan.
 func depth(_ sr: SR, _ uuid: String) throws -> Int { try sr.scanTree().depth(of: uuid) }

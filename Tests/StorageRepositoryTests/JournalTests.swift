@@ -11,51 +11,51 @@ import VHD
   @Test func fileSRJournalsAreSmallFilesThatAreNotNodes() throws {
     let sr = makeSR(.file)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 100 * miB)
-    let usedBefore = try sr.physicalUtilisation()
-    try sr.addJournal(.relink, key: vdi.uuid, value: "parent-uuid")
-    try sr.addJournal(.coalesce, key: vdi.uuid, value: "1")
-    try sr.addJournal(.inflate, key: vdi.uuid, value: "8388608")
+    let usedBefore = try sr.space.physicalUtilisation()
+    try sr.journals.add(.relink, key: vdi.uuid, value: "parent-uuid")
+    try sr.journals.add(.coalesce, key: vdi.uuid, value: "1")
+    try sr.journals.add(.inflate, key: vdi.uuid, value: "8388608")
     #expect(
-      try sr.journals() == [
+      try sr.journals.all() == [
         SRJournal(kind: .coalesce, key: vdi.uuid, value: "1"),
         SRJournal(kind: .inflate, key: vdi.uuid, value: "8388608"),
         SRJournal(kind: .relink, key: vdi.uuid, value: "parent-uuid"),
       ])
     #expect(try sr.storage.list(directory: "/sr").contains("journal-relink-\(vdi.uuid)"))
     #expect(try sr.scanTree().nodes.map(\.uuid) == [vdi.uuid])
-    #expect(try sr.physicalUtilisation() == usedBefore + 1 + 7 + 11)
+    #expect(try sr.space.physicalUtilisation() == usedBefore + 1 + 7 + 11)
     // Replacing keeps one entry per (kind, key).
-    try sr.addJournal(.relink, key: vdi.uuid, value: "other")
-    #expect(try sr.journal(.relink, key: vdi.uuid) == "other")
-    #expect(try sr.journals().count == 3)
-    try sr.removeJournal(.coalesce, key: vdi.uuid)
-    try sr.removeJournal(.inflate, key: vdi.uuid)
-    try sr.removeJournal(.relink, key: vdi.uuid)
-    #expect(try sr.journals().isEmpty)
-    #expect(try sr.physicalUtilisation() == usedBefore)
+    try sr.journals.add(.relink, key: vdi.uuid, value: "other")
+    #expect(try sr.journals.value(.relink, key: vdi.uuid) == "other")
+    #expect(try sr.journals.all().count == 3)
+    try sr.journals.remove(.coalesce, key: vdi.uuid)
+    try sr.journals.remove(.inflate, key: vdi.uuid)
+    try sr.journals.remove(.relink, key: vdi.uuid)
+    #expect(try sr.journals.all().isEmpty)
+    #expect(try sr.space.physicalUtilisation() == usedBefore)
   }
 
   @Test func lvmJournalsAreFourMiBLVsNamedKindKeyValue() throws {
     let sr = makeSR(.lvm(.thin), capacity: 1 * giB)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 100 * miB)
-    let free = try sr.freeSpace()
-    try sr.addJournal(.leaf, key: vdi.uuid, value: "p-uuid")
-    try sr.addJournal(.clone, key: vdi.uuid, value: "b-uuid_s-uuid")
-    #expect(try sr.freeSpace() == free - 8 * miB)
+    let free = try sr.space.freeSpace()
+    try sr.journals.add(.leaf, key: vdi.uuid, value: "p-uuid")
+    try sr.journals.add(.clone, key: vdi.uuid, value: "b-uuid_s-uuid")
+    #expect(try sr.space.freeSpace() == free - 8 * miB)
     let names = try sr.storage.list(directory: "/sr")
     #expect(names.contains("leaf_\(vdi.uuid)_p-uuid"))
     #expect(names.contains("clone_\(vdi.uuid)_b-uuid_s-uuid"))
-    #expect(try sr.journal(.clone, key: vdi.uuid) == "b-uuid_s-uuid")
+    #expect(try sr.journals.value(.clone, key: vdi.uuid) == "b-uuid_s-uuid")
     #expect(try sr.scanTree().nodes.map(\.uuid) == [vdi.uuid])
-    try sr.removeJournal(.leaf, key: vdi.uuid)
-    #expect(try sr.freeSpace() == free - 4 * miB)
+    try sr.journals.remove(.leaf, key: vdi.uuid)
+    #expect(try sr.space.freeSpace() == free - 4 * miB)
   }
 
   @Test func lvmJournalNeedsAFreeExtent() throws {
     let sr = makeSR(.lvm(.thin), capacity: 10 * miB)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 100 * miB)
     #expect(throws: SRError.insufficientSpace(needed: 4 * miB, free: 2 * miB)) {
-      try sr.addJournal(.leaf, key: vdi.uuid, value: "p")
+      try sr.journals.add(.leaf, key: vdi.uuid, value: "p")
     }
   }
 
@@ -67,10 +67,10 @@ import VHD
       let snap = try sr.snapshot(vdi.uuid, kind: .single)
       let base = try #require(snap.baseCopy)
       // A relink journal of an existing node is kept for the GC; a coalesce marker is dropped.
-      try sr.addJournal(.relink, key: base.uuid, value: "x")
-      try sr.addJournal(.coalesce, key: base.uuid, value: "1")
+      try sr.journals.add(.relink, key: base.uuid, value: "x")
+      try sr.journals.add(.coalesce, key: base.uuid, value: "1")
       let reopened = try sr.reopened()
-      #expect(try reopened.journals() == [SRJournal(kind: .relink, key: base.uuid, value: "x")])
+      #expect(try reopened.journals.all() == [SRJournal(kind: .relink, key: base.uuid, value: "x")])
       #expect(reopened.recoveryLog == ["dropped coalesce marker of \(base.uuid)"])
       #expect(reopened.records == sr.records)
     }
@@ -82,7 +82,7 @@ import VHD
     try writeData(sr, vdi.uuid)
     try sr.snapshot(vdi.uuid)
     try sr.clone(vdi.uuid)
-    #expect(try sr.journals().isEmpty)
+    #expect(try sr.journals.all().isEmpty)
     let v = SR.cloneJournalValue(base: "b", second: "s", cloneOp: true)
     #expect(v == "b_s_clone")
     #expect(SR.parseCloneJournalValue(v)! == ("b", "s", true))
@@ -105,7 +105,7 @@ import VHD
     try sr.delete(vdi.uuid)
     let base = try #require(r.baseCopy).uuid
     #expect(try sr.plan().garbage == [base])
-    try sr.addJournal(.relink, key: base, value: "p")
+    try sr.journals.add(.relink, key: base, value: "p")
     #expect(try sr.plan().garbage == [])
     #expect(try sr.reopened().plan().garbage == [])
   }

@@ -41,10 +41,10 @@ import VHD
 
     let startWork = try op.step(maxCopyBytes: 8192)
     #expect(startWork.levelPaths == [sr.path(of: s.vdi), sr.path(of: s.parent)])
-    #expect(try sr.journals() == [SRJournal(kind: .leaf, key: s.vdi, value: s.parent)])
+    #expect(try sr.journals.all() == [SRJournal(kind: .leaf, key: s.vdi, value: s.parent)])
     #expect(try !footerHidden(sr, s.parent))
     if case .lvm = kind {
-      #expect(sr.lvSizes[s.vdi] == VHDSpace.lvSize(try sr.fileSize(sr.path(of: s.vdi))))
+      #expect(sr.lvSizes[s.vdi] == VHDSpace.lvSize(try sr.space.fileSize(sr.path(of: s.vdi))))
     }
     var copied: UInt64 = 0
     while op.phase == .copying {
@@ -65,7 +65,7 @@ import VHD
     #expect(!sr.storage.exists(sr.path(of: s.parent)))
     #expect(try sr.storage.list(directory: "/sr") == [VHDPath.basename(record.path)])
     #expect(try depth(sr, s.vdi) == 1)
-    #expect(try sr.journals() == [])
+    #expect(try sr.journals.all() == [])
     #expect(s.oracle.firstMismatch(sr) == nil)
     #expect(try nodeProblems(sr) == [])
     if case .lvm = kind {
@@ -84,14 +84,14 @@ import VHD
       let reachedSwap = op.phase == .swapping
       try op.undo()
       #expect(op.phase == .done && op.wasUndone)
-      #expect(try s.sr.journals() == [], "stop \(stop)")
+      #expect(try s.sr.journals.all() == [], "stop \(stop)")
       #expect(try footerHidden(s.sr, s.parent) && !footerHidden(s.sr, s.vdi), "stop \(stop)")
       #expect(s.sr.records[s.parent]?.hidden == true)
       #expect(try s.sr.scanTree().parent(of: s.vdi) == s.parent)
       #expect(s.oracle.firstMismatch(s.sr) == nil, "stop \(stop)")
       #expect(try nodeProblems(s.sr) == [], "stop \(stop)")
       if case .lvm = kind, stop > 0 {
-        #expect(s.sr.lvSizes[s.parent] == VHDSpace.lvSize(try s.sr.fileSize(s.sr.path(of: s.parent))))
+        #expect(s.sr.lvSizes[s.parent] == VHDSpace.lvSize(try s.sr.space.fileSize(s.sr.path(of: s.parent))))
         #expect(s.sr.lvSizes[s.vdi] == VHDSpace.fullyInflatedLVSize(virtualSize: oracleDiskSize))
       }
       // The GC then merges it for real.
@@ -138,7 +138,7 @@ import VHD
     try s.oracle.snapshot(s.sr, s.vdi)
     #expect(throws: SRError.notLeafCoalesceable(s.vdi)) { try op.step(maxCopyBytes: 1) }
     try op.undo()
-    #expect(try s.sr.journals() == [])
+    #expect(try s.sr.journals.all() == [])
     #expect(try footerHidden(s.sr, s.parent))
     #expect(try depth(s.sr, s.vdi) == 3)
     #expect(s.oracle.firstMismatch(s.sr) == nil)

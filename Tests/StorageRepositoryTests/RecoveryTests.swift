@@ -56,7 +56,7 @@ import VHD
         if let m = oracle.firstMismatch(reopened) { result.failures.append("\(crashPoint) after GC: \(m)") }
         let problems = try nodeProblems(reopened)
         if !problems.isEmpty { result.failures.append("\(crashPoint): \(problems[0])") }
-        let left = try reopened.journals()
+        let left = try reopened.journals.all()
         if !left.isEmpty { result.failures.append("\(crashPoint): journals left \(left)") }
         if try usedSpace(reopened) > reopened.capacity {
           result.failures.append("\(crashPoint): VG over-full")
@@ -155,9 +155,9 @@ import VHD
     while op.phase != .swapping { try op.step(maxCopyBytes: 1 << 20) }
     // Do the first two swap actions by hand, as if the host died right after them.
     try sr.storage.rename(sr.path(of: vdi), to: sr.path(of: "OLD_" + vdi))
-    sr.moveLVSize(from: vdi, to: "OLD_" + vdi)
+    sr.lvm.moveSize(from: vdi, to: "OLD_" + vdi)
     try sr.storage.rename(sr.path(of: op.parent), to: sr.path(of: vdi))
-    sr.moveLVSize(from: op.parent, to: vdi)
+    sr.lvm.moveSize(from: op.parent, to: vdi)
     #expect(try sr.scanTree().roots.contains("OLD_" + vdi))
     let reopened = try sr.reopened()
     #expect(reopened.recoveryLog == ["undid interrupted leaf-coalesce of \(vdi) into \(op.parent)"])
@@ -175,9 +175,9 @@ import VHD
     let op = try LeafCoalesceOperation(sr: sr, leaf: vdi)
     while op.phase != .swapping { try op.step(maxCopyBytes: 1 << 20) }
     try sr.storage.rename(sr.path(of: vdi), to: sr.path(of: "OLD_" + vdi))
-    sr.moveLVSize(from: vdi, to: "OLD_" + vdi)
+    sr.lvm.moveSize(from: vdi, to: "OLD_" + vdi)
     try sr.storage.rename(sr.path(of: op.parent), to: sr.path(of: vdi))
-    sr.moveLVSize(from: op.parent, to: vdi)
+    sr.lvm.moveSize(from: op.parent, to: vdi)
     try sr.removeNode("OLD_" + vdi, path: sr.path(of: "OLD_" + vdi))
     let reopened = try sr.reopened()
     #expect(reopened.recoveryLog == ["finished interrupted leaf-coalesce of \(vdi) into \(op.parent)"])
@@ -190,11 +190,11 @@ import VHD
   @Test func interruptedInflateIsDeflatedBack() throws {
     let sr = makeSR(.lvm(.thin), capacity: 4 * giB)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 100 * miB)
-    try sr.addJournal(.inflate, key: vdi.uuid, value: String(8 * miB))
+    try sr.journals.add(.inflate, key: vdi.uuid, value: String(8 * miB))
     sr.lvSizes[vdi.uuid] = 64 * miB
     let reopened = try sr.reopened()
     #expect(reopened.lvSizes[vdi.uuid] == 8 * miB)
     #expect(reopened.recoveryLog == ["undid inflate of \(vdi.uuid): LV back to \(8 * miB) bytes"])
-    #expect(try reopened.journals() == [])
+    #expect(try reopened.journals.all() == [])
   }
 }

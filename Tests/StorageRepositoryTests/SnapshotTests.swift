@@ -107,8 +107,8 @@ import VHD
   @Test func fileSRSnapshotNeedsSpaceForTheNewLeaves() throws {
     let sr = makeSR(.file, capacity: 512 * 1024)
     let vdi = try sr.createVDI(nameLabel: "disk", virtualSize: 100 * giB)
-    let free = try sr.freeSpace()
-    #expect(free == 512 * 1024 - (try sr.physicalUtilisation()))
+    let free = try sr.space.freeSpace()
+    #expect(free == 512 * 1024 - (try sr.space.physicalUtilisation()))
     #expect(throws: SRError.insufficientSpace(needed: 2 * 212 * 1024, free: free)) {
       try sr.snapshot(vdi.uuid)
     }

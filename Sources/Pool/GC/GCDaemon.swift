@@ -96,7 +96,7 @@ final class GCDaemon {
           srUUID: VHDPath.basename(host.sr.directory), name: VHDPath.basename(host.sr.directory), tree: tree,
           format: .init(host.sr.kind))
       }
-      let relink = Set(try host.sr.journals(.relink).keys)
+      let relink = Set(try host.sr.journals.entries(.relink).keys)
       var policy = settings.policy
       if case .none = design { policy.leafCoalesce = false }
       return (tree, GCPlan(tree: tree, policy: policy, relinkProtected: relink, failed: failed))
@@ -112,7 +112,8 @@ final class GCDaemon {
     let host = pool.host
     guard alive, !quiet else { return }
     do {
-      try host.sr.dropCoalesceMarkers(except: Set(activeWorkers.compactMap { $0.coalesce.op?.child }))
+      try host.sr.journals.dropCoalesceMarkers(
+        except: Set(activeWorkers.compactMap { $0.coalesce.op?.child }))
     } catch {
       host.result.operationErrors.append("GC loop: \(error)")
     }
@@ -156,8 +157,8 @@ final class GCDaemon {
     let perTree = settings.concurrency == .perTree
     if !perTree && !busyRoots.isEmpty { return }
     for child in plan.coalesceable where !busyRoots.contains(tree.root(of: child)) {
-      let extra = try sr.coalesceExtraSpace(child: child, in: tree)
-      let free = try sr.freeSpace()
+      let extra = try sr.space.coalesceExtraSpace(child: child, in: tree)
+      let free = try sr.space.freeSpace()
       guard extra <= free else {
         host.smlog("No space to coalesce \(child) (free space: \(free))", at: sim.now)
         continue
@@ -169,7 +170,7 @@ final class GCDaemon {
       if !perTree { return }
     }
     for leaf in plan.leafCoalesceable where !busyRoots.contains(tree.root(of: leaf)) {
-      guard try sr.leafCoalesceExtraSpace(leaf: leaf, in: tree) <= (try sr.freeSpace()) else {
+      guard try sr.space.leafCoalesceExtraSpace(leaf: leaf, in: tree) <= (try sr.space.freeSpace()) else {
         host.result.leafAttempts.append(
           LeafAttempt(
             vdi: leaf, design: design.name, started: sim.now, ended: sim.now, outcome: .noSpace,

@@ -63,7 +63,7 @@ final class SRHost {
 
   /// Records the SR's physical utilisation if it changed (and the peak).
   func recordSpace(at now: SimTime) throws(SRError) {
-    let used = try sr.physicalUtilisation()
+    let used = try sr.space.physicalUtilisation()
     if result.space.last?.bytes != used {
       if result.space.last?.time == now {
         result.space[result.space.count - 1].bytes = used

@@ -53,7 +53,7 @@ public enum CrashSweepVerifier {
       guard let node = tree.node(uuid) else { return "visible VDI \(uuid) has no node" }
       if node.hidden { return "visible VDI \(uuid) has its footer's hidden bit set" }
     }
-    if let used = try? sr.physicalUtilisation(), used > sr.capacity {
+    if let used = try? sr.space.physicalUtilisation(), used > sr.capacity {
       return "SR over-full: \(used) bytes used of \(sr.capacity)"
     }
     return nil
@@ -70,7 +70,7 @@ public enum CrashSweepVerifier {
     do {
       names = try sr.folderNames()
       tree = try sr.scanTree()
-      journals = try sr.journals()
+      journals = try sr.journals.all()
       garbage = Set(try sr.plan().garbage)
     } catch {
       return "cannot list the SR: \(error)"

@@ -38,7 +38,7 @@ public final class CoalesceOperation {
     self.child = child
     self.parent = parent
     self.observer = observer
-    if try sr.journal(.relink, key: child) != nil {
+    if try sr.journals.value(.relink, key: child) != nil {
       phase = .relinking
     } else {
       // Growing P's virtual size is not modelled: a resized C cannot be coalesced.
@@ -88,18 +88,18 @@ public final class CoalesceOperation {
   public func abandon() {
     let hadJob = job != nil
     closeImages()
-    if hadJob { _ = try? sr.repairFooter(parentPath) }
-    try? sr.deflateLV(parent)
+    if hadJob { _ = try? sr.recovery.repairFooter(parentPath) }
+    try? sr.lvm.deflate(parent)
     isAbandoned = true
   }
 
   // MARK: phases
 
   private func start() throws(SRError) -> GCStepWork {
-    try sr.addJournal(.coalesce, key: child, value: "1")
+    try sr.journals.add(.coalesce, key: child, value: "1")
     if case .lvm = sr.kind {
-      let extra = try sr.coalesceExtraSpace(child: child, in: try sr.scanTree())
-      if extra > 0 { try sr.inflateLV(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
+      let extra = try sr.space.coalesceExtraSpace(child: child, in: try sr.scanTree())
+      if extra > 0 { try sr.lvm.inflate(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
     }
     let (childPath, parentPath) = (self.childPath, self.parentPath)
     job = try SRError.engine(childPath) { () throws -> CoalesceJob in
@@ -135,9 +135,9 @@ public final class CoalesceOperation {
     guard job.isFinished else { return work }
     try SRError.engine(parentPath) { try job.parent.close() }
     self.job = nil
-    try sr.deflateLV(parent)
-    try sr.removeJournal(.coalesce, key: child)
-    try sr.addJournal(.relink, key: child, value: parent)
+    try sr.lvm.deflate(parent)
+    try sr.journals.remove(.coalesce, key: child)
+    try sr.journals.add(.relink, key: child, value: parent)
     phase = .relinking
     return work
   }
@@ -145,7 +145,7 @@ public final class CoalesceOperation {
   /// `vhd-util modify -p` on every child of C in a fresh scan (and on any child of P a cut relink
   /// left half-reparented); child i reports at level i, P at the level after the last child.
   private func relink() throws(SRError) -> GCStepWork {
-    let kids = try sr.relinkTargets(child: child, parent: parent)
+    let kids = try sr.recovery.relinkTargets(child: child, parent: parent)
     let paths = kids.map { sr.path(of: $0) }
     var levels: [String: Int] = [:]
     for (i, p) in paths.enumerated() { levels[p] = i }
@@ -165,8 +165,8 @@ public final class CoalesceOperation {
   /// meanwhile is relinked first, so nothing ever loses its parent.
   private func finish() throws(SRError) -> GCStepWork {
     var work = GCStepWork()
-    if !(try sr.relinkTargets(child: child, parent: parent).isEmpty) { work = try relink() }
-    try sr.removeJournal(.relink, key: child)
+    if !(try sr.recovery.relinkTargets(child: child, parent: parent).isEmpty) { work = try relink() }
+    try sr.journals.remove(.relink, key: child)
     try sr.removeNode(child, path: childPath)
     phase = .done
     return work

@@ -89,7 +89,7 @@ extension SR {
     throws(SRError) -> GCPlan
   {
     let tree = try scanTree()
-    let relinking = Set(try journals(.relink).keys)
+    let relinking = Set(try journals.entries(.relink).keys)
     return GCPlan(
       tree: tree, policy: policy, relinkProtected: relinking, failed: failed, leafExcluded: leafExcluded)
   }

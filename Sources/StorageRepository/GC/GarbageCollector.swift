@@ -60,7 +60,7 @@ public final class GarbageCollector {
   /// One iteration of the work loop. Returns false when it found nothing to do.
   @discardableResult
   public func step() throws(SRError) -> Bool {
-    try sr.dropCoalesceMarkers()
+    try sr.journals.dropCoalesceMarkers()
     var didWork = false
     lackingSpace = []
     var plan = try sr.plan(policy: policy, failed: failed, leafExcluded: leafExcluded)
@@ -69,7 +69,7 @@ public final class GarbageCollector {
       counts.garbageDeleted += plan.garbage.count
       didWork = true
     }
-    if !(try sr.dropStaleJournals()).isEmpty || didWork {
+    if !(try sr.recovery.dropStaleJournals()).isEmpty || didWork {
       plan = try sr.plan(policy: policy, failed: failed, leafExcluded: leafExcluded)
     }
     if let child = try nonLeafCandidate(plan) {
@@ -101,12 +101,13 @@ public final class GarbageCollector {
   func nonLeafCandidate(_ plan: GCPlan) throws(SRError) -> String? {
     guard policy.coalesce else { return nil }
     let tree = try sr.scanTree()
-    for key in try sr.journals(.relink).keys.sorted() where !failed.contains(key) && tree.node(key) != nil {
+    for key in try sr.journals.entries(.relink).keys.sorted()
+    where !failed.contains(key) && tree.node(key) != nil {
       return key
     }
-    let free = try sr.freeSpace()
+    let free = try sr.space.freeSpace()
     for c in plan.coalesceable {
-      if try sr.coalesceExtraSpace(child: c, in: tree) <= free { return c }
+      if try sr.space.coalesceExtraSpace(child: c, in: tree) <= free { return c }
       lackingSpace.append(c)
     }
     return nil
@@ -117,9 +118,9 @@ public final class GarbageCollector {
   func leafCandidate(_ plan: GCPlan) throws(SRError) -> String? {
     guard policy.coalesce, policy.leafCoalesce else { return nil }
     let tree = try sr.scanTree()
-    let free = try sr.freeSpace()
+    let free = try sr.space.freeSpace()
     for l in plan.leafCoalesceable {
-      if try sr.leafCoalesceExtraSpace(leaf: l, in: tree) <= free { return l }
+      if try sr.space.leafCoalesceExtraSpace(leaf: l, in: tree) <= free { return l }
       lackingSpace.append(l)
     }
     return nil

@@ -79,9 +79,9 @@ public final class LeafCoalesceOperation {
     guard phase != .done else { return }
     closeImages()
     if committed {
-      _ = try sr.finishLeafCoalesce(leaf: leaf, parent: parent)
-    } else if try sr.journal(.leaf, key: leaf) != nil {
-      _ = try sr.resolveInterruptedLeafCoalesce(leaf: leaf, parent: parent)
+      _ = try sr.recovery.finishLeafCoalesce(leaf: leaf, parent: parent)
+    } else if try sr.journals.value(.leaf, key: leaf) != nil {
+      _ = try sr.recovery.resolveInterruptedLeafCoalesce(leaf: leaf, parent: parent)
     }
     wasUndone = !committed
     phase = .done
@@ -92,11 +92,11 @@ public final class LeafCoalesceOperation {
   /// docs/storage-manager.md#live-leaf-coalesce steps 5–6: journal, LVM deflate L and inflate P,
   /// un-hide P, open the copy.
   private func start() throws(SRError) -> GCStepWork {
-    try sr.addJournal(.leaf, key: leaf, value: parent)
+    try sr.journals.add(.leaf, key: leaf, value: parent)
     if case .lvm = sr.kind {
-      try sr.deflateLV(leaf)
-      let extra = try sr.coalesceExtraSpace(child: leaf, in: try sr.scanTree())
-      if extra > 0 { try sr.inflateLV(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
+      try sr.lvm.deflate(leaf)
+      let extra = try sr.space.coalesceExtraSpace(child: leaf, in: try sr.scanTree())
+      if extra > 0 { try sr.lvm.inflate(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
     }
     let (leafPath, parentPath) = (self.leafPath, self.parentPath)
     let (l, p) = try SRError.engine(leafPath) { () throws -> (VHDImage, VHDImage) in
@@ -144,9 +144,9 @@ public final class LeafCoalesceOperation {
     let (leafPath, parentPath, oldPath) = (self.leafPath, self.parentPath, self.oldLeafPath)
     let old = Self.oldName(leaf)
     try SRError.engine(leafPath) { try sr.storage.rename(leafPath, to: oldPath) }
-    sr.moveLVSize(from: leaf, to: old)
+    sr.lvm.moveSize(from: leaf, to: old)
     try SRError.engine(parentPath) { try sr.storage.rename(parentPath, to: leafPath) }
-    sr.moveLVSize(from: parent, to: leaf)
+    sr.lvm.moveSize(from: parent, to: leaf)
     try SRError.engine(oldPath) {
       let image = try VHDImage.open(oldPath, storage: sr.storage, writable: true, options: sr.engineOptions)
       image.level = 0
@@ -154,9 +154,9 @@ public final class LeafCoalesceOperation {
       try image.setHidden(true)
       try image.close()
     }
-    try sr.removeJournal(.leaf, key: leaf)
+    try sr.journals.remove(.leaf, key: leaf)
     committed = true
-    _ = try sr.finishLeafCoalesce(leaf: leaf, parent: parent)
+    _ = try sr.recovery.finishLeafCoalesce(leaf: leaf, parent: parent)
     phase = .done
     return GCStepWork(levelPaths: [oldPath])
   }

@@ -19,7 +19,7 @@ extension SR {
       let full = VHDSpace.fullyInflatedLVSize(virtualSize: virtualSize)
       let current = lvSizes[uuid] ?? 0
       if full > current {
-        let free = try freeSpace()
+        let free = try space.freeSpace()
         guard full - current <= free else { throw .insufficientSpace(needed: full - current, free: free) }
         lvSizes[uuid] = full
       }
@@ -40,7 +40,7 @@ extension SR {
     attachments[uuid] = a.isEmpty ? nil : a
     guard a.isEmpty, case .lvm(let provisioning) = kind else { return }
     guard provisioning == .thin || record.isSnapshot else { return }
-    let deflated = VHDSpace.lvSize(try fileSize(record.path))
+    let deflated = VHDSpace.lvSize(try space.fileSize(record.path))
     if let current = lvSizes[uuid], deflated < current { lvSizes[uuid] = deflated }
   }
 }

@@ -21,9 +21,9 @@ extension SR {
     sr.records = records
     sr.attachments = attachments
     if case .lvm = kind { sr.lvSizes = lvSizes }
-    try sr.reconcileLVSizes()
+    try sr.lvm.reconcile()
     var log = try sr.recover()
-    try sr.reconcileLVSizes()
+    try sr.lvm.reconcile()
     for uuid in sr.records.keys.sorted() where !storage.exists(sr.records[uuid]!.path) {
       sr.records[uuid] = nil
       sr.attachments[uuid] = nil
@@ -44,16 +44,8 @@ extension SR {
       stamps: stamps)
   }
 
-  /// LVM: an LV exists exactly when its node does. A node without a known size gets its deflated
-  /// size; sizes of nodes that are gone are dropped.
-  func reconcileLVSizes() throws(SRError) {
-    guard case .lvm = kind else { return }
-    var present: Set<String> = []
-    for name in try folderNames() {
-      guard let uuid = kind.uuid(ofNodeName: name) else { continue }
-      present.insert(uuid)
-      if lvSizes[uuid] == nil { lvSizes[uuid] = VHDSpace.lvSize(try fileSize(VHDPath.join(directory, name))) }
-    }
-    for uuid in lvSizes.keys.sorted() where !present.contains(uuid) { lvSizes[uuid] = nil }
-  }
+  /// Undoes or finishes every interrupted operation from the journals (`SRRecovery.recover`);
+  /// `reopen` runs it. Returns one human-readable line per action.
+  @discardableResult
+  public func recover() throws(SRError) -> [String] { try recovery.recover() }
 }

@@ -58,7 +58,7 @@ extension SR {
     if thick && !record.isSnapshot { continuing = full }
     let second: UInt64 = snapshotKind.createsSecondLeaf ? (thick && cloneOp ? full : thin) : 0
     let lv = lvSizes[record.uuid] ?? 0
-    let deflated = VHDSpace.lvSize(try fileSize(record.path))
+    let deflated = VHDSpace.lvSize(try space.fileSize(record.path))
     let giveBack = lv > deflated ? lv - deflated : 0
     let gross = continuing + second + 2 * VHDSpace.journalLVSize
     return (continuing, second, gross > giveBack ? gross - giveBack : 0)
@@ -79,7 +79,7 @@ extension SR {
 
     // Space check before anything is touched.
     var lvm: (continuing: UInt64, second: UInt64)?
-    let free = try freeSpace()
+    let free = try space.freeSpace()
     switch kind {
     case .file:
       let need = VHDSpace.overheadEmpty(virtualSize: virtualSize) * (snapshotKind.createsSecondLeaf ? 2 : 1)
@@ -97,12 +97,12 @@ extension SR {
     let basePath = path(of: baseUUID)
     let (_, leafStamp) = newUUID()
     let secondStamp = snapshotKind.createsSecondLeaf ? newUUID() : nil
-    try addJournal(
+    try journals.add(
       .clone, key: uuid,
       value: Self.cloneJournalValue(base: baseUUID, second: secondStamp?.uuid, cloneOp: cloneOp))
 
     // The original node becomes the base copy (renamed; deflated on LVM).
-    let originalPhysical = try fileSize(original.path)
+    let originalPhysical = try space.fileSize(original.path)
     try SRError.engine(basePath) { try storage.rename(original.path, to: basePath) }
     if lvm != nil {
       lvSizes[uuid] = nil
@@ -157,7 +157,7 @@ extension SR {
     records[uuid] = original
     if snapshotKind != .internal { virtualAllocation += virtualSize }
     // Records are in place before the journal goes, so a crash in between needs no repair.
-    try removeJournal(.clone, key: uuid)
+    try journals.remove(.clone, key: uuid)
     return SnapshotResult(vdi: original, snapshot: second, baseCopy: base)
   }
 

@@ -9,9 +9,14 @@ import VHD
 /// engine's locators, so what the SR reports is what is on disk; a scan only skips re-reading files
 /// the storage says have not changed since the last one (`Storage.contentGeneration`).
 ///
-/// The SR knows nothing about time. Journals and crash recovery (`journals`, `recover`, `reopen`),
-/// the coalesce and leaf-coalesce step machines and the synchronous `GarbageCollector` are layered
-/// on top; a host's timed GC daemon drives the same step machines.
+/// `SR` is the VDI-level API (create, snapshot, clone, delete, attach, records, scan). Its other
+/// jobs are types of their own, so each can be read and changed alone: the tree scan and its cache
+/// (`SRTreeScanner`), space accounting (`space`), LV sizing (`lvm`), the journals (`journals`) and
+/// crash recovery (`recovery`, `recover`, `reopen`).
+///
+/// The SR knows nothing about time. The coalesce and leaf-coalesce step machines and the
+/// synchronous `GarbageCollector` are layered on top; a host's timed GC daemon drives the same step
+/// machines.
 public final class SR {
   public let storage: any Storage
   /// The SR's folder (`/run/sr-mount/<sr>` or `VG_XenStorage-<sr>`).
@@ -27,21 +32,10 @@ public final class SR {
 
   /// xapi's VDI records, by uuid.
   public internal(set) var records: [String: VDIRecord] = [:]
-  /// What the last scan read from each node file, by path, with the file's content generation
-  /// (storages that have one): unchanged files are not re-read.
-  var scanCache: [String: (generation: UInt64, node: VHDNode, parentPath: String?)] = [:]
-  /// The last tree `scanTree` built, with the storage's namespace and content generations then.
-  var treeCache: TreeCache?
-
-  /// The last scan: the storage's namespace and content generations then, and the tree.
-  struct TreeCache {
-    var namespace: UInt64
-    var generation: UInt64
-    var orphansAsRoots: Bool
-    var tree: VHDTree
-  }
-  /// Journal entry names in the folder, with the storage's namespace generation they were read at.
-  var journalNameCache: (generation: UInt64, names: [String])?
+  /// Reads the node files into the tree, keeping what it read between scans.
+  let scanner: SRTreeScanner
+  /// The journals in the SR folder.
+  public private(set) lazy var journals = SRJournals(sr: self)
   /// LVM SR: each node's LV size, by uuid (empty on a file SR).
   public internal(set) var lvSizes: [String: UInt64] = [:]
   /// Plugged VBDs, by VDI uuid.
@@ -63,7 +57,16 @@ public final class SR {
     self.depthLimit = depthLimit
     self.engineOptions = engineOptions
     self.stamps = stamps
+    scanner = SRTreeScanner(
+      storage: storage, directory: self.directory, kind: kind, engineOptions: engineOptions)
   }
+
+  /// Space accounting: what the SR reports and what the GC and snapshots test against.
+  public var space: SRSpace { SRSpace(sr: self) }
+  /// LV inflate, deflate and sizes (nothing on a file SR).
+  var lvm: LVMSizing { LVMSizing(sr: self) }
+  /// Undoing or finishing interrupted operations from the journals.
+  var recovery: SRRecovery { SRRecovery(sr: self) }
 
   /// Path of the node named by `uuid`.
   public func path(of uuid: String) -> String { VHDPath.join(directory, kind.nodeName(uuid)) }
@@ -76,6 +79,16 @@ public final class SR {
 
   /// Whether the VDI has any plugged VBD.
   public func isAttached(_ uuid: String) -> Bool { !(attachments[uuid]?.isEmpty ?? true) }
+
+  /// Names in the SR folder; an SR folder that does not exist yet is empty.
+  func folderNames() throws(SRError) -> [String] {
+    do { return try storage.list(directory: directory) } catch let e as StorageError where e.code == .notFound
+    {
+      return []
+    } catch {
+      return try SRError.engine(directory) { () throws -> [String] in throw error }
+    }
+  }
 
   /// A fresh uuid for a new node.
   func newUUID() -> (uuid: String, stamp: CreationStamp) {
@@ -96,7 +109,7 @@ public final class SR {
     case .lvm(.thick): need = VHDSpace.fullyInflatedLVSize(virtualSize: size)
     case .lvm(.thin): need = VHDSpace.thinLVSize
     }
-    let free = try freeSpace()
+    let free = try space.freeSpace()
     guard need <= free else { throw .insufficientSpace(needed: need, free: free) }
     let image = try SRError.engine(path) {
       try VHDImage.createDynamic(path, size: size, storage: storage, stamp: stamp, options: engineOptions)
@@ -112,93 +125,10 @@ public final class SR {
   /// The SR's VHD tree from its files (docs/storage-manager.md#scan-and-tree): every node name of
   /// this SR's kind in the folder, parents resolved through the locators. A node the engine cannot
   /// open is kept with `scanError`; a parent outside the SR is `.missingParent` unless
-  /// `orphansAsRoots` (force mode).
+  /// `orphansAsRoots` (force mode). Only files changed since the last scan are read again
+  /// (`SRTreeScanner`).
   public func scanTree(orphansAsRoots: Bool = false) throws(SRError) -> VHDTree {
-    // What the last scan saw stays right for every node whose file did not change since, so only
-    // changed, new and orphaned nodes are read again (a GC scan of a big SR between two steps of one
-    // coalesce touches a handful of files, not all of them). Storages that cannot say what changed
-    // are read afresh every time.
-    let namespace = storage.namespaceGeneration()
-    if var next = treeCache, next.orphansAsRoots == orphansAsRoots, namespace == next.namespace,
-      let changes = storage.contentChanges(since: next.generation)
-    {
-      // Same names: refresh the changed nodes in place when their links held. The cache lets go of
-      // the tree first, so refreshing does not copy every node.
-      treeCache = nil
-      var linksKept = true
-      for path in changes.paths.sorted() where VHDPath.directory(path) == directory {
-        guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
-        let node = readNode(uuid: uuid, path: path)
-        if !next.tree.refresh(node) {
-          linksKept = false
-          break
-        }
-      }
-      if linksKept {
-        next.generation = changes.now
-        treeCache = next
-        return next.tree
-      }
-    }
-    let generation = storage.contentChanges(since: .max)?.now
-    let names = try SRError.engine(directory) { try storage.list(directory: directory) }
-    var nodes: [VHDNode] = []
-    var seen = Set<String>()
-    for name in names {
-      guard let uuid = kind.uuid(ofNodeName: name) else { continue }
-      let path = VHDPath.join(directory, name)
-      seen.insert(path)
-      // Names may now stand for other files (a rename, the leaf swap): each file is judged by its
-      // own generation, which no other file ever had.
-      nodes.append(readNode(uuid: uuid, path: path))
-    }
-    if scanCache.count > seen.count { scanCache = scanCache.filter { seen.contains($0.key) } }
-    let tree = try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
-    if let namespace, let generation {
-      treeCache = TreeCache(
-        namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, tree: tree)
-    }
-    return tree
-  }
-
-  /// One node as a scan sees it: read from its file, or reused when the file has not changed since
-  /// the last read (and its parent is still there).
-  private func readNode(uuid: String, path: String) -> VHDNode {
-    let generation = storage.contentGeneration(path)
-    if let generation, let c = scanCache[path], c.generation == generation,
-      c.parentPath.map({ storage.exists($0) }) ?? true
-    {
-      return c.node
-    }
-    var node = VHDNode(uuid: uuid, path: path)
-    var parentPath: String?
-    do {
-      let image = try VHDImage.open(path, storage: storage, writable: false, options: engineOptions)
-      node.hidden = image.isHidden
-      node.virtualSize = image.virtualSize
-      node.physicalSize = image.device.length
-      node.allocatedBlocks = image.allocatedBlockCount
-      if image.format == .differencing {
-        // An `OLD_` leaf left by a leaf coalesce points at a parent that was renamed away: it is
-        // an orphan (a root, docs/storage-manager.md#scan-and-tree), not a scan error, so the GC
-        // can delete it as garbage.
-        if uuid.hasPrefix("OLD_"), (try? VHDChain.resolveParent(of: image, storage: storage)) == nil {
-          node.parent = "missing-parent-of-" + uuid
-          scanCache[path] = nil
-          return node
-        }
-        let resolved = try VHDChain.resolveParent(of: image, storage: storage)
-        parentPath = resolved
-        let parentName = VHDPath.basename(resolved)
-        node.parent = kind.uuid(ofNodeName: parentName) ?? parentName
-        if VHDPath.directory(storage.canonicalPath(resolved)) != directory { node.parent = resolved }
-      }
-      if let generation { scanCache[path] = (generation, node, parentPath) }
-    } catch {
-      node.scanError = true
-      scanCache[path] = nil
-    }
-    return node
+    try scanner.tree(orphansAsRoots: orphansAsRoots)
   }
 
   /// `sr_scan`: the tree, and `virtual_allocation` recomputed as the storage manager does (file

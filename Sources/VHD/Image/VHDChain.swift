@@ -179,7 +179,7 @@ public final class VHDChain {
         remaining = false
       case .dynamic, .differencing:
         accounting.levels[lv].batProbes += 1
-        let entry = img.bat[block]
+        let entry = img.blockTable.entries[block]
         if entry == VHDImage.unusedEntry {
           if img.format == .dynamic { remaining = true } else { continue }
           break

@@ -37,11 +37,13 @@ extension VHDImage {
     var sector = [UInt8](repeating: 0, count: 512)
     for i in 0..<perSector {
       let e = first + i
-      if e < bat.count {
-        sector.putBE32(bat[e], at: 4 * i)
+      if e < blockTable.entries.count {
+        sector.putBE32(blockTable.entries[e], at: 4 * i)
       } else {
-        let p = (e - bat.count) * 4
-        for k in 0..<4 where p + k < batPadding.count { sector[4 * i + k] = batPadding[p + k] }
+        let p = (e - blockTable.entries.count) * 4
+        for k in 0..<4 where p + k < blockTable.padding.count {
+          sector[4 * i + k] = blockTable.padding[p + k]
+        }
       }
     }
     try deviceWrite(sector, at: header!.tableOffset + UInt64(first) * 4, kind: .bat)
@@ -49,21 +51,22 @@ extension VHDImage {
 
   /// Persists the BATmap map and header (header holds the map checksum).
   func writeBATMap(sectorOf block: Int? = nil) throws {
-    guard var bh = batmapHeader else { return }
-    let len = min(batmap.count, BATMapHeader.checksummedLength(currentSize: footer.currentSize))
-    bh.checksum = batmap.withUnsafeBytes {
+    guard var bh = batmap.header else { return }
+    let len = min(batmap.bits.count, BATMapHeader.checksummedLength(currentSize: footer.currentSize))
+    bh.checksum = batmap.bits.withUnsafeBytes {
       batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: bh.usesSignedChecksum)
     }
-    batmapHeader = bh
+    batmap.header = bh
     if let block, block / 8 < len {
       let s = block / 8 / 512 * 512
-      try deviceWrite(Array(batmap[s..<min(s + 512, len)]), at: bh.batmapOffset + UInt64(s), kind: .batmap)
+      try deviceWrite(
+        Array(batmap.bits[s..<min(s + 512, len)]), at: bh.batmapOffset + UInt64(s), kind: .batmap)
     } else {
-      try deviceWrite(Array(batmap[0..<len]), at: bh.batmapOffset, kind: .batmap)
+      try deviceWrite(Array(batmap.bits[0..<len]), at: bh.batmapOffset, kind: .batmap)
     }
     let layout = BlktapLayout(maxTableEntries: header!.maxTableEntries, tableOffset: header!.tableOffset)
     try deviceWrite(bh.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
-    batmapDirty = false
+    batmap.dirty = false
   }
 
   /// Sets blktap's hidden flag in both footer copies (`vhd-util set -f hidden`).
@@ -76,18 +79,18 @@ extension VHDImage {
   /// Sets the BATmap marker byte (`vhd-util set -f marker`).
   public func setMarker(_ value: UInt8) throws {
     try requireWritable()
-    guard var bh = batmapHeader else {
+    guard var bh = batmap.header else {
       throw VHDError(.unsupported, file: path, field: "batmap.marker", "this image has no BATmap")
     }
     bh.marker = value
-    batmapHeader = bh
+    batmap.header = bh
     try writeBATMap()
   }
 
   /// Writes what `FooterPolicy.onClose` deferred: BATmap, end footer, offset-0 copy.
   public func flush() throws {
     guard isWritable else { return }
-    if batmapDirty { try writeBATMap() }
+    if batmap.dirty { try writeBATMap() }
     if footerDirty { try writeFooter(both: true) }
   }
 

@@ -52,7 +52,7 @@ extension VHDImage {
   ) throws -> Bool {
     accounting.levels[level].batProbes += 1
     var fresh = false
-    var entry = bat[block]
+    var entry = blockTable.entries[block]
     if entry == Self.unusedEntry {
       entry = try allocateBlock(block, wholeBlockWrite: count == sectorsPerBlock)
       accounting.blocksAllocated += 1
@@ -78,13 +78,13 @@ extension VHDImage {
         UnsafeRawBufferPointer(start: bitmap, count: bitmapSectors * 512), at: UInt64(entry) * 512,
         kind: .bitmap)
       accounting.bitmapWrites += 1
-      if hasBATMapBits && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
-        batmap.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
+      if batmap.isPresent && !batmapBit(block) && SectorBitmap.allSet(bitmap, 0, sectorsPerBlock) {
+        batmap.bits.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
         accounting.batmapBitsSet += 1
         if options.footerPolicy == .everyAllocation {
           try writeBATMap(sectorOf: block)
         } else {
-          batmapDirty = true
+          batmap.dirty = true
         }
       }
     }
@@ -101,7 +101,8 @@ extension VHDImage {
     work.bitmapReads += 1
     let p = cache.insert(block)
     try deviceRead(
-      UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512), at: UInt64(bat[block]) * 512,
+      UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512),
+      at: UInt64(blockTable.entries[block]) * 512,
       kind: .bitmap)
     return p
   }
@@ -122,9 +123,9 @@ extension VHDImage {
       try deviceWriteZeros(
         at: (entry + UInt64(bitmapSectors)) * 512, length: UInt64(sectorsPerBlock) * 512, kind: .data)
     }
-    bat[block] = UInt32(entry)
-    endOfDataSector = blockEnd
-    allocatedBlockCount += 1
+    blockTable.entries[block] = UInt32(entry)
+    blockTable.endOfDataSector = blockEnd
+    blockTable.allocatedCount += 1
     try writeBATSector(containing: block)
     return UInt32(entry)
   }

@@ -20,32 +20,18 @@ public final class VHDImage {
   /// Receives every physical I/O of this image.
   public var observer: (any IOObserver)?
 
-  // Sparse-image state.
-  /// BAT entries (all `max_table_entries`); `unusedEntry` = not allocated.
+  // Sparse-image state, grouped by how it changes: the layout is fixed at open, the BAT and the
+  // BATmap change with allocations (mutated in place through these stored properties), the cache
+  // with every bitmap read.
+  /// Block and bitmap sizes, block count, end of metadata.
+  let blockLayout: BlockLayout
   // Unchecked exclusivity: the image is used from one thread at a time and these are read on
   // every request (dynamic exclusivity checks on class properties cost more than the lookup).
-  @exclusivity(unchecked) var bat: [UInt32]
-  /// Bytes of the BAT's last sector after entry N−1 (zeros from blktap, 0xFF from qemu), kept so
-  /// that rewriting that sector does not change them.
-  var batPadding: [UInt8]
-  /// BATmap header and map bytes when the file has a valid BATmap.
-  var batmapHeader: BATMapHeader? { didSet { hasBATMapBits = batmapHeader != nil } }
-  /// Cached `batmapHeader != nil`, so the read path does not touch the header struct.
-  @exclusivity(unchecked) var hasBATMapBits = false
-  @exclusivity(unchecked) var batmap: [UInt8]
-  /// Blocks in use: `ceil(current_size / block_size)`.
-  public let blockCount: Int
-  public let sectorsPerBlock: Int
-  public let bitmapSectors: Int
-  /// First sector after all metadata (header, BAT, BATmap, locators).
-  public internal(set) var metadataEndSector: UInt64
-  /// First sector after metadata and every allocated block: where the next block goes.
-  public internal(set) var endOfDataSector: UInt64
-  public internal(set) var allocatedBlockCount: Int
+  @exclusivity(unchecked) var blockTable: BlockTable
+  @exclusivity(unchecked) var batmap: BATMapState
   let cache: BitmapCache
-  /// Footer/BATmap writes deferred by `FooterPolicy.onClose`.
+  /// The footer write deferred by `FooterPolicy.onClose`.
   var footerDirty = false
-  var batmapDirty = false
   /// Parent paths decoded from the locators, in slot order (differencing disks).
   public internal(set) var locatorPaths: [(slot: Int, code: ParentLocator.Code, path: String)] = []
 
@@ -63,26 +49,13 @@ public final class VHDImage {
     self.header = header
     self.virtualSize = virtualSize
     self.options = options
-    self.bat = bat
-    self.batPadding = batPadding
-    self.batmapHeader = batmapHeader
-    hasBATMapBits = batmapHeader != nil
-    self.batmap = batmap
-    let bs = Int(header?.blockSize ?? VHDLimits.blockSize)
-    sectorsPerBlock = bs / 512
-    bitmapSectors = Int(header?.bitmapSectors ?? 1)
-    blockCount = header == nil ? 0 : Int((virtualSize + UInt64(bs) - 1) / UInt64(bs))
-    self.metadataEndSector = metadataEndSector
-    var end = metadataEndSector
-    var allocated = 0
-    for i in 0..<min(blockCount, bat.count) where bat[i] != Self.unusedEntry {
-      allocated += 1
-      end = max(end, UInt64(bat[i]) + UInt64(bitmapSectors + sectorsPerBlock))
-    }
-    endOfDataSector = end
-    allocatedBlockCount = allocated
+    let layout = BlockLayout(header: header, virtualSize: virtualSize, metadataEndSector: metadataEndSector)
+    blockLayout = layout
+    blockTable = BlockTable(entries: bat, padding: batPadding, layout: layout)
+    self.batmap = BATMapState(header: batmapHeader, bits: batmap)
     cache = BitmapCache(
-      blocks: blockCount, bitmapBytes: bitmapSectors * 512, capacity: options.bitmapCacheCapacity)
+      blocks: layout.blockCount, bitmapBytes: layout.bitmapSectors * 512,
+      capacity: options.bitmapCacheCapacity)
   }
 
   /// Virtual size in sectors.
@@ -90,25 +63,31 @@ public final class VHDImage {
   public var isWritable: Bool { device.isWritable }
   public var isHidden: Bool { footer.hidden != 0 }
   /// Whether the file carries a valid BATmap (blktap images).
-  public var hasBATMap: Bool { hasBATMapBits }
+  public var hasBATMap: Bool { batmap.isPresent }
   public var blockSize: Int { sectorsPerBlock * 512 }
+  /// Blocks in use: `ceil(current_size / block_size)`.
+  public var blockCount: Int { blockLayout.blockCount }
+  public var sectorsPerBlock: Int { blockLayout.sectorsPerBlock }
+  public var bitmapSectors: Int { blockLayout.bitmapSectors }
+  /// First sector after all metadata (header, BAT, BATmap, locators).
+  public var metadataEndSector: UInt64 { blockLayout.metadataEndSector }
+  /// First sector after metadata and every allocated block: where the next block goes.
+  public var endOfDataSector: UInt64 { blockTable.endOfDataSector }
+  public var allocatedBlockCount: Int { blockTable.allocatedCount }
 
   /// BAT entry of `block` (the bitmap's sector), or nil when unallocated.
   public func blockEntry(_ block: Int) -> UInt32? {
-    let e = bat[block]
+    let e = blockTable.entries[block]
     return e == Self.unusedEntry ? nil : e
   }
 
   /// Whether the BATmap marks `block` full (bitmap all ones).
   @inline(__always)
-  public func batmapBit(_ block: Int) -> Bool {
-    guard hasBATMapBits else { return false }
-    return batmap.withUnsafeBytes { SectorBitmap.test($0.baseAddress!, block) }
-  }
+  public func batmapBit(_ block: Int) -> Bool { batmap.isFull(block) }
 
   /// One bit per block: allocated or not (`vhd-util read -B`).
   public func allocationBitmap() -> [Bool] {
-    (0..<blockCount).map { bat[$0] != Self.unusedEntry }
+    (0..<blockCount).map { blockTable.entries[$0] != Self.unusedEntry }
   }
 
   // MARK: device I/O, observed

@@ -5,18 +5,25 @@ import VHD
 /// Journals persisted on the SR's own storage (docs/storage-manager.md#journals), so that a restart
 /// finds them: on a file SR one small file per entry in the SR folder (written under a temporary
 /// name and renamed, so an entry is either whole or absent); on an LVM SR one 4 MiB LV per entry,
-/// named `<kind>_<key>_<value>` and counted in the VG's used space.
-extension SR {
+/// named `<kind>_<key>_<value>` and counted in the VG's used space. The SR owns one (`SR.journals`);
+/// it keeps the folder's journal names between questions.
+public final class SRJournals {
+  unowned let sr: SR
+  /// Journal entry names in the folder, with the storage's namespace generation they were read at.
+  var nameCache: (generation: UInt64, names: [String])?
+
+  init(sr: SR) { self.sr = sr }
+
   /// Every journal entry, in the folder's (sorted) name order.
-  public func journals() throws(SRError) -> [SRJournal] {
+  public func all() throws(SRError) -> [SRJournal] {
     var out: [SRJournal] = []
-    for name in try journalFileNames() {
-      switch kind {
+    for name in try names() {
+      switch sr.kind {
       case .file:
         guard let (k, key) = SRJournal.parseFileName(name) else { continue }
-        let path = VHDPath.join(directory, name)
+        let path = VHDPath.join(sr.directory, name)
         let value = try SRError.engine(path) { () throws -> String in
-          let device = try storage.open(path, writable: false)
+          let device = try sr.storage.open(path, writable: false)
           var bytes = [UInt8](repeating: 0, count: Int(device.length))
           try bytes.withUnsafeMutableBytes { try device.read(into: $0, at: 0, kind: .data) }
           return String(decoding: bytes, as: UTF8.self)
@@ -30,40 +37,40 @@ extension SR {
   }
 
   /// The entries of one kind, by key.
-  public func journals(_ kind: SRJournal.Kind) throws(SRError) -> [String: String] {
+  public func entries(_ kind: SRJournal.Kind) throws(SRError) -> [String: String] {
     var out: [String: String] = [:]
-    for j in try journals() where j.kind == kind { out[j.key] = j.value }
+    for j in try all() where j.kind == kind { out[j.key] = j.value }
     return out
   }
 
   /// The value of the entry (kind, key), or nil.
-  public func journal(_ kind: SRJournal.Kind, key: String) throws(SRError) -> String? {
-    try journals().first { $0.kind == kind && $0.key == key }?.value
+  public func value(_ kind: SRJournal.Kind, key: String) throws(SRError) -> String? {
+    try all().first { $0.kind == kind && $0.key == key }?.value
   }
 
   /// Writes the entry (kind, key) = value, replacing an older entry with the same kind and key.
   /// An LVM entry needs a free 4 MiB extent (SR_BACKEND_FAILURE_44 otherwise).
-  func addJournal(_ journalKind: SRJournal.Kind, key: String, value: String) throws(SRError) {
-    try removeJournal(journalKind, key: key)
-    switch kind {
+  func add(_ journalKind: SRJournal.Kind, key: String, value: String) throws(SRError) {
+    try remove(journalKind, key: key)
+    switch sr.kind {
     case .file:
-      let final = VHDPath.join(directory, SRJournal.fileName(kind: journalKind, key: key))
-      let temporary = VHDPath.join(directory, "tmp-" + SRJournal.fileName(kind: journalKind, key: key))
+      let final = VHDPath.join(sr.directory, SRJournal.fileName(kind: journalKind, key: key))
+      let temporary = VHDPath.join(sr.directory, "tmp-" + SRJournal.fileName(kind: journalKind, key: key))
       try SRError.engine(final) {
-        if storage.exists(temporary) { try storage.remove(temporary) }
-        let device = try storage.create(temporary)
+        if sr.storage.exists(temporary) { try sr.storage.remove(temporary) }
+        let device = try sr.storage.create(temporary)
         let bytes = Array(value.utf8)
         try bytes.withUnsafeBytes { try device.write($0, at: 0, kind: .data) }
         try device.flush()
-        try storage.rename(temporary, to: final)
+        try sr.storage.rename(temporary, to: final)
       }
     case .lvm:
-      let free = try freeSpace()
+      let free = try sr.space.freeSpace()
       guard VHDSpace.journalLVSize <= free else {
         throw .insufficientSpace(needed: VHDSpace.journalLVSize, free: free)
       }
-      let path = VHDPath.join(directory, SRJournal(kind: journalKind, key: key, value: value).lvName)
-      try SRError.engine(path) { _ = try storage.create(path) }
+      let path = VHDPath.join(sr.directory, SRJournal(kind: journalKind, key: key, value: value).lvName)
+      try SRError.engine(path) { _ = try sr.storage.create(path) }
     }
   }
 
@@ -72,33 +79,33 @@ extension SR {
   /// still running (`running`, by child uuid; a host with several GC operations in flight passes
   /// them).
   public func dropCoalesceMarkers(except running: Set<String> = []) throws(SRError) {
-    for key in try journals(.coalesce).keys.sorted() where !running.contains(key) {
-      try removeJournal(.coalesce, key: key)
+    for key in try entries(.coalesce).keys.sorted() where !running.contains(key) {
+      try remove(.coalesce, key: key)
     }
   }
 
   /// Removes the entry (kind, key) if there is one.
-  func removeJournal(_ journalKind: SRJournal.Kind, key: String) throws(SRError) {
-    for name in try journalFileNames() {
+  func remove(_ journalKind: SRJournal.Kind, key: String) throws(SRError) {
+    for name in try names() {
       let matches: Bool
-      switch kind {
+      switch sr.kind {
       case .file:
         matches = SRJournal.parseFileName(name).map { $0.kind == journalKind && $0.key == key } ?? false
       case .lvm:
         matches = SRJournal.parseLVName(name).map { $0.kind == journalKind && $0.key == key } ?? false
       }
       guard matches else { continue }
-      let path = VHDPath.join(directory, name)
-      try SRError.engine(path) { try storage.remove(path) }
+      let path = VHDPath.join(sr.directory, name)
+      try SRError.engine(path) { try sr.storage.remove(path) }
     }
   }
 
   /// Space the journals take: 4 MiB per LV on LVM, the entries' bytes on a file SR.
-  func journalSpace() throws(SRError) -> UInt64 {
+  func space() throws(SRError) -> UInt64 {
     var total: UInt64 = 0
-    for name in try journalFileNames() {
-      switch kind {
-      case .file: total += try fileSize(VHDPath.join(directory, name))
+    for name in try names() {
+      switch sr.kind {
+      case .file: total += try sr.space.fileSize(VHDPath.join(sr.directory, name))
       case .lvm: total += VHDSpace.journalLVSize
       }
     }
@@ -108,27 +115,17 @@ extension SR {
   /// Names in the SR folder that are journal entries (file SR: also a half-written `tmp-journal-`),
   /// kept until the storage's namespace changes: the GC asks for them at every step, and the
   /// folder holds every node of the SR.
-  func journalFileNames() throws(SRError) -> [String] {
-    let generation = storage.namespaceGeneration()
-    if let generation, let cached = journalNameCache, cached.generation == generation { return cached.names }
-    let names = try folderNames().filter { name in
-      switch kind {
+  func names() throws(SRError) -> [String] {
+    let generation = sr.storage.namespaceGeneration()
+    if let generation, let cached = nameCache, cached.generation == generation { return cached.names }
+    let names = try sr.folderNames().filter { name in
+      switch sr.kind {
       case .file: SRJournal.parseFileName(name) != nil || name.hasPrefix("tmp-journal-")
       // Node LVs (most of the folder) are not journals; skip them before parsing.
       case .lvm: !name.hasPrefix("VHD-") && SRJournal.parseLVName(name) != nil
       }
     }
-    journalNameCache = generation.map { ($0, names) }
+    nameCache = generation.map { ($0, names) }
     return names
-  }
-
-  /// Names in the SR folder; an SR folder that does not exist yet is empty.
-  func folderNames() throws(SRError) -> [String] {
-    do { return try storage.list(directory: directory) } catch let e as StorageError where e.code == .notFound
-    {
-      return []
-    } catch {
-      return try SRError.engine(directory) { () throws -> [String] in throw error }
-    }
   }
 }
