@@ -120,8 +120,8 @@ import Testing
     try t.remove("/sr/p.vhd")
     _ = try VHDImage.createDynamic("/sr/p.vhd", size: 16 << 20, storage: t, stamp: testStamp(9))
     try expectRefusal(t, code: .parentUUIDMismatch, field: "header.parent_unique_id")
-    // A loop: two differencing disks pointing at each other (reparent refuses to make one; forced here
-    // to build the damaged chain).
+    // A loop: two differencing disks pointing at each other (reparent refuses to make one when asked
+    // to, as `vhd modify` does; here it is built on purpose).
     let u = try sample()
     try VHDSnapshot.create(
       childPath: "/sr/d.vhd", parentPath: "/sr/c.vhd", storage: u, options: .init(skipEmptyParents: false),

@@ -4,18 +4,12 @@
 /// rewritten in place in their existing slots (a path that needs more space than a slot has is
 /// refused, as blktap's ENAMETOOLONG), then parent UUID, name and timestamp, then the header.
 public enum VHDReparent {
+  /// - Parameter refuseLoops: first walk the new parent's chain and refuse one that passes through
+  ///   this disk (what a user's `vhd modify` needs). The storage manager's relink never makes a loop
+  ///   and does not pay for that walk, so the default is off; a test also builds damaged chains so.
   public static func reparent(
     _ path: String, newParent: String, rawParent: Bool = false, storage: any Storage,
-    options: EngineOptions = .init()
-  ) throws {
-    try reparent(
-      path, newParent: newParent, rawParent: rawParent, storage: storage, options: options, refuseLoops: true)
-  }
-
-  /// `refuseLoops: false` lets a test build the damaged chain a crashed tool could leave.
-  static func reparent(
-    _ path: String, newParent: String, rawParent: Bool, storage: any Storage, options: EngineOptions,
-    refuseLoops: Bool
+    options: EngineOptions = .init(), refuseLoops: Bool = false
   ) throws {
     let image = try VHDImage.open(path, storage: storage, writable: true, options: options)
     guard image.format == .differencing, var header = image.header else {

@@ -74,7 +74,8 @@ struct SnapshotCommand: ParsableCommand {
         try VHDSnapshot.create(
           childPath: name, parentPath: parent, storage: fileStorage,
           options: .init(
-            skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }))
+            skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 })
+        )
       }
     }
   }
@@ -161,7 +162,8 @@ struct ModifyCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      try VHDReparent.reparent(name, newParent: parent, rawParent: raw, storage: fileStorage)
+      try VHDReparent.reparent(
+        name, newParent: parent, rawParent: raw, storage: fileStorage, refuseLoops: true)
     }
   }
 }
