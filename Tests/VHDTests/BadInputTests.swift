@@ -127,10 +127,9 @@ import Testing
       childPath: "/sr/d.vhd", parentPath: "/sr/c.vhd", storage: u, options: .init(skipEmptyParents: false),
       stamp: testStamp(3))
     #expect(throws: VHDError.self) {
-      try VHDReparent.reparent("/sr/c.vhd", newParent: "/sr/d.vhd", storage: u)
+      try VHDReparent.reparent("/sr/c.vhd", newParent: "/sr/d.vhd", storage: u, refuseLoops: true)
     }
-    try VHDReparent.reparent(
-      "/sr/c.vhd", newParent: "/sr/d.vhd", rawParent: false, storage: u, options: .init(), refuseLoops: false)
+    try VHDReparent.reparent("/sr/c.vhd", newParent: "/sr/d.vhd", storage: u)
     do {
       _ = try VHDChain.open("/sr/d.vhd", storage: u)
       Issue.record("loop opened")
