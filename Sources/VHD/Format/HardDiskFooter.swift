@@ -174,8 +174,9 @@ public enum VHDLimits {
 }
 
 extension HardDiskFooter {
-  /// The creator fields (docs/vhd-format.md#hard-disk-footer, docs/vhd-format.md#blktap-creator-versions): application (`tap\0` for blktap), its version, and the
-  /// host OS (0 from blktap).
+  /// The creator fields (docs/vhd-format.md#hard-disk-footer,
+  /// docs/vhd-format.md#blktap-creator-versions): application (`tap\0` for blktap), its version, and
+  /// the host OS (0 from blktap).
   public struct Creator: Equatable, Sendable {
     public var application: UInt32
     public var version: UInt32
