@@ -354,7 +354,7 @@ import Testing
         + "mirror, found \"merge\"")
     #expect(
       error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "tracker: \"2020\""))
-        == "m.yaml:14:12: gc.tracker: expected one of 2019, 2024-10, 2025-09, found \"2020\"")
+        == "m.yaml:14:12: gc.tracker: expected one of 2019, 2022, 2024-08, 2024-10, 2025-09, found \"2020\"")
   }
 
   @Test func deleteBeforeLastSnapshot() {

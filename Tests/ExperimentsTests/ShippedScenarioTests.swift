@@ -211,7 +211,7 @@ import Testing
     let runs = s.runs()
     #expect(runs.count == 45)
     #expect(runs.prefix(9).map { Self.rates($0) } == [5, 5, 5, 20, 20, 20, 60, 60, 60].map { [$0] })
-    #expect(runs[9].settings.gc.tracker == .v2025_09 && runs[18].settings.gc.tracker == .v2019)
+    #expect(runs[9].settings.gc.tracker == .v2025_09 && runs[18].settings.gc.tracker == .v2022)
     #expect(
       runs.allSatisfy {
         $0.settings.gc.operationOverhead == 2 && Self.script($0.snapshots) == [1, 5, 1, 120]
