@@ -346,7 +346,7 @@ import Testing
     #expect(
       error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "leaf: live"))
         == "m.yaml:14:3: unknown key \"leaf\" in gc; expected one of: enabled, quiet_period, auto_scan, "
-        + "concurrency, candidate_order, leaf_coalesce, tracker, live_timeout, live_max_size_mib, "
+        + "concurrency, candidate_order, leaf_coalesce, tracker, live_test, live_timeout, live_max_size_mib, "
         + "mirror_max_passes, mirror_final_delta_mib, operation_overhead, max_copy_mib")
     #expect(
       error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "leaf_coalesce: merge"))
@@ -355,6 +355,9 @@ import Testing
     #expect(
       error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "tracker: \"2020\""))
         == "m.yaml:14:12: gc.tracker: expected one of 2019, 2022, 2024-08, 2024-10, 2025-09, found \"2020\"")
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "live_test: xcp-ng-8.3"))
+        == "m.yaml:14:14: gc.live_test: expected one of upstream, xcp-ng-8.2, found \"xcp-ng-8.3\"")
   }
 
   @Test func deleteBeforeLastSnapshot() {

@@ -38,4 +38,30 @@ import Testing
       Issue.record("expected snapshot-coalesce, found \(runs[4].settings.gc.design)")
     }
   }
+
+  @Test("gc.live_test: upstream by default, xcp-ng-8.2 reaches the design's live policy")
+  func liveTestChoice() throws {
+    let yaml =
+      ManagedScenarioTests.thread + """
+
+        sweep:
+          gc.live_test: [upstream, xcp-ng-8.2]
+          gc.tracker: ["2022"]
+        """
+    let s = try Scenario.parse(
+      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: snapshot-coalesce"),
+      file: "t.yaml")
+    let runs = s.runs()
+    #expect(runs.map(\.settings.gc.liveTest).prefix(2) == [.upstream, .xcpNG82])
+    #expect(runs[1].point.map(\.description) == ["gc.live_test=xcp-ng-8.2", "gc.tracker=2022"])
+    #expect(ScenarioSettings.GCOptions().liveTest == .upstream)
+    let design = runs.first {
+      $0.settings.gc.liveTest == .xcpNG82 && $0.settings.gc.leafCoalesce.name == "snapshot-coalesce"
+    }
+    if case .snapshotCoalesce(let policy, let tracker) = design?.settings.gc.design {
+      #expect(policy.liveTest == .xcpNG82 && tracker == .v2022)
+    } else {
+      Issue.record("expected snapshot-coalesce, found \(String(describing: design?.settings.gc.design))")
+    }
+  }
 }

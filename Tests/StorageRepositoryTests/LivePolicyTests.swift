@@ -55,9 +55,71 @@ import Testing
     let node = VHDNode(uuid: "l", physicalSize: 30 * miB, allocatedBlocks: 5)
     #expect(LiveCoalescePolicy().judgedSize(of: node) == 10 * miB)
     #expect(LiveCoalescePolicy().canLiveCoalesce(node, speed: nil))
-    let xcpng82 = LiveCoalescePolicy(usePhysicalSize: true)
+    let xcpng82 = LiveCoalescePolicy(liveTest: .xcpNG82)
     #expect(xcpng82.judgedSize(of: node) == 30 * miB)
     #expect(!xcpng82.canLiveCoalesce(node, speed: nil))
+    // With an estimate of 4 MiB/s: 10 MiB is 2.5 s (live), 30 MiB is 7.5 s (not).
+    #expect(LiveCoalescePolicy().canLiveCoalesce(node, speed: Double(4 * miB)))
+    #expect(!xcpng82.canLiveCoalesce(node, speed: Double(4 * miB)))
+  }
+
+  @Test(
+    "b43525c test_canLiveCoalesce: size 10 at 10 B/s live, at 0.1 B/s not; force; 20 MiB + 1 without estimate"
+  )
+  func smCanLiveCoalesceExamples() {
+    for test in LiveCoalescePolicy.LiveTest.allCases {
+      let policy = LiveCoalescePolicy(liveTest: test)
+      let forced = LiveCoalescePolicy(force: true, liveTest: test)
+      #expect(policy.canLiveCoalesce(allocatedBytes: 10, speed: 10), "\(test)")
+      #expect(!policy.canLiveCoalesce(allocatedBytes: 10, speed: 0.1), "\(test)")
+      #expect(forced.canLiveCoalesce(allocatedBytes: 10, speed: 10), "\(test)")
+      #expect(forced.canLiveCoalesce(allocatedBytes: 10, speed: 0.1), "\(test)")
+      #expect(!policy.canLiveCoalesce(allocatedBytes: 20 * miB + 1, speed: nil), "\(test)")
+      #expect(forced.canLiveCoalesce(allocatedBytes: 20 * miB + 1, speed: nil), "\(test)")
+      #expect(policy.canLiveCoalesce(allocatedBytes: 10, speed: nil), "\(test)")
+      #expect(forced.canLiveCoalesce(allocatedBytes: 10, speed: nil), "\(test)")
+    }
+  }
+
+  @Test("boundaries: with the default 5 s the floor changes nothing; with 2.5 s it admits 2.5 … < 3 s")
+  func floorVersusTrueDivision() {
+    let upstream = LiveCoalescePolicy()
+    let xcpng82 = LiveCoalescePolicy(liveTest: .xcpNG82)
+    // floor(x) < 5 exactly when x < 5: both agree at the integer allowance.
+    for (bytes, live) in [(4999, true), (5000, false), (5001, false), (5999, false)] {
+      #expect(upstream.canLiveCoalesce(allocatedBytes: UInt64(bytes), speed: 1000) == live, "\(bytes)")
+      #expect(xcpng82.canLiveCoalesce(allocatedBytes: UInt64(bytes), speed: 1000) == live, "\(bytes)")
+    }
+    let shortUpstream = LiveCoalescePolicy(timeoutSeconds: 5, safetyMargin: 0.5)
+    let short82 = LiveCoalescePolicy(timeoutSeconds: 5, safetyMargin: 0.5, liveTest: .xcpNG82)
+    #expect(short82.allowedSeconds == 2.5)
+    // 2.4 s both; 2.5 s and 2.9 s only upstream (floor 2 < 2.5); 3 s neither.
+    for (bytes, up, old) in [
+      (2400, true, true), (2500, true, false), (2900, true, false), (3000, false, false),
+    ] {
+      #expect(shortUpstream.canLiveCoalesce(allocatedBytes: UInt64(bytes), speed: 1000) == up, "\(bytes)")
+      #expect(short82.canLiveCoalesce(allocatedBytes: UInt64(bytes), speed: 1000) == old, "\(bytes)")
+    }
+    // Without an estimate both use the 20 MiB limit, exclusive.
+    #expect(xcpng82.canLiveCoalesce(allocatedBytes: 20 * miB - 1, speed: nil))
+    #expect(!xcpng82.canLiveCoalesce(allocatedBytes: 20 * miB, speed: nil))
+  }
+
+  @Test("speed samples: the bytes copied upstream, the child's physical size for XCP-ng 8.2")
+  func speedSampleBytes() {
+    #expect(LiveCoalescePolicy.LiveTest.upstream.speedSampleBytes(copied: 7, childPhysicalSize: 90) == 7)
+    #expect(LiveCoalescePolicy.LiveTest.xcpNG82.speedSampleBytes(copied: 7, childPhysicalSize: 90) == 90)
+    let old = LiveCoalescePolicy(liveTest: .xcpNG82)
+    #expect(LeafCoalesceDesign.live(old).speedSampleBytes(copied: 7, childPhysicalSize: 90) == 90)
+    #expect(
+      LeafCoalesceDesign.snapshotCoalesce(old, .v2022).speedSampleBytes(copied: 7, childPhysicalSize: 90)
+        == 90)
+    #expect(
+      LeafCoalesceDesign.snapshotCoalesce(.xcp, .v2025_09).speedSampleBytes(copied: 7, childPhysicalSize: 90)
+        == 7)
+    #expect(
+      LeafCoalesceDesign.mirror(MirrorParameters()).speedSampleBytes(copied: 7, childPhysicalSize: 90) == 7)
+    #expect(LiveCoalescePolicy.LiveTest.allCases.map(\.rawValue) == ["upstream", "xcp-ng-8.2"])
   }
 
   @Test("validation names the field")
@@ -104,6 +166,18 @@ import Testing
     #expect(log.estimate == Double(69 * miB) / 10)  // (3 + … + 11 + 12/2) / 10 MiB/s
     log.removeAll()
     #expect(log.estimate == nil)
+  }
+
+  @Test(
+    "b43525c test_calcStorageSpeed / test_recordStorageSpeed_*: 5 B in 2 s, 9 B in 5 s, 0 s records nothing")
+  func smSpeedExamples() {
+    var log = CoalesceSpeedLog()
+    log.record(bytes: 5, seconds: 0)
+    #expect(log.count == 0)
+    log.record(bytes: 9, seconds: 5)
+    #expect(log.samples.map(\.speed) == [1.8])
+    log.record(bytes: 5, seconds: 2)
+    #expect(log.samples.map(\.speed) == [1.8, 2.5])
   }
 
   @Test("zero-byte samples count, and a zero mean is no estimate")

@@ -35,6 +35,7 @@ extension ChainSpec.WritePattern: ScenarioChoice {}
 extension WorkloadSpec.Pattern: ScenarioChoice {}
 extension WorkloadPreset: ScenarioChoice {}
 extension GCSettings.Concurrency: ScenarioChoice {}
+extension LiveCoalescePolicy.LiveTest: ScenarioChoice {}
 
 extension LVMProvisioning: ScenarioChoice {
   public static let scenarioChoices: [(name: String, value: LVMProvisioning)] = [

@@ -28,6 +28,7 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   case gcCandidateOrder = "gc.candidate_order"
   case gcLeafCoalesce = "gc.leaf_coalesce"
   case gcTracker = "gc.tracker"
+  case gcLiveTest = "gc.live_test"
   case gcLiveTimeout = "gc.live_timeout"
   case gcLiveMaxSizeMiB = "gc.live_max_size_mib"
   case gcMirrorMaxPasses = "gc.mirror_max_passes"
@@ -47,7 +48,8 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   /// The `gc` section's keys (base settings and policy overrides).
   public static let gcParameters: [ScenarioParameter] = [
     .gcEnabled, .gcQuietPeriod, .gcAutoScan, .gcConcurrency, .gcCandidateOrder, .gcLeafCoalesce, .gcTracker,
-    .gcLiveTimeout, .gcLiveMaxSizeMiB, .gcMirrorMaxPasses, .gcMirrorFinalDeltaMiB, .gcOperationOverhead,
+    .gcLiveTest, .gcLiveTimeout, .gcLiveMaxSizeMiB, .gcMirrorMaxPasses, .gcMirrorFinalDeltaMiB,
+    .gcOperationOverhead,
     .gcMaxCopyMiB,
   ]
 
@@ -105,6 +107,8 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .leafCoalesce(try r.choice(LeafCoalesceDesign.self))
     case .gcTracker:
       return .tracker(try r.choice(CoalesceTracker.Variant.self))
+    case .gcLiveTest:
+      return .liveTest(try r.choice(LiveCoalescePolicy.LiveTest.self))
     case .gcLiveTimeout:
       return .number(try r.double("a number of seconds in (0, 3600]") { $0 > 0 && $0 <= 3600 })
     case .gcLiveMaxSizeMiB:

@@ -57,6 +57,8 @@ public struct ScenarioSettings: Equatable, Sendable {
     /// (docs/storage-manager.md#leaf-coalesce).
     public var leafCoalesce = LeafCoalesceDesign.snapshotCoalesce(.xcp, .v2025_09)
     public var tracker = CoalesceTracker.Variant.v2025_09
+    /// The live test's form (docs/storage-manager.md#xcp-ng-82-live-test).
+    public var liveTest = LiveCoalescePolicy.LiveTest.upstream
     public var liveTimeout: Double = 10
     public var liveMaxSizeMiB = 20
     public var mirrorMaxPasses = 8
@@ -71,6 +73,7 @@ public struct ScenarioSettings: Equatable, Sendable {
     public var design: LeafCoalesceDesign {
       var live = LiveCoalescePolicy.xcp
       live.timeoutSeconds = liveTimeout
+      live.liveTest = liveTest
       live.maxSizeWithoutEstimate = UInt64(liveMaxSizeMiB) << 20
       return leafCoalesce.with(
         live: live, tracker: tracker,
@@ -125,6 +128,7 @@ public struct ScenarioSettings: Equatable, Sendable {
       case .gcCandidateOrder: .candidateOrder(gc.candidateOrder)
       case .gcLeafCoalesce: .leafCoalesce(gc.leafCoalesce)
       case .gcTracker: .tracker(gc.tracker)
+      case .gcLiveTest: .liveTest(gc.liveTest)
       case .gcLiveTimeout: .number(gc.liveTimeout)
       case .gcLiveMaxSizeMiB: .integer(gc.liveMaxSizeMiB)
       case .gcMirrorMaxPasses: .integer(gc.mirrorMaxPasses)
@@ -159,6 +163,7 @@ public struct ScenarioSettings: Equatable, Sendable {
       case (.gcCandidateOrder, .candidateOrder(let v)): gc.candidateOrder = v
       case (.gcLeafCoalesce, .leafCoalesce(let v)): gc.leafCoalesce = v
       case (.gcTracker, .tracker(let v)): gc.tracker = v
+      case (.gcLiveTest, .liveTest(let v)): gc.liveTest = v
       case (.gcLiveTimeout, .number(let v)): gc.liveTimeout = v
       case (.gcLiveMaxSizeMiB, .integer(let v)): gc.liveMaxSizeMiB = v
       case (.gcMirrorMaxPasses, .integer(let v)): gc.mirrorMaxPasses = v

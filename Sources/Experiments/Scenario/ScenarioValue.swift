@@ -20,6 +20,7 @@ public enum ScenarioValue: Equatable, Sendable, CustomStringConvertible {
   /// A design with its default parameters (the other `gc` keys set them).
   case leafCoalesce(LeafCoalesceDesign)
   case tracker(CoalesceTracker.Variant)
+  case liveTest(LiveCoalescePolicy.LiveTest)
 
   /// The choice's name, for the values that are choices.
   var choiceName: String? {
@@ -34,6 +35,7 @@ public enum ScenarioValue: Equatable, Sendable, CustomStringConvertible {
     case .candidateOrder(let v): v.scenarioName
     case .leafCoalesce(let v): v.scenarioName
     case .tracker(let v): v.scenarioName
+    case .liveTest(let v): v.scenarioName
     }
   }
 

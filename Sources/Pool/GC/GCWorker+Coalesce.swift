@@ -92,7 +92,9 @@ extension GCWorker {
     host.smlog("Coalesced size = \(op.bytesCopied)", at: sim.now)
     host.result.coalesces += 1
     let seconds = (sim.now - coalesce.started).seconds
-    daemon.speedLog.record(bytes: op.bytesCopied, seconds: seconds)
+    daemon.speedLog.record(
+      bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),
+      seconds: seconds)
     if seconds > 0 { host.result.speedSamples.append(Double(op.bytesCopied) / seconds) }
     coalesce.op = nil
     coalesce.lastBytes = op.bytesCopied

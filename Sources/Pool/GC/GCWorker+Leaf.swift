@@ -132,7 +132,9 @@ extension GCWorker {
     guard let op = leaf?.op else { return }
     cancelWait(&sim)  // the timeout
     let seconds = (sim.now - leaf!.copyStarted).seconds
-    daemon.speedLog.record(bytes: op.bytesCopied, seconds: seconds)
+    daemon.speedLog.record(
+      bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),
+      seconds: seconds)
     if seconds > 0 { host.result.speedSamples.append(Double(op.bytesCopied) / seconds) }
     host.result.leafCoalesces += 1
     leaf!.attempt?.bytesCopied += op.bytesCopied

@@ -22,6 +22,9 @@ public final class CoalesceOperation {
   public let observer: (any IOObserver)?
   public private(set) var phase: Phase
   public private(set) var bytesCopied: UInt64 = 0
+  /// The child's physical size at the scan that started the operation: XCP-ng 8.2's speed sample
+  /// bytes (docs/storage-manager.md#xcp-ng-82-live-test).
+  public let childPhysicalSize: UInt64
   /// Set by `abandon()`: the images are closed and no further step is possible.
   public private(set) var isAbandoned = false
   private var job: CoalesceJob?
@@ -37,6 +40,7 @@ public final class CoalesceOperation {
     self.sr = sr
     self.child = child
     self.parent = parent
+    self.childPhysicalSize = node.physicalSize
     self.observer = observer
     if try sr.journals.value(.relink, key: child) != nil {
       phase = .relinking

@@ -59,6 +59,16 @@ public enum LeafCoalesceDesign: Equatable, Sendable {
     }
   }
 
+  /// The bytes a `vhd-util coalesce` run adds to the speed log under this design's live test
+  /// (docs/storage-manager.md#speed-log); designs without a live test use upstream's.
+  public func speedSampleBytes(copied: UInt64, childPhysicalSize: UInt64) -> UInt64 {
+    switch self {
+    case .live(let policy), .snapshotCoalesce(let policy, _):
+      policy.liveTest.speedSampleBytes(copied: copied, childPhysicalSize: childPhysicalSize)
+    case .none, .offline, .mirror: copied
+    }
+  }
+
   /// Checks the design's parameters; the error names the offending field.
   public func validate() throws(LeafCoalesceDesignError) {
     switch self {

@@ -19,6 +19,9 @@ public final class LeafCoalesceOperation {
   public let observer: (any IOObserver)?
   public private(set) var phase: Phase
   public private(set) var bytesCopied: UInt64 = 0
+  /// The leaf's physical size at the scan that started the operation: XCP-ng 8.2's speed sample
+  /// bytes (docs/storage-manager.md#xcp-ng-82-live-test).
+  public let childPhysicalSize: UInt64
   /// True once `undo()` rolled the operation back (`phase` is then `.done` with nothing merged).
   public private(set) var wasUndone = false
   private var job: CoalesceJob?
@@ -34,6 +37,7 @@ public final class LeafCoalesceOperation {
     self.sr = sr
     self.leaf = leaf
     self.parent = parent
+    self.childPhysicalSize = node.physicalSize
     self.observer = observer
     phase = .start
   }
