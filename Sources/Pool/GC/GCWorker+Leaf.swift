@@ -134,7 +134,7 @@ extension GCWorker {
     let seconds = (sim.now - leaf!.copyStarted).seconds
     daemon.speedLog.record(bytes: op.bytesCopied, seconds: seconds)
     if seconds > 0 { host.result.speedSamples.append(Double(op.bytesCopied) / seconds) }
-    host.result.leafCoalesces += 1
+    host.result.counts.leafCoalesces += 1
     leaf!.attempt?.bytesCopied += op.bytesCopied
     let passes = leaf!.mirrorPass
     leaf!.attempt?.passes = passes
@@ -199,7 +199,7 @@ extension GCWorker {
     if var a = leaf?.attempt {
       a.outcome = outcome
       a.ended = sim.now
-      host.result.leafAttempts.append(a)
+      host.result.leaf.attempts.append(a)
       leaf!.attempt = nil
     }
     if outcome != .success { daemon.markFailed(target, host) }
