@@ -148,13 +148,14 @@ public struct ChainDemo {
           workload: WorkloadSpec(readFraction: 0.7, arrivals: .closedLoop(ioDepth: 4)),
           disk: disk, duration: .seconds(10), seed: 7)
         let r = try scenario.run()
-        let reads = r.levels.reduce(0) { $0 + $1.bitmapReads }
-        let requests = Double(max(1, r.latency.count))
+        let reads = r.chain.levels.reduce(0) { $0 + $1.bitmapReads }
+        let requests = Double(max(1, r.latency.all.count))
         let name = disk.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
         say(
           "   \(name)  \(String(depth).leftPad(5))  \(String(format: "%7.0f", requests / 10))  "
             + String(
-              format: "%8.1f µs  %8.1f µs  %10.2f", r.latency.p50.microseconds, r.latency.p99.microseconds,
+              format: "%8.1f µs  %8.1f µs  %10.2f", r.latency.all.p50.microseconds,
+              r.latency.all.p99.microseconds,
               Double(reads) / requests))
       }
     }

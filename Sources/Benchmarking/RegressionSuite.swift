@@ -258,19 +258,19 @@ public enum RegressionSuite {
       let reference = referenceSeconds()
       var result = RunResult()
       let t = try seconds { result = try scenario.run() }
-      let requests = Double(result.reads + result.writes)
+      let requests = Double(result.requests)
       run.timings["pool.seconds_per_request", default: []].append(t / requests / reference)
       if rep == 0 {
         run.counters["pool.requests"] = requests
         run.counters["pool.bat_probes_per_request"] =
-          Double(result.levels.reduce(0) { $0 + $1.batProbes }) / requests
+          Double(result.chain.levels.reduce(0) { $0 + $1.batProbes }) / requests
         run.counters["pool.bitmap_reads_per_request"] =
-          Double(result.levels.reduce(0) { $0 + $1.bitmapReads }) / requests
+          Double(result.chain.levels.reduce(0) { $0 + $1.bitmapReads }) / requests
         run.counters["pool.bitmap_cache_hits_per_request"] =
-          Double(result.levels.reduce(0) { $0 + $1.bitmapCacheHits }) / requests
+          Double(result.chain.levels.reduce(0) { $0 + $1.bitmapCacheHits }) / requests
         run.counters["pool.batmap_shortcuts_per_request"] =
-          Double(result.levels.reduce(0) { $0 + $1.batmapShortcuts }) / requests
-        run.counters["pool.latency_p99_us"] = result.latency.p99.microseconds
+          Double(result.chain.levels.reduce(0) { $0 + $1.batmapShortcuts }) / requests
+        run.counters["pool.latency_p99_us"] = result.latency.all.p99.microseconds
       }
     }
   }

@@ -134,8 +134,8 @@ private struct ConsistencyJSON: Encodable {
     try c.encode(report.sectorsChecked, forKey: .sectorsChecked)
     try c.encode(report.lateWrites, forKey: .lateWrites)
     try c.encode(report.maxStall.milliseconds, forKey: .maxStallMs)
-    try c.encode(result.writes, forKey: .writes)
-    try c.encode(result.reads, forKey: .reads)
+    try c.encode(result.counts.writes, forKey: .writes)
+    try c.encode(result.counts.reads, forKey: .reads)
     try c.encode(result.duration.seconds, forKey: .durationS)
     if let files {
       try c.encode(files.filesDurable, forKey: .filesDurable)

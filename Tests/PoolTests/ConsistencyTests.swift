@@ -30,7 +30,7 @@ import Workloads
     // The cuts grow, and writes were in flight at the pauses (so the drain mattered).
     #expect(zip(snaps, snaps.dropFirst()).allSatisfy { $0.cut < $1.cut })
     #expect(snaps.contains { !$0.inFlightWrites.isEmpty })
-    #expect(result.reopens == 4)
+    #expect(result.reopens.count == 4)
   }
 
   @Test func snapshotWithoutDrainIsCaughtAtTheFirstInFlightWrite() throws {
@@ -70,7 +70,7 @@ import Workloads
       #expect(stall > .microseconds(80) && stall < .milliseconds(50))
     }
     #expect(report.maxStall == pool.snapshots.compactMap(\.stall).max())
-    #expect(result.stalledRequests > 0 && result.maxStall > .zero)
+    #expect(result.stalls.requests > 0 && result.stalls.max > .zero)
   }
 
   @Test func sameSeedGivesTheSameVerification() throws {
@@ -101,7 +101,7 @@ import Workloads
     try pool.addVM(vdi: vdi, generator: generator)
     let r = try pool.run(for: .milliseconds(20))
     // (Early writes allocate 2 MiB blocks in the leaf, so this is not many.)
-    #expect(r.reads > 10 && r.writes > 10)
+    #expect(r.counts.reads > 10 && r.counts.writes > 10)
     #expect(pool.flushes > 0)
     #expect(pool.writeLog(vdi: vdi).isEmpty)
   }
@@ -150,6 +150,6 @@ import Workloads
     #expect(check.mismatches.isEmpty)
     #expect(check.filesDurable == 50 + PackageInstallSpec.small().postInstall.count)
     #expect(check.filesChecked > 0)
-    #expect(result.writes > 0)
+    #expect(result.counts.writes > 0)
   }
 }

@@ -36,10 +36,10 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     let r = try runUntilGCIdle(pool, after: .seconds(11), limit: .seconds(100))
     let gc = try #require(r.gc)
     #expect(pool.gcOperationsRunning == 0)
-    #expect(gc.runs == 2)  // the SR attach and the delete
-    #expect(gc.kicks == 3)
-    #expect(gc.kicksIgnored == 1)
-    #expect(gc.coalesces == 7)
+    #expect(gc.counts.runs == 2)  // the SR attach and the delete
+    #expect(gc.counts.kicks == 3)
+    #expect(gc.counts.kicksIgnored == 1)
+    #expect(gc.counts.coalesces == 7)
     #expect(gc.operations.first!.started == .seconds(10))
     #expect(gc.operations.first!.ended > .milliseconds(10_010))
   }
@@ -50,12 +50,12 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     _ = try prepareCoalesceWork(sr)
     let r = try pool.run(for: .seconds(seconds + 10))
     let gc = try #require(r.gc)
-    #expect(gc.runs == 1)
-    #expect(gc.coalesces == 1)
+    #expect(gc.counts.runs == 1)
+    #expect(gc.counts.coalesces == 1)
     try #require(gc.operations.count == 1)
     #expect(gc.operations[0].started == .seconds(seconds))
     #expect(!pool.gcAlive)
-    #expect(gc.activeTime >= .seconds(seconds) && gc.activeTime == gc.operations[0].ended)
+    #expect(gc.activity.active >= .seconds(seconds) && gc.activity.active == gc.operations[0].ended)
   }
 
   @Test func autoScanKicksTheGC() throws {
@@ -65,17 +65,17 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     let r = try pool.run(for: .seconds(100))
     let gc = try #require(r.gc)
     // Scans at 30, 60 and 90 s; only the first finds work.
-    #expect(gc.autoScans == 3)
-    #expect(gc.kicks == 3 && gc.runs == 3 && gc.kicksIgnored == 0)
+    #expect(gc.counts.autoScans == 3)
+    #expect(gc.counts.kicks == 3 && gc.counts.runs == 3 && gc.counts.kicksIgnored == 0)
     #expect(gc.operations.map(\.started) == [.seconds(30)])
-    #expect(gc.coalesces == 1)
+    #expect(gc.counts.coalesces == 1)
   }
 
   @Test func noKickNoGC() throws {
     let (pool, sr, _) = try makeSRPool(gc: GCSettings(quietPeriod: .zero, kickOnAttach: false), vdis: 0)
     _ = try prepareCoalesceWork(sr)
     let gc = try #require(try pool.run(for: .seconds(100)).gc)
-    #expect(gc.runs == 0 && gc.kicks == 0 && gc.operations.isEmpty)
+    #expect(gc.counts.runs == 0 && gc.counts.kicks == 0 && gc.operations.isEmpty)
     #expect(GCPlan(tree: try sr.scanTree()).coalesceable.count == 1)
   }
 
@@ -91,19 +91,19 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     }
     let r = try runUntilGCIdle(pool, after: .seconds(7), limit: .seconds(100))
     let gc = try #require(r.gc)
-    #expect(gc.coalesces == 6)
-    #expect(gc.runs == 2 && gc.kicks == 3 && gc.kicksIgnored == 1)
+    #expect(gc.counts.coalesces == 6)
+    #expect(gc.counts.runs == 2 && gc.counts.kicks == 3 && gc.counts.kicksIgnored == 1)
     for v in vdis { #expect(try sr.scanTree().depth(of: try #require(pool.uuid(ofVDI: v))) == 2) }
     let ops = gc.operations.sorted { $0.started < $1.started }
     let overlaps = zip(ops, ops.dropFirst()).filter { $1.started < $0.ended }.count
     switch concurrency {
     case .perSR:
-      #expect(gc.maxConcurrentOperations == 1)
-      #expect(gc.maxGCRequestsInFlight == 1)
+      #expect(gc.activity.maxConcurrentOperations == 1)
+      #expect(gc.activity.maxRequestsInFlight == 1)
       #expect(overlaps == 0)
     case .perTree:
-      #expect(gc.maxConcurrentOperations == 2)
-      #expect(gc.maxGCRequestsInFlight == 2)
+      #expect(gc.activity.maxConcurrentOperations == 2)
+      #expect(gc.activity.maxRequestsInFlight == 2)
       #expect(overlaps >= 1)
     }
     for v in vdis { #expect(try pool.verifyVDI(v) == nil) }
@@ -121,10 +121,10 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     try pool.scheduleSRScan(at: .seconds(30))
     let r = try pool.run(for: .seconds(40))
     let gc = try #require(r.gc)
-    #expect(gc.runs == 3)  // attach, delete, scan
-    #expect(gc.leafAttempts.map(\.outcome) == [.timeout, .timeout])
-    #expect(gc.leafAttempts[1].started >= .seconds(30))
-    #expect(gc.failedTargets == 2)
+    #expect(gc.counts.runs == 3)  // attach, delete, scan
+    #expect(gc.leaf.attempts.map(\.outcome) == [.timeout, .timeout])
+    #expect(gc.leaf.attempts[1].started >= .seconds(30))
+    #expect(gc.counts.failedTargets == 2)
     #expect(gc.metrics["leaf_timeouts"] == 2)
     #expect(!pool.gcAlive)
     // Undone: the VDI keeps its chain of 2 and its data.
@@ -134,7 +134,7 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     #expect(try pool.verifyVDI(vdis[0]) == nil)
     // Each attempt is one pause: from the pause request through the kill (at the 1 ms timeout, once
     // the copy request on the disk completed) and the undo to the reopen.
-    for a in gc.leafAttempts { #expect(a.pause >= .milliseconds(1) && a.ended - a.started == a.pause) }
+    for a in gc.leaf.attempts { #expect(a.pause >= .milliseconds(1) && a.ended - a.started == a.pause) }
   }
 
   @Test func sameSeedSameDigest() throws {
@@ -169,7 +169,7 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     let gc = try #require(r.gc)
     try #require(gc.operations.count == 1)
     let op = gc.operations[0]
-    #expect(gc.bytesCopiedNonLeaf == 48 << 20)
+    #expect(gc.bytesCopied.nonLeaf == 48 << 20)
     let copy = 2 * Double(48 << 20) / 40e6
     #expect((op.ended - op.started).seconds > copy)
     let during = r.trace.filter { $0.issued >= op.started && $0.issued < op.ended }
@@ -180,6 +180,6 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     } else {
       #expect(worst > 0.9 * copy)
     }
-    #expect(gc.maxGCRequestsInFlight == 1)
+    #expect(gc.activity.maxRequestsInFlight == 1)
   }
 }

@@ -42,7 +42,7 @@ func runUntilGCIdle(_ pool: PoolSimulation, after: SimTime, slice: SimTime = .se
 {
   var r = try pool.run(for: after - pool.now)
   while pool.now < limit {
-    if let gc = r.gc, gc.runs > 0, !pool.gcAlive { return r }
+    if let gc = r.gc, gc.counts.runs > 0, !pool.gcAlive { return r }
     r = try pool.run(for: slice)
   }
   return r

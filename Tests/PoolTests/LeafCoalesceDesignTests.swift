@@ -23,16 +23,16 @@ import VHD
     #expect(pool.srOperations.allSatisfy { $0.error == nil })
     #expect(pool.srOperations[ops.count].deleted.count == 16)
     // 17 levels after the 16th snapshot; 16 base copies coalesce into 1 (15 coalesces).
-    #expect(gc.depth[0].max == 17)
-    #expect(gc.coalesces == 15)
-    #expect(gc.garbageCollected == 0)
+    #expect(gc.series.depth[0].max == 17)
+    #expect(gc.counts.coalesces == 15)
+    #expect(gc.counts.garbageCollected == 0)
     let expectedDepth = design == "none" ? 2 : 1
     #expect(try sr.scanTree().depth(of: uuid) == expectedDepth)
-    #expect(gc.chainDepthAfterGC == expectedDepth)
+    #expect(gc.series.chainDepthAfterGC == expectedDepth)
     #expect(gc.metrics["chain_depth_after_gc"] == Double(expectedDepth))
-    #expect(gc.leafCoalesces == (design == "none" ? 0 : 1))
-    #expect(gc.leafAttempts.count == (design == "none" ? 0 : 1))
-    if design != "none" { #expect(gc.leafAttempts[0].outcome == .success) }
+    #expect(gc.counts.leafCoalesces == (design == "none" ? 0 : 1))
+    #expect(gc.leaf.attempts.count == (design == "none" ? 0 : 1))
+    if design != "none" { #expect(gc.leaf.attempts[0].outcome == .success) }
     // The tapdisk runs on the chain the SR now has.
     #expect(pool.chain(vdi: vdis[0]).depth == expectedDepth)
     #expect(try pool.verifyVDI(vdis[0]) == nil)

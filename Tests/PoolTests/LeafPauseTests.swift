@@ -21,9 +21,9 @@ import VHD
       workload: WorkloadSpec(readFraction: 0, arrivals: .openLoop(ratePerSecond: 50), region: 0..<(8 << 20)))
     let r = try pool.run(for: .seconds(60))
     let gc = try #require(r.gc)
-    try #require(gc.leafAttempts.count == 1)
+    try #require(gc.leaf.attempts.count == 1)
     #expect(try sr.scanTree().depth(of: uuid) == 1)
-    return (gc.leafAttempts[0], pool, vdi)
+    return (gc.leaf.attempts[0], pool, vdi)
   }
 
   /// Live pauses the guest for the whole copy, so its pause grows with the leaf; mirror pauses only
@@ -81,9 +81,9 @@ import VHD
         vdi: vdi, workload: WorkloadSpec(readFraction: 0, arrivals: .openLoop(ratePerSecond: 400)))
       let r = try pool.run(for: .seconds(120))
       let gc = try #require(r.gc)
-      try #require(gc.leafAttempts.count == 1)
+      try #require(gc.leaf.attempts.count == 1)
       #expect(!pool.gcAlive)
-      return (gc.leafAttempts[0], pool, sr, vdi)
+      return (gc.leaf.attempts[0], pool, sr, vdi)
     }
     let (live, livePool, liveSR, liveVDI) = try run(.live(.xcp))
     #expect(live.outcome == .notAllowed)
@@ -124,7 +124,7 @@ import VHD
     #expect(pool.chain(vdi: vdi).depth == 1)
     #expect(try pool.verifyVDI(vdi) == nil)
     let gc = try #require(pool.gcResult)
-    #expect(gc.coalesces == 1 && gc.leafCoalesces == 1 && gc.leafIterations == 1)
+    #expect(gc.counts.coalesces == 1 && gc.counts.leafCoalesces == 1 && gc.leaf.iterations == 1)
     #expect(gc.speedSamples.count == 2)
   }
 
@@ -136,8 +136,8 @@ import VHD
     #expect(attempt.bytesCopied == 16 << 20)
     #expect(attempt.pause.seconds >= 2 * Double(16 << 20) / 40e6)
     let r = try pool.run(for: .zero)
-    #expect(r.stalledRequests > 0)
-    #expect(r.maxStall <= attempt.pause && r.maxStall.seconds > 0.8 * attempt.pause.seconds)
+    #expect(r.stalls.requests > 0)
+    #expect(r.stalls.max <= attempt.pause && r.stalls.max.seconds > 0.8 * attempt.pause.seconds)
     #expect(r.gc?.pauses.first?.max == attempt.pause)
   }
 }

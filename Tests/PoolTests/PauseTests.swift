@@ -17,7 +17,7 @@ import VHD
     let r = try pool.run(for: .milliseconds(60))
     let held = r.trace.filter { $0.stallTime > .zero }
     // Closed loop at depth 4: the 4 requests issued as the in-flight ones drained are held.
-    #expect(held.count == 4 && r.stalledRequests == 4)
+    #expect(held.count == 4 && r.stalls.requests == 4)
     // Nothing issued after the pause completes before the unpause.
     #expect(!r.trace.contains { $0.issued >= pauseAt && $0.completed < unpauseAt })
     // In-flight requests drain within a few service times; then nothing completes until unpause.
@@ -25,14 +25,14 @@ import VHD
     #expect(drainEnd < pauseAt + .milliseconds(2))
     #expect(!r.trace.contains { $0.completed > drainEnd && $0.completed < unpauseAt })
     if reopen {
-      #expect(r.reopens == 1)
+      #expect(r.reopens.count == 1)
       // Every level's footer, header, BAT and BATmap: 4 levels of a 64 MiB disk.
-      #expect(r.reopenBytes == 4 * (512 + 1024 + 512 + 1024))
+      #expect(r.reopens.bytes == 4 * (512 + 1024 + 512 + 1024))
       let resumed = held.map { $0.issued + $0.stallTime }
       #expect(resumed.allSatisfy { $0 == resumed[0] && $0 > unpauseAt })
     } else {
       #expect(held.allSatisfy { $0.stallTime == unpauseAt - $0.issued })
-      #expect(r.stallTime == held.reduce(SimTime.zero) { $0 + (unpauseAt - $1.issued) })
+      #expect(r.stalls.total == held.reduce(SimTime.zero) { $0 + (unpauseAt - $1.issued) })
     }
     #expect(held.allSatisfy { $0.completed > unpauseAt })
     #expect(r.trace.contains { $0.issued > unpauseAt + .milliseconds(1) })

@@ -24,9 +24,9 @@ import VHD
     for rep in 0..<10 {
       let (r, _) = try run(seed: UInt64(100 + rep), rate: 5_000, seconds: 4)
       // Every read is one BAT probe, one BATmap shortcut and one 4 KiB data read.
-      #expect(r.deviceIOs == r.requests)
-      #expect(r.levels[0].batmapShortcuts == r.requests)
-      means.append(r.latency.mean.microseconds)
+      #expect(r.io.deviceIOs == r.requests)
+      #expect(r.chain.levels[0].batmapShortcuts == r.requests)
+      means.append(r.latency.all.mean.microseconds)
     }
     let ci = confidence999(means)
     #expect(abs(ci.mean - 150) <= ci.halfWidth, "mean \(ci.mean) ± \(ci.halfWidth) µs, theory 150 µs")

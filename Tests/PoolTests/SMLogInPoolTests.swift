@@ -15,7 +15,7 @@ import VHD
       vdi: vdis[0], count: 3, every: .seconds(1), start: .seconds(1), deleteAllAt: .seconds(4))
     let r = try runUntilGCIdle(pool, after: .seconds(5), limit: .seconds(100))
     let gc = try #require(r.gc)
-    #expect(gc.coalesces == 2 && gc.leafCoalesces == 1)
+    #expect(gc.counts.coalesces == 2 && gc.counts.leafCoalesces == 1)
     let lines = log.lines
     // Every line: simulated time stamp, ident and pid, as syslog writes them.
     let stamped = lines.allSatisfy { $0.hasPrefix("t+") && $0.contains(" SMGC: [4242] ") }
@@ -28,7 +28,7 @@ import VHD
     let uuid = try #require(pool.uuid(ofVDI: vdis[0]))
     #expect(texts.filter { $0 == "Leaf-coalesce candidate: \(uuid)" }.count == 1)
     #expect(texts.last == "No work, exiting")
-    #expect(texts.filter { $0 == "No work, exiting" }.count == gc.runs)
+    #expect(texts.filter { $0 == "No work, exiting" }.count == gc.counts.runs)
     // After the deletes the dump shows the 4-level tree changing: only changed trees after the first.
     #expect(texts.contains { $0.hasSuffix("showing only VHD trees that changed:") })
     // The leaf ends as the tree's only node, under the VDI's own uuid.

@@ -72,15 +72,15 @@ import VHD
         Set(made.prefix(4)).isSubset(of: Set(deleted)) && Set(made.suffix(3)).isDisjoint(with: Set(deleted)))
     }
     #expect(sr.records.values.filter(\.isSnapshot).count == 6)
-    #expect(gc.kicks == 1 + 8 && gc.runs >= 2)
+    #expect(gc.counts.kicks == 1 + 8 && gc.counts.runs >= 2)
     // Three snapshots kept per VDI: each chain is base copies for them plus the leaf.
     for v in vdis {
       let depth = try sr.scanTree().depth(of: try #require(pool.uuid(ofVDI: v)))
       #expect(depth <= 4)
       #expect(try pool.verifyVDI(v) == nil)
     }
-    #expect(gc.spacePeak >= gc.space.map(\.bytes).max()!)
-    #expect(gc.space.last!.bytes == (try sr.space.physicalUtilisation()))
+    #expect(gc.series.spacePeak >= gc.series.space.map(\.bytes).max()!)
+    #expect(gc.series.space.last!.bytes == (try sr.space.physicalUtilisation()))
     for name in [
       "gc_bytes_copied", "leaf_pause_s_max", "leaf_pause_s_mean", "leaf_give_ups", "chain_depth_max",
       "chain_depth_time_avg", "chain_depth_after_gc", "space_peak_bytes",
@@ -101,7 +101,7 @@ import VHD
     // Each snapshot adds one level under the VDI; the tapdisk follows.
     #expect(try sr.scanTree().depth(of: try #require(pool.uuid(ofVDI: vdis[0]))) == 4)
     #expect(pool.chain(vdi: vdis[0]).depth == 4)
-    #expect(r.gc?.depth.first?.samples.map(\.depth) == [1, 2, 3, 4])
+    #expect(r.gc?.series.depth.first?.samples.map(\.depth) == [1, 2, 3, 4])
     // A double snapshot adds a visible VDI of the same size; single and internal do not... except
     // that single counts in the SR's virtual allocation, as the storage manager does.
     let grown = sr.virtualAllocation - allocation

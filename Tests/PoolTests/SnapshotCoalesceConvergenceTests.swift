@@ -31,11 +31,11 @@ import VHD
     )
     let r = try pool.run(for: .seconds(150))
     let gc = try #require(r.gc)
-    try #require(gc.leafAttempts.count == 1)
-    let log = gc.leafAttempts[0].iterationLog
+    try #require(gc.leaf.attempts.count == 1)
+    let log = gc.leaf.attempts[0].iterationLog
     try #require(log.count >= 5)
     // w, s, c measured from the run itself.
-    let w = Double(r.bytesWritten) / r.duration.seconds
+    let w = Double(r.counts.bytesWritten) / r.duration.seconds
     let copyTime = log.reduce(0.0) { $0 + ($1.ended - $1.coalesceStarted).seconds }
     let s = Double(log.reduce(0) { $0 + $1.bytesCopied }) / copyTime
     let c = log.reduce(0.0) { $0 + ($1.coalesceStarted - $1.started).seconds } / Double(log.count)

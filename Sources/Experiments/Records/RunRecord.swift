@@ -90,18 +90,18 @@ public struct RunRecord: Sendable, Equatable {
       series.append(.init("completed_requests", time: s.time.seconds, value: Double(s.completed)))
     }
     if let gc = r.gc {
-      for (i, d) in gc.depth.enumerated() {
+      for (i, d) in gc.series.depth.enumerated() {
         for x in d.samples {
           series.append(.init("vdi\(i)_chain_depth", time: x.time.seconds, value: Double(x.depth)))
         }
       }
-      for x in gc.space {
+      for x in gc.series.space {
         series.append(.init("sr_physical_utilisation_bytes", time: x.time.seconds, value: Double(x.bytes)))
       }
     }
     self.series = series
     var buckets: [LatencyBucket] = []
-    for (name, h) in [("all", r.latency), ("read", r.readLatency), ("write", r.writeLatency)] {
+    for (name, h) in [("all", r.latency.all), ("read", r.latency.reads), ("write", r.latency.writes)] {
       for (i, c) in h.counts.enumerated() where c > 0 { buckets.append(.init(name, bucket: i, count: c)) }
     }
     latency = buckets
@@ -116,7 +116,7 @@ public struct RunRecord: Sendable, Equatable {
     var out = gc.operations.map {
       TimelineEvent(kind: $0.kind.rawValue, lane: "GC", start: $0.started.seconds, end: $0.ended.seconds)
     }
-    for a in gc.leafAttempts where a.pause > .zero {
+    for a in gc.leaf.attempts where a.pause > .zero {
       out.append(
         TimelineEvent(
           kind: "pause", lane: "VDI " + String(a.vdi.prefix(8)), start: (a.ended - a.pause).seconds,

@@ -13,7 +13,7 @@ import StorageRepository
 /// scattered writer's leaf is much bigger than its payload.)
 enum SnapshotCoalesceFit {
   static func metrics(_ gc: GCResult) -> [String: Double] {
-    let log = gc.leafAttempts.flatMap(\.iterationLog)
+    let log = gc.leaf.attempts.flatMap(\.iterationLog)
     guard log.count >= 3 else { return [:] }
     let copyTime = log.reduce(0.0) { $0 + ($1.ended - $1.coalesceStarted).seconds }
     var written: UInt64 = 0

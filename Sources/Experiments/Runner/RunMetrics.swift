@@ -16,24 +16,26 @@ public struct RunMetrics: Sendable, Equatable {
     let n = Double(r.requests)
     func per(_ x: Int) -> Double { n == 0 ? 0 : Double(x) / n }
     var total = LevelWork()
-    for l in r.levels { total += l }
+    for l in r.chain.levels { total += l }
     let depth = run.settings.depth
     var v: [String: Double] = [:]
     func set(_ metric: Metric, _ value: Double) { v[metric.name] = value }
-    set(.readLatencyP50, us(r.readLatency.p50))
-    set(.readLatencyP99, us(r.readLatency.p99))
-    set(.writeLatencyP99, us(r.writeLatency.p99))
-    set(.latencyMean, us(r.latency.mean))
+    set(.readLatencyP50, us(r.latency.reads.p50))
+    set(.readLatencyP99, us(r.latency.reads.p99))
+    set(.writeLatencyP99, us(r.latency.writes.p99))
+    set(.latencyMean, us(r.latency.all.mean))
     set(.iops, r.iops)
     set(.batProbesPerRequest, per(total.batProbes))
     set(.bitmapReadsPerRequest, per(total.bitmapReads))
     set(.bitmapCacheHitsPerRequest, per(total.bitmapCacheHits))
     set(.batmapShortcutsPerRequest, per(total.batmapShortcuts))
-    set(.levelsProbedPerRequest, per(r.levelsProbedSum))
-    set(.physicalIOsPerRequest, per(r.deviceIOs))
+    set(.levelsProbedPerRequest, per(r.chain.levelsProbedSum))
+    set(.physicalIOsPerRequest, per(r.io.deviceIOs))
     set(.chainDepth, Double(depth))
     for k in 0..<depth {
-      set(.bitmapLookupsPerRequestLevel(k), per(k < r.levels.count ? r.levels[k].bitmapConsults : 0))
+      set(
+        .bitmapLookupsPerRequestLevel(k), per(k < r.chain.levels.count ? r.chain.levels[k].bitmapConsults : 0)
+      )
     }
     // A managed SR's garbage collector: GC bytes, pauses, give-ups, chain depth over time and after
     // GC, space (``Metric/gcMetrics``, from `GCResult.metrics`).

@@ -42,15 +42,15 @@ final class GCDaemon {
   /// A delete, scan or attach asks the GC to run.
   func kick(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
-    host.result.kicks += 1
+    host.result.counts.kicks += 1
     guard settings.enabled else { return }
     guard !alive else {
-      host.result.kicksIgnored += 1
+      host.result.counts.kicksIgnored += 1
       return
     }
     alive = true
     failed = []
-    host.result.runs += 1
+    host.result.counts.runs += 1
     activeSince = sim.now
     host.smlog?.resetTreeState(srUUID: VHDPath.basename(host.sr.directory))
     // The first scan decides whether there is work at all, and so whether to sleep first.
@@ -71,7 +71,7 @@ final class GCDaemon {
   /// xapi's periodic scan: `sr_scan`, then a kick.
   func autoScan(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
-    host.result.autoScans += 1
+    host.result.counts.autoScans += 1
     do { try host.sr.scan() } catch { host.result.operationErrors.append("auto-scan: \(error)") }
     kick(&pool, &sim)
     if let interval = settings.autoScanInterval { sim.schedule(.autoScan, after: interval) }
@@ -127,7 +127,7 @@ final class GCDaemon {
       if !garbage.isEmpty {
         for g in garbage { host.smlog("Deleting unlinked VDI \(g)", at: sim.now) }
         try host.sr.collectGarbage(garbage)
-        host.result.garbageCollected += garbage.count
+        host.result.counts.garbageCollected += garbage.count
         try pool.syncPlacement(paths: garbage.map { host.sr.path(of: $0) })
         try host.recordState(at: sim.now)
         guard let replanned = currentPlan(host, at: sim.now) else {
@@ -171,7 +171,7 @@ final class GCDaemon {
     }
     for leaf in plan.leafCoalesceable where !busyRoots.contains(tree.root(of: leaf)) {
       guard try sr.space.leafCoalesceExtraSpace(leaf: leaf, in: tree) <= (try sr.space.freeSpace()) else {
-        host.result.leafAttempts.append(
+        host.result.leaf.attempts.append(
           LeafAttempt(
             vdi: leaf, design: design.name, started: sim.now, ended: sim.now, outcome: .noSpace,
             iterations: 0, passes: 0, bytesCopied: 0, pause: .zero, leafSizes: []))
@@ -187,7 +187,7 @@ final class GCDaemon {
 
   /// Remembers a failed target for the rest of this GC process.
   func markFailed(_ uuid: String, _ host: SRHost) {
-    if failed.insert(uuid).inserted { host.result.failedTargets += 1 }
+    if failed.insert(uuid).inserted { host.result.counts.failedTargets += 1 }
   }
 
   private func exit(_ host: SRHost, at now: SimTime) {
@@ -195,7 +195,7 @@ final class GCDaemon {
     alive = false
     quiet = false
     if let since = activeSince {
-      host.result.activeTime += now - since
+      host.result.activity.active += now - since
       activeSince = nil
     }
   }
@@ -240,10 +240,10 @@ final class GCDaemon {
   /// Notes the number of running GC operations changed (busy time, peak concurrency).
   private func workersChanged(_ host: SRHost, at now: SimTime) {
     let n = activeWorkers.count
-    host.result.maxConcurrentOperations = Swift.max(host.result.maxConcurrentOperations, n)
+    host.result.activity.maxConcurrentOperations = Swift.max(host.result.activity.maxConcurrentOperations, n)
     if n > 0, busySince == nil { busySince = now }
     if n == 0, let since = busySince {
-      host.result.busyTime += now - since
+      host.result.activity.busy += now - since
       busySince = nil
     }
   }
@@ -277,9 +277,9 @@ final class GCDaemon {
     let work = try step()
     for (from, to) in renames { pool.renameVolume(from, to: to) }
     if leaf {
-      host.result.bytesCopiedLeaf += work.bytesCopied
+      host.result.bytesCopied.leaf += work.bytesCopied
     } else {
-      host.result.bytesCopiedNonLeaf += work.bytesCopied
+      host.result.bytesCopied.nonLeaf += work.bytesCopied
     }
     let s = pool.requests.allocate()
     pool.requests[s].kind = .gc
@@ -308,7 +308,8 @@ final class GCDaemon {
     try host.recordSpace(at: sim.now)
     requestsInFlight += 1
     w.requestInFlight = true
-    host.result.maxGCRequestsInFlight = Swift.max(host.result.maxGCRequestsInFlight, requestsInFlight)
+    host.result.activity.maxRequestsInFlight = Swift.max(
+      host.result.activity.maxRequestsInFlight, requestsInFlight)
     pool.submit(s, sim: &sim)
   }
 

@@ -90,7 +90,7 @@ extension GCWorker {
     let host = pool.host
     guard let op = coalesce.op else { return }
     host.smlog("Coalesced size = \(op.bytesCopied)", at: sim.now)
-    host.result.coalesces += 1
+    host.result.counts.coalesces += 1
     let seconds = (sim.now - coalesce.started).seconds
     daemon.speedLog.record(
       bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),

@@ -136,7 +136,7 @@ extension GCWorker {
       bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),
       seconds: seconds)
     if seconds > 0 { host.result.speedSamples.append(Double(op.bytesCopied) / seconds) }
-    host.result.leafCoalesces += 1
+    host.result.counts.leafCoalesces += 1
     leaf!.attempt?.bytesCopied += op.bytesCopied
     let passes = leaf!.mirrorPass
     leaf!.attempt?.passes = passes
@@ -201,7 +201,7 @@ extension GCWorker {
     if var a = leaf?.attempt {
       a.outcome = outcome
       a.ended = sim.now
-      host.result.leafAttempts.append(a)
+      host.result.leaf.attempts.append(a)
       leaf!.attempt = nil
     }
     if outcome != .success { daemon.markFailed(target, host) }

@@ -66,7 +66,7 @@ extension GCWorker {
         return
       }
       leaf!.attempt?.iterations += 1
-      host.result.leafIterations += 1
+      host.result.leaf.iterations += 1
       beginCoalesce(child: t, daemon, &pool, &sim)
     } catch {
       finishLeaf(.failed("\(error)"), daemon, &pool, &sim)

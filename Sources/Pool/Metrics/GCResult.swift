@@ -136,40 +136,16 @@ public struct SpaceSample: Sendable, Equatable {
 public struct GCResult: Sendable, Equatable {
   /// End of the run (for time averages).
   public var duration = SimTime.zero
-  /// GC processes started (a kick on an idle SR), kicks in total, kicks that found it busy.
-  public var runs = 0
-  public var kicks = 0
-  public var kicksIgnored = 0
-  /// Auto-scans of the periodic scanner.
-  public var autoScans = 0
-  /// Garbage nodes deleted.
-  public var garbageCollected = 0
-  /// Completed non-leaf coalesces (snapshot-coalesce iterations included) and leaf coalesces.
-  public var coalesces = 0
-  public var leafCoalesces = 0
-  /// Payload copied by non-leaf coalesces (iterations included) and by leaf copies (mirror passes included).
-  public var bytesCopiedNonLeaf: UInt64 = 0
-  public var bytesCopiedLeaf: UInt64 = 0
-  /// Snapshot-coalesce iterations over all attempts.
-  public var leafIterations = 0
-  public var leafAttempts: [LeafAttempt] = []
+  public var counts = GCOperationCounts()
+  public var bytesCopied = GCBytesCopied()
+  public var leaf = LeafCoalesceResults()
   /// Every GC operation, in the order they ended.
   public var operations: [GCOperation] = []
-  /// Targets a GC process remembered as failed (counted per process).
-  public var failedTargets = 0
   /// Per VDI (attach order): every pause the SR layer caused.
   public var pauses: [PauseStats] = []
-  /// Per VDI (attach order).
-  public var depth: [DepthSeries] = []
-  public var space: [SpaceSample] = []
-  public var spacePeak: UInt64 = 0
-  /// Time at least one GC operation was running (copies, relinks, refreshes, leaf work).
-  public var busyTime = SimTime.zero
-  /// Time a GC process was alive (quiet periods included).
-  public var activeTime = SimTime.zero
-  /// Most GC operations running at once, and most GC disk requests in flight at once.
-  public var maxConcurrentOperations = 0
-  public var maxGCRequestsInFlight = 0
+  /// Chain depth and space over time.
+  public var series = GCSeries()
+  public var activity = GCActivity()
   /// Coalesce speed samples (bytes per simulated second), in completion order.
   public var speedSamples: [Double] = []
   /// SR operations (snapshot, delete, scan) that failed, with the SR's error.
@@ -177,33 +153,28 @@ public struct GCResult: Sendable, Equatable {
 
   public init() {}
 
-  /// Deepest chain of any VDI at the end of the run.
-  public var chainDepthAfterGC: Int { depth.map(\.final).max() ?? 0 }
-
-  /// Pauses of successful or failed leaf attempts (seconds), for the leaf pause statistics.
-  public var leafPauses: [Double] { leafAttempts.filter { $0.pause > .zero }.map(\.pause.seconds) }
-
   /// The flat view the Experiments layer reads: ``Metric/gcMetrics`` by name (values in bytes,
   /// seconds or counts).
   public var metrics: [String: Double] {
-    let pauses = leafPauses
-    let averages = depth.map { $0.timeAverage(until: duration) }
+    let pauses = leaf.pauses
+    let averages = series.depth.map { $0.timeAverage(until: duration) }
+    let leafAttempts = leaf.attempts
     let giveUps = leafAttempts.filter { if case .gaveUp = $0.outcome { true } else { false } }.count
     let values: [(Metric, Double)] = [
-      (.gcRuns, Double(runs)),
-      (.gcKicks, Double(kicks)),
-      (.gcKicksIgnored, Double(kicksIgnored)),
-      (.gcGarbageCollected, Double(garbageCollected)),
-      (.gcCoalesces, Double(coalesces)),
-      (.gcLeafCoalesces, Double(leafCoalesces)),
-      (.gcBytesCopied, Double(bytesCopiedNonLeaf + bytesCopiedLeaf)),
-      (.gcBytesCopiedNonLeaf, Double(bytesCopiedNonLeaf)),
-      (.gcBytesCopiedLeaf, Double(bytesCopiedLeaf)),
-      (.gcBusy, busyTime.seconds),
-      (.gcActive, activeTime.seconds),
-      (.gcFailedTargets, Double(failedTargets)),
+      (.gcRuns, Double(counts.runs)),
+      (.gcKicks, Double(counts.kicks)),
+      (.gcKicksIgnored, Double(counts.kicksIgnored)),
+      (.gcGarbageCollected, Double(counts.garbageCollected)),
+      (.gcCoalesces, Double(counts.coalesces)),
+      (.gcLeafCoalesces, Double(counts.leafCoalesces)),
+      (.gcBytesCopied, Double(bytesCopied.total)),
+      (.gcBytesCopiedNonLeaf, Double(bytesCopied.nonLeaf)),
+      (.gcBytesCopiedLeaf, Double(bytesCopied.leaf)),
+      (.gcBusy, activity.busy.seconds),
+      (.gcActive, activity.active.seconds),
+      (.gcFailedTargets, Double(counts.failedTargets)),
       (.leafAttempts, Double(leafAttempts.count)),
-      (.leafIterations, Double(leafIterations)),
+      (.leafIterations, Double(leaf.iterations)),
       (.leafGiveUps, Double(giveUps)),
       (.leafTimeouts, Double(leafAttempts.filter { $0.outcome == .timeout }.count)),
       (.leafNoSpace, Double(leafAttempts.filter { $0.outcome == .noSpace }.count)),
@@ -212,11 +183,11 @@ public struct GCResult: Sendable, Equatable {
       (.leafPauseMean, pauses.isEmpty ? 0 : pauses.reduce(0, +) / Double(pauses.count)),
       (.pauseTotal, self.pauses.reduce(SimTime.zero) { $0 + $1.total }.seconds),
       (.pauseMax, (self.pauses.map(\.max).max() ?? .zero).seconds),
-      (.chainDepthMax, Double(depth.map(\.max).max() ?? 0)),
+      (.chainDepthMax, Double(series.depth.map(\.max).max() ?? 0)),
       (.chainDepthTimeAverage, averages.isEmpty ? 0 : averages.reduce(0, +) / Double(averages.count)),
-      (.chainDepthAfterGC, Double(chainDepthAfterGC)),
-      (.spacePeak, Double(spacePeak)),
-      (.spaceFinal, Double(space.last?.bytes ?? 0)),
+      (.chainDepthAfterGC, Double(series.chainDepthAfterGC)),
+      (.spacePeak, Double(series.spacePeak)),
+      (.spaceFinal, Double(series.space.last?.bytes ?? 0)),
     ]
     return Dictionary(uniqueKeysWithValues: values.map { ($0.0.name, $0.1) })
   }
@@ -225,7 +196,7 @@ public struct GCResult: Sendable, Equatable {
   public var digest: UInt64 {
     var h = FNV1a64()
     for (_, v) in metrics.sorted(by: { $0.key < $1.key }) { h.combine(v.bitPattern) }
-    for a in leafAttempts {
+    for a in leaf.attempts {
       for b in a.vdi.utf8 { h.combine(UInt64(b)) }
       for b in a.outcome.description.utf8 { h.combine(UInt64(b)) }
       for x in [a.started.nanoseconds, a.ended.nanoseconds, a.pause.nanoseconds] {
@@ -240,13 +211,13 @@ public struct GCResult: Sendable, Equatable {
       h.combine(UInt64(p.count))
       h.combine(UInt64(bitPattern: p.total.nanoseconds))
     }
-    for d in depth {
+    for d in series.depth {
       for s in d.samples {
         h.combine(UInt64(bitPattern: s.time.nanoseconds))
         h.combine(UInt64(s.depth))
       }
     }
-    for s in space {
+    for s in series.space {
       h.combine(UInt64(bitPattern: s.time.nanoseconds))
       h.combine(s.bytes)
     }

@@ -21,22 +21,23 @@ struct MetricsRecorder {
 
   /// A guest request completed at `now`.
   mutating func record(_ slot: RequestSlot, at now: SimTime) {
-    let latency = now - slot.issued
+    let latency = now - slot.timing.issued
     let bytes = UInt64(slot.sectors) * 512
     if slot.isWrite {
-      result.writes += 1
-      result.bytesWritten += bytes
-      result.writeLatency.record(latency)
+      result.counts.writes += 1
+      result.counts.bytesWritten += bytes
+      result.latency.writes.record(latency)
     } else {
-      result.reads += 1
-      result.bytesRead += bytes
-      result.readLatency.record(latency)
+      result.counts.reads += 1
+      result.counts.bytesRead += bytes
+      result.latency.reads.record(latency)
     }
-    result.latency.record(latency)
+    result.latency.all.record(latency)
     let work = slot.work
     let depth = work.depth
-    if result.levels.count < depth {
-      result.levels.append(contentsOf: repeatElement(LevelTotals(), count: depth - result.levels.count))
+    if result.chain.levels.count < depth {
+      result.chain.levels.append(
+        contentsOf: repeatElement(LevelTotals(), count: depth - result.chain.levels.count))
     }
     var probes = 0
     var hits = 0
@@ -44,35 +45,38 @@ struct MetricsRecorder {
     var shortcuts = 0
     for l in 0..<depth {
       let w = work.levels[l]
-      result.levels[l] += w
+      result.chain.levels[l] += w
       probes += w.batProbes
       hits += w.bitmapCacheHits
       reads += w.bitmapReads
       shortcuts += w.batmapShortcuts
     }
-    result.levelsProbedSum += work.levelsProbed
-    result.chainDepthSum += depth
-    result.zeroFilledSectors += work.zeroFilled
-    result.blocksAllocated += work.blocksAllocated
+    result.chain.levelsProbedSum += work.levelsProbed
+    result.chain.chainDepthSum += depth
+    result.chain.zeroFilledSectors += work.zeroFilled
+    result.chain.blocksAllocated += work.blocksAllocated
     for k in 0..<IOTap.countSlots where work.counts[k] != 0 {
-      result.ios[k].count += work.counts[k]
-      result.ios[k].bytes += work.bytes[k]
+      result.io.ios[k].count += work.counts[k]
+      result.io.ios[k].bytes += work.bytes[k]
     }
-    result.deviceIOs += slot.ops.count
-    if slot.heldSince != .min {
-      result.stalledRequests += 1
-      result.stallTime += slot.stall
-      if slot.stall > result.maxStall { result.maxStall = slot.stall }
+    result.io.deviceIOs += slot.ops.count
+    let timing = slot.timing
+    if timing.heldSince != .min {
+      result.stalls.requests += 1
+      result.stalls.total += timing.stall
+      if timing.stall > result.stalls.max { result.stalls.max = timing.stall }
     }
     guard recordTrace else { return }
     var kinds = [Int](repeating: 0, count: IOKind.allCases.count)
     for k in 0..<IOTap.countSlots { kinds[k / 2] += work.counts[k] }
     result.trace.append(
       TraceRecord(
-        issued: slot.issued, completed: now, vm: Int(slot.vm), isWrite: slot.isWrite,
-        sector: slot.sector, bytes: Int(bytes), queueTime: latency - slot.serviceTime,
-        serviceTime: slot.serviceTime, stallTime: slot.stall, chainDepth: depth,
-        levelsProbed: work.levelsProbed, batProbes: probes, bitmapCacheHits: hits, bitmapReads: reads,
-        batmapShortcuts: shortcuts, iosByKind: kinds))
+        issued: timing.issued, completed: now, vm: Int(slot.vm), isWrite: slot.isWrite,
+        sector: slot.sector, bytes: Int(bytes), queueTime: latency - timing.serviceTime,
+        serviceTime: timing.serviceTime, stallTime: timing.stall, chainDepth: depth,
+        lookups: LookupCounts(
+          levelsProbed: work.levelsProbed, batProbes: probes, bitmapCacheHits: hits, bitmapReads: reads,
+          batmapShortcuts: shortcuts),
+        iosByKind: kinds))
   }
 }

@@ -14,45 +14,46 @@ extension RunResult {
   public var summaryText: String {
     var lines: [String] = []
     lines.append(
-      "requests    \(requests) (\(reads) reads, \(writes) writes) in \(String(format: "%.3f", duration.seconds)) s simulated: "
+      "requests    \(requests) (\(counts.reads) reads, \(counts.writes) writes) in \(String(format: "%.3f", duration.seconds)) s simulated: "
         + String(format: "%.0f IOPS", iops))
     lines.append(
-      "latency     mean \(Self.micros(latency.mean))  p50 \(Self.micros(latency.p50))  p90 \(Self.micros(latency.p90))  "
-        + "p99 \(Self.micros(latency.p99))  p99.9 \(Self.micros(latency.p999))  max \(Self.micros(latency.max))"
+      "latency     mean \(Self.micros(latency.all.mean))  p50 \(Self.micros(latency.all.p50))  p90 \(Self.micros(latency.all.p90))  "
+        + "p99 \(Self.micros(latency.all.p99))  p99.9 \(Self.micros(latency.all.p999))  max \(Self.micros(latency.all.max))"
     )
-    if reads > 0 {
-      lines.append("  reads     p50 \(Self.micros(readLatency.p50))  p99 \(Self.micros(readLatency.p99))")
+    if counts.reads > 0 {
+      lines.append("  reads     p50 \(Self.micros(latency.reads.p50))  p99 \(Self.micros(latency.reads.p99))")
     }
-    if writes > 0 {
-      lines.append("  writes    p50 \(Self.micros(writeLatency.p50))  p99 \(Self.micros(writeLatency.p99))")
+    if counts.writes > 0 {
+      lines.append(
+        "  writes    p50 \(Self.micros(latency.writes.p50))  p99 \(Self.micros(latency.writes.p99))")
     }
     lines.append(
-      "chain       depth \(String(format: "%.2f", perRequest(chainDepthSum))), levels probed "
-        + String(format: "%.2f", perRequest(levelsProbedSum)) + " per request")
+      "chain       depth \(String(format: "%.2f", perRequest(chain.chainDepthSum))), levels probed "
+        + String(format: "%.2f", perRequest(chain.levelsProbedSum)) + " per request")
     lines.append(
       "per level   BAT probes  bitmap hits  bitmap reads  BATmap shortcuts   (per request; level 0 = leaf)")
-    for (i, l) in levels.enumerated() {
+    for (i, l) in chain.levels.enumerated() {
       lines.append(
         String(
           format: "  %5d     %10.3f  %11.3f  %12.3f  %16.3f", i, perRequest(l.batProbes),
           perRequest(l.bitmapCacheHits),
           perRequest(l.bitmapReads), perRequest(l.batmapShortcuts)))
     }
-    let kinds = IOKind.allCases.filter { ioCount($0) > 0 }
-      .map { "\($0) " + String(format: "%.3f", perRequest(ioCount($0))) }
+    let kinds = IOKind.allCases.filter { io.count($0) > 0 }
+      .map { "\($0) " + String(format: "%.3f", perRequest(io.count($0))) }
     lines.append("engine I/O  per request: " + (kinds.isEmpty ? "none" : kinds.joined(separator: ", ")))
     lines.append(
-      "device I/O  " + String(format: "%.3f", perRequest(deviceIOs)) + " per request after SR placement")
+      "device I/O  " + String(format: "%.3f", perRequest(io.deviceIOs)) + " per request after SR placement")
     if let d = disks.first {
       lines.append(
         String(
           format: "disk        utilisation %.3f, mean in system %.2f, mean queue wait %.1f µs", d.utilization,
           d.meanInSystem, d.meanWait / 1e3))
     }
-    if stalledRequests > 0 || reopens > 0 {
+    if stalls.requests > 0 || reopens.count > 0 {
       lines.append(
-        "pauses      \(stalledRequests) requests held, total stall \(Self.micros(stallTime)), max \(Self.micros(maxStall)); "
-          + "\(reopens) reopens reading \(reopenBytes) bytes")
+        "pauses      \(stalls.requests) requests held, total stall \(Self.micros(stalls.total)), "
+          + "max \(Self.micros(stalls.max)); \(reopens.count) reopens reading \(reopens.bytes) bytes")
     }
     lines.append(String(format: "digest      %016llx", digest))
     return lines.joined(separator: "\n")
@@ -110,27 +111,28 @@ struct RunReportJSON: Encodable {
     func us(_ t: SimTime) -> Double { t.microseconds }
     var c = encoder.container(keyedBy: Key.self)
     try c.encode(r.requests, forKey: .requests)
-    try c.encode(r.reads, forKey: .reads)
-    try c.encode(r.writes, forKey: .writes)
+    try c.encode(r.counts.reads, forKey: .reads)
+    try c.encode(r.counts.writes, forKey: .writes)
     try c.encode(r.duration.seconds, forKey: .durationS)
     try c.encode(r.iops, forKey: .iops)
-    try c.encode(r.bytesRead, forKey: .bytesRead)
-    try c.encode(r.bytesWritten, forKey: .bytesWritten)
+    try c.encode(r.counts.bytesRead, forKey: .bytesRead)
+    try c.encode(r.counts.bytesWritten, forKey: .bytesWritten)
     var latency = c.nestedContainer(keyedBy: Key.self, forKey: .latencyUs)
-    for (key, t) in [(Key.mean, r.latency.mean), (.p50, r.latency.p50), (.p90, r.latency.p90)]
-      + [(Key.p99, r.latency.p99), (.p999, r.latency.p999), (.max, r.latency.max)]
+    let all = r.latency.all
+    for (key, t) in [(Key.mean, all.mean), (.p50, all.p50), (.p90, all.p90)]
+      + [(Key.p99, all.p99), (.p999, all.p999), (.max, all.max)]
     {
       try latency.encode(us(t), forKey: key)
     }
-    for (key, l) in [(Key.readLatencyUs, r.readLatency), (.writeLatencyUs, r.writeLatency)] {
+    for (key, l) in [(Key.readLatencyUs, r.latency.reads), (.writeLatencyUs, r.latency.writes)] {
       var percentiles = c.nestedContainer(keyedBy: Key.self, forKey: key)
       try percentiles.encode(us(l.p50), forKey: .p50)
       try percentiles.encode(us(l.p99), forKey: .p99)
     }
-    try c.encode(r.perRequest(r.chainDepthSum), forKey: .chainDepthMean)
-    try c.encode(r.perRequest(r.levelsProbedSum), forKey: .levelsProbedPerRequest)
+    try c.encode(r.perRequest(r.chain.chainDepthSum), forKey: .chainDepthMean)
+    try c.encode(r.perRequest(r.chain.levelsProbedSum), forKey: .levelsProbedPerRequest)
     var levels = c.nestedUnkeyedContainer(forKey: .levels)
-    for l in r.levels {
+    for l in r.chain.levels {
       var level = levels.nestedContainer(keyedBy: Key.self)
       try level.encode(l.batProbes, forKey: .batProbes)
       try level.encode(l.bitmapCacheHits, forKey: .bitmapCacheHits)
@@ -139,16 +141,16 @@ struct RunReportJSON: Encodable {
       try level.encode(l.sectorsServed, forKey: .sectorsServed)
     }
     try c.encode(
-      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.ioCount($0)) }), forKey: .engineIOs)
+      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.io.count($0)) }), forKey: .engineIOs)
     try c.encode(
-      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.perRequest(r.ioCount($0))) }),
+      Dictionary(uniqueKeysWithValues: IOKind.allCases.map { ("\($0)", r.perRequest(r.io.count($0))) }),
       forKey: .engineIOsPerRequest)
-    try c.encode(r.deviceIOs, forKey: .deviceIOs)
-    try c.encode(r.zeroFilledSectors, forKey: .zeroFilledSectors)
-    try c.encode(r.blocksAllocated, forKey: .blocksAllocated)
-    try c.encode(r.stalledRequests, forKey: .stalledRequests)
-    try c.encode(us(r.stallTime), forKey: .stallUs)
-    try c.encode(r.reopens, forKey: .reopens)
+    try c.encode(r.io.deviceIOs, forKey: .deviceIOs)
+    try c.encode(r.chain.zeroFilledSectors, forKey: .zeroFilledSectors)
+    try c.encode(r.chain.blocksAllocated, forKey: .blocksAllocated)
+    try c.encode(r.stalls.requests, forKey: .stalledRequests)
+    try c.encode(us(r.stalls.total), forKey: .stallUs)
+    try c.encode(r.reopens.count, forKey: .reopens)
     try c.encode(String(format: "%016llx", r.digest), forKey: .digest)
     if let d = r.disks.first {
       var disk = c.nestedContainer(keyedBy: Key.self, forKey: .disk)

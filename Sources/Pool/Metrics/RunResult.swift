@@ -2,17 +2,6 @@
 import Simulation
 import VHD
 
-/// Chain-level work summed over a run (index 0 is the leaf): the engine's `LevelWork`, added up.
-public typealias LevelTotals = LevelWork
-
-/// Engine I/Os of one kind and direction summed over a run.
-public struct IOTotals: Sendable, Equatable {
-  public var kind: IOKind
-  public var direction: IODirection
-  public var count: Int
-  public var bytes: UInt64
-}
-
 /// One periodic sample of the pool's state.
 public struct TimeSample: Sendable, Equatable {
   public var time: SimTime
@@ -37,11 +26,8 @@ public struct TraceRecord: Sendable, Equatable {
   public var serviceTime: SimTime
   public var stallTime: SimTime
   public var chainDepth: Int
-  public var levelsProbed: Int
-  public var batProbes: Int
-  public var bitmapCacheHits: Int
-  public var bitmapReads: Int
-  public var batmapShortcuts: Int
+  /// The chain lookups it made, summed over its levels.
+  public var lookups: LookupCounts
   /// Engine I/Os by `IOKind` (footer, header, bat, bitmap, batmap, locator, data), both directions.
   public var iosByKind: [Int]
 
@@ -55,8 +41,8 @@ public struct TraceRecord: Sendable, Equatable {
       "\(issued.nanoseconds)", "\(completed.nanoseconds)", "\(vm)", isWrite ? "write" : "read", "\(sector)",
       "\(bytes)",
       "\((completed - issued).nanoseconds)", "\(queueTime.nanoseconds)", "\(serviceTime.nanoseconds)",
-      "\(stallTime.nanoseconds)", "\(chainDepth)", "\(levelsProbed)", "\(batProbes)", "\(bitmapCacheHits)",
-      "\(bitmapReads)", "\(batmapShortcuts)",
+      "\(stallTime.nanoseconds)", "\(chainDepth)", "\(lookups.levelsProbed)", "\(lookups.batProbes)",
+      "\(lookups.bitmapCacheHits)", "\(lookups.bitmapReads)", "\(lookups.batmapShortcuts)",
     ]
     return (head + iosByKind.map(String.init)).joined(separator: ",")
   }
@@ -66,37 +52,12 @@ public struct TraceRecord: Sendable, Equatable {
 public struct RunResult: Sendable, Equatable {
   /// Simulated time covered.
   public var duration = SimTime.zero
-  public var reads = 0
-  public var writes = 0
-  public var bytesRead: UInt64 = 0
-  public var bytesWritten: UInt64 = 0
-  /// Response time (issue to completion: tapdisk queue, pause, disk queue, service) of every request.
-  public var latency = LatencyHistogram()
-  public var readLatency = LatencyHistogram()
-  public var writeLatency = LatencyHistogram()
-  /// Per chain level (0 = leaf), over every request (reads and writes).
-  public var levels: [LevelTotals] = []
-  /// Σ over requests of the levels each probed, and of the chain depth it ran against.
-  public var levelsProbedSum = 0
-  public var chainDepthSum = 0
-  public var zeroFilledSectors = 0
-  public var blocksAllocated = 0
-  /// Engine I/Os by kind and direction (`IOKind.rawValue * 2 + direction.rawValue`).
-  public var ios: [IOTotals] = IOKind.allCases.flatMap { k in
-    [
-      IOTotals(kind: k, direction: .read, count: 0, bytes: 0),
-      IOTotals(kind: k, direction: .write, count: 0, bytes: 0),
-    ]
-  }
-  /// Device I/Os after placement (an engine I/O crossing an extent boundary counts once per extent).
-  public var deviceIOs = 0
-  /// Requests a paused tapdisk held, their total and longest hold.
-  public var stalledRequests = 0
-  public var stallTime = SimTime.zero
-  public var maxStall = SimTime.zero
-  /// Tapdisk reopens and the metadata bytes each level's reopen read.
-  public var reopens = 0
-  public var reopenBytes: UInt64 = 0
+  public var counts = RequestCounts()
+  public var latency = RequestLatencies()
+  public var chain = ChainTotals()
+  public var io = PhysicalIOTotals()
+  public var stalls = StallTotals()
+  public var reopens = ReopenTotals()
   /// Per disk: FIFO statistics closed at the end of the run.
   public var disks: [FIFOResourceStatistics] = []
   public var timeSeries: [TimeSample] = []
@@ -108,37 +69,34 @@ public struct RunResult: Sendable, Equatable {
 
   public init() {}
 
-  public var requests: Int { reads + writes }
+  public var requests: Int { counts.total }
   public var iops: Double { duration.nanoseconds == 0 ? 0 : Double(requests) / duration.seconds }
-
-  public func ioCount(_ kind: IOKind) -> Int {
-    ios[Int(kind.rawValue) * 2].count + ios[Int(kind.rawValue) * 2 + 1].count
-  }
 
   /// A 64-bit FNV-1a digest of every count and time in the result (not the trace's text): equal seeds
   /// must give equal digests on every machine.
   public var digest: UInt64 {
     var h = FNV1a64()
     for x in [
-      duration.nanoseconds, Int64(reads), Int64(writes), Int64(bitPattern: bytesRead),
-      Int64(bitPattern: bytesWritten),
-      Int64(levelsProbedSum), Int64(chainDepthSum), Int64(zeroFilledSectors), Int64(blocksAllocated),
-      Int64(deviceIOs), Int64(stalledRequests), stallTime.nanoseconds, maxStall.nanoseconds, Int64(reopens),
-      Int64(bitPattern: reopenBytes),
+      duration.nanoseconds, Int64(counts.reads), Int64(counts.writes), Int64(bitPattern: counts.bytesRead),
+      Int64(bitPattern: counts.bytesWritten),
+      Int64(chain.levelsProbedSum), Int64(chain.chainDepthSum), Int64(chain.zeroFilledSectors),
+      Int64(chain.blocksAllocated),
+      Int64(io.deviceIOs), Int64(stalls.requests), stalls.total.nanoseconds, stalls.max.nanoseconds,
+      Int64(reopens.count), Int64(bitPattern: reopens.bytes),
     ] {
       h.combine(UInt64(bitPattern: x))
     }
-    latency.digest(into: &h)
-    readLatency.digest(into: &h)
-    writeLatency.digest(into: &h)
-    for l in levels {
+    latency.all.digest(into: &h)
+    latency.reads.digest(into: &h)
+    latency.writes.digest(into: &h)
+    for l in chain.levels {
       for x in [l.batProbes, l.bitmapCacheHits, l.bitmapReads, l.batmapShortcuts, l.sectorsServed] {
         h.combine(UInt64(bitPattern: Int64(x)))
       }
     }
-    for io in ios {
-      h.combine(UInt64(io.count))
-      h.combine(io.bytes)
+    for t in io.ios {
+      h.combine(UInt64(t.count))
+      h.combine(t.bytes)
     }
     for d in disks {
       h.combine(UInt64(d.requests))

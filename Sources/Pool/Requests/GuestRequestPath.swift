@@ -43,9 +43,9 @@ extension PoolModel {
       requests[s].isWrite = r.operation == .write
       requests[s].sector = r.lba
       requests[s].sectors = r.sectors
-      requests[s].issued = t
-      requests[s].heldSince = .min
-      requests[s].stall = .zero
+      requests[s].timing.issued = t
+      requests[s].timing.heldSince = .min
+      requests[s].timing.stall = .zero
       requests[s].guestSequence = r.sequence
       if atCompletion && t == sim.now {
         admit(s, sim: &sim)
@@ -58,7 +58,7 @@ extension PoolModel {
 
   /// A request reaches its tapdisk at its time; an open-loop VM then makes its next one.
   mutating func arrive(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    requests[s].issued = sim.now
+    requests[s].timing.issued = sim.now
     let vm = Int(requests[s].vm)
     admit(s, sim: &sim)
     if vms[vm].generator.loop == .open { pull(vm, sim: &sim) }
@@ -70,7 +70,7 @@ extension PoolModel {
     if tapdisks[vdi].accepting && tapdisks[vdi].waiting.isEmpty {
       dispatch(s, sim: &sim)
     } else {
-      if tapdisks[vdi].state != .running { requests[s].heldSince = sim.now }
+      if tapdisks[vdi].state != .running { requests[s].timing.heldSince = sim.now }
       tapdisks[vdi].waiting.append(s)
     }
   }
@@ -81,7 +81,7 @@ extension PoolModel {
     let vdi = Int(requests[s].vdi)
     let now = sim.now
     tapdisks[vdi].inFlight += 1
-    if requests[s].heldSince != .min { requests[s].stall = now - requests[s].heldSince }
+    if requests[s].timing.heldSince != .min { requests[s].timing.stall = now - requests[s].timing.heldSince }
     let chain = tapdisks[vdi].chain
     let buffer = engine.buffer(bytes: requests[s].sectors * 512)
     requests[s].inEngine = true
@@ -103,8 +103,8 @@ extension PoolModel {
 
   /// The request's disk operations join the disk's queue (a request with none completes now).
   mutating func submit(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    requests[s].diskArrived = sim.now
-    requests[s].serviceTime = .zero
+    requests[s].timing.diskArrived = sim.now
+    requests[s].timing.serviceTime = .zero
     if requests[s].ops.isEmpty {
       sim.schedule(.done(slot: s), after: .zero)
     } else if disk.arrive(s, at: sim.now) {
@@ -115,13 +115,13 @@ extension PoolModel {
   /// The disk starts serving the request: its service time from the disk model.
   mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer { disk.service($0, at: sim.now) }
-    requests[s].serviceTime = t
+    requests[s].timing.serviceTime = t
     sim.schedule(.diskDone(slot: s), after: t)
   }
 
   /// The disk finished the request: the next queued one starts, and this one completes.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    if let next = disk.depart(arrivedAt: requests[s].diskArrived, at: sim.now) {
+    if let next = disk.depart(arrivedAt: requests[s].timing.diskArrived, at: sim.now) {
       startService(next, sim: &sim)
     }
     finish(s, sim: &sim)

@@ -14,12 +14,8 @@ struct RequestSlot {
   var isWrite = false
   var sector: UInt64 = 0
   var sectors = 0
-  var issued = SimTime.zero
-  /// When a paused tapdisk started holding it (`.min`: never held) and for how long it was held.
-  var heldSince = SimTime.min
-  var stall = SimTime.zero
-  var diskArrived = SimTime.zero
-  var serviceTime = SimTime.zero
+  /// When it was issued, held, queued and served (stored inline: no allocation per request).
+  var timing = RequestTiming()
   var ops: [DiskOp] = []
   /// What the engine did for it (per level, and the physical I/O it issued by kind).
   var work = EngineWork()

@@ -31,7 +31,7 @@ extension PoolSimulation {
     host.uuidOfTapdisk[vdi] = uuid
     host.tapdiskOfUUID[uuid] = vdi
     host.result.pauses.append(PauseStats(vdi: uuid))
-    host.result.depth.append(DepthSeries(vdi: uuid, samples: []))
+    host.result.series.depth.append(DepthSeries(vdi: uuid, samples: []))
     host.lastDepth[uuid] = nil
     try host.recordState(at: sim.now)
     return vdi

@@ -53,8 +53,8 @@ final class SRHost {
       let d = tree.depth(of: uuid)
       if lastDepth[uuid] != d {
         lastDepth[uuid] = d
-        if let k = result.depth.firstIndex(where: { $0.vdi == uuid }) {
-          result.depth[k].samples.append(DepthSample(time: now, depth: d))
+        if let k = result.series.depth.firstIndex(where: { $0.vdi == uuid }) {
+          result.series.depth[k].samples.append(DepthSample(time: now, depth: d))
         }
       }
     }
@@ -64,14 +64,14 @@ final class SRHost {
   /// Records the SR's physical utilisation if it changed (and the peak).
   func recordSpace(at now: SimTime) throws(SRError) {
     let used = try sr.space.physicalUtilisation()
-    if result.space.last?.bytes != used {
-      if result.space.last?.time == now {
-        result.space[result.space.count - 1].bytes = used
+    if result.series.space.last?.bytes != used {
+      if result.series.space.last?.time == now {
+        result.series.space[result.series.space.count - 1].bytes = used
       } else {
-        result.space.append(SpaceSample(time: now, bytes: used))
+        result.series.space.append(SpaceSample(time: now, bytes: used))
       }
     }
-    result.spacePeak = Swift.max(result.spacePeak, used)
+    result.series.spacePeak = Swift.max(result.series.spacePeak, used)
   }
 
   /// Writes `text` to the SMlog-style log, stamped with the simulated time (when there is a log).
@@ -94,8 +94,8 @@ final class SRHost {
   func finalResult(at duration: SimTime) -> GCResult {
     var r = result
     r.duration = duration
-    if let since = daemon.busySince { r.busyTime += duration - since }
-    if let since = daemon.activeSince { r.activeTime += duration - since }
+    if let since = daemon.busySince { r.activity.busy += duration - since }
+    if let since = daemon.activeSince { r.activity.active += duration - since }
     return r
   }
 }

@@ -16,7 +16,7 @@ extension PoolModel {
   mutating func markHeld(_ vdi: Int, at now: SimTime) {
     for k in 0..<tapdisks[vdi].waiting.count {
       let s = tapdisks[vdi].waiting[k]
-      if requests[s].heldSince == .min { requests[s].heldSince = now }
+      if requests[s].timing.heldSince == .min { requests[s].timing.heldSince = now }
     }
   }
 
@@ -79,10 +79,10 @@ extension PoolModel {
         try tap.state.pointee.placement.translate(
           volume: volumes[level], offset: r.offset, length: r.length, isWrite: false,
           into: &requests[s].ops)
-        metrics.result.reopenBytes += r.length
+        metrics.result.reopens.bytes += r.length
       }
     }
-    metrics.result.reopens += 1
+    metrics.result.reopens.count += 1
     submit(s, sim: &sim)
   }
 

@@ -16,6 +16,6 @@ struct SnapshotLeafCoalesce: LeafCoalesceStrategy {
 
   mutating func roundEnded(sizeBefore: UInt64, sizeAfter: UInt64) -> (reason: String, log: [String])? {
     guard let reason = tracker.abort(previousSize: sizeBefore, currentSize: sizeAfter) else { return nil }
-    return (reason.message(maxIterations: tracker.maxIterations), tracker.summaryLines(reason: reason))
+    return (tracker.message(for: reason), tracker.summaryLines(reason: reason))
   }
 }
