@@ -9,7 +9,7 @@ import Testing
 /// through the runner, determinism, crash-consistency runs, the `quick` section, and every check
 /// that rejects a managed-SR combination no run could honour.
 @Suite struct ManagedScenarioTests {
-  /// The thread (reference/seed-xen-api-thread.txt) at a small scale: a writing VM snapshotted 4
+  /// The thread (the xen-api list thread "How snapshot work on LVMoISCS SR") at a small scale: a writing VM snapshotted 4
   /// times, every snapshot deleted at 30 s, the GC left to finish until 150 s; one policy per
   /// leaf-coalesce design.
   static let thread = """

@@ -6,10 +6,10 @@ set ylabel "bitmap lookups per request"
 set grid
 set key outside right top
 plot "lookups-vs-depth.dat" index 0 using 1:2 with points pt 7 ps 1 title "batmap-cache", \
-  '' index 1 using 1:2 with lines lw 2 title "batmap-cache fit: 0.1948 per level", \
+  '' index 1 using 1:2 with lines lw 2 title "batmap-cache fit: 0.1946 per level", \
   '' index 2 using 1:2 with points pt 7 ps 1 title "batmap-nocache", \
-  '' index 3 using 1:2 with lines lw 2 title "batmap-nocache fit: 0.1965 per level", \
+  '' index 3 using 1:2 with lines lw 2 title "batmap-nocache fit: 0.1966 per level", \
   '' index 4 using 1:2 with points pt 7 ps 1 title "nobatmap-cache", \
-  '' index 5 using 1:2 with lines lw 2 title "nobatmap-cache fit: 0.1948 per level", \
+  '' index 5 using 1:2 with lines lw 2 title "nobatmap-cache fit: 0.1947 per level", \
   '' index 6 using 1:2 with points pt 7 ps 1 title "nobatmap-nocache", \
-  '' index 7 using 1:2 with lines lw 2 title "nobatmap-nocache fit: 0.1952 per level"
+  '' index 7 using 1:2 with lines lw 2 title "nobatmap-nocache fit: 0.195 per level"
