@@ -39,7 +39,9 @@ let package = Package(
     .target(name: "Workloads", dependencies: ["Simulation"]),
     .target(
       name: "Benchmarking",
-      dependencies: ["VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments"]),
+      dependencies: [
+        "VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments",
+      ]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
       name: "Experiments",
@@ -64,6 +66,9 @@ let package = Package(
     .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation"]),
+    // sm's rules, each with its source reference, checked through the SR and the pool
+    // (docs/storage-manager.md).
+    .testTarget(name: "FidelityTests", dependencies: ["Pool", "StorageRepository", "VHD", "Simulation"]),
   ],
   swiftLanguageModes: [.v6]
 )

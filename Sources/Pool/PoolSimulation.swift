@@ -33,7 +33,13 @@ public final class PoolSimulation {
     guard gc.maxCopyBytes >= 512 else {
       throw PoolError("GC maxCopyBytes \(gc.maxCopyBytes) is below one sector")
     }
-    do { try gc.leafDesign.validate() } catch { throw PoolError("\(error)") }
+    do {
+      try gc.leafDesign.validate()
+      try gc.leafDesign.validate(for: sr.kind)
+    } catch {
+      throw PoolError("\(error)")
+    }
+    try gc.costs.validate()
     guard gc.operationOverhead >= .zero, gc.quietPeriod >= .zero else {
       throw PoolError("GC quiet period and operation overhead must not be negative")
     }

@@ -85,7 +85,7 @@ public struct Scenario: Equatable, Sendable {
 
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
-    "chain", "engine", "vms", "policies", "sweep", "gc", "snapshots", "quick",
+    "chain", "engine", "vms", "policies", "sweep", "gc", "pool", "snapshots", "quick",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -140,6 +140,10 @@ public struct Scenario: Equatable, Sendable {
     if let gc = map["gc"] {
       let gcMap = try gc.mapping(allowed: ScenarioParameter.gcParameters.map(\.key))
       for p in ScenarioParameter.gcParameters { try set(p, gcMap[p.key]) }
+    }
+    if let pool = map["pool"] {
+      let poolMap = try pool.mapping(allowed: [ScenarioParameter.poolHosts.key])
+      try set(.poolHosts, poolMap[ScenarioParameter.poolHosts.key])
     }
     let snapshots = try map["snapshots"].map { (s) throws(ScenarioError) in try SnapshotPlan.decode(s) }
     let chain = try map.required("chain")
@@ -317,6 +321,12 @@ public struct Scenario: Equatable, Sendable {
             let p = at[.srCapacityGiB]
           {
             throw error(p, "sr.capacity_gib \(gib) exceeds the disk's capacity")
+          }
+          if s.gc.enabled, case .offline = s.gc.leafCoalesce, s.srKind == .file {
+            throw error(
+              at[.gcLeafCoalesce] ?? at[.sr] ?? SourcePosition(line: 1, column: 1),
+              "gc.leaf_coalesce: offline is sm's coalesce-leaf plugin, which exists for LVM SRs only "
+                + "(set sr: lvm)")
           }
         }
       }
