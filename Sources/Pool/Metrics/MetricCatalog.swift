@@ -152,10 +152,17 @@ extension Metric {
     "The fixed cost c per iteration (pause, snapshot and overhead before each copy).")
   public static let scFixedPoint = Metric(
     "sc_fixed_point_bytes", unit: "bytes", .lowerIsBetter, .snapshotCoalesce,
-    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s).")
+    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s)."
+  )
+
+  public static let scPredictedLive = Metric(
+    "sc_predicted_live", unit: "0 or 1", .neither, .snapshotCoalesce,
+    "1 when the fixed point copies within the live test's 5 s at the fitted s (the rounds should end in the "
+      + "live step), 0 when it does not or w ≥ s (they should end in a give-up): the prediction to set beside "
+      + "gc_leaf_coalesces and leaf_give_ups (payload sizes; the live test judges allocated blocks).")
 
   public static let snapshotCoalesceMetrics: [Metric] = [
-    scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint,
+    scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint, scPredictedLive,
   ]
 
   // MARK: Consistency-check runs
