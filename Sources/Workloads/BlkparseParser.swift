@@ -12,7 +12,7 @@
 /// a pre-flush and FUA together), `S` (sync), `M` (metadata), `E` (secure erase), `Z` (write zeroes).
 /// A pre-flush with no data (`FN`, `F`, or `FWS` without a sector) becomes a flush request.
 /// Lines starting with `#` (headers some output formats print) are skipped by ``TraceReplay``; blkparse's
-/// closing summary ("CPU0 (8,0):", "Total (8,0):") ends the events (docs/simulation.md#blkparse).
+/// closing summary ("CPU0 (8,0):", "Total (8,0):") ends the events (docs/simulation.md#trace-formats).
 ///
 /// `deviceFilter` keeps only that device's lines ("MAJOR,MINOR"); ``lastDevice`` names the device of the last
 /// request line parsed, so a scan can list a trace's devices.

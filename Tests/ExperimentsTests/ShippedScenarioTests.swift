@@ -13,7 +13,7 @@ import Testing
 
   static let shipped = [
     "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "seed-chain-depth.yaml",
-    "seed-delete-all.yaml", "yum-during-snapshot.yaml",
+    "seed-delete-all.yaml", "trace-fio.yaml", "trace-msr.yaml", "yum-during-snapshot.yaml",
   ]
 
   static func load(_ name: String) throws -> Scenario {
