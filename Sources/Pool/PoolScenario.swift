@@ -75,7 +75,8 @@ public struct PoolScenario: Sendable {
     pool.warmup = warmup
     let vdi = try pool.attach(vdi: uuid, maxOutstanding: maxOutstanding)
     if let trace {
-      try pool.addVM(vdi: vdi, generator: try TraceWorkload(spec: trace, diskSectors: chain.virtualSize / 512))
+      try pool.addVM(
+        vdi: vdi, generator: try TraceWorkload(spec: trace, diskSectors: chain.virtualSize / 512))
     } else {
       try pool.addVM(vdi: vdi, workload: workload)
     }

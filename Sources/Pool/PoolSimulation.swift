@@ -210,7 +210,8 @@ public final class PoolSimulation {
   @discardableResult
   public func runToCompletion() throws -> RunResult {
     guard model.metrics.sampleInterval == nil, model.host.daemon.settings.autoScanInterval == nil else {
-      throw PoolError("a pool with periodic samples or SR scans never runs out of events; run it for a duration")
+      throw PoolError(
+        "a pool with periodic samples or SR scans never runs out of events; run it for a duration")
     }
     start()
     sim.run(&model)

@@ -27,7 +27,8 @@ public enum TraceFormat: String, Hashable, Sendable, CaseIterable {
       if device.count == 2, UInt32(device[0]) != nil, UInt32(device[1]) != nil { return .blkparse }
       throw TraceError(
         file: path, line: reader.lineNumber,
-        expected: "a blkparse line (\"8,0 0 1 0.000000000 ...\"), \"fio version 2 iolog\" or \"fio version 3 iolog\", "
+        expected:
+          "a blkparse line (\"8,0 0 1 0.000000000 ...\"), \"fio version 2 iolog\" or \"fio version 3 iolog\", "
           + "or an MSR CSV line (7 comma-separated fields); name the format to override", found: String(line))
     }
     throw TraceError(file: path, line: 0, expected: "at least one trace line (the file is empty)", found: "")

@@ -39,7 +39,9 @@ public struct TraceProfile: Hashable, Sendable {
       }
       profile.devices[i].requests += 1
       profile.devices[i].lastTime = Swift.max(profile.devices[i].lastTime, r.time)
-      if r.operation != .flush { profile.devices[i].endSector = Swift.max(profile.devices[i].endSector, r.endLBA) }
+      if r.operation != .flush {
+        profile.devices[i].endSector = Swift.max(profile.devices[i].endSector, r.endLBA)
+      }
     }
     guard !profile.devices.isEmpty else {
       throw TraceError(file: path, line: 0, expected: "at least one request in the trace", found: "")

@@ -158,7 +158,8 @@ struct SimulateWorkloadOptions: ParsableArguments {
 struct SimulateReplayOptions: ParsableArguments {
   enum Mapping: String, ExpressibleByArgument, CaseIterable { case offset, scale, wrap }
 
-  @Option(name: .customLong("replay"), help: "Replay this block trace as the VM's workload.") var file: String?
+  @Option(name: .customLong("replay"), help: "Replay this block trace as the VM's workload.") var file:
+    String?
   @Option(help: "Trace format: blkparse, fio, msr (default: detected from the content).") var format: String?
   @Option(help: "Replay only this device of the trace (blkparse MAJOR,MINOR; fio file; MSR HOST_DISK).")
   var traceDevice: String?

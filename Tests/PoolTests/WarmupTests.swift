@@ -49,7 +49,8 @@ import VHD
     #expect(r.chain.levelsProbedSum == rest.reduce(0) { $0 + $1.lookups.levelsProbed })
     #expect(r.chain.chainDepthSum == rest.reduce(0) { $0 + $1.chainDepth })
     #expect(r.chain.levels.reduce(0) { $0 + $1.batProbes } == rest.reduce(0) { $0 + $1.lookups.batProbes })
-    #expect(r.chain.levels.reduce(0) { $0 + $1.bitmapReads } == rest.reduce(0) { $0 + $1.lookups.bitmapReads })
+    #expect(
+      r.chain.levels.reduce(0) { $0 + $1.bitmapReads } == rest.reduce(0) { $0 + $1.lookups.bitmapReads })
     for (k, kind) in IOKind.allCases.enumerated() {
       #expect(r.io.count(kind) == rest.reduce(0) { $0 + $1.iosByKind[k] }, "\(kind)")
     }

@@ -27,7 +27,8 @@ import Workloads
   /// Every RWBS form blktrace and the kernel print is read, with the flags it carries.
   @Test func rwbsWithData() throws {
     let forms: [(String, GuestRequest.Operation, GuestRequest.Flags)] = [
-      ("R", .read, []), ("W", .write, []), ("WS", .write, [.sync]), ("WBS", .write, [.preflush, .fua, .sync]),
+      ("R", .read, []), ("W", .write, []), ("WS", .write, [.sync]),
+      ("WBS", .write, [.preflush, .fua, .sync]),
       ("WB", .write, [.preflush, .fua]), ("FWFS", .write, [.preflush, .fua, .sync]),
       ("RM", .read, [.metadata]), ("RA", .read, []), ("RAS", .read, [.sync]), ("WFS", .write, [.fua, .sync]),
       ("WSM", .write, [.sync, .metadata]), ("FWSM", .write, [.preflush, .sync, .metadata]),

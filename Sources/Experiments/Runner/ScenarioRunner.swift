@@ -216,7 +216,8 @@ public struct ScenarioRunner: Sendable {
         requests: Int.max, seed: vm.seed, diskSectors: run.pool.chain.virtualSize / 512)
       try pool.addVM(vdi: vdi, generator: generator)
     case .trace(let spec):
-      try pool.addVM(vdi: vdi, generator: try TraceWorkload(spec: spec, diskSectors: run.pool.chain.virtualSize / 512))
+      try pool.addVM(
+        vdi: vdi, generator: try TraceWorkload(spec: spec, diskSectors: run.pool.chain.virtualSize / 512))
     }
   }
 }

@@ -351,7 +351,8 @@ public struct Scenario: Equatable, Sendable {
               "a \(spec.requestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
           case .preset where s.rate != nil, .trace where s.rate != nil:
             throw error(
-              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset or trace")
+              at[.vmsRate] ?? group.position,
+              "vms.rate applies to built-in workloads, not to a preset or trace")
           case .builtIn(let spec) where s.rate != nil && spec.isClosedLoop:
             throw error(
               at[.vmsRate] ?? group.position,

@@ -21,7 +21,8 @@ extension VMGroup {
     let path =
       written.hasPrefix("/")
       ? written
-      : URL(fileURLWithPath: w.file).deletingLastPathComponent().appendingPathComponent(written).standardizedFileURL
+      : URL(fileURLWithPath: w.file).deletingLastPathComponent().appendingPathComponent(written)
+        .standardizedFileURL
         .path
     let format = try map["format"].map { (f) throws(ScenarioError) in try f.choice(TraceFormat.self) }
     let action = try map["action"]?.string() ?? "Q"
@@ -45,7 +46,8 @@ extension VMGroup {
     if let d = map["device"] {
       let name = try d.string()
       guard names.contains(name) else {
-        throw d.error("\(d.path): the trace has no device \"\(name)\"; it has \(names.joined(separator: ", "))")
+        throw d.error(
+          "\(d.path): the trace has no device \"\(name)\"; it has \(names.joined(separator: ", "))")
       }
       spec.device = name
     }

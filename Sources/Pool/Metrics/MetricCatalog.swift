@@ -159,7 +159,8 @@ extension Metric {
     "The fixed cost c per iteration (pause, snapshot and overhead before each copy).")
   public static let scFixedPoint = Metric(
     "sc_fixed_point_bytes", unit: "bytes", .lowerIsBetter, .snapshotCoalesce,
-    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s).")
+    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s)."
+  )
 
   public static let snapshotCoalesceMetrics: [Metric] = [
     scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint,

@@ -40,7 +40,8 @@ struct WarmupDetector {
 
   /// Called after a completion was recorded into `result`.
   @inline(__always)
-  mutating func recorded(latency: SimTime, isWrite: Bool, stall: SimTime?, at now: SimTime, result: RunResult) {
+  mutating func recorded(latency: SimTime, isWrite: Bool, stall: SimTime?, at now: SimTime, result: RunResult)
+  {
     switch rule {
     case .none: return
     case .fixed:
