@@ -14,7 +14,9 @@ extension RunResult {
   public var summaryText: String {
     var lines: [String] = []
     lines.append(
-      "requests    \(requests) (\(counts.reads) reads, \(counts.writes) writes) in \(String(format: "%.3f", duration.seconds)) s simulated: "
+      "requests    \(requests) (\(counts.reads) reads, \(counts.writes) writes) in "
+        + String(format: "%.3f", measuredDuration.seconds)
+        + " s simulated\(warmup.time > .zero ? " after the warm-up" : ""): "
         + String(format: "%.0f IOPS", iops))
     if warmup.requests > 0 || warmup.time > .zero {
       lines.append(
