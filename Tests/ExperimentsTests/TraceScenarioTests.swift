@@ -76,7 +76,7 @@ import Workloads
     let unknown = try #require(error("{trace: fio-randrw-v3.iolog, speed: 2}"))
     #expect(unknown.message.contains("unknown key \"speed\""))
     let rate = try #require(error("{trace: fio-randrw-v3.iolog}", extra: "sweep: {vms.rate: [10, 20]}"))
-    #expect(rate.message.contains("preset or trace"))
+    #expect(rate.message.contains("not to a trace"))
   }
 
   @Test func warmupKey() throws {

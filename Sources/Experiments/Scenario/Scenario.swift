@@ -349,10 +349,12 @@ public struct Scenario: Equatable, Sendable {
             throw error(
               at[.chainSizeMiB] ?? group.position,
               "a \(spec.requestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
-          case .preset where s.rate != nil, .trace where s.rate != nil:
+          case .preset where s.rate != nil:
             throw error(
-              at[.vmsRate] ?? group.position,
-              "vms.rate applies to built-in workloads, not to a preset or trace")
+              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset")
+          case .trace where s.rate != nil:
+            throw error(
+              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a trace")
           case .builtIn(let spec) where s.rate != nil && spec.isClosedLoop:
             throw error(
               at[.vmsRate] ?? group.position,
