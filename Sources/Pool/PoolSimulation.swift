@@ -94,6 +94,13 @@ public final class PoolSimulation {
     set { model.metrics.sampleInterval = newValue }
   }
 
+  /// The warm-up no metric counts (docs/simulation.md#warm-up): none by default here; scenario runs
+  /// default to MSER-5. Set before the run.
+  public var warmup: WarmupRule {
+    get { model.metrics.warmup.rule }
+    set { model.metrics.warmup.rule = newValue }
+  }
+
   public var placement: SRPlacement { model.tap.placement }
   public var now: SimTime { sim.now }
 
@@ -193,15 +200,36 @@ public final class PoolSimulation {
     if model.metrics.sampleInterval != nil { sim.schedule(.sample, at: sim.now) }
   }
 
-  /// Runs `duration` more simulated time and returns everything measured since time zero. Requests
-  /// still in flight at the end are not counted. Throws the first engine or placement error.
+  /// Runs `duration` more simulated time and returns everything measured since time zero, less the
+  /// warm-up (``warmup``). Requests still in flight at the end are not counted. Throws the first engine
+  /// or placement error.
   @discardableResult
   public func run(for duration: SimTime) throws -> RunResult {
     start()
     sim.run(&model, until: sim.now + duration)
+    return try measured()
+  }
+
+  /// Runs until nothing is left to happen — every VM's stream ended and every request completed (a
+  /// trace replayed once) — and returns what was measured; the run's duration is the last completion.
+  /// A pool that samples its state or scans its SR periodically never idles, so that is an error.
+  @discardableResult
+  public func runToCompletion() throws -> RunResult {
+    guard model.metrics.sampleInterval == nil, model.host.daemon.settings.autoScanInterval == nil else {
+      throw PoolError(
+        "a pool with periodic samples or SR scans never runs out of events; run it for a duration")
+    }
+    start()
+    sim.run(&model)
+    return try measured()
+  }
+
+  /// The result at the current time: warm-up cut, disks and GC closed.
+  private func measured() throws -> RunResult {
     if let f = model.failure { throw f }
     var r = model.metrics.result
     r.duration = sim.now
+    r = model.metrics.warmup.apply(to: r)
     r.disks = [model.disk.statistics(at: sim.now)]
     try model.host.recordSpace(at: sim.now)
     if model.host.daemon.settings.enabled { r.gc = model.host.finalResult(at: sim.now) }

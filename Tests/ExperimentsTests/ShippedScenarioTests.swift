@@ -13,7 +13,7 @@ import Testing
 
   static let shipped = [
     "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "seed-chain-depth.yaml",
-    "seed-delete-all.yaml", "yum-during-snapshot.yaml",
+    "seed-delete-all.yaml", "trace-fio.yaml", "trace-msr.yaml", "yum-during-snapshot.yaml",
   ]
 
   static func load(_ name: String) throws -> Scenario {
@@ -92,7 +92,7 @@ import Testing
     #expect(Set(runs.map(\.seed)).count == 6)
     let quick = try Self.quick(s)
     #expect(quick.runs.count == 2 * 3 * 2)
-    #expect(quick.runs.allSatisfy { $0.pool.duration == .seconds(0.5) })
+    #expect(quick.runs.allSatisfy { $0.pool.duration == .seconds(1.2) })
   }
 
   @Test func seedChainDepthCrossesWritePatternAndDepth() throws {

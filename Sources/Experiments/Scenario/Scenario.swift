@@ -32,6 +32,8 @@ public struct Scenario: Equatable, Sendable {
   public var managed: Bool
   /// The documented reduced variant `--quick` runs (`quick` section); nil: the default reduction.
   public var quick: QuickVariant?
+  /// The warm-up every run cuts before measuring (`warmup`; default MSER-5).
+  public var warmup: WarmupRule = WarmupRule.scenarioDefault
   /// Where each base setting was written (absent: the default).
   var basePositions: [ScenarioParameter: SourcePosition]
 
@@ -86,6 +88,7 @@ public struct Scenario: Equatable, Sendable {
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
     "chain", "engine", "vms", "policies", "sweep", "gc", "pool", "snapshots", "quick",
+    "warmup",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -163,7 +166,7 @@ public struct Scenario: Equatable, Sendable {
 
     let vmsReader = try map.required("vms")
     var vms: [VMGroup] = []
-    for item in try vmsReader.sequence() { vms.append(try VMGroup.decode(item)) }
+    for item in try vmsReader.sequence() { vms.append(contentsOf: try VMGroup.decode(item)) }
     guard !vms.isEmpty else {
       throw vmsReader.error("vms: expected at least one VM group, found an empty list")
     }
@@ -270,6 +273,7 @@ public struct Scenario: Equatable, Sendable {
       consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, snapshots: snapshots,
       managed: managed, quick: quick, basePositions: positions
     )
+    if let w = map["warmup"] { scenario.warmup = try WarmupRule.decode(w, duration: base.duration) }
     try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
     if let quick {
       var reduced = scenario
@@ -358,6 +362,9 @@ public struct Scenario: Equatable, Sendable {
           case .preset where s.rate != nil:
             throw error(
               at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset")
+          case .trace where s.rate != nil:
+            throw error(
+              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a trace")
           case .builtIn(let spec) where s.rate != nil && spec.isClosedLoop:
             throw error(
               at[.vmsRate] ?? group.position,

@@ -38,6 +38,13 @@ extension Metric {
     "chain_depth", unit: "levels", .neither, .run,
     "The depth of the chain built before the run (`chain.depth`).")
 
+  public static let warmupSeconds = Metric(
+    "warmup_seconds", unit: "s", .neither, .run,
+    "Simulated time cut as warm-up before any other metric was measured (docs/simulation.md#warm-up).")
+  public static let warmupRequests = Metric(
+    "warmup_requests", unit: "count", .neither, .run,
+    "Completed guest requests cut as warm-up and left out of every other metric.")
+
   /// `bitmap_lookups_per_request_level_K`, for every level K below the run's `chain_depth`.
   public static let bitmapLookupsPerRequestLevel = MetricFamily(
     prefix: "bitmap_lookups_per_request_level_", parameter: "K",
@@ -49,7 +56,7 @@ extension Metric {
   public static let runMetrics: [Metric] = [
     readLatencyP50, readLatencyP99, writeLatencyP99, latencyMean, iops, batProbesPerRequest,
     bitmapReadsPerRequest, bitmapCacheHitsPerRequest, batmapShortcutsPerRequest, levelsProbedPerRequest,
-    physicalIOsPerRequest, chainDepth,
+    physicalIOsPerRequest, chainDepth, warmupSeconds, warmupRequests,
   ]
 
   /// Every run metric of a chain of `depth` levels, in report order.
