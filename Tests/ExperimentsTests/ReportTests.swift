@@ -28,7 +28,8 @@ import Testing
     let md = try Fixture.read(dir, "report.md")
     #expect(md.hasPrefix("# Scenario shardy\n"))
     #expect(
-      md.contains("Base seed 9; 2 replicates; 2 policies (`batmap-on`, `batmap-off`); 2 sweep points; 8 runs")
+      md.contains(
+        "Base seed 9; 2 replicates (< 5); 2 policies (`batmap-on`, `batmap-off`); 2 sweep points; 8 runs")
     )
     #expect(md.contains("### `iops`") && md.contains("### `bitmap_lookups_per_request_level_2`"))
     #expect(md.contains("| batmap-off | chain.depth=3 |"))
@@ -93,7 +94,10 @@ import Testing
     #expect(plot.series[0].rows == [[1, 0, 2], [3, 1, 4]])
     let script = Gnuplot.script(plot)
     #expect(script.contains("set ytics (\"vdi1\" 0, \"vdi0\" 1)"))
-    #expect(script.contains("using 1:2:($3-$1):(0) with vectors nohead lw 8 title \"coalesce\""))
+    #expect(
+      script.contains(
+        "using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb \"\(PlotPalette.colors[0])\" title \"coalesce\""
+      ))
     #expect(Gnuplot.data(plot) == "# coalesce\n1 0 2\n3 1 4\n\n\n# pause\n1.5 1 1.75\n")
   }
 

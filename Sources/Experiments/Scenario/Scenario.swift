@@ -32,6 +32,8 @@ public struct Scenario: Equatable, Sendable {
   public var managed: Bool
   /// The documented reduced variant `--quick` runs (`quick` section); nil: the default reduction.
   public var quick: QuickVariant?
+  /// The question the report answers and what it leads with (`report` section); nil: generic order.
+  public var report: ReportSpec?
   /// Where each base setting was written (absent: the default).
   var basePositions: [ScenarioParameter: SourcePosition]
 
@@ -86,6 +88,7 @@ public struct Scenario: Equatable, Sendable {
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
     "chain", "engine", "vms", "policies", "sweep", "gc", "snapshots", "quick",
+    "report",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -261,10 +264,13 @@ public struct Scenario: Equatable, Sendable {
         policies[i].leafCoalesce = settings.gc.design
       }
     }
+    let report = try map["report"].map { (node) throws(ScenarioError) in
+      try ReportSpec.decode(node, policies: policies, managed: managed, consistencyCheck: consistencyCheck)
+    }
     var scenario = Scenario(
       file: r.file, name: name, description: description, seed: seed, replicates: replicates, base: base,
       consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, snapshots: snapshots,
-      managed: managed, quick: quick, basePositions: positions
+      managed: managed, quick: quick, report: report, basePositions: positions
     )
     try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
     if let quick {
