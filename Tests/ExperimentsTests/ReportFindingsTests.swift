@@ -76,7 +76,7 @@ import Testing
     #expect(
       md.contains(
         "`mirror` against `none`: 201 µs [198.5, 203.5] against 101 µs [98.52, 103.5], +100 µs (+99.0%"))
-    #expect(md.contains("p < 0.0001 (Welch)") || md.contains("p = 0.0"))
+    #expect(md.contains("+100 µs (+99.0%, 95 % CI [+95.5%, +102.5%]), p < 0.0001 (Welch).\n"))
     #expect(
       md.contains(
         "- **Why `live` stays at 2 levels**: 1 leaf-coalesce attempts per run, 0 completed; 1 refused as too "
@@ -299,7 +299,7 @@ import Testing
           .init("bitmap_lookups_per_request_level_0", depth * (run.policy == "on" ? 0.1 : 0.2)),
         ],
         series: [
-          .init("chain_depth", time: 0, value: depth), .init("chain_depth", time: 200_000, value: depth),
+          .init("chain_depth", time: 0, value: depth), .init("chain_depth", time: 200_000, value: 1),
         ],
         latency: [
           .init("all", bucket: 0, count: 10), .init("all", bucket: 400, count: 80),
@@ -325,6 +325,10 @@ import Testing
     #expect(abs(plot.series[0].rows[1][0] - 200_000.0 / 86_400) < 1e-12)
     let lines = Gnuplot.script(plot).split(separator: "\n").filter { $0.contains("with steps") }
     #expect(lines.count == 4)
+    let widths = lines.map { line in
+      line.range(of: #"lw [0-9.]+"#, options: .regularExpression).map { Double(line[$0].dropFirst(3))! } ?? 0
+    }
+    #expect(widths == [4, 3, 2, 1])
     let dashes = lines.map { line in
       line.range(of: #"dt \d"#, options: .regularExpression).map { String(line[$0]) } ?? ""
     }
@@ -350,6 +354,14 @@ import Testing
     #expect(!plots.lookupsPerLevel.isWorthDrawing)
     #expect(!plots.all.contains { $0.name == "lookups-per-level" })
     #expect(plots.all.contains { $0.name == "chain-depth" })
+    // A quantity that never changes over time is not drawn: the tables say its value.
+    let level = Plot(
+      name: "flat", title: "", xLabel: "", yLabel: "",
+      series: [
+        .init("a", style: .steps, rows: [[0, 2], [1, 2]]),
+        .init("b", style: .steps, rows: [[0, 1], [1, 1]]),
+      ])
+    #expect(level.isFlat && level.isWorthDrawing && !plots.chainDepthOverTime.isFlat)
     #expect(plots.ordered(first: ["latency-cdf"]).first?.name == "latency-cdf")
     let segment = Plot.timeline(
       name: "t", title: "t", events: [TimelineEvent(kind: "k", lane: "l", start: 1, end: 2)])

@@ -76,19 +76,20 @@ public struct Gnuplot: Sendable {
     }
     let file = quoted(plot.name + ".dat")
     let parts = plot.drawable.enumerated().map { i, s -> String in
-      "\(i == 0 ? file : "''") index \(i) \(style(s, position: i)) title \(quoted(s.title))"
+      "\(i == 0 ? file : "''") index \(i) \(style(s, position: i, of: plot.drawable.count)) title \(quoted(s.title))"
     }
     lines.append(parts.isEmpty ? "plot NaN notitle" : "plot " + parts.joined(separator: ", \\\n  "))
     return lines.joined(separator: "\n") + "\n"
   }
 
   /// How series `position` of a plot is drawn: its policy's colour; lines that may lie on top of each
-  /// other told apart by dash type and by width (earlier series wider, so a later one drawn over it
-  /// leaves its edges visible); markers by point type.
-  static func style(_ s: Plot.Series, position i: Int) -> String {
+  /// other told apart by dash type and by width (each series narrower than the one before, from 4 down
+  /// to 1, so a later one drawn over an earlier one leaves its edges visible); markers by point type.
+  static func style(_ s: Plot.Series, position i: Int, of count: Int) -> String {
     let color = "lc rgb \(quoted(PlotPalette.color(s.color ?? i)))"
     let dash = "dt \(i % 5 + 1)"
-    let width = "lw \(ScenarioReport.format(max(1.25, 3.5 - 0.5 * Double(i % 5))))"
+    let step = count > 1 ? 3 / Double(count - 1) : 0
+    let width = "lw \(String(format: "%.2f", 4 - step * Double(i)))"
     let point = "pt \(PlotPalette.pointTypes[i % PlotPalette.pointTypes.count])"
     switch s.style {
     case .lines: return "using 1:2 with lines \(width) \(dash) \(color)"

@@ -66,6 +66,12 @@ public struct Plot: Sendable, Equatable {
     drawable.contains { $0.rows.count >= 2 || $0.style == .segments }
   }
 
+  /// Whether every line is level (each series has one y value throughout): over time, nothing changed,
+  /// and the tables say the value.
+  public var isFlat: Bool {
+    drawable.allSatisfy { s in s.rows.allSatisfy { $0.count > 1 && $0[1] == s.rows[0][1] } }
+  }
+
   /// A timeline of `events`: one lane per distinct lane (in first-seen order), one series per kind.
   /// Generic on purpose: GC passes, coalesces and pauses all arrive as ``TimelineEvent``s.
   public static func timeline(name: String, title: String, events: [TimelineEvent]) -> Plot {

@@ -37,8 +37,10 @@ enum ReportCells {
     return r.n >= 2 && r.baselineN >= 2 ? "n/a (no variance)" : "-"
   }
 
-  /// A p-value as the findings quote it after "p": `< 0.0001`, `= 0.0032`.
-  static func p(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : "= " + HumanScale.number(p) }
+  /// A p-value as the findings quote it after "p", to two significant digits: `< 0.0001`, `= 0.0037`.
+  static func p(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : "= " + twoDigits(p) }
+
+  static func twoDigits(_ p: Double) -> String { String(format: "%.2g", p) }
 
   /// The smallest two-sided p the exact Mann–Whitney test can give for samples of `n` and `m`:
   /// 2 / C(n + m, n) (0.1 at 3 vs 3).

@@ -89,8 +89,11 @@ struct ReportFindings {
     guard let mine = group(r.policy, r.sweep)?.metrics[metric],
       let base = group(r.baseline, r.sweep)?.metrics[metric]
     else { return "" }
-    var s =
-      (sweeping ? "at \(r.sweep) " : "") + "\(Self.value(mine, scale)) against \(Self.value(base, scale)), "
+    let at = sweeping ? "at \(r.sweep) " : ""
+    if mine.constant && base.constant && mine.mean == base.mean {
+      return at + "both exactly \(scale.text(mine.mean))"
+    }
+    var s = at + "\(Self.value(mine, scale)) against \(Self.value(base, scale)), "
     s += signed(r.difference, scale)
     if let rel = r.relative { s += " (\(PolicyComparison.percent(rel))" + relativeCI(r) + ")" }
     return s + ", " + test(r, exact: mine.constant && base.constant)
@@ -118,7 +121,7 @@ struct ReportFindings {
       r.welchP != nil ? (r.welchP, "Welch") : (r.mannWhitneyP, "exact Mann–Whitney")
     guard let p else { return "no test (a side has one replicate or no variance)" }
     return p < Self.significance
-      ? "p \(ReportCells.p(p)) (\(name))" : "not significant (p = \(HumanScale.number(p)), \(name))"
+      ? "p \(ReportCells.p(p)) (\(name))" : "not significant (p = \(ReportCells.twoDigits(p)), \(name))"
   }
 
   /// A long sweep in one sentence: the smallest and largest relative difference and where, and at how

@@ -187,9 +187,10 @@ public struct ScenarioPlots: Sendable {
     }
   }
 
-  /// Every plot worth drawing (more than one point), in report order.
+  /// Every plot worth drawing (more than one point; a quantity over time only when it changes), in
+  /// report order.
   public var all: [Plot] {
-    var plots = [chainDepthOverTime, spaceOverTime, lookupsPerLevel, latencyCDF]
+    var plots = [chainDepthOverTime, spaceOverTime].filter { !$0.isFlat } + [lookupsPerLevel, latencyCDF]
     if depthVaries { plots.append(lookupsAgainstDepthPlot) }
     plots += timelines
     return plots.filter(\.isWorthDrawing)
