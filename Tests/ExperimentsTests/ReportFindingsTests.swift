@@ -328,7 +328,7 @@ import Testing
     let widths = lines.map { line in
       line.range(of: #"lw [0-9.]+"#, options: .regularExpression).map { Double(line[$0].dropFirst(3))! } ?? 0
     }
-    #expect(widths == [4, 3, 2, 1])
+    #expect(widths == [4, 3.17, 2.33, 1.5])
     let dashes = lines.map { line in
       line.range(of: #"dt \d"#, options: .regularExpression).map { String(line[$0]) } ?? ""
     }

@@ -94,6 +94,7 @@ import Testing
     #expect(plot.yTics.map(\.label) == ["vdi1", "vdi0"])
     #expect(plot.series.map(\.title) == ["coalesce", "pause"])
     #expect(plot.series[0].rows == [[1, 0, 2], [3, 1, 4]])
+    #expect(plot.title == "GC")  // nothing shorter than 1/200 of the span: no bar widened
     let script = Gnuplot.script(plot)
     #expect(script.contains("set ytics (\"vdi1\" 0, \"vdi0\" 1)"))
     #expect(
@@ -101,6 +102,20 @@ import Testing
         "using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb \"\(PlotPalette.colors[0])\" title \"coalesce\""
       ))
     #expect(Gnuplot.data(plot) == "# coalesce\n1 0 2\n3 1 4\n\n\n# pause\n1.5 1 1.75\n")
+  }
+
+  /// A 60 s coalesce in a 30-day run is drawn 1/200 of the span wide (3.6 hours), in days.
+  @Test func shortTimelineSpansAreWidenedToShow() {
+    let plot = Plot.timeline(
+      name: "gc", title: "GC",
+      events: [
+        TimelineEvent(kind: "coalesce", lane: "GC", start: 0, end: 60),
+        TimelineEvent(kind: "coalesce", lane: "GC", start: 86_400, end: 2_592_000),
+      ])
+    #expect(plot.xLabel == "simulated time (days)")
+    #expect(plot.title == "GC (short spans widened to 1/200 of the axis)")
+    #expect(plot.series[0].rows[0] == [0, 0, 2_592_000.0 / 200 / 86_400])
+    #expect(plot.series[0].rows[1] == [1, 0, 30])
   }
 
   @Test func notebookReadsTheColumnsWeWrite() throws {

@@ -84,11 +84,11 @@ public struct Gnuplot: Sendable {
 
   /// How series `position` of a plot is drawn: its policy's colour; lines that may lie on top of each
   /// other told apart by dash type and by width (each series narrower than the one before, from 4 down
-  /// to 1, so a later one drawn over an earlier one leaves its edges visible); markers by point type.
+  /// to 1.5, so a later one drawn over an earlier one leaves its edges visible); markers by point type.
   static func style(_ s: Plot.Series, position i: Int, of count: Int) -> String {
     let color = "lc rgb \(quoted(PlotPalette.color(s.color ?? i)))"
     let dash = "dt \(i % 5 + 1)"
-    let step = count > 1 ? 3 / Double(count - 1) : 0
+    let step = count > 1 ? 2.5 / Double(count - 1) : 0
     let width = "lw \(String(format: "%.2f", 4 - step * Double(i)))"
     let point = "pt \(PlotPalette.pointTypes[i % PlotPalette.pointTypes.count])"
     switch s.style {

@@ -82,15 +82,29 @@ public struct Plot: Sendable, Equatable {
       if !lanes.contains(e.lane) { lanes.append(e.lane) }
       if !kinds.contains(e.kind) { kinds.append(e.kind) }
     }
+    // A 60 s coalesce on a 30-day axis would be drawn zero pixels wide: bars are at least 1/200 of
+    // the span, and the title says so when any was widened.
+    let first = events.map(\.start).min() ?? 0
+    let shortest = ((events.map(\.end).max() ?? 0) - first) / minimumBarFraction
     let series = kinds.map { kind in
       Series(
         kind, style: .segments,
         rows: events.filter { $0.kind == kind }.map {
-          [$0.start / scale.divisor, Double(lanes.firstIndex(of: $0.lane) ?? 0), $0.end / scale.divisor]
+          [
+            $0.start / scale.divisor, Double(lanes.firstIndex(of: $0.lane) ?? 0),
+            max($0.end, $0.start + shortest) / scale.divisor,
+          ]
         })
     }
+    let widened = events.contains { $0.end - $0.start < shortest }
     return Plot(
-      name: name, title: title, xLabel: "simulated time (\(scale.unit))", yLabel: "",
-      yTics: lanes.enumerated().map { ($1, Double($0)) }, series: series)
+      name: name,
+      title: title + (widened ? " (short spans widened to 1/\(Int(minimumBarFraction)) of the axis)" : ""),
+      xLabel: "simulated time (\(scale.unit))", yLabel: "",
+      yTics: lanes.enumerated().map { ($1, Double($0)) },
+      series: series)
   }
+
+  /// The shortest bar a timeline draws, as a fraction of its span (1/200: about 3 pixels in a report).
+  static let minimumBarFraction = 200.0
 }

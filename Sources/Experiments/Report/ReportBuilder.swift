@@ -138,7 +138,7 @@ public struct ReportBuilder {
     var bullets = [
       "Scenario file `\((plan.file as NSString).lastPathComponent)`, digest `\(plan.digest)` "
         + "(scenario text and options; shards of one study share it)",
-      "Base seed \(s.seed); \(s.replicates) replicates\(s.replicates < ScenarioReport.fewReplicates ? " (< 5)" : ""); "
+      "Base seed \(s.seed); \(s.replicates) replicate\(s.replicates == 1 ? "" : "s")\(s.replicates < ScenarioReport.fewReplicates ? " (< 5)" : ""); "
         + "\(s.policies.count) policies (\(s.policies.map { "`\($0.name)`" }.joined(separator: ", "))); "
         + "\(s.sweep.pointCount) sweep point\(s.sweep.pointCount == 1 ? "" : "s"); \(report.runs.count) runs",
       "Simulated duration per run: \(durations.map { scale.text($0) }.joined(separator: ", "))"
