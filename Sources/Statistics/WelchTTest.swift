@@ -22,8 +22,9 @@ public struct WelchTTestResult: Equatable, Sendable {
   /// mean b is 0 and the ratio is undefined.
   ///
   /// Delta method: for R = m̄a/m̄b with independent means, Var(R) ≈ Var(m̄a)/m̄b² + m̄a²·Var(m̄b)/m̄b⁴,
-  /// with Var(m̄) = s²/n. The interval is (R − 1) ± z(1 − α/2)·√Var(R) with the normal quantile, since the
-  /// approximation is itself asymptotic. It is symmetric, so it can misbehave when mean b is close to zero
+  /// with Var(m̄) = s²/n. The interval is (R − 1) ± t(1 − α/2, df)·√Var(R) with Welch's df, like the
+  /// difference's: with the normal quantile it came out narrower than the absolute difference's own
+  /// interval at 3 replicates (z = 1.96 against t = 2.78 at df 4). It is symmetric, so it can misbehave when mean b is close to zero
   /// relative to its standard error; prefer `bootstrapPercentileCI` there.
   public let relativeDifference: ConfidenceInterval?
 }
@@ -64,8 +65,7 @@ public func welchTTest(_ a: [Double], _ b: [Double], level: Double = 0.95) throw
   if mb != 0 {
     let ratio = ma / mb
     let varRatio = va / (mb * mb) + ma * ma * vb / (mb * mb * mb * mb)
-    let z = gsl_cdf_ugaussian_Pinv(0.5 + level / 2)
-    let half = z * varRatio.squareRoot()
+    let half = tCrit * varRatio.squareRoot()
     relative = ConfidenceInterval(
       estimate: ratio - 1, lower: ratio - 1 - half, upper: ratio - 1 + half, level: level)
   }

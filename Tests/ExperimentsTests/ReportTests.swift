@@ -28,13 +28,16 @@ import Testing
     let md = try Fixture.read(dir, "report.md")
     #expect(md.hasPrefix("# Scenario shardy\n"))
     #expect(
-      md.contains("Base seed 9; 2 replicates; 2 policies (`batmap-on`, `batmap-off`); 2 sweep points; 8 runs")
+      md.contains(
+        "Base seed 9; 2 replicates (< 5); 2 policies (`batmap-on`, `batmap-off`); 2 sweep points; 8 runs")
     )
     #expect(md.contains("### `iops`") && md.contains("### `bitmap_lookups_per_request_level_2`"))
     #expect(md.contains("| batmap-off | chain.depth=3 |"))
     // The sweep varies depth: the fit table and its plot.
     #expect(md.contains("## Lookups against chain depth"))
-    for name in ["chain-depth", "space", "lookups-per-level", "latency-cdf", "lookups-vs-depth"] {
+    // No snapshots: the chain depth never changes over time, so its plot is left out.
+    #expect(!md.contains("(plots/chain-depth.svg)"))
+    for name in ["space", "lookups-per-level", "latency-cdf", "lookups-vs-depth"] {
       #expect(md.contains("![") && md.contains("(plots/\(name).svg)"), "\(name) not linked")
       let svg = try Fixture.read(dir, "plots/\(name).svg")
       #expect(svg.contains("<svg"), "\(name).svg")
@@ -43,12 +46,12 @@ import Testing
     }
     let html = try Fixture.read(dir, "report.html")
     #expect(html.hasPrefix("<!DOCTYPE html>"))
-    #expect(html.components(separatedBy: "<svg").count - 1 == 5)
+    #expect(html.components(separatedBy: "<svg").count - 1 == 4)
     #expect(!html.contains("<?xml"))
     #expect(!html.contains("src=\""))  // self-contained: nothing loaded from elsewhere
     // Ids of different plots do not collide once inlined.
     #expect(
-      html.contains("id=\"chain_depth_gnuplot_canvas\"") && html.contains("id=\"space_gnuplot_canvas\""))
+      html.contains("id=\"latency_cdf_gnuplot_canvas\"") && html.contains("id=\"space_gnuplot_canvas\""))
   }
 
   @Test func withoutGnuplotTheReportKeepsItsTables() throws {
@@ -91,10 +94,28 @@ import Testing
     #expect(plot.yTics.map(\.label) == ["vdi1", "vdi0"])
     #expect(plot.series.map(\.title) == ["coalesce", "pause"])
     #expect(plot.series[0].rows == [[1, 0, 2], [3, 1, 4]])
+    #expect(plot.title == "GC")  // nothing shorter than 1/200 of the span: no bar widened
     let script = Gnuplot.script(plot)
     #expect(script.contains("set ytics (\"vdi1\" 0, \"vdi0\" 1)"))
-    #expect(script.contains("using 1:2:($3-$1):(0) with vectors nohead lw 8 title \"coalesce\""))
+    #expect(
+      script.contains(
+        "using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb \"\(PlotPalette.colors[0])\" title \"coalesce\""
+      ))
     #expect(Gnuplot.data(plot) == "# coalesce\n1 0 2\n3 1 4\n\n\n# pause\n1.5 1 1.75\n")
+  }
+
+  /// A 60 s coalesce in a 30-day run is drawn 1/200 of the span wide (3.6 hours), in days.
+  @Test func shortTimelineSpansAreWidenedToShow() {
+    let plot = Plot.timeline(
+      name: "gc", title: "GC",
+      events: [
+        TimelineEvent(kind: "coalesce", lane: "GC", start: 0, end: 60),
+        TimelineEvent(kind: "coalesce", lane: "GC", start: 86_400, end: 2_592_000),
+      ])
+    #expect(plot.xLabel == "simulated time (days)")
+    #expect(plot.title == "GC (short spans widened to 1/200 of the axis)")
+    #expect(plot.series[0].rows[0] == [0, 0, 2_592_000.0 / 200 / 86_400])
+    #expect(plot.series[0].rows[1] == [1, 0, 30])
   }
 
   @Test func notebookReadsTheColumnsWeWrite() throws {

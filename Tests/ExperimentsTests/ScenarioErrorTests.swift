@@ -43,7 +43,7 @@ import Testing
       error("colour: red\n" + Self.valid)
         == "s.yaml:1:1: unknown key \"colour\"; expected one of: name, description, seed, replicates, "
         + "duration, sr, disk, device, consistency_check, chain, engine, vms, policies, sweep, gc, pool, "
-        + "snapshots, quick, warmup")
+        + "snapshots, quick, warmup, report")
     #expect(
       error("sr: {kind: lvm, size_gib: 3}\n" + Self.valid)
         == "s.yaml:1:17: unknown key \"size_gib\" in sr; expected one of: kind, provisioning, capacity_gib")

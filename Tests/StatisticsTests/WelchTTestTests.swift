@@ -27,12 +27,13 @@ import Testing
   }
 
   // Delta method by hand (numpy/scipy): R = m̄a/m̄b, Var R = s²a/(na·m̄b²) + m̄a²·s²b/(nb·m̄b⁴),
-  // R − 1 = −0.09425754060324831, ± z(0.975)·√Var R → [−0.16725848813187208, −0.021256593074624547].
+  // R − 1 = −0.09425754060324831, ± t(0.975, Welch df 24.9885)·√Var R (scipy t.ppf)
+  // → [−0.1709690345759947, −0.017546046630501938].
   @Test func relativeDifferenceDeltaMethod() throws {
     let rel = try #require(try welchTTest(welchA, welchB).relativeDifference)
     #expect(isClose(rel.estimate, -0.09425754060324831, tolerance: 1e-12))
-    #expect(isClose(rel.lower, -0.16725848813187208, tolerance: 1e-9))
-    #expect(isClose(rel.upper, -0.021256593074624547, tolerance: 1e-9))
+    #expect(isClose(rel.lower, -0.1709690345759947, tolerance: 1e-9))
+    #expect(isClose(rel.upper, -0.017546046630501938, tolerance: 1e-9))
   }
 
   @Test func symmetricUnderSwap() throws {
@@ -80,5 +81,14 @@ import Testing
     #expect(throws: StatisticsError.degenerate("pooled standard deviation is zero")) {
       try cohensD([1, 1], [2, 2])
     }
+  }
+
+  // A latency that differs between replicates only in its 13th digit: d would be in the millions.
+  @Test func negligibleVarianceIsDegenerate() throws {
+    #expect(throws: StatisticsError.degenerate("pooled standard deviation is negligible against the means")) {
+      try cohensD([161.8, 161.8, 161.8 + 1e-10], [243.7, 243.7, 243.7])
+    }
+    // Just above the threshold: 1e-6 spread on a mean near 1 is real variance (d defined).
+    #expect(try cohensD([1, 1 + 1e-6, 1 + 2e-6], [1, 1 + 1e-6, 1 + 2e-6]) == 0)
   }
 }

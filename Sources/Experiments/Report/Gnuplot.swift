@@ -68,6 +68,7 @@ public struct Gnuplot: Sendable {
       "set key outside right top",
     ]
     if plot.logX { lines.append("set logscale x") }
+    if let xMin = plot.xMin { lines.append("set xrange [\(ScenarioReport.format(xMin)):*]") }
     if !plot.yTics.isEmpty {
       let tics = plot.yTics.map { "\(quoted($0.label)) \(ScenarioReport.format($0.value))" }
       lines.append("set ytics (\(tics.joined(separator: ", ")))")
@@ -75,18 +76,28 @@ public struct Gnuplot: Sendable {
     }
     let file = quoted(plot.name + ".dat")
     let parts = plot.drawable.enumerated().map { i, s -> String in
-      let how: String
-      switch s.style {
-      case .lines: how = "using 1:2 with lines lw 2"
-      case .points: how = "using 1:2 with points pt 7 ps 1"
-      case .linesPoints: how = "using 1:2 with linespoints lw 2 pt 7 ps 0.6"
-      case .steps: how = "using 1:2 with steps lw 2"
-      case .segments: how = "using 1:2:($3-$1):(0) with vectors nohead lw 8"
-      }
-      return "\(i == 0 ? file : "''") index \(i) \(how) title \(quoted(s.title))"
+      "\(i == 0 ? file : "''") index \(i) \(style(s, position: i, of: plot.drawable.count)) title \(quoted(s.title))"
     }
     lines.append(parts.isEmpty ? "plot NaN notitle" : "plot " + parts.joined(separator: ", \\\n  "))
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// How series `position` of a plot is drawn: its policy's colour; lines that may lie on top of each
+  /// other told apart by dash type and by width (each series narrower than the one before, from 4 down
+  /// to 1.5, so a later one drawn over an earlier one leaves its edges visible); markers by point type.
+  static func style(_ s: Plot.Series, position i: Int, of count: Int) -> String {
+    let color = "lc rgb \(quoted(PlotPalette.color(s.color ?? i)))"
+    let dash = "dt \(i % 5 + 1)"
+    let step = count > 1 ? 2.5 / Double(count - 1) : 0
+    let width = "lw \(String(format: "%.2f", 4 - step * Double(i)))"
+    let point = "pt \(PlotPalette.pointTypes[i % PlotPalette.pointTypes.count])"
+    switch s.style {
+    case .lines: return "using 1:2 with lines \(width) \(dash) \(color)"
+    case .points: return "using 1:2 with points \(point) ps 1.2 \(color)"
+    case .linesPoints: return "using 1:2 with linespoints \(width) \(dash) \(point) ps 0.8 \(color)"
+    case .steps: return "using 1:2 with steps \(width) \(dash) \(color)"
+    case .segments: return "using 1:2:($3-$1):(0) with vectors nohead lw 8 \(color)"
+    }
   }
 
   /// Runs `executable` with `arguments` in `directory`; returns standard output, throws with standard

@@ -5,7 +5,8 @@ import Statistics
 /// and the report tabulates. Differences are policy − baseline, with Welch's t interval (replicates of
 /// two policies need not have equal variance), the relative difference with its delta-method interval,
 /// Welch's p, Mann–Whitney's p for latency metrics (skewed, where ranks are safer), and Cohen's d.
-/// A statistic that is undefined (one replicate, or no variance on either side) is absent, not faked.
+/// A statistic that is undefined (one replicate, or no variance on either side) is absent, not faked;
+/// the table bounds |d| above 10 and writes "n/a (no variance)" where d is undefined (``ReportCells``).
 public struct PolicyComparison: Sendable {
   public struct Row: Sendable, Equatable {
     public var sweep: String
@@ -37,10 +38,11 @@ public struct PolicyComparison: Sendable {
   /// Whether a metric gets the rank test too: latencies are skewed and heavy-tailed.
   public static func isLatency(_ metric: String) -> Bool { metric.contains("latency") }
 
-  /// Compares every policy of `report` with `baseline` (default: the first policy).
+  /// Compares every policy of `report` with `baseline` (default: the scenario's `report.baseline`,
+  /// else its first policy).
   public init(_ report: ScenarioReport, baseline: String? = nil) throws(CompareError) {
     let policies = report.scenario.policies.map(\.name)
-    let base = baseline ?? policies[0]
+    let base = baseline ?? report.scenario.report?.baseline ?? policies[0]
     guard policies.contains(base) else { throw .unknownBaseline(base, known: policies) }
     self.baseline = base
     var rows: [Row] = []
@@ -110,7 +112,7 @@ public struct PolicyComparison: Sendable {
       r.sweep, r.metric, r.policy, "\(r.n)", Self.number(r.mean), r.baseline, "\(r.baselineN)",
       Self.number(r.baselineMean), Self.number(r.difference), Self.interval(r.differenceCI),
       Self.percent(r.relative), Self.interval(r.relativeCI, percent: true), Self.pValue(r.welchP),
-      Self.pValue(r.mannWhitneyP), Self.number(r.cohensD),
+      Self.pValue(r.mannWhitneyP), ReportCells.effect(r),
     ]
   }
 

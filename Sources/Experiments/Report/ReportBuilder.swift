@@ -2,10 +2,12 @@
 import Foundation
 import Pool
 
-/// Writes the content of `report.md` / `report.html`: what was run (scenario, digest, seeds,
-/// replicates, versions), one table per metric (mean ± 95 % CI per policy, differences against the
-/// baseline with p-values) and the plots. Nothing in it depends on the clock or the machine beyond
-/// the gnuplot version, so the same records give the same report.
+/// Writes the content of `report.md` / `report.html`, answer first: the scenario's question, `##
+/// Findings` (sentences generated from the numbers, ``ReportFindings``), the headline plot, the
+/// headline metrics' tables; then what was run, the supporting tables and the other plots; metrics
+/// that are the same for every policy and the per-level tables go to an appendix. Numbers are in
+/// units chosen from their range (``HumanScale``). Nothing in it depends on the clock or the machine
+/// beyond the gnuplot version, so the same records give the same report.
 public struct ReportBuilder {
   public let plan: RunPlan
   public let report: ScenarioReport
@@ -21,6 +23,21 @@ public struct ReportBuilder {
 
   static let maximumSeedRows = 30
 
+  /// The metrics the report leads with: the scenario's `report.headline`, or by default the guest's
+  /// median read latency and IOPS (plain runs), depth after GC and peak space (managed SRs), or
+  /// consistency (consistency checks).
+  var headline: [String] {
+    let s = report.scenario
+    let wanted =
+      s.report?.headline
+      ?? (s.consistencyCheck
+        ? [Metric.consistent.name, Metric.readLatencyP50.name]
+        : s.managed
+          ? [Metric.chainDepthAfterGC.name, Metric.spacePeak.name]
+          : [Metric.readLatencyP50.name, Metric.iops.name])
+    return wanted.filter { report.metricNames.contains($0) }
+  }
+
   /// Builds the document, rendering plots into `plotsDirectory`.
   public func document(plotsDirectory: String) -> ReportDocument {
     let s = report.scenario
@@ -28,97 +45,41 @@ public struct ReportBuilder {
     if !s.description.isEmpty {
       doc.blocks.append(.paragraph(s.description.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
-    let gnuplotVersion = gnuplot.version
-    doc.blocks.append(.heading(level: 2, text: "What was run"))
-    let durations = Set(report.runs.map(\.settings.duration)).sorted().map { ScenarioReport.format($0) }
-    doc.blocks.append(
-      .bullets([
-        "Scenario file `\((plan.file as NSString).lastPathComponent)`, digest `\(plan.digest)` "
-          + "(scenario text and options; shards of one study share it)",
-        "Base seed \(s.seed); \(s.replicates) replicates; \(s.policies.count) policies "
-          + "(\(s.policies.map { "`\($0.name)`" }.joined(separator: ", "))); \(s.sweep.pointCount) sweep points; "
-          + "\(report.runs.count) runs",
-        "Simulated duration per run: \(durations.joined(separator: ", ")) s"
-          + (plan.options.quick ? " (`--quick` variant)" : ""),
-        "Baseline for differences: `\(comparison.baseline)`; intervals are 95 % (Student t for means, "
-          + "Welch for differences); p (MWU) is Mann–Whitney U, given for latency metrics",
-        "Records format `\(RecordFiles.format)`; plots: "
-          + (gnuplotVersion.map { "`\($0)`" } ?? "gnuplot not found on PATH, plots omitted"),
-      ]))
-    doc.blocks.append(.heading(level: 3, text: "Seeds"))
-    doc.blocks.append(
-      .paragraph(
-        "Each run's seed derives from the scenario name, base seed, policy and replicate only; sweep points "
-          + "of a replicate share it (common random numbers)."))
-    var seedRows: [[String]] = []
-    var seen = Set<String>()
-    for run in report.runs where seen.insert("\(run.policy)/\(run.replicate)").inserted {
-      seedRows.append([run.policy, "\(run.replicate)", "\(run.seed)"])
-    }
-    let shown = Array(seedRows.prefix(Self.maximumSeedRows))
-    doc.blocks.append(.table(header: ["policy", "replicate", "seed"], rows: shown))
-    if seedRows.count > shown.count {
-      doc.blocks.append(.paragraph("… \(seedRows.count - shown.count) more in `runs.csv`."))
-    }
+    if let q = s.report?.question { doc.blocks.append(.paragraph("**Question:** \(q)")) }
+    doc.blocks.append(.heading(level: 2, text: "Findings"))
+    let findings = ReportFindings(report: report, comparison: comparison, headline: headline).sentences
+    doc.blocks.append(findings.isEmpty ? .paragraph("No headline metric was recorded.") : .bullets(findings))
 
-    doc.blocks.append(.heading(level: 2, text: "Results"))
-    doc.blocks.append(
-      .paragraph(
-        "Mean over replicates ± half-width of the 95 % interval. Δ is the policy minus the baseline at the "
-          + "same sweep point."))
-    let sweeping = s.sweep.pointCount > 1
-    for metric in report.metricNames {
-      if let m = Metric.named(metric) {
-        doc.blocks.append(.heading(level: 3, text: "`\(m.name)` (\(m.unit))"))
-        doc.blocks.append(.paragraph("\(m.summary) (\(m.direction.rawValue))"))
-      } else {
-        doc.blocks.append(.heading(level: 3, text: "`\(metric)`"))
-      }
-      var rows: [[String]] = []
-      for g in report.groups {
-        guard let e = g.metrics[metric] else { continue }
-        let d = comparison.rows.first { $0.metric == metric && $0.policy == g.policy && $0.sweep == g.sweep }
-        var row = sweeping ? [g.policy, g.sweep] : [g.policy]
-        row += [
-          "\(PolicyComparison.number(e.mean)) ± \(PolicyComparison.number(e.halfWidth))",
-          "[\(PolicyComparison.number(e.low)), \(PolicyComparison.number(e.high))]", "\(e.n)",
-        ]
-        if let d {
-          row += [
-            PolicyComparison.number(d.difference), PolicyComparison.percent(d.relative),
-            PolicyComparison.interval(d.relativeCI, percent: true), PolicyComparison.pValue(d.welchP),
-            PolicyComparison.pValue(d.mannWhitneyP), PolicyComparison.number(d.cohensD),
-          ]
-        } else {
-          row +=
-            g.policy == comparison.baseline
-            ? ["baseline", "", "", "", "", ""] : ["-", "-", "-", "-", "-", "-"]
+    var plots = ScenarioPlots(report).ordered(first: s.report?.plots ?? [])
+    var rendered: [ReportDocument.Block] = []
+    if gnuplot.executable != nil {
+      for plot in plots {
+        do {
+          let svg = try gnuplot.render(plot, in: plotsDirectory)
+          rendered.append(.plot(name: plot.name, title: plot.title, svg: svg, note: nil))
+        } catch {
+          rendered.append(
+            .plot(name: plot.name, title: plot.title, svg: nil, note: "gnuplot failed: \(error)"))
         }
-        rows.append(row)
       }
-      let header =
-        (sweeping ? ["policy", "sweep"] : ["policy"])
-        + ["mean ± 95 % CI", "95 % CI", "n", "Δ", "Δ %", "Δ % 95 % CI", "p (Welch)", "p (MWU)", "d"]
-      doc.blocks.append(.table(header: header, rows: rows))
+    } else {
+      plots = []
     }
+    if let first = rendered.first { doc.blocks.append(first) }
 
-    let plots = ScenarioPlots(report)
-    if plots.depthVaries {
-      doc.blocks.append(.heading(level: 2, text: "Lookups against chain depth"))
-      let fits = plots.depthFits
-      doc.blocks.append(
-        .table(
-          header: [
-            "policy", "lookups per level (slope)", "slope SE", "intercept", "intercept SE", "R²", "runs",
-          ],
-          rows: fits.map { p, f in
-            [
-              p, PolicyComparison.number(f.slope), PolicyComparison.number(f.slopeStandardError),
-              PolicyComparison.number(f.intercept), PolicyComparison.number(f.interceptStandardError),
-              PolicyComparison.number(f.rSquared), "\(f.count)",
-            ]
-          }))
+    let appendix = Set(report.metricNames.filter { isPerLevel($0) || isConstant($0) })
+    doc.blocks.append(.heading(level: 2, text: "Headline metrics"))
+    doc.blocks.append(.paragraph(Self.tableLegend(baseline: comparison.baseline)))
+    for metric in headline { doc.blocks += metricTable(metric) }
+
+    doc.blocks += whatWasRun()
+
+    let supporting = report.metricNames.filter { !headline.contains($0) && !appendix.contains($0) }
+    if !supporting.isEmpty {
+      doc.blocks.append(.heading(level: 2, text: "Supporting results"))
+      for metric in supporting { doc.blocks += metricTable(metric) }
     }
+    doc.blocks += depthFitTable()
 
     doc.blocks.append(.heading(level: 2, text: "Plots"))
     if report.groups.count > ScenarioPlots.maximumGroups {
@@ -131,20 +92,93 @@ public struct ReportBuilder {
       doc.blocks.append(
         .paragraph(
           "**gnuplot was not found on PATH, so the plots were not drawn** (install Debian's `gnuplot-nox`). "
-            + "The tables above and the CSVs are complete."))
+            + "The tables and the CSVs are complete."))
     } else {
-      for plot in plots.all {
-        do {
-          let svg = try gnuplot.render(plot, in: plotsDirectory)
-          doc.blocks.append(.plot(name: plot.name, title: plot.title, svg: svg, note: nil))
-        } catch {
-          doc.blocks.append(
-            .plot(name: plot.name, title: plot.title, svg: nil, note: "gnuplot failed: \(error)"))
-        }
-      }
+      doc.blocks += rendered.dropFirst()
     }
-    doc.blocks.append(.heading(level: 2, text: "Files"))
-    doc.blocks.append(
+
+    doc.blocks.append(.heading(level: 2, text: "Appendix"))
+    doc.blocks += constantTable(
+      report.metricNames.filter { isConstant($0) && !headline.contains($0) && !isPerLevel($0) })
+    let perLevel = report.metricNames.filter(isPerLevel)
+    if !perLevel.isEmpty {
+      doc.blocks.append(.heading(level: 3, text: "Per-level metrics"))
+      for metric in perLevel { doc.blocks += metricTable(metric, level: 4) }
+    }
+    doc.blocks += seedTable()
+    doc.blocks += files()
+    return doc
+  }
+
+  func isPerLevel(_ metric: String) -> Bool {
+    Metric.bitmapLookupsPerRequestLevel.parameterValue(of: metric) != nil
+  }
+
+  /// The same value in every replicate of every policy and sweep point.
+  func isConstant(_ metric: String) -> Bool {
+    let es = report.groups.compactMap { $0.metrics[metric] }
+    guard let first = es.first else { return false }
+    return es.allSatisfy { ($0.constant || $0.n == 1) && $0.mean == first.mean }
+  }
+
+  static func tableLegend(baseline: String) -> String {
+    "Mean over replicates ± half-width of its 95 % interval (Student t); \"exact\" where every replicate "
+      + "gave the same value. Δ is the policy minus `\(baseline)` at the same sweep point, with Welch's "
+      + "interval and p; p (MWU) is the exact Mann–Whitney test, for latencies; d is Cohen's d, "
+      + "\"n/a (no variance)\" where the pooled standard deviation is zero or below 1e-9 of the means, "
+      + "and beyond ±10 only bounded (the spread is negligible next to the difference; `comparison.json` "
+      + "has the number). "
+      + "n below 5 is marked \"(< 5)\"."
+  }
+
+  func whatWasRun() -> [ReportDocument.Block] {
+    let s = report.scenario
+    let durations = Set(report.runs.map(\.settings.duration)).sorted()
+    let scale = HumanScale.choose(unit: "s", values: durations)
+    var bullets = [
+      "Scenario file `\((plan.file as NSString).lastPathComponent)`, digest `\(plan.digest)` "
+        + "(scenario text and options; shards of one study share it)",
+      "Base seed \(s.seed); \(s.replicates) replicate\(s.replicates == 1 ? "" : "s")\(s.replicates < ScenarioReport.fewReplicates ? " (< 5)" : ""); "
+        + "\(s.policies.count) policies (\(s.policies.map { "`\($0.name)`" }.joined(separator: ", "))); "
+        + "\(s.sweep.pointCount) sweep point\(s.sweep.pointCount == 1 ? "" : "s"); \(report.runs.count) runs",
+      "Simulated duration per run: \(durations.map { scale.text($0) }.joined(separator: ", "))"
+        + (plan.options.quick ? " (`--quick` variant)" : ""),
+      "Baseline for differences: `\(comparison.baseline)`",
+      "Records format `\(RecordFiles.format)`; plots: "
+        + (gnuplot.version.map { "`\($0)`" } ?? "gnuplot not found on PATH, plots omitted"),
+    ]
+    // WARM-UP CUT: when runs record their warm-up (`warmup_seconds`), say how much was cut.
+    let warm = report.records.compactMap { r in r.metrics.first { $0.name == "warmup_seconds" }?.value }
+    if let lo = warm.min(), let hi = warm.max() {
+      let w = HumanScale.choose(unit: "s", magnitude: hi)
+      bullets.append("Warm-up cut from every metric: \(w.text(lo))–\(w.text(hi)) per run")
+    }
+    return [.heading(level: 2, text: "What was run"), .bullets(bullets)]
+  }
+
+  func seedTable() -> [ReportDocument.Block] {
+    var blocks: [ReportDocument.Block] = [
+      .heading(level: 3, text: "Seeds"),
+      .paragraph(
+        "Each run's seed derives from the scenario name, base seed, policy and replicate only; sweep points "
+          + "of a replicate share it (common random numbers)."),
+    ]
+    var seedRows: [[String]] = []
+    var seen = Set<String>()
+    for run in report.runs where seen.insert("\(run.policy)/\(run.replicate)").inserted {
+      seedRows.append([run.policy, "\(run.replicate)", "\(run.seed)"])
+    }
+    let shown = Array(seedRows.prefix(Self.maximumSeedRows))
+    blocks.append(.table(header: ["policy", "replicate", "seed"], rows: shown))
+    if seedRows.count > shown.count {
+      blocks.append(.paragraph("… \(seedRows.count - shown.count) more in `runs.csv`."))
+    }
+    return blocks
+  }
+
+  func files() -> [ReportDocument.Block] {
+    [
+      .heading(level: 2, text: "Files"),
       .bullets(
         [
           "`summary.json`: mean and 95 % interval per policy, sweep point and metric",
@@ -155,7 +189,7 @@ public struct ReportBuilder {
             "`comparison.json`: every policy against the baseline (as `vhdsim compare --json`)",
             "`plots/`: each plot's data, gnuplot script and SVG",
             "`shard.json`, `scenario.yaml`, `records/`: the lossless run records (`vhdsim merge` input)",
-          ]))
-    return doc
+          ]),
+    ]
   }
 }

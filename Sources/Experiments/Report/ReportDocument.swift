@@ -106,8 +106,9 @@ public struct ReportDocument: Sendable {
       <title>\(Self.escape(title))</title>
       <style>
       body { font-family: sans-serif; max-width: 72em; margin: 2em auto; padding: 0 1em; color: #222; }
-      table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 90%; }
-      th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+      table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 90%; display: block; overflow-x: auto; }
+      th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; white-space: nowrap; }
+      figure svg { max-width: 100%; height: auto; }
       th:first-child, td:first-child { text-align: left; }
       code { background: #f3f3f3; padding: 0 0.2em; }
       figure { margin: 1em 0; }

@@ -40,21 +40,39 @@ public struct ScenarioPlots: Sendable {
     return sums.indices.map { [times[$0], sums[$0] / Double(counts[$0]) * scale] }
   }
 
+  /// The time axis of series over time: seconds, minutes, hours or days by the longest sampled run.
+  var timeScale: HumanScale {
+    HumanScale.choose(
+      unit: "s",
+      values: drawnGroups.flatMap { g in g.recordIndices.compactMap { report.records[$0].series.last?.time } }
+    )
+  }
+
+  /// `series` of every drawn group over time, x and y in the scales given.
+  func overTime(_ series: String, style: Plot.Style, x: HumanScale, y: HumanScale) -> [Plot.Series] {
+    drawnGroups.map { g in
+      .init(
+        label(g), style: style,
+        rows: meanSeries(g, series).map { [$0[0] / x.divisor, $0[1] / y.divisor] }, color: g.policyIndex)
+    }
+  }
+
   public var chainDepthOverTime: Plot {
-    Plot(
+    let x = timeScale
+    return Plot(
       name: "chain-depth", title: "Chain depth over time (mean over replicates)",
-      xLabel: "simulated time (s)",
-      yLabel: "deepest chain (levels)",
-      series: drawnGroups.map { .init(label($0), style: .steps, rows: meanSeries($0, "chain_depth")) })
+      xLabel: "simulated time (\(x.unit))", yLabel: "deepest chain (levels)",
+      series: overTime("chain_depth", style: .steps, x: x, y: HumanScale(unit: "levels", divisor: 1)))
   }
 
   public var spaceOverTime: Plot {
-    Plot(
+    let x = timeScale
+    let values = drawnGroups.flatMap { meanSeries($0, "allocated_bytes").map { $0[1] } }
+    let y = HumanScale.choose(unit: "bytes", values: values)
+    return Plot(
       name: "space", title: "Space allocated on the SR over time (mean over replicates)",
-      xLabel: "simulated time (s)", yLabel: "allocated (MiB)",
-      series: drawnGroups.map {
-        .init(label($0), style: .lines, rows: meanSeries($0, "allocated_bytes", scale: 1.0 / 1_048_576))
-      })
+      xLabel: "simulated time (\(x.unit))", yLabel: "allocated (\(y.unit))",
+      series: overTime("allocated_bytes", style: .lines, x: x, y: y))
   }
 
   public var lookupsPerLevel: Plot {
@@ -68,7 +86,7 @@ public struct ScenarioPlots: Sendable {
           else { return nil }
           return [Double(level), e.mean]
         }
-        return .init(label(g), style: .linesPoints, rows: rows)
+        return .init(label(g), style: .linesPoints, rows: rows, color: g.policyIndex)
       })
   }
 
@@ -83,13 +101,31 @@ public struct ScenarioPlots: Sendable {
     return counts
   }
 
+  /// The CDF of every drawn group, on a log axis when the latencies span two decades or more. The
+  /// axis starts at the smallest non-zero latency; requests that took no time at all (reads of
+  /// unwritten blocks served without a device I/O) lift the curve's start and are named in the title.
   public var latencyCDF: Plot {
-    Plot(
-      name: "latency-cdf", title: "Response time CDF (all requests of all replicates)",
-      xLabel: "response time (µs)", yLabel: "fraction of requests ≤ x", logX: true,
-      series: drawnGroups.map { g in
-        .init(label(g), style: .steps, rows: LatencyBuckets.cdf(latencyCounts(g)).map { [$0.0, $0.1] })
-      })
+    let cdfs = drawnGroups.map { g in LatencyBuckets.cdf(latencyCounts(g)) }
+    let zeroBound = LatencyBuckets.upperBound(0) / 1000
+    let positive = cdfs.flatMap { $0.map(\.microseconds).filter { $0 > zeroBound } }
+    let lo = positive.min() ?? 1
+    let hi = positive.max() ?? 1
+    let x = HumanScale.choose(unit: "µs", magnitude: hi)
+    let zeroShare = cdfs.map { $0.first { $0.microseconds <= zeroBound }?.fraction ?? 0 }.max() ?? 0
+    let title =
+      "Response time CDF (all requests of all replicates)"
+      + (zeroShare > 0 ? "; up to \(HumanScale.number(zeroShare * 100)) % took no time" : "")
+    return Plot(
+      name: "latency-cdf", title: title, xLabel: "response time (\(x.unit))",
+      yLabel: "fraction of requests ≤ x", logX: hi / lo >= 100,
+      series: zip(drawnGroups, cdfs).map { g, cdf in
+        .init(
+          label(g), style: .steps,
+          rows: cdf.filter { $0.microseconds > zeroBound }.map {
+            [$0.microseconds / x.divisor, $0.fraction]
+          },
+          color: g.policyIndex)
+      }, xMin: lo / x.divisor)
   }
 
   /// Per run: (chain depth, bitmap lookups per request summed over levels).
@@ -123,16 +159,16 @@ public struct ScenarioPlots: Sendable {
   public var lookupsAgainstDepthPlot: Plot {
     var series: [Plot.Series] = []
     let fits = depthFits
-    for p in report.scenario.policies.prefix(Self.maximumGroups) {
+    for (i, p) in report.scenario.policies.prefix(Self.maximumGroups).enumerated() {
       let pts = lookupsAgainstDepth(policy: p.name)
-      series.append(.init(p.name, style: .points, rows: pts.map { [$0.depth, $0.lookups] }))
+      series.append(.init(p.name, style: .points, rows: pts.map { [$0.depth, $0.lookups] }, color: i))
       if let fit = fits.first(where: { $0.policy == p.name })?.fit, let lo = pts.map(\.depth).min(),
         let hi = pts.map(\.depth).max()
       {
         series.append(
           .init(
             "\(p.name) fit: \(PolicyComparison.number(fit.slope)) per level", style: .lines,
-            rows: [[lo, fit.predict(lo).value], [hi, fit.predict(hi).value]]))
+            rows: [[lo, fit.predict(lo).value], [hi, fit.predict(hi).value]], color: i))
       }
     }
     return Plot(
@@ -151,11 +187,23 @@ public struct ScenarioPlots: Sendable {
     }
   }
 
-  /// Every plot that has data, in report order.
+  /// Every plot worth drawing (more than one point; a quantity over time only when it changes), in
+  /// report order.
   public var all: [Plot] {
-    var plots = [chainDepthOverTime, spaceOverTime, lookupsPerLevel, latencyCDF]
+    var plots = [chainDepthOverTime, spaceOverTime].filter { !$0.isFlat } + [lookupsPerLevel, latencyCDF]
     if depthVaries { plots.append(lookupsAgainstDepthPlot) }
     plots += timelines
-    return plots.filter { !$0.drawable.isEmpty }
+    return plots.filter(\.isWorthDrawing)
+  }
+
+  /// ``all`` with the plots `names` asks for first, in its order (``ReportSpec/plotNames``; `timeline`
+  /// stands for every timeline).
+  public func ordered(first names: [String]) -> [Plot] {
+    let plots = all
+    func matches(_ p: Plot, _ name: String) -> Bool {
+      name == "timeline" ? p.name.hasPrefix("timeline-") : p.name == name
+    }
+    let chosen = names.flatMap { n in plots.filter { matches($0, n) } }
+    return chosen + plots.filter { p in !chosen.contains { $0.name == p.name } }
   }
 }

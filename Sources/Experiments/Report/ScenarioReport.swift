@@ -21,7 +21,12 @@ public struct ScenarioReport: Sendable {
     public var low: Double
     public var high: Double
     public var n: Int
+    /// Two or more replicates, all equal (to ``degenerateRelativeSD`` of their magnitude): the metric
+    /// is deterministic here, reported as "exact" rather than with a "± 0" interval.
+    public var constant = false
     public var halfWidth: Double { (high - low) / 2 }
+    /// Fewer replicates than ``ScenarioReport/fewReplicates``: intervals are wide, rank tests coarse.
+    public var isFew: Bool { n < ScenarioReport.fewReplicates }
   }
 
   public struct Group: Sendable {
@@ -45,6 +50,9 @@ public struct ScenarioReport: Sendable {
   public let groups: [Group]
 
   public static let level = 0.95
+  /// Below this many replicates a finding says its intervals rest on few samples (at 3 vs 3 the exact
+  /// Mann–Whitney p cannot go below 0.1, and t(0.975, 2) = 4.30 makes intervals wide).
+  public static let fewReplicates = 5
 
   /// A complete run set.
   public init(_ set: RunSet) {
@@ -95,10 +103,13 @@ public struct ScenarioReport: Sendable {
   /// Mean and 95 % t interval; a single value is its own interval.
   static func estimate(_ xs: [Double]) -> Estimate {
     guard xs.count >= 2, let ci = try? ConfidenceInterval.mean(of: xs, level: level) else {
+      // One value, or (for ConfidenceInterval) none: its own interval.
       let m = xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count)
       return Estimate(mean: m, low: m, high: m, n: xs.count)
     }
-    return Estimate(mean: ci.estimate, low: ci.lower, high: ci.upper, n: xs.count)
+    let spread = (xs.max() ?? 0) - (xs.min() ?? 0)
+    let constant = spread <= degenerateRelativeSD * (xs.map(abs).max() ?? 0)
+    return Estimate(mean: ci.estimate, low: ci.lower, high: ci.upper, n: xs.count, constant: constant)
   }
 
   static func sweepLabel(_ run: ScenarioRun) -> String {

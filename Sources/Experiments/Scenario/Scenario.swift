@@ -34,6 +34,8 @@ public struct Scenario: Equatable, Sendable {
   public var quick: QuickVariant?
   /// The warm-up every run cuts before measuring (`warmup`; default MSER-5).
   public var warmup: WarmupRule = WarmupRule.scenarioDefault
+  /// The question the report answers and what it leads with (`report` section); nil: generic order.
+  public var report: ReportSpec?
   /// Where each base setting was written (absent: the default).
   var basePositions: [ScenarioParameter: SourcePosition]
 
@@ -88,7 +90,7 @@ public struct Scenario: Equatable, Sendable {
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
     "chain", "engine", "vms", "policies", "sweep", "gc", "pool", "snapshots", "quick",
-    "warmup",
+    "warmup", "report",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -268,10 +270,13 @@ public struct Scenario: Equatable, Sendable {
         policies[i].leafCoalesce = settings.gc.design
       }
     }
+    let report = try map["report"].map { (node) throws(ScenarioError) in
+      try ReportSpec.decode(node, policies: policies, managed: managed, consistencyCheck: consistencyCheck)
+    }
     var scenario = Scenario(
       file: r.file, name: name, description: description, seed: seed, replicates: replicates, base: base,
       consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, snapshots: snapshots,
-      managed: managed, quick: quick, basePositions: positions
+      managed: managed, quick: quick, report: report, basePositions: positions
     )
     if let w = map["warmup"] { scenario.warmup = try WarmupRule.decode(w, duration: base.duration) }
     try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
