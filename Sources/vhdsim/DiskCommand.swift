@@ -40,7 +40,7 @@ struct DiskCalibrateCommand: ParsableCommand {
       calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
       let grid = try calibrator.measure(fio: fio)
       bar.finish()
-      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.sizeBytes)
+      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(name: profileName, target: target, grid: grid, model: model)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {

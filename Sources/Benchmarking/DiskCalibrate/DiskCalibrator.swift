@@ -36,6 +36,14 @@ public struct DiskCalibrator {
     return target
   }
 
+  /// The size of the file system holding the target (the profile's capacity); the file's size when
+  /// it cannot be read.
+  public var deviceBytes: UInt64 {
+    var fs = statvfs()
+    guard statvfs((file as NSString).deletingLastPathComponent, &fs) == 0 else { return sizeBytes }
+    return UInt64(fs.f_blocks) * UInt64(fs.f_frsize)
+  }
+
   /// fio on PATH, a writable folder with room for the file, and O_DIRECT accepted there; throws the
   /// first failing check. Returns fio's path.
   public func check() throws(CalibrationError) -> String {

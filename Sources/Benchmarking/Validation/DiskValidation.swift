@@ -34,6 +34,7 @@ public struct DiskValidation {
     bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
 
   public func run() throws -> [ValidationCase] {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try DiskCalibrator.checkTarget(
       file: (folder as NSString).appendingPathComponent("probe"), sizeBytes: sizeBytes)
     var cases: [ValidationCase] = []
@@ -56,12 +57,24 @@ public struct DiskValidation {
       chain: chain, workload: workload, engine: Self.engine, seed: seed, requests: requests
     )
     .run(in: (folder as NSString).appendingPathComponent("chain"))
+    // The simulated SR must hold the chain however small a device the profile was measured on.
+    var model = profile.model
+    model.capacityBytes = Swift.max(model.capacityBytes, 64 << 30)
+    let disk = DiskProfile(name: profile.name, path: profile.path, model: model)
     let scenario = PoolScenario(
-      chain: chain, workload: workload, disk: profile, sr: .file, device: .metadata, engine: Self.engine,
-      duration: .seconds(Swift.max(0.05, real.elapsedSeconds)), seed: seed, recordTrace: true)
-    let result = try scenario.run()
-    let simulated = result.trace.map { Double(($0.completed - $0.issued).nanoseconds) }.sorted()
-    let simIOs = result.trace.reduce(0) { $0 + $1.iosByKind.reduce(0, +) }
+      chain: chain, workload: workload, disk: disk, sr: .file, device: .metadata, engine: Self.engine,
+      seed: seed, recordTrace: true)
+    // As many requests as the real run made: simulate in slices until that many completed, then keep
+    // the first `requests` completions (the same part of the workload's request sequence).
+    let pool = try scenario.makePool()
+    var result = try pool.run(for: .milliseconds(20))
+    while result.trace.count < requests && pool.now < .seconds(600) {
+      result = try pool.run(for: .milliseconds(20))
+    }
+    let done = result.trace.sorted { $0.completed < $1.completed }.prefix(requests)
+    let simulated = done.map { Double(($0.completed - $0.issued).nanoseconds) }.sorted()
+    let simIOs = done.reduce(0) { $0 + $1.iosByKind.reduce(0, +) }
+    let simSeconds = (done.last?.completed ?? .zero).seconds
     let realSorted = real.latenciesNs.sorted()
     let realMean = realSorted.reduce(0, +) / Double(Swift.max(1, realSorted.count))
     let demerit = CDFComparison.demerit(real: realSorted, simulated: simulated)
@@ -69,7 +82,7 @@ public struct DiskValidation {
     return ValidationCase(
       depth: depth, iodepth: iodepth, readFraction: readFraction, requests: realSorted.count,
       iopsReal: Double(realSorted.count) / real.elapsedSeconds,
-      iopsSimulated: Double(simulated.count) / result.duration.seconds,
+      iopsSimulated: Double(simulated.count) / Swift.max(1e-9, simSeconds),
       p50RealUs: q(realSorted, 0.5) / 1000, p50SimulatedUs: q(simulated, 0.5) / 1000,
       p99RealUs: q(realSorted, 0.99) / 1000, p99SimulatedUs: q(simulated, 0.99) / 1000,
       demeritUs: demerit / 1000, demeritPercent: 100 * demerit / realMean,

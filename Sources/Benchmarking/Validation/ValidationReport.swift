@@ -56,8 +56,10 @@ public struct ValidationReport {
         rows: cases.map { c in
           [
             "\(c.depth)", "\(c.iodepth)", "\(c.requests)", Self.f(c.iopsReal, 0), Self.f(c.iopsSimulated, 0),
-            Self.f(c.iopsRatio, 3), Self.f(c.p50RealUs), Self.f(c.p50SimulatedUs), Self.f(c.samples.p90RealUs),
-            Self.f(c.samples.p90SimulatedUs), Self.f(c.p99RealUs), Self.f(c.p99SimulatedUs), Self.f(c.demeritUs),
+            Self.f(c.iopsRatio, 3), Self.f(c.p50RealUs), Self.f(c.p50SimulatedUs),
+            Self.f(c.samples.p90RealUs),
+            Self.f(c.samples.p90SimulatedUs), Self.f(c.p99RealUs), Self.f(c.p99SimulatedUs),
+            Self.f(c.demeritUs),
             Self.f(c.demeritPercent), Self.f(c.physicalIOsPerRequestReal, 3),
             Self.f(c.physicalIOsPerRequestSimulated, 3),
           ]
