@@ -17,6 +17,8 @@ public struct DiskValidation {
   public var folder: String
   public var quick: Bool
   public var seed: UInt64 = 1
+  /// Requests per case, each side (quick: 400; else 12 000).
+  public var requests: Int
   public var progress: (Int, Int, String) -> Void = { _, _, _ in }
 
   public init(profile: DiskProfile, depths: [Int], iodepths: [Int], folder: String, quick: Bool) {
@@ -25,11 +27,11 @@ public struct DiskValidation {
     self.iodepths = iodepths
     self.folder = folder
     self.quick = quick
+    requests = quick ? 400 : 12_000
   }
 
-  /// Virtual size of each chain and requests per case (the quick form for CI).
+  /// Virtual size of each chain (the quick form for CI: 64 MiB).
   var sizeBytes: UInt64 { quick ? 64 << 20 : 1 << 30 }
-  var requests: Int { quick ? 400 : 12_000 }
   static let engine = EngineOptions(
     bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
 
