@@ -42,10 +42,16 @@ public struct FioResult: Sendable, Equatable {
     var write: Direction
   }
   struct Direction: Decodable {
-    var io_bytes: UInt64
-    var bw_bytes: Double
+    var ioBytes: UInt64
+    var bandwidth: Double
     var iops: Double
-    var clat_ns: Latency
+    var completionLatency: Latency
+    enum CodingKeys: String, CodingKey {
+      case iops
+      case ioBytes = "io_bytes"
+      case bandwidth = "bw_bytes"
+      case completionLatency = "clat_ns"
+    }
   }
   struct Latency: Decodable {
     var min: Double
@@ -66,7 +72,7 @@ public struct FioResult: Sendable, Equatable {
       guard job.error == 0 else {
         throw .fioFailed(job: job.jobname, status: Int32(job.error), message: "job error")
       }
-      for (direction, isWrite) in [(job.read, false), (job.write, true)] where direction.io_bytes > 0 {
+      for (direction, isWrite) in [(job.read, false), (job.write, true)] where direction.ioBytes > 0 {
         out.append(try result(job.jobname, direction, isWrite: isWrite, file: file))
       }
     }
@@ -78,20 +84,20 @@ public struct FioResult: Sendable, Equatable {
     -> FioResult
   {
     var points: [(p: Double, ns: Double)] = []
-    for (key, ns) in d.clat_ns.percentile ?? [:] {
+    for (key, ns) in d.completionLatency.percentile ?? [:] {
       guard let pct = Double(key), (0...100).contains(pct) else {
         throw .badFioOutput(file: file, reason: "\(name): percentile key \"\(key)\" is not a percentage")
       }
       if pct > 0 && pct < 100 { points.append((pct / 100, ns)) }
     }
     points.sort { $0.p < $1.p }
-    points.insert((0, d.clat_ns.min), at: 0)
-    points.append((1, Swift.max(d.clat_ns.max, points.last!.ns)))
+    points.insert((0, d.completionLatency.min), at: 0)
+    points.append((1, Swift.max(d.completionLatency.max, points.last!.ns)))
     // fio's percentiles come from log-linear histogram bins; keep the table monotone.
     for i in 1..<points.count where points[i].ns < points[i - 1].ns { points[i].ns = points[i - 1].ns }
     return FioResult(
-      jobName: name, isWrite: isWrite, iops: d.iops, bytesPerSecond: d.bw_bytes,
-      meanLatencyNs: d.clat_ns.mean,
+      jobName: name, isWrite: isWrite, iops: d.iops, bytesPerSecond: d.bandwidth,
+      meanLatencyNs: d.completionLatency.mean,
       latencyQuantiles: points)
   }
 }
