@@ -63,7 +63,7 @@ let package = Package(
     .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
     .testTarget(name: "PoolTests", dependencies: ["Pool", "Workloads", "StorageRepository"]),
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
-    .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
+    .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"], exclude: ["Fixtures"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation"]),
     // sm's rules, each with its source reference, checked through the SR and the pool

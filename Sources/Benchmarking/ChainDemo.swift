@@ -141,7 +141,7 @@ public struct ChainDemo {
     say("")
     say("7. Simulated: one VM, random 4 KiB I/O (70% reads), I/O depth 4, 10 s, through the real engine:")
     say("   disk       depth     IOPS  p50 latency  p99 latency  bitmap reads/request")
-    for disk in [PoolScenario.DiskPreset.sata7200, .nvme] {
+    for disk in [DiskProfile.sata7200, .nvme] {
       for depth in [1, snapshots + 1] {
         let scenario = PoolScenario(
           chain: ChainSpec(depth: depth, virtualSize: size, baseFill: 0.5),
@@ -150,7 +150,7 @@ public struct ChainDemo {
         let r = try scenario.run()
         let reads = r.chain.levels.reduce(0) { $0 + $1.bitmapReads }
         let requests = Double(max(1, r.latency.all.count))
-        let name = disk.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let name = disk.name.padding(toLength: 9, withPad: " ", startingAt: 0)
         say(
           "   \(name)  \(String(depth).leftPad(5))  \(String(format: "%7.0f", requests / 10))  "
             + String(

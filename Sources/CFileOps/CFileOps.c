@@ -29,3 +29,11 @@ int64_t cfileops_seek_hole(int fd, int64_t offset) {
   off_t r = lseek(fd, (off_t)offset, SEEK_HOLE);
   return r < 0 ? -(int64_t)errno : (int64_t)r;
 }
+
+int cfileops_direct_flag(void) {
+#ifdef O_DIRECT
+  return O_DIRECT;
+#else
+  return 0;
+#endif
+}

@@ -11,13 +11,15 @@ public struct PoolScenario: Sendable {
   public enum DiskPreset: String, Sendable, CaseIterable {
     case sata7200, nvme, iscsi
 
-    public var model: any DiskModel {
+    public var profile: DiskProfile {
       switch self {
-      case .sata7200: RotatingDiskModel.sata7200
-      case .nvme: SSDModel.nvmeDatacenter
-      case .iscsi: ISCSIModel.iscsi10GbE
+      case .sata7200: .sata7200
+      case .nvme: .nvme
+      case .iscsi: .iscsi
       }
     }
+
+    public var model: any DiskModel { profile.model }
   }
 
   public enum Device: String, Sendable, CaseIterable {
@@ -29,7 +31,7 @@ public struct PoolScenario: Sendable {
 
   public var chain: ChainSpec
   public var workload: WorkloadSpec
-  public var disk: DiskPreset
+  public var disk: DiskProfile
   public var sr: SRPlacement.Kind
   public var device: Device
   public var engine: EngineOptions
@@ -45,7 +47,7 @@ public struct PoolScenario: Sendable {
   public var trace: TraceWorkloadSpec?
 
   public init(
-    chain: ChainSpec, workload: WorkloadSpec, disk: DiskPreset = .nvme, sr: SRPlacement.Kind = .file,
+    chain: ChainSpec, workload: WorkloadSpec, disk: DiskProfile = .nvme, sr: SRPlacement.Kind = .file,
     device: Device = .metadata, engine: EngineOptions = .init(), duration: SimTime = .seconds(10),
     seed: UInt64 = 1,
     maxOutstanding: Int = 64, sampleInterval: SimTime? = nil, recordTrace: Bool = false

@@ -9,8 +9,9 @@ import Workloads
 /// it, `run(for:)`, read the `RunResult`. A chain of depth N is an SR VDI with N − 1 snapshots
 /// (`ChainSpec.build(in:nameLabel:)`).
 ///
-/// Randomness comes only from streams named after each VM under (scenario, seed), so a seed gives the
-/// same result bit for bit, and adding a VM leaves the others' request streams unchanged.
+/// Randomness comes only from streams named under (scenario, seed) — one per VM, and "disk" for the
+/// device's service-time variates — so a seed gives the same result bit for bit, and adding a VM
+/// leaves the others' request streams unchanged.
 public final class PoolSimulation {
   public let scenario: String
   public let seed: UInt64
@@ -48,7 +49,10 @@ public final class PoolSimulation {
     }
     self.scenario = scenario
     self.seed = seed
-    model = PoolModel(disk: disk, host: SRHost(sr: sr, settings: gc))
+    var device = disk
+    device.reseed(
+      RandomStream.seed(scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "disk"))
+    model = PoolModel(disk: device, host: SRHost(sr: sr, settings: gc))
     model.journal.seed = seed
     try model.syncPlacement()
     try model.host.recordState(at: sim.now)

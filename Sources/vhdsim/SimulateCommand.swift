@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import Experiments
 import Foundation
 import Pool
 import Simulation
@@ -24,13 +25,17 @@ struct SimulateCommand: ParsableCommand {
       See docs/scenarios.md#trace-workloads.
       """)
 
-  enum Disk: String, ExpressibleByArgument, CaseIterable { case sata7200, nvme, iscsi }
   enum SR: String, ExpressibleByArgument, CaseIterable { case file, lvm }
   enum Device: String, ExpressibleByArgument, CaseIterable { case memory, metadata }
 
   @Option(help: "Chain depth built before the run (1 = base only).") var depth = 8
   @OptionGroup var load: SimulateWorkloadOptions
-  @Option(help: "Physical disk model: sata7200, nvme, iscsi.") var disk: Disk = .nvme
+  @Option(
+    help: ArgumentHelp(
+      "Disk profile: a preset (sata7200, nvme, iscsi, sata-ssd), a profile file, or NAME for Profiles/disks/NAME.yaml.",
+      valueName: "profile"))
+  var disk = "nvme"
+  @Flag(help: "Every disk service time at its profile's mean (no variability).") var noDiskVariability = false
   @Option(help: "SR type: file (1 MiB extents as files grow) or lvm (4 MiB extents per LV).") var sr: SR =
     .file
   @Option(help: "Device for the VHD files: memory (every byte) or metadata (metadata only).") var device:
@@ -83,7 +88,7 @@ struct SimulateCommand: ParsableCommand {
       chain: ChainSpec(
         depth: depth, virtualSize: sizeMib << 20, baseFill: 0.5, writesPerSnapshot: 64, seed: seed),
       workload: load.spec,
-      disk: PoolScenario.DiskPreset(rawValue: disk.rawValue)!, sr: sr == .file ? .file : .lvm,
+      disk: try diskProfile(), sr: sr == .file ? .file : .lvm,
       device: device == .memory ? .memory : .metadata,
       engine: EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: !noBatmap),
       duration: .seconds(seconds), seed: seed, sampleInterval: .seconds(seconds / 20),
@@ -97,9 +102,19 @@ struct SimulateCommand: ParsableCommand {
     return scenario
   }
 
+  /// The disk profile `--disk` names (a preset, a profile file or a profile name), at its means with
+  /// `--no-disk-variability`.
+  func diskProfile() throws -> DiskProfile {
+    var profile: DiskProfile
+    do { profile = try DiskProfileFile.resolve(disk) } catch { throw PoolError("\(error)") }
+    if noDiskVariability { profile.variability = false }
+    return profile
+  }
+
   func run() throws {
     try runReportingErrors {
-      let result = try scenario().run()
+      let scenario = try scenario()
+      let result = try scenario.run()
       if let trace {
         do {
           try result.traceCSV.write(toFile: trace, atomically: true, encoding: .utf8)
@@ -113,7 +128,7 @@ struct SimulateCommand: ParsableCommand {
         let what = replay.file.map { "replay of \($0)" } ?? load.description
         print(
           "vhdsim simulate: depth \(depth), \(what)"
-            + ", \(disk.rawValue), \(sr.rawValue) SR, "
+            + ", \(scenario.disk.name)\(noDiskVariability ? " (no variability)" : ""), \(sr.rawValue) SR, "
             + "\(device.rawValue) device, BATmap \(noBatmap ? "off" : "on"), bitmap cache \(bitmapCache), seed \(seed)"
         )
         print(result.summaryText)

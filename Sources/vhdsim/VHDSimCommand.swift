@@ -22,7 +22,7 @@ struct VHDSimCommand: ParsableCommand {
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
       ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self, MergeCommand.self, CompareCommand.self,
-      FaultsCommand.self, MetricsCommand.self,
+      FaultsCommand.self, MetricsCommand.self, DiskCommand.self, ValidateCommand.self,
     ]
   )
 }

@@ -19,4 +19,7 @@ int64_t cfileops_seek_data(int fd, int64_t offset);
 /// Next hole at or after `offset` (SEEK_HOLE); end of file counts as a hole. Returns the offset or -errno.
 int64_t cfileops_seek_hole(int fd, int64_t offset);
 
+/// The O_DIRECT open flag (Glibc hides it from Swift behind _GNU_SOURCE); 0 where there is none.
+int cfileops_direct_flag(void);
+
 #endif

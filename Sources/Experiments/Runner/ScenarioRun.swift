@@ -77,7 +77,7 @@ extension Scenario {
     if case .builtIn(let spec) = vmList.first?.workload { workload = spec }
     var pool = PoolScenario(
       chain: settings.chain(seed: seed(policy: policy.name, replicate: replicate, stream: "chain")),
-      workload: workload, disk: settings.disk, sr: settings.sr, device: settings.device,
+      workload: workload, disk: settings.profile, sr: settings.sr, device: settings.device,
       engine: settings.engine, duration: .seconds(settings.duration), seed: runSeed)
     pool.warmup = warmup
     return ScenarioRun(

@@ -14,7 +14,7 @@ extension ScenarioRunner {
     let vm = run.vms[0]
     var scenario = ConsistencyScenario(
       workload: .random, snapshots: run.snapshots?.script?.count ?? 4, seed: run.seed,
-      duration: run.pool.duration, virtualSize: s.virtualSize, disk: s.disk, sr: s.sr, depth: s.depth)
+      duration: run.pool.duration, virtualSize: s.virtualSize, disk: s.profile, sr: s.sr, depth: s.depth)
     if let script = run.snapshots?.script {
       scenario.snapshotTimes = (0..<script.count).map { .seconds(script.start + script.every * Double($0)) }
     }

@@ -71,7 +71,7 @@ public struct Scenario: Equatable, Sendable {
   }
 
   /// libyaml's own message at its own position (the scanner and parser know better than we do).
-  private static func syntaxError(_ e: YamlError, file: String) -> ScenarioError {
+  static func syntaxError(_ e: YamlError, file: String) -> ScenarioError {
     switch e {
     case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
       .composer(let context, let problem, let mark, _):
@@ -137,8 +137,17 @@ public struct Scenario: Equatable, Sendable {
         try set(.srProvisioning, srMap["provisioning"])
         try set(.srCapacityGiB, srMap["capacity_gib"])
       } else {
-        let diskMap = try v.mapping(allowed: [inner, "capacity_gib"])
-        try set(p, try diskMap.required(inner))
+        // `{preset: nvme}` or `{profile: NAME|PATH}` (docs/simulation.md#disk-profiles).
+        let diskMap = try v.mapping(allowed: [inner, "profile", "capacity_gib"])
+        if let profile = diskMap["profile"] {
+          if let both = diskMap.keyReader(inner) {
+            throw both.error("disk: give preset or profile, not both")
+          }
+          base.diskProfile = try DiskProfileFile.resolve(
+            try profile.string(), relativeTo: (r.file as NSString).deletingLastPathComponent)
+        } else {
+          try set(p, try diskMap.required(inner))
+        }
         try set(.diskCapacityGiB, diskMap["capacity_gib"])
       }
     }

@@ -26,12 +26,33 @@ public struct ScenarioSettings: Equatable, Sendable {
   public var provisioning: LVMProvisioning = .thin
   /// SR size in GiB (`sr.capacity_gib`); nil: the disk's capacity.
   public var capacityGiB: Int?
-  /// The disk's size in GiB (`disk.capacity_gib`); nil: the preset's.
-  public var diskCapacityGiB: Int?
+  /// What the `disk` section sets besides the preset.
+  public struct DiskOptions: Equatable, Sendable {
+    /// `disk.capacity_gib`; nil: the profile's.
+    public var capacityGiB: Int?
+    /// `disk.profile`, in place of the preset; a sweep over `disk` presets clears it.
+    public var profile: DiskProfile?
+  }
+  public var diskOptions = DiskOptions()
 
-  /// The disk model: the preset, resized when `disk.capacity_gib` says so.
+  /// The disk's size in GiB (`disk.capacity_gib`); nil: the profile's.
+  public var diskCapacityGiB: Int? {
+    get { diskOptions.capacityGiB }
+    set { diskOptions.capacityGiB = newValue }
+  }
+
+  /// A profile (`disk.profile`) in place of the preset.
+  public var diskProfile: DiskProfile? {
+    get { diskOptions.profile }
+    set { diskOptions.profile = newValue }
+  }
+
+  /// The disk as the scenario names it: its profile, else its preset's.
+  public var profile: DiskProfile { diskProfile ?? disk.profile }
+
+  /// The disk model: the profile's, resized when `disk.capacity_gib` says so.
   public var diskModel: any DiskModel {
-    var m = disk.model
+    var m = profile.model
     if let gib = diskCapacityGiB { m.capacityBytes = UInt64(gib) << 30 }
     return m
   }
@@ -152,7 +173,9 @@ public struct ScenarioSettings: Equatable, Sendable {
       switch (parameter, newValue) {
       case (.duration, .number(let v)): duration = v
       case (.sr, .sr(let v)): sr = v
-      case (.disk, .disk(let v)): disk = v
+      case (.disk, .disk(let v)):
+        disk = v
+        diskProfile = nil
       case (.device, .device(let v)): device = v
       case (.chainDepth, .integer(let v)): depth = v
       case (.chainSizeMiB, .integer(let v)): sizeMiB = v

@@ -28,7 +28,7 @@ public struct ConsistencyScenario {
   public var seed: UInt64
   public var duration: SimTime
   public var virtualSize: UInt64
-  public var disk: PoolScenario.DiskPreset
+  public var disk: DiskProfile
   public var sr: SRPlacement.Kind
   public var ioDepth: Int
   /// Chain depth before the run (every level empty).
@@ -41,7 +41,7 @@ public struct ConsistencyScenario {
 
   public init(
     workload: Workload, snapshots: Int = 4, seed: UInt64 = 1, duration: SimTime = .seconds(1),
-    virtualSize: UInt64 = 256 << 20, disk: PoolScenario.DiskPreset = .nvme, sr: SRPlacement.Kind = .file,
+    virtualSize: UInt64 = 256 << 20, disk: DiskProfile = .nvme, sr: SRPlacement.Kind = .file,
     ioDepth: Int = 8, depth: Int = 2, skipDrain: Bool = false
   ) {
     self.workload = workload

@@ -18,8 +18,10 @@ public enum DiskCalibration {
     _ model: any DiskModel, pattern: Pattern, isWrite: Bool = false, ioBytes: UInt64, queueDepth: Int,
     ios: Int, seed: UInt64 = 1
   ) -> Figures {
+    var device = model
+    device.reseed(SplitMix64.mix(seed))
     var harness = Harness(
-      disk: SimulatedDisk(model: model), pattern: pattern, isWrite: isWrite, ioBytes: ioBytes, target: ios,
+      disk: SimulatedDisk(model: device), pattern: pattern, isWrite: isWrite, ioBytes: ioBytes, target: ios,
       random: IteratedSplitMix64(state: seed | 1), issueTime: Array(repeating: .zero, count: queueDepth))
     var sim = Simulator<Harness.Event>(capacity: queueDepth * 2)
     for slot in 0..<queueDepth { harness.issue(Int32(slot), sim: &sim) }

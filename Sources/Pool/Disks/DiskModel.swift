@@ -32,6 +32,11 @@ public protocol DiskModel: Sendable {
   var capacityBytes: UInt64 { get set }
   /// Time one unit is busy serving `ops` in order, starting at `now`.
   mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime
+  /// Restarts the model's variates from `seed` (`PoolSimulation` passes the run's "disk" stream seed),
+  /// so the same run seed draws the same service times.
+  mutating func reseed(_ seed: UInt64)
+  /// The same device without variability: every distribution at its mean (`variability: off`).
+  var deterministic: Self { get }
 }
 
 extension DiskModel {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
 import Simulation
 
 /// A single-actuator hard disk: seek, rotational latency, transfer; optionally a write cache.
@@ -13,6 +14,9 @@ import Simulation
 ///   exact rather than averaged.
 /// - An I/O that starts where the previous one ended pays neither (track buffer and read-ahead), which
 ///   gives sequential streams the media rate.
+/// - Variability: each seek's time is multiplied by a lognormal factor of mean 1 and shape
+///   `seekVariation` (seeks of one distance differ with the settle and the arm's load); 0 keeps the
+///   curve exact. Rotation needs no draw: the phase already varies with time.
 /// - With `writeCache`, writes are acknowledged after `ackLatency` plus the interface transfer and do not
 ///   move the head. Destaging is not modelled: this is the optimistic bound of a battery-backed cache.
 public struct RotatingDiskModel: DiskModel {
@@ -34,13 +38,17 @@ public struct RotatingDiskModel: DiskModel {
   public var transferRate: Double
   public var capacityBytes: UInt64
   public var writeCache: WriteCache?
+  /// σ of the lognormal seek-time factor (mean 1); 0: exact seeks.
+  public var seekVariation: Double
   /// Byte offset under the head (end of the last media access).
   public private(set) var headOffset: UInt64 = 0
+  var variates = DiskVariates()
 
   public init(
     rpm: Double, settle: SimTime, fullStrokeSeek: SimTime, transferRate: Double, capacityBytes: UInt64,
-    writeCache: WriteCache? = nil
+    writeCache: WriteCache? = nil, seekVariation: Double = 0
   ) {
+    self.seekVariation = seekVariation
     self.rpm = rpm
     self.settle = settle
     self.fullStrokeSeek = fullStrokeSeek
@@ -50,6 +58,15 @@ public struct RotatingDiskModel: DiskModel {
   }
 
   public var parallelism: Int { 1 }
+
+  public mutating func reseed(_ seed: UInt64) { variates = DiskVariates(seed: seed) }
+
+  /// The same disk with exact seeks (`variability: off`).
+  public var deterministic: RotatingDiskModel {
+    var m = self
+    m.seekVariation = 0
+    return m
+  }
   public var rotationPeriod: SimTime { SimTime(nanoseconds: Int64((60e9 / rpm).rounded())) }
 
   public func seekTime(from a: UInt64, to b: UInt64) -> SimTime {
@@ -69,7 +86,13 @@ public struct RotatingDiskModel: DiskModel {
         continue
       }
       if op.offset != headOffset {
-        t += seekTime(from: headOffset, to: op.offset)
+        var seek = seekTime(from: headOffset, to: op.offset)
+        if seekVariation > 0 {
+          let factor = exp(
+            seekVariation * standardNormalQuantile(variates.uniform()) - seekVariation * seekVariation / 2)
+          seek = SimTime(nanoseconds: Int64((Double(seek.nanoseconds) * factor).rounded()))
+        }
+        t += seek
         let target = Int64(op.offset % bytesPerRevolution) * period / Int64(bytesPerRevolution)
         let phase = t.nanoseconds % period
         var wait = target - phase
@@ -83,11 +106,11 @@ public struct RotatingDiskModel: DiskModel {
   }
 
   /// A 7200 rpm SATA disk (2 TB nearline class): 0.6 ms track-to-track, 15 ms full stroke (mean random
-  /// seek about 8.3 ms), 8.33 ms revolution (4.17 ms mean rotational wait), 160 MB/s media rate, no
+  /// seek about 8.3 ms; each seek varies by a lognormal factor of σ 0.1, an assumed spread), 8.33 ms revolution (4.17 ms mean rotational wait), 160 MB/s media rate, no
   /// write cache (XCP's safe default for a local SR). Measured with `DiskCalibration` over the whole
   /// disk: random 4 KiB reads 65–100 IOPS at any queue depth (FIFO, no reordering); sequential 1 MiB
   /// reads 140–165 MB/s.
   public static let sata7200 = RotatingDiskModel(
     rpm: 7200, settle: .microseconds(600), fullStrokeSeek: .milliseconds(15), transferRate: 160e6,
-    capacityBytes: 2_000_000_000_000)
+    capacityBytes: 2_000_000_000_000, seekVariation: 0.1)
 }

@@ -57,3 +57,15 @@ struct BuiltInWorkload: RequestGenerator {
       lba: (firstByte + UInt64(position) * 4096) / 512, sectors: spec.requestBytes / 512)
   }
 }
+
+extension WorkloadSpec {
+  /// The generator `PoolSimulation.addVM` gives VM `vm` of a pool of (`scenario`, `seed`): the same
+  /// request sequence, for a driver that replays it against something real (`vhdsim validate`).
+  public func generator(virtualSize: UInt64, scenario: String = "pool", seed: UInt64, vm: Int = 0)
+    -> any RequestGenerator
+  {
+    BuiltInWorkload(
+      spec: self, virtualSize: virtualSize,
+      random: RandomStream(scenario: scenario, replication: Int(truncatingIfNeeded: seed), stream: "vm\(vm)"))
+  }
+}

@@ -1,0 +1,148 @@
+import Experiments
+import Foundation
+import Pool
+// SPDX-License-Identifier: GPL-3.0-or-later
+import VHD
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `vhdsim disk calibrate`: checks the target, runs the fio grid on it with O_DIRECT, fits an
+/// `SSDModel` (`ProfileFit`) and writes it as a profile (docs/simulation.md#calibration).
+///
+/// The target is a file (created at `sizeBytes` by fio, real data written, so reads reach the
+/// device) or a folder, which gets `vhdsim-calibrate.dat` (removed afterwards). Block devices are not
+/// accepted: the write jobs would destroy what is on them.
+public struct DiskCalibrator {
+  public var target: String
+  public var sizeBytes: UInt64
+  public var quick: Bool
+  /// Called after each job: (done, total, job name).
+  public var progress: (Int, Int, String) -> Void = { _, _, _ in }
+
+  public init(target: String, sizeBytes: UInt64, quick: Bool) {
+    self.target = target
+    self.sizeBytes = sizeBytes
+    self.quick = quick
+  }
+
+  /// The file fio works on.
+  public var file: String {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), isFolder.boolValue {
+      return (target as NSString).appendingPathComponent("vhdsim-calibrate.dat")
+    }
+    return target
+  }
+
+  /// The size of the file system holding the target (the profile's capacity); the file's size when
+  /// it cannot be read.
+  public var deviceBytes: UInt64 {
+    var fs = statvfs()
+    guard statvfs((file as NSString).deletingLastPathComponent, &fs) == 0 else { return sizeBytes }
+    return UInt64(fs.f_blocks) * UInt64(fs.f_frsize)
+  }
+
+  /// fio on PATH, a writable folder with room for the file, and O_DIRECT accepted there; throws the
+  /// first failing check. Returns fio's path.
+  public func check() throws(CalibrationError) -> String {
+    guard let fio = findExecutable("fio") else { throw .fioMissing }
+    try Self.checkTarget(file: file, sizeBytes: sizeBytes)
+    return fio
+  }
+
+  /// The writable-folder, free-space and O_DIRECT checks for a file that will hold `sizeBytes`.
+  public static func checkTarget(file: String, sizeBytes: UInt64) throws(CalibrationError) {
+    let folder =
+      (file as NSString).deletingLastPathComponent.isEmpty
+      ? "." : (file as NSString).deletingLastPathComponent
+    guard access(folder, W_OK) == 0 else { throw .notWritable(path: folder, errno: errno) }
+    var fs = statvfs()
+    if statvfs(folder, &fs) == 0 {
+      let existing = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
+      let available = UInt64(fs.f_bavail) * UInt64(fs.f_frsize) + existing
+      guard available >= sizeBytes else {
+        throw .tooSmall(path: folder, availableBytes: available, neededBytes: sizeBytes)
+      }
+    }
+    try probeDirectIO(file: file)
+  }
+
+  /// Opens (creating if needed) `file` with O_DIRECT and writes one aligned 4 KiB block, as the
+  /// measurement will; a file system without direct I/O refuses the open or the write with EINVAL.
+  public static func probeDirectIO(file: String) throws(CalibrationError) {
+    let existed = FileManager.default.fileExists(atPath: file)
+    let fd = open(file, O_RDWR | O_CREAT | DirectIO.openFlag | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .openFailure(path: file, errno: errno) }
+    defer {
+      close(fd)
+      if !existed { unlink(file) }
+    }
+    guard let block = UnsafeMutableRawPointer.aligned(4096) else { return }
+    defer { free(block) }
+    memset(block, 0, 4096)
+    if pwrite(fd, block, 4096, 0) < 0 { throw .openFailure(path: file, errno: errno) }
+  }
+
+  /// Runs every job of the grid and returns what fio measured.
+  public func measure(fio: String) throws(CalibrationError) -> [FioMeasurement] {
+    let jobs = FioJob.grid(quick: quick)
+    var out: [FioMeasurement] = []
+    for (i, job) in jobs.enumerated() {
+      let args = job.arguments(
+        file: file, sizeBytes: sizeBytes, seconds: quick ? 1 : 4, rampSeconds: quick ? 0 : 1)
+      let run: (status: Int32, output: String)
+      do { run = try runProgram(fio, args) } catch {
+        throw .fioFailed(job: job.name, status: -1, message: "\(error)")
+      }
+      guard run.status == 0 else {
+        throw .fioFailed(job: job.name, status: run.status, message: String(run.output.suffix(400)))
+      }
+      let results = try FioResult.parse(json: Data(Self.jsonPart(run.output).utf8), file: "fio \(job.name)")
+      guard let r = results.first(where: { $0.isWrite == job.isWrite }) else {
+        throw .badFioOutput(file: "fio \(job.name)", reason: "no \(job.isWrite ? "write" : "read") figures")
+      }
+      out.append(FioMeasurement(job: job, result: r))
+      progress(i + 1, jobs.count, job.name)
+    }
+    if target != file { unlink(file) }
+    return out
+  }
+
+  /// fio may print notes before its JSON document; the document starts at the first "{".
+  static func jsonPart(_ output: String) -> String {
+    guard let start = output.firstIndex(of: "{") else { return output }
+    return String(output[start...])
+  }
+
+  /// The fitted profile file's text: the model and a comment block with the grid's figures.
+  public static func profileYAML(name: String, target: String, grid: [FioMeasurement], model: SSDModel)
+    -> String
+  {
+    var comments = [
+      "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, psync, iodepth threads) on \(target).",
+      "Latency tables: fio completion-latency quantiles of the random queue-depth-1 jobs, less the bus",
+      "transfer at the fitted bandwidth; bandwidths: best 1 MiB job; channels: Little's law at the",
+      "deepest random 4 KiB jobs (docs/simulation.md#calibration). The grid:",
+      "job                      IOPS        MB/s    mean us",
+    ]
+    for m in grid {
+      comments.append(
+        m.job.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+          + String(
+            format: "%10.0f  %10.1f  %9.1f", m.result.iops, m.result.bytesPerSecond / 1e6,
+            m.result.meanLatencyNs / 1000))
+    }
+    return DiskProfileWriter.yaml(
+      name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model)
+  }
+}
+
+extension UnsafeMutableRawPointer {
+  /// `posix_memalign`: O_DIRECT needs buffers aligned to the logical block size; 4096 covers all.
+  static func aligned(_ bytes: Int) -> UnsafeMutableRawPointer? {
+    var p: UnsafeMutableRawPointer?
+    return posix_memalign(&p, 4096, bytes) == 0 ? p : nil
+  }
+}

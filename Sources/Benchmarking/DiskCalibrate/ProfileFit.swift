@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Simulation
+
+/// Fits an `SSDModel` to a calibration grid (docs/simulation.md#calibration):
+///
+/// - bandwidth per direction: the most bytes per second any 1 MiB job (sequential or random, any
+///   depth) moved — the shared bus of the model;
+/// - latency per direction and size class: the queue-depth-1 random job's completion-latency quantile
+///   table (fio's min, percentiles, max), less the bus transfer time the model adds separately;
+/// - channels: Little's law at the deepest random 4 KiB job, units busy = IOPS × mean service time at
+///   depth 1, per direction, averaged over read and write, rounded, within 1 … that depth.
+public enum ProfileFit {
+  public static func fit(_ grid: [FioMeasurement], capacityBytes: UInt64) throws(CalibrationError) -> SSDModel
+  {
+    func bandwidth(_ write: Bool) throws(CalibrationError) -> Double {
+      let best = grid.filter { $0.job.isWrite == write && $0.job.blockBytes == 1 << 20 }.map(
+        \.result.bytesPerSecond
+      )
+      .max()
+      guard let best, best > 0 else { throw .missingMeasurement("a 1 MiB \(write ? "write" : "read") job") }
+      return best
+    }
+    let readBandwidth = try bandwidth(false)
+    let writeBandwidth = try bandwidth(true)
+    func latency(_ write: Bool, _ bw: Double) throws(CalibrationError) -> SizeClassLatency {
+      var classes: [SizeClassLatency.SizeClass] = []
+      for m in grid where m.job.isWrite == write && m.job.random && m.job.queueDepth == 1 {
+        let transfer = Double(m.job.blockBytes) * 1e9 / bw
+        let q = m.result.latencyQuantiles
+        let table: QuantileTable
+        do {
+          table = try QuantileTable(
+            probabilities: q.map(\.p), nanoseconds: q.map { Swift.max(0, $0.ns - transfer) })
+        } catch { throw .badFioOutput(file: m.job.name, reason: "\(error)") }
+        classes.append(.init(bytes: m.job.blockBytes, latency: .empirical(table)))
+      }
+      guard let latency = SizeClassLatency(classes) else {
+        throw .missingMeasurement("a random queue-depth-1 \(write ? "write" : "read") job per block size")
+      }
+      return latency
+    }
+    let read = try latency(false, readBandwidth)
+    let write = try latency(true, writeBandwidth)
+    var units: [Double] = []
+    var deepest = 1
+    for w in [false, true] {
+      let small = grid.filter { $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 }
+      guard let one = small.first(where: { $0.job.queueDepth == 1 }),
+        let deep = small.max(by: { $0.job.queueDepth < $1.job.queueDepth }), deep.job.queueDepth > 1
+      else { throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper") }
+      deepest = Swift.max(deepest, deep.job.queueDepth)
+      units.append(deep.result.iops * one.result.meanLatencyNs / 1e9)
+    }
+    let channels = Swift.min(deepest, Swift.max(1, Int((units.reduce(0, +) / Double(units.count)).rounded())))
+    return SSDModel(
+      read: read, write: write, readBandwidth: readBandwidth, writeBandwidth: writeBandwidth,
+      channels: channels,
+      capacityBytes: capacityBytes)
+  }
+}

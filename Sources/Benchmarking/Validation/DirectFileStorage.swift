@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import VHD
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The real side of `vhdsim validate`: the VHD files of a folder opened as tapdisk opens them, with
+/// O_DIRECT, and the engine's I/O split as tapdisk splits it — metadata (BAT, bitmaps, footer) done at
+/// once by the engine call, guest data queued in a `DeferredIOQueue` for the worker to issue after the
+/// engine lock is released, so data I/O of `iodepth` requests overlaps on the device while the engine
+/// (single-threaded, as tapdisk's event loop is) serves one request at a time.
+///
+/// This wraps the engine's devices instead of giving `SparseFileDevice` an O_DIRECT mode, so the
+/// engine is unchanged: every read and write with a 512-aligned offset and length goes through an
+/// O_DIRECT descriptor and an aligned bounce buffer; anything else, and zeroing, truncation and
+/// space queries, through the engine's own `SparseFileDevice`.
+final class DirectFileStorage: Storage {
+  let files = FileStorage()
+  let queue: DeferredIOQueue
+
+  init(queue: DeferredIOQueue) { self.queue = queue }
+
+  func open(_ path: String, writable: Bool) throws -> any BlockDevice {
+    let plain = try SparseFileDevice.open(path: path, writable: writable)
+    let fd = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | DirectIO.openFlag | O_CLOEXEC)
+    guard fd >= 0 else { throw StorageError(.system(errno), path: path) }
+    return DirectFileDevice(plain: plain, directFD: fd, queue: queue)
+  }
+
+  func create(_ path: String) throws -> any BlockDevice { try files.create(path) }
+  func exists(_ path: String) -> Bool { files.exists(path) }
+  func remove(_ path: String) throws { try files.remove(path) }
+  func rename(_ from: String, to: String) throws { try files.rename(from, to: to) }
+  func modificationTime(_ path: String) throws -> Int64 { try files.modificationTime(path) }
+  func list(directory: String) throws -> [String] { try files.list(directory: directory) }
+  func canonicalPath(_ path: String) -> String { files.canonicalPath(path) }
+}
+
+/// One engine device: metadata I/O direct and immediate, data I/O deferred to the queue.
+final class DirectFileDevice: BlockDevice {
+  let plain: SparseFileDevice
+  let directFD: Int32
+  let queue: DeferredIOQueue
+
+  init(plain: SparseFileDevice, directFD: Int32, queue: DeferredIOQueue) {
+    self.plain = plain
+    self.directFD = directFD
+    self.queue = queue
+  }
+
+  deinit { Glibc.close(directFD) }
+
+  var name: String { plain.name }
+  var length: UInt64 { plain.length }
+  var isWritable: Bool { plain.isWritable }
+  var supportsConcurrentWrites: Bool { true }
+
+  static func aligned(_ offset: UInt64, _ count: Int) -> Bool {
+    offset % 512 == 0 && count % 512 == 0 && count <= DeferredIOQueue.bounceBytes
+  }
+
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
+    queue.ios += 1
+    guard Self.aligned(offset, buffer.count) else {
+      return try plain.read(into: buffer, at: offset, kind: kind)
+    }
+    if kind == .data {
+      queue.defer(
+        DeferredIO(
+          fd: directFD, offset: offset, count: buffer.count, isWrite: false, target: buffer.baseAddress!))
+    } else {
+      try queue.direct(fd: directFD, offset: offset, read: buffer, name: name)
+    }
+  }
+
+  func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
+    queue.ios += 1
+    guard Self.aligned(offset, buffer.count) else { return try plain.write(buffer, at: offset, kind: kind) }
+    if kind == .data {
+      try queue.deferWrite(fd: directFD, offset: offset, bytes: buffer)
+    } else {
+      try queue.direct(fd: directFD, offset: offset, write: buffer, name: name)
+    }
+  }
+
+  func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
+    if length > 0 { queue.ios += 1 }
+    try plain.writeZeros(at: offset, length: length, kind: kind)
+  }
+
+  func truncate(to length: UInt64) throws { try plain.truncate(to: length) }
+  func flush() throws { try plain.flush() }
+  func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>] { try plain.dataRegions(in: range) }
+  func preallocate(length: UInt64) throws { try plain.preallocate(length: length) }
+}

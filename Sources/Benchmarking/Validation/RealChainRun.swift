@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Pool
+import StorageRepository
+import VHD
+import Workloads
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The real half of a validation case: a chain built by `ChainSpec` in a folder on the device, then
+/// `requests` guest requests from the built-in workload (the same generator and seed the simulated
+/// pool uses) served by the VHD engine over `DirectFileStorage` with `iodepth` worker threads, each
+/// keeping one request outstanding (fio's closed loop). Every request's wall-clock latency is kept,
+/// from the moment its worker takes it to the completion of its last I/O.
+struct RealChainRun {
+  var chain: ChainSpec
+  var workload: WorkloadSpec
+  var engine: EngineOptions
+  var seed: UInt64
+  var requests: Int
+
+  struct Result {
+    var latenciesNs: [Double]
+    var elapsedSeconds: Double
+    var physicalIOs: Int
+  }
+
+  /// Builds the chain under `folder` (removed first if present) with buffered I/O, syncs it to the
+  /// device, then runs the requests.
+  func run(in folder: String) throws -> Result {
+    try? FileManager.default.removeItem(atPath: folder)
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let sr = SR(
+      storage: FileStorage(), directory: folder, kind: .file, capacity: 1 << 50, engineOptions: engine,
+      stamps: StampSequence(seed: seed))
+    let uuid = try chain.build(in: sr, nameLabel: "vdi")
+    let path = sr.path(of: uuid)
+    sync()
+    let queue = try DeferredIOQueue()
+    let storage = DirectFileStorage(queue: queue)
+    let vhd = try VHDChain.open(path, storage: storage, writable: true, options: engine)
+    guard case .closedLoop(let depth) = workload.arrivals else {
+      throw PoolError("validation needs a closed loop")
+    }
+    let shared = SharedRun(
+      chain: vhd, queue: queue,
+      generator: workload.generator(virtualSize: chain.virtualSize, seed: seed), total: requests)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let group = DispatchGroup()
+    for _ in 0..<depth {
+      group.enter()
+      let thread = Thread {
+        shared.work()
+        group.leave()
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    group.wait()
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    try vhd.close()
+    if let failure = shared.failure { throw failure }
+    return Result(latenciesNs: shared.latencies, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
+  }
+}
+
+/// What the workers share, behind one lock: the engine (single-threaded), the generator, the counts.
+final class SharedRun: @unchecked Sendable {
+  let chain: VHDChain
+  let queue: DeferredIOQueue
+  var generator: any RequestGenerator
+  let total: Int
+  var issued = 0
+  var latencies: [Double] = []
+  var physicalIOs = 0
+  var failure: (any Error)?
+  let lock = NSLock()
+
+  init(chain: VHDChain, queue: DeferredIOQueue, generator: any RequestGenerator, total: Int) {
+    self.chain = chain
+    self.queue = queue
+    self.generator = generator
+    self.total = total
+    latencies.reserveCapacity(total)
+  }
+
+  /// One worker: take a request, run the engine on it under the lock, issue its data I/O outside.
+  func work() {
+    guard let staging = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
+      let bounce = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
+      let guest = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes)
+    else { return }
+    defer {
+      free(staging)
+      free(bounce)
+      free(guest)
+    }
+    memset(guest, 0x3C, DeferredIOQueue.bounceBytes)
+    var mine: [DeferredIO] = []
+    mine.reserveCapacity(64)
+    var accounting = RequestAccounting()
+    while true {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      lock.lock()
+      guard failure == nil, issued < total, let r = generator.next(now: .zero) else {
+        lock.unlock()
+        return
+      }
+      issued += 1
+      queue.begin(staging: staging)
+      do {
+        if r.operation == .write {
+          try chain.write(sector: r.lba, count: r.sectors, from: guest, accounting: &accounting)
+        } else if r.operation == .read {
+          try chain.read(sector: r.lba, count: r.sectors, into: guest, accounting: &accounting)
+        }
+      } catch {
+        failure = error
+        lock.unlock()
+        return
+      }
+      physicalIOs += queue.ios
+      mine.removeAll(keepingCapacity: true)
+      mine.append(contentsOf: queue.pending)
+      lock.unlock()
+      do { try DeferredIOQueue.run(mine[...], bounce: bounce) } catch {
+        lock.lock()
+        failure = error
+        lock.unlock()
+        return
+      }
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      lock.lock()
+      latencies.append(Double(t1 - t0))
+      lock.unlock()
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Simulation
+
+extension DiskProfileFile {
+  static let distributionKeys = ["constant_us", "lognormal", "quantiles_us"]
+
+  /// A latency distribution: exactly one of `constant_us: X`, `lognormal: {mean_us | median_us, sigma}`
+  /// or `quantiles_us: [[p, µs], …]` (p from 0 to 1, rising; values not decreasing).
+  static func distribution(_ r: NodeReader, extraKeys: [String] = []) throws(ScenarioError)
+    -> LatencyDistribution
+  {
+    let m = try r.mapping(allowed: distributionKeys + extraKeys)
+    let given = distributionKeys.filter { m[$0] != nil }
+    guard given.count == 1 else {
+      throw r.error("\(r.path): expected exactly one of \(distributionKeys.joined(separator: ", "))")
+    }
+    if let c = m["constant_us"] {
+      return .constant(nanoseconds: try c.double("a number ≥ 0") { $0 >= 0 } * 1000)
+    }
+    if let l = m["lognormal"] {
+      let lm = try l.mapping(allowed: ["mean_us", "median_us", "sigma"])
+      let sigma = try lm.required("sigma").double("a number in 0...5") { (0...5).contains($0) }
+      switch (lm["mean_us"], lm["median_us"]) {
+      case (let mean?, nil):
+        return .lognormal(mean: microseconds(try positive(mean)), sigma: sigma)
+      case (nil, let median?):
+        return .lognormal(median: try positive(median) * 1000, sigma: sigma)
+      default: throw l.error("\(l.path): expected exactly one of mean_us, median_us")
+      }
+    }
+    let q = try m.required("quantiles_us")
+    var ps: [Double] = []
+    var values: [Double] = []
+    for pair in try q.sequence() {
+      let items = try pair.sequence()
+      guard items.count == 2 else { throw pair.error("\(pair.path): expected [probability, microseconds]") }
+      ps.append(try items[0].double("a probability in 0...1") { (0...1).contains($0) })
+      values.append(try items[1].double("a number ≥ 0") { $0 >= 0 } * 1000)
+    }
+    do { return .empirical(try QuantileTable(probabilities: ps, nanoseconds: values)) } catch {
+      throw q.error("\(q.path): \(error)")
+    }
+  }
+
+  /// `[{size_kib: K, <distribution>}, …]`: one distribution per size class.
+  static func sizeClasses(_ r: NodeReader) throws(ScenarioError) -> SizeClassLatency {
+    var classes: [SizeClassLatency.SizeClass] = []
+    for item in try r.sequence() {
+      let m = try item.mapping(allowed: ["size_kib"] + distributionKeys)
+      let kib = try m.required("size_kib").int(in: 1...1_048_576)
+      classes.append(
+        .init(bytes: UInt64(kib) << 10, latency: try distribution(item, extraKeys: ["size_kib"])))
+    }
+    guard let latency = SizeClassLatency(classes) else {
+      throw r.error("\(r.path): expected at least one size class, each size_kib once")
+    }
+    return latency
+  }
+
+  /// `{probability: P, <distribution>}`.
+  static func writeStall(_ r: NodeReader) throws(ScenarioError) -> WriteStall {
+    let m = try r.mapping(allowed: ["probability"] + distributionKeys)
+    return WriteStall(
+      probability: try m.required("probability").double("a probability in 0...1") { (0...1).contains($0) },
+      duration: try distribution(r, extraKeys: ["probability"]))
+  }
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Pool
+import Simulation
+
+/// Writes an SSD-kind profile file (what `vhdsim disk calibrate` fits) in the format
+/// `DiskProfileFile` reads, with a comment block saying where every figure came from.
+public enum DiskProfileWriter {
+  public static func yaml(
+    name: String, source: String, comments: [String], model: SSDModel, variability: Bool = true
+  ) -> String {
+    var lines = comments.map { "# \($0)" }
+    lines += [
+      "name: \(name)",
+      "kind: ssd",
+      "source: \(quoted(source))",
+      "capacity_bytes: \(model.capacityBytes)",
+      "variability: \(variability)",
+      "ssd:",
+      "  channels: \(model.channels)",
+      "  read_bandwidth_mb_s: \(number(model.readBandwidth / 1e6))",
+      "  write_bandwidth_mb_s: \(number(model.writeBandwidth / 1e6))",
+    ]
+    for (key, latency) in [("read", model.read), ("write", model.write)] {
+      lines.append("  \(key):")
+      for c in latency.classes {
+        lines.append("    - size_kib: \(c.bytes >> 10)")
+        lines.append("      " + distribution(c.latency))
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// One distribution as a flow-style key: value.
+  static func distribution(_ d: LatencyDistribution) -> String {
+    switch d {
+    case .constant(let ns): return "constant_us: \(number(ns / 1000))"
+    case .lognormal(let median, let sigma):
+      return "lognormal: {median_us: \(number(median / 1000)), sigma: \(number(sigma))}"
+    case .empirical(let t):
+      let pairs = zip(t.probabilities, t.nanoseconds).map { "[\(number($0)), \(number($1 / 1000))]" }
+      return "quantiles_us: [\(pairs.joined(separator: ", "))]"
+    }
+  }
+
+  /// Shortest decimal that reads back as the same double.
+  static func number(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+  }
+
+  static func quoted(_ s: String) -> String {
+    "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  }
+}

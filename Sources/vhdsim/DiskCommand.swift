@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import Benchmarking
+import Foundation
+
+/// `vhdsim disk`: measuring real devices into disk profiles.
+struct DiskCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "disk", abstract: "Measure a real device into a disk profile.",
+    subcommands: [DiskCalibrateCommand.self])
+}
+
+/// `vhdsim disk calibrate TARGET --out profile.yaml`.
+struct DiskCalibrateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "calibrate",
+    abstract: "Run fio with O_DIRECT over a grid on TARGET and write the fitted disk profile.",
+    discussion: """
+      The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32
+      (--quick: 1 and 32, one second per job). TARGET is a file or a folder on the device to measure
+      (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
+      The profile: docs/simulation.md#disk-profiles; the fit: docs/simulation.md#calibration.
+      """)
+
+  @Argument(help: "A file or folder on the device to measure.") var target: String
+  @Option(help: "The profile file to write.") var out: String
+  @Option(help: "Size of the file fio works on, GiB.") var size = 1.0
+  @Option(help: "The profile's name (default: the output file's name).") var name: String?
+  @Flag(help: "A smaller grid, one second per job.") var quick = false
+
+  func validate() throws {
+    guard size > 0, size.isFinite else { throw ValidationError("--size must be positive") }
+  }
+
+  func run() throws {
+    try runReportingErrors {
+      var calibrator = DiskCalibrator(target: target, sizeBytes: UInt64(size * 1_073_741_824), quick: quick)
+      let fio = try calibrator.check()
+      let bar = ProgressLine(label: "calibrate")
+      calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
+      let grid = try calibrator.measure(fio: fio)
+      bar.finish()
+      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes)
+      let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
+      let text = DiskCalibrator.profileYAML(name: profileName, target: target, grid: grid, model: model)
+      do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+        throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+      }
+      print(
+        "vhdsim disk calibrate: \(grid.count) fio jobs on \(calibrator.file); \(model.channels) channels, "
+          + String(
+            format: "read %.0f MB/s, write %.0f MB/s", model.readBandwidth / 1e6, model.writeBandwidth / 1e6)
+          + "; profile written to \(out)")
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Benchmarking
+import Foundation
+import Pool
+import Simulation
+import Testing
+
+@Suite struct DiskCalibrationTests {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "Fixtures")
+
+  func fixture(_ name: String) throws -> [FioResult] {
+    let data = try Data(contentsOf: Self.fixtures.appendingPathComponent(name))
+    return try FioResult.parse(json: data, file: name)
+  }
+
+  /// Fixtures made here with fio 3.33 (`--output-format=json`, psync, O_DIRECT, 1 s on /dev/vda).
+  @Test func parsesFioJSON() throws {
+    let reads = try fixture("fio-randread-4k-qd1.json")
+    #expect(reads.count == 1)
+    let r = try #require(reads.first)
+    #expect(r.jobName == "randread-4k-qd1" && !r.isWrite)
+    #expect(r.iops == 5780.658026)
+    #expect(r.bytesPerSecond == 23_677_575)
+    #expect(r.meanLatencyNs == 172265.773715)
+    // min, fio's 17 percentiles, max.
+    #expect(r.latencyQuantiles.count == 19)
+    #expect(r.latencyQuantiles.first! == (0, 37_348))
+    #expect(r.latencyQuantiles.last! == (1, 72_115_469))
+    #expect(r.latencyQuantiles.contains { $0.p == 0.5 && $0.ns == 58_112 })
+    #expect(r.latencyQuantiles.contains { $0.p == 0.99 && $0.ns == 2_310_144 })
+    let w = try #require(try fixture("fio-randwrite-4k-qd4.json").first)
+    #expect(w.isWrite && w.iops == 26193.137255 && w.bytesPerSecond == 107_287_090)
+  }
+
+  @Test func rejectsWhatIsNotFioOutput() {
+    #expect(throws: CalibrationError.self) {
+      try FioResult.parse(json: Data("{\"jobs\": 3}".utf8), file: "x")
+    }
+    #expect(throws: CalibrationError.self) { try FioResult.parse(json: Data("not json".utf8), file: "x") }
+  }
+
+  /// Synthetic grid from a known device: lognormal latency (median 100 µs, σ 0.4) at depth 1; 6 units
+  /// (IOPS at depth 32 = 6 / mean service); 1 MiB jobs at 800/400 MB/s. The fit must give them back.
+  @Test func fitRecoversKnownParameters() throws {
+    let truth = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
+    var grid: [FioMeasurement] = []
+    let percentiles = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9]
+    for isWrite in [false, true] {
+      let bw = isWrite ? 400e6 : 800e6
+      for kib: UInt64 in [4, 64, 1024] {
+        let transfer = Double(kib << 10) * 1e9 / bw
+        // The synthetic device's QD1 completion latency: the truth plus the transfer.
+        var q: [(p: Double, ns: Double)] = [(0, truth.value(at: 1e-6) + transfer)]
+        q += percentiles.map { (p: $0 / 100, ns: truth.value(at: $0 / 100) + transfer) }
+        q.append((1, truth.value(at: 1 - 1e-6) + transfer))
+        let mean = truth.mean + transfer
+        for qd in [1, 32] {
+          let job = FioJob(isWrite: isWrite, random: true, blockBytes: kib << 10, queueDepth: qd)
+          let iops = qd == 1 ? 1e9 / mean : 6 * 1e9 / mean
+          grid.append(
+            FioMeasurement(
+              job: job,
+              result: FioResult(
+                jobName: job.name, isWrite: isWrite, iops: iops,
+                bytesPerSecond: kib == 1024 ? bw : iops * Double(kib << 10),
+                meanLatencyNs: mean, latencyQuantiles: q)))
+        }
+      }
+    }
+    let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
+    #expect(m.channels == 6)
+    #expect(m.readBandwidth == 800e6 && m.writeBandwidth == 400e6)
+    for latency in [m.read, m.write] {
+      #expect(latency.classes.map(\.bytes) == [4096, 65_536, 1 << 20])
+      for c in latency.classes {
+        for p in [0.1, 0.5, 0.9, 0.99] {
+          let fitted = c.latency.value(at: p)
+          let expected = truth.value(at: p)
+          #expect(abs(fitted - expected) / expected < 1e-6, "p\(p) at \(c.bytes): \(fitted) vs \(expected)")
+        }
+      }
+    }
+  }
+
+  @Test func fitNamesWhatIsMissing() {
+    #expect(throws: CalibrationError.missingMeasurement("a 1 MiB read job")) {
+      try ProfileFit.fit([], capacityBytes: 1 << 30)
+    }
+  }
+
+  @Test func gridIsTheIssuesGrid() {
+    let full = FioJob.grid(quick: false)
+    #expect(full.count == 2 * 2 * 3 * 3)
+    #expect(Set(full.map(\.blockBytes)) == [4096, 65_536, 1 << 20])
+    #expect(Set(full.map(\.queueDepth)) == [1, 8, 32])
+    let args = full[0].arguments(file: "/x", sizeBytes: 1 << 30, seconds: 2, rampSeconds: 0)
+    #expect(
+      args.contains("--direct=1") && args.contains("--output-format=json") && args.contains("--rw=randread"))
+  }
+
+  @Test func checksNameTheProblem() throws {
+    #expect(
+      CalibrationError.openFailure(path: "/x", errno: EINVAL) == .directIORefused(path: "/x", errno: EINVAL))
+    #expect(
+      CalibrationError.openFailure(path: "/x", errno: EACCES) == .notWritable(path: "/x", errno: EACCES))
+    #expect(throws: CalibrationError.self) {
+      try DiskCalibrator.checkTarget(file: "/proc/vhdsim-no/such/file", sizeBytes: 1 << 20)
+    }
+    #expect {
+      try DiskCalibrator.checkTarget(
+        file: NSTemporaryDirectory() + "/vhdsim-too-big", sizeBytes: UInt64.max / 2)
+    } throws: { e in
+      if case .tooSmall = e as? CalibrationError { return true }
+      return false
+    }
+  }
+
+  /// tmpfs refused O_DIRECT until Linux 6.6; on such a kernel the probe must say so. Newer kernels
+  /// accept it (this machine's 6.18 does), and then the probe must pass.
+  @Test func tmpfsDirectIOProbe() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
+    let file = "/dev/shm/vhdsim-odirect-\(getpid())"
+    let outcome = Result { () throws(CalibrationError) in try DiskCalibrator.probeDirectIO(file: file) }
+    switch outcome {
+    case .success:
+      #expect(!FileManager.default.fileExists(atPath: file), "the probe removes the file it created")
+    case .failure(let e): #expect(e == .directIORefused(path: file, errno: EINVAL))
+    }
+  }
+}

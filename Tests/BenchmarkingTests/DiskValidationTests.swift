@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Benchmarking
+import Foundation
+import Pool
+import Testing
+
+@Suite struct DiskValidationTests {
+  /// The `--quick` validation as CI runs it: it must run both sides and write its report. The demerit
+  /// depends on the machine and is not checked; the engine's physical I/Os per request at iodepth 1
+  /// (same chain, same request sequence, same order) must agree exactly between the two sides.
+  @Test func quickValidationWritesItsReport() throws {
+    let base = ProcessInfo.processInfo.environment["VHDSIM_BENCH_DIR"] ?? NSTemporaryDirectory()
+    let folder = (base as NSString).appendingPathComponent("vhdsim-validate-test-\(getpid())")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var validation = DiskValidation(
+      profile: .nvme, depths: [1, 3], iodepths: [1, 2], folder: folder, quick: true)
+    validation.requests = 150
+    let cases: [ValidationCase]
+    do { cases = try validation.run() } catch let e as CalibrationError {
+      if case .directIORefused = e {
+        print("skipped: \(base) refuses O_DIRECT (\(e)); set VHDSIM_BENCH_DIR to a folder on a real disk")
+        return
+      }
+      throw e
+    }
+    #expect(cases.map(\.depth) == [1, 1, 3, 3] && cases.map(\.iodepth) == [1, 2, 1, 2])
+    for c in cases {
+      #expect(c.requests == 150 && c.samples.simulatedNs.count == 150)
+      #expect(c.iopsReal > 0 && c.iopsSimulated > 0 && c.demeritUs.isFinite)
+    }
+    for c in cases where c.iodepth == 1 {
+      #expect(c.physicalIOsPerRequestReal == c.physicalIOsPerRequestSimulated, "depth \(c.depth)")
+    }
+    let out = (folder as NSString).appendingPathComponent("report")
+    let report = ValidationReport(profile: "nvme", machine: "test", cases: cases)
+    try report.write(to: out)
+    for file in ["validation.json", "report.md", "report.html"] {
+      #expect(
+        FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file)")
+    }
+    let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any]
+    #expect(json?["profile"] as? String == "nvme")
+    let first = (json?["cases"] as? [[String: Any]])?.first
+    #expect(
+      Set(first?.keys.map { $0 } ?? []) == [
+        "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
+        "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
+        "physical_ios_per_request_real", "physical_ios_per_request_simulated",
+      ])
+  }
+
+  @Test func demeritIsTheRMSDistanceBetweenQuantileFunctions() {
+    let real = (1...1000).map(Double.init)
+    // Shifted by 10 everywhere: every horizontal distance is 10.
+    #expect(abs(CDFComparison.demerit(real: real, simulated: real.map { $0 + 10 }) - 10) < 1e-9)
+    #expect(CDFComparison.demerit(real: real, simulated: real) == 0)
+    #expect(CDFComparison.quantile([1, 2, 3, 4, 5], 0.5) == 3)
+  }
+}

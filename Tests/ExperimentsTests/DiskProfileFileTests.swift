@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Experiments
+import Foundation
+import Pool
+import Simulation
+import Testing
+
+@Suite struct DiskProfileFileTests {
+  static let folder = Fixture.packageRoot.appendingPathComponent("Profiles/disks").path
+
+  func draws(_ model: any DiskModel, n: Int = 300) -> [Int64] {
+    var m = model
+    m.reseed(99)
+    var out: [Int64] = []
+    for i in 0..<n {
+      let offset = UInt64(i * 104_729 % 4096) << 20
+      let length: UInt64 = i % 3 == 0 ? 65_536 : 4096
+      let op = DiskOp(offset: offset, length: length, isWrite: i % 4 == 0)
+      out.append(m.serviceTime([op], at: SimTime.microseconds(i * 300)).nanoseconds)
+    }
+    return out
+  }
+
+  /// The preset files document the built-in presets: each draws exactly the built-in's service times.
+  @Test(arguments: ["nvme", "sata7200", "iscsi", "sata-ssd"])
+  func presetFileMatchesTheBuiltIn(name: String) throws {
+    let file = try DiskProfileFile.load(path: "\(Self.folder)/\(name).yaml")
+    let builtIn = try #require(DiskProfile.preset(named: name))
+    #expect(file.name == name)
+    #expect(file.model.capacityBytes == builtIn.model.capacityBytes)
+    #expect(file.model.parallelism == builtIn.model.parallelism)
+    #expect(draws(file.model) == draws(builtIn.model))
+  }
+
+  @Test func resolvesPresetsFilesAndNames() throws {
+    #expect(try DiskProfileFile.resolve("nvme") == .nvme)
+    let byPath = try DiskProfileFile.resolve("\(Self.folder)/sata-ssd.yaml")
+    #expect(byPath.name == "sata-ssd" && byPath.path != nil)
+    #expect(throws: ScenarioError.self) { try DiskProfileFile.resolve("no-such-profile") }
+  }
+
+  @Test func writerRoundTripsAFittedProfile() throws {
+    let table = try QuantileTable(
+      probabilities: [0, 0.5, 0.99, 1], nanoseconds: [40_000, 80_000, 900_000, 4_000_000])
+    let model = SSDModel(
+      read: try #require(SizeClassLatency([.init(bytes: 4096, latency: .empirical(table))])),
+      write: SizeClassLatency(.lognormal(median: 30_000, sigma: 0.5)), readBandwidth: 812.5e6,
+      writeBandwidth: 400e6, channels: 6, capacityBytes: 1 << 30)
+    let text = DiskProfileWriter.yaml(name: "fit", source: "test", comments: ["a test"], model: model)
+    let back = try DiskProfileFile.parse(yaml: text, file: "fit.yaml")
+    #expect(back.model.parallelism == 6)
+    #expect(draws(back.model) == draws(model))
+  }
+
+  @Test func badFieldsAreReportedAtTheirLine() {
+    let yaml = """
+      name: bad
+      kind: ssd
+      capacity_bytes: 1000000000
+      ssd:
+        channels: 4
+        read_bandwidth_mb_s: 500
+        write_bandwidth_mb_s: 500
+        read:
+          - size_kib: 4
+            quantiles_us: [[0, 10], [0.5, 5], [1, 20]]
+        write:
+          - size_kib: 4
+            constant_us: 10
+      """
+    #expect {
+      try DiskProfileFile.parse(yaml: yaml, file: "bad.yaml")
+    } throws: { e in
+      guard let e = e as? ScenarioError else { return false }
+      return e.file == "bad.yaml" && e.line == 10 && e.message.contains("must not decrease")
+    }
+    #expect {
+      try DiskProfileFile.parse(yaml: "name: x\nkind: ssd\ncapacity_bytes: 1\n", file: "k.yaml")
+    } throws: { e in (e as? ScenarioError)?.message.contains("needs a `ssd` section") == true }
+  }
+
+  @Test func scenarioTakesAProfileAndVariabilityOff() throws {
+    let yaml = """
+      name: p
+      disk: {profile: \(Self.folder)/sata-ssd.yaml}
+      chain: {depth: 1, size_mib: 64}
+      vms: [{count: 1, workload: {iodepth: 1}}]
+      """
+    let s = try Scenario.parse(yaml: yaml, file: "p.yaml")
+    let run = try #require(s.runs().first)
+    #expect(run.settings.profile.name == "sata-ssd")
+    #expect(run.pool.disk.name == "sata-ssd")
+    #expect(run.settings.diskModel.parallelism == 8)
+  }
+}
