@@ -246,3 +246,49 @@ import VHD
       atPath: folder + "/filler", contents: Data(repeating: 0xAB, count: size))
   }
 }
+
+/// What a rerun repairs that the engine itself never leaves but libvhd and tapdisk can: an end
+/// footer lost mid-allocation, a BATmap whose map disagrees with its checksum
+/// (docs/vhd-format.md#crash-safety). A refused command leaves such a file unchanged.
+@Suite(.serialized) struct RerunRepairTests {
+  @Test func writerRepairsEndFooterAndBATMapAndARefusalChangesNothing() throws {
+    guard let binary = CLIBinary.path else {
+      print("RerunRepairTests: skipped (no built vhdsim binary)")
+      return
+    }
+    let dir = NSTemporaryDirectory() + "vhdsim-repair-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/d.vhd"
+    for args in [
+      ["vhd", "create", "-n", path, "-s", "8"],
+      ["vhd", "write", "-n", path, "-o", "0", "--pattern", "4", "-l", "\(2 << 20)"],
+      ["vhd", "write", "-n", path, "-o", "\(2 << 20)", "--pattern", "5", "-l", "4096"],
+    ] {
+      #expect(CLIBinary.run(binary, args).status == 0)
+    }
+    let storage = FileStorage()
+    let view = try VHDChain.open(path, storage: storage).read(sector: 0, count: 16384)
+    let url = URL(fileURLWithPath: path)
+    for damage in ["end footer", "batmap map"] {
+      var bytes = try [UInt8](Data(contentsOf: url))
+      if damage == "end footer" {
+        for i in (bytes.count - 512)..<bytes.count { bytes[i] = 0 }
+      } else {
+        bytes[2560] ^= 0x80  // block 0's bit in the map after the BATmap header (blktap layout)
+      }
+      try Data(bytes).write(to: url)
+      #expect(!VHDCheck.check(path: path, storage: storage).isEmpty, "\(damage): check should fail")
+      // Refused after a read-write open: nothing written.
+      let refused = CLIBinary.run(binary, ["vhd", "modify", "-n", path, "-p", path])
+      #expect(refused.exited && refused.status != 0)
+      #expect(try [UInt8](Data(contentsOf: url)) == bytes, "\(damage): a refusal changed the file")
+      // A non-allocating write repairs it.
+      let write = CLIBinary.run(
+        binary, ["vhd", "write", "-n", path, "-o", "8192", "--pattern", "4", "-l", "512"])
+      #expect(write.exited && write.status == 0, "\(damage): \(write)")
+      #expect(VHDCheck.check(path: path, storage: storage).isEmpty, "\(damage): not repaired")
+      #expect(try VHDChain.open(path, storage: storage).read(sector: 0, count: 16384) == view)
+    }
+  }
+}

@@ -2,9 +2,10 @@
 
 /// Puts a damaged BATmap right on a read-write open.
 enum BATMapRepair {
-  /// Rebuilds the BATmap from the bitmaps: a block's bit is set when its bitmap is full (the only
-  /// thing the map promises, docs/vhd-format.md#batmap), then header and map are written together
-  /// (docs/vhd-format.md#crash-safety). A read-write open calls it for a BATmap whose header is
+  /// Rebuilds the BATmap in memory from the bitmaps: a block's bit is set when its bitmap is full
+  /// (the only thing the map promises, docs/vhd-format.md#batmap). The map is marked dirty, so the
+  /// image's first BATmap write, flush or close writes header and whole map together
+  /// (docs/vhd-format.md#crash-safety); until then the file is unchanged. A read-write open calls it for a BATmap whose header is
   /// sound but whose map disagrees with its checksum or with the BAT (a writer stopped between the
   /// two writes, or tapdisk killed before close).
   static func rebuild(_ image: VHDImage) throws {
@@ -15,8 +16,7 @@ enum BATMapRepair {
         image.batmap.bits.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
       }
     }
-    try image.writeBATMap()
-    try image.options.sync(image.device, file: image.path)
+    image.batmap.dirty = true
   }
 }
 

@@ -106,10 +106,11 @@ extension VHDImage {
     image.locatorPaths = locatorPaths
     // With the end footer gone (live tapdisk image, or a writer stopped by a crash), the next block
     // still goes after the last one. A libvhd-policy writer puts the footer back at the end of data
-    // from the copy at 0 now, as libvhd's next allocation would (docs/vhd-format.md#crash-safety).
+    // from the copy at 0: its next allocation moves it there, or its flush or close writes it, as
+    // libvhd's next footer write would (docs/vhd-format.md#crash-safety). Nothing is written here,
+    // so a command that refuses after the open leaves the file as it was.
     if device.isWritable && !footerAtEnd && options.footerPolicy == .everyAllocation {
-      try image.writeFooter(both: false)
-      try image.options.sync(device, file: path)
+      image.footerDirty = true
     }
     if rebuildBATMap { try BATMapRepair.rebuild(image) }
     return image

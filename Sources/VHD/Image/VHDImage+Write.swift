@@ -77,7 +77,8 @@ extension VHDImage {
         batmap.bits.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
         accounting.batmapBitsSet += 1
         if options.footerPolicy == .everyAllocation {
-          try writeBATMap(sectorOf: block)
+          // A map rebuilt at open differs anywhere: write all of it the first time.
+          try writeBATMap(sectorOf: batmap.dirty ? nil : block)
         } else {
           batmap.dirty = true
         }
