@@ -176,7 +176,8 @@ public enum EngineBenchmarks {
     return report
   }
 
-  /// Coalesce of a fully written 1 GiB child into an empty parent on sparse files: MiB/s.
+  /// Coalesce of a fully written 1 GiB child into an empty parent on sparse files: MiB/s; then the
+  /// cost of fsync on allocating writes (`allocatingWrites`).
   public static func coalesce(size: UInt64 = 1 << 30) throws -> BenchReport {
     var report = BenchReport(name: "coalesce")
     let scratch = try ScratchFolder(prefix: "vhdsim-bench-coalesce")
@@ -212,6 +213,7 @@ public enum EngineBenchmarks {
       report.add("\(label)_seconds", t)
       report.add("\(label)_sectors", Double(sectors))
     }
+    try allocatingWrites(size: min(size, 256 << 20), into: &report)
     return report
   }
 }

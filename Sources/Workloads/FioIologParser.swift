@@ -43,6 +43,9 @@ struct FioIologParser: TraceLineParser {
       micros = ts
       f.removeFirst()
     }
+    guard let ns = TraceText.nanoseconds(UInt64(micros), unit: 1000) else {
+      throw fail("a time that fits in 64-bit nanoseconds (under 292 years)")
+    }
     let shape = version == 3 ? "TIMESTAMP FILE ACTION [OFFSET LENGTH]" : "FILE ACTION [OFFSET LENGTH]"
     guard f.count == 2 || f.count == 4 else { throw fail(shape) }
     let action = f[1]
@@ -52,7 +55,7 @@ struct FioIologParser: TraceLineParser {
       switch action {
       case "add", "open", "close": return .skip
       case "sync", "datasync":
-        return .request(timeNanoseconds: micros * 1000, operation: .flush, lba: 0, sectors: 0, flags: [])
+        return .request(timeNanoseconds: ns, operation: .flush, lba: 0, sectors: 0, flags: [])
       default: throw fail("add, open, close, sync or datasync after the file name")
       }
     }
@@ -61,17 +64,23 @@ struct FioIologParser: TraceLineParser {
     switch action {
     case "wait":
       guard version == 2 else { throw fail("read, write, sync, datasync or trim (wait is version 2 only)") }
-      clockMicroseconds += Int64(offset)
+      let (clock, overflow) = clockMicroseconds.addingReportingOverflow(Int64(clamping: offset))
+      guard !overflow, offset <= UInt64(Int64.max) else {
+        throw fail("a wait that keeps the clock under 2^63 microseconds")
+      }
+      clockMicroseconds = clock
       return .skip
     case "sync", "datasync":
-      return .request(timeNanoseconds: micros * 1000, operation: .flush, lba: 0, sectors: 0, flags: [])
+      return .request(timeNanoseconds: ns, operation: .flush, lba: 0, sectors: 0, flags: [])
     case "trim": return .discard
     case "read", "write":
       guard length > 0 else { throw fail("a positive length") }
-      let (lba, sectors) = TraceText.sectors(offset: offset, length: length)
+      guard let extent = TraceText.sectors(offset: offset, length: length) else {
+        throw fail("an offset and length that end before 2^64 bytes")
+      }
       return .request(
-        timeNanoseconds: micros * 1000, operation: action == "read" ? .read : .write, lba: lba,
-        sectors: sectors, flags: [])
+        timeNanoseconds: ns, operation: action == "read" ? .read : .write, lba: extent.lba,
+        sectors: extent.sectors, flags: [])
     default:
       throw fail("read, write, sync, datasync, trim or wait as the action")
     }

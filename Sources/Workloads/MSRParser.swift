@@ -43,8 +43,13 @@ struct MSRParser: TraceLineParser {
     guard ts >= base else { throw fail("a timestamp not before the first request's") }
     if let deviceFilter, name != deviceFilter { return .skip }
     lastDevice = name
-    let (lba, sectors) = TraceText.sectors(offset: offset, length: size)
+    guard let extent = TraceText.sectors(offset: offset, length: size) else {
+      throw fail("an offset and size that end before 2^64 bytes")
+    }
+    guard let ns = TraceText.nanoseconds(ts - base, unit: 100) else {
+      throw fail("a timestamp less than 29,000 years after the first request's")
+    }
     return .request(
-      timeNanoseconds: Int64(ts - base) * 100, operation: operation, lba: lba, sectors: sectors, flags: [])
+      timeNanoseconds: ns, operation: operation, lba: extent.lba, sectors: extent.sectors, flags: [])
   }
 }

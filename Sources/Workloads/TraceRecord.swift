@@ -29,10 +29,19 @@ enum TraceText {
   }
 
   /// Byte extent → sectors covering it (traces from files need not be sector aligned).
-  static func sectors(offset: UInt64, length: UInt64) -> (lba: UInt64, sectors: Int) {
+  /// Nil when the extent runs past 2^64 bytes.
+  static func sectors(offset: UInt64, length: UInt64) -> (lba: UInt64, sectors: Int)? {
+    let (last, overflow) = offset.addingReportingOverflow(length)
+    guard !overflow, last <= UInt64.max - 511 else { return nil }
     let lba = offset / 512
-    let end = (offset + length + 511) / 512
-    return (lba, Int(end - lba))
+    return (lba, Int((last + 511) / 512 - lba))
+  }
+
+  /// `value` × `unit` as signed nanoseconds; nil when it does not fit (a damaged trace).
+  static func nanoseconds(_ value: UInt64, unit: Int64) -> Int64? {
+    guard value <= UInt64(Int64.max) else { return nil }
+    let (ns, overflow) = Int64(value).multipliedReportingOverflow(by: unit)
+    return overflow ? nil : ns
   }
 
   /// "sec.nsec" (blkparse; fewer than 9 fraction digits are scaled) → nanoseconds.
@@ -49,7 +58,7 @@ enum TraceText {
       ns = f
     }
     let (total, o1) = sec.multipliedReportingOverflow(by: 1_000_000_000)
-    guard !o1 else { return nil }
-    return total + ns
+    let (sum, o2) = total.addingReportingOverflow(ns)
+    return o1 || o2 ? nil : sum
   }
 }

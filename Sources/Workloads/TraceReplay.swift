@@ -93,7 +93,13 @@ public struct TraceReplay: RequestGenerator {
       case .end: finished = true
       case .discard: discards += 1
       case .request(let ns, let op, let lba, let sectors, let flags):
-        let time = options.timeScale == 1 ? ns : Int64((Double(ns) * options.timeScale).rounded())
+        let scaled = (Double(ns) * options.timeScale).rounded()
+        guard options.timeScale == 1 || scaled < 9.2e18 else {
+          throw TraceError(
+            file: path, line: number, expected: "a time that stays under 2^63 ns after scaling",
+            found: String(line))
+        }
+        let time = options.timeScale == 1 ? ns : Int64(scaled)
         var mapped = lba
         if op != .flush {
           guard let m = map(lba, sectors: sectors) else {

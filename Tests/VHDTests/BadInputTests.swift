@@ -159,19 +159,31 @@ import Testing
     #expect(throws: VHDError.self) { try VHDImage.open("/sr/x.vhd", storage: s) }
   }
 
-  @Test func badBATMapRefusesReadWriteButNotReadOnly() throws {
+  /// A BATmap whose header is damaged is refused read-write (tap 1.3: a BATmap must be valid) and
+  /// ignored read-only; one whose only fault is its checksum is rebuilt by a read-write open and
+  /// written back at close (docs/vhd-format.md#crash-safety).
+  @Test func badBATMapRefusesOrRebuildsReadWriteButNotReadOnly() throws {
     let s = try sample()
-    // Corrupt the BATmap checksum of the parent (tap 1.3: a BATmap must be valid).
     let layout = BlktapLayout(virtualSize: 16 << 20)
-    try patch(s, "/sr/p.vhd", at: layout.batmapHeaderOffset + 24, [1, 2, 3, 4])
+    try patch(s, "/sr/p.vhd", at: layout.batmapHeaderOffset, Array("xdbatmap".utf8))
     do {
       _ = try VHDImage.open("/sr/p.vhd", storage: s, writable: true)
-      Issue.record("read-write open of a bad BATmap succeeded")
+      Issue.record("read-write open of a BATmap with a bad cookie succeeded")
     } catch let e as VHDError {
-      #expect(e.field == "batmap.checksum")
+      #expect(e.field == "batmap.cookie")
     }
-    let ro = try VHDImage.open("/sr/p.vhd", storage: s)
+    var ro = try VHDImage.open("/sr/p.vhd", storage: s)
     #expect(!ro.hasBATMap)
+    #expect(try VHDChain.open("/sr/c.vhd", storage: s).read(sector: 100, count: 1)[0] == 1)
+    try patch(s, "/sr/p.vhd", at: layout.batmapHeaderOffset, Array("tdbatmap".utf8))
+    try patch(s, "/sr/p.vhd", at: layout.batmapHeaderOffset + 24, [1, 2, 3, 4])
+    ro = try VHDImage.open("/sr/p.vhd", storage: s)
+    #expect(!ro.hasBATMap)
+    let rw = try VHDImage.open("/sr/p.vhd", storage: s, writable: true)
+    #expect(rw.hasBATMap)
+    try rw.close()
+    #expect(VHDCheck.check(path: "/sr/p.vhd", storage: s, options: .init(ignoreTimestamps: true)).isEmpty)
+    #expect(try VHDImage.open("/sr/p.vhd", storage: s).hasBATMap)
     #expect(try VHDChain.open("/sr/c.vhd", storage: s).read(sector: 100, count: 1)[0] == 1)
   }
 

@@ -118,15 +118,16 @@ import Testing
     let rec = IORecorder()
     chain.setObserver(rec)
     try chain.write(sector: 4096 + 3, bytes: [UInt8](repeating: 5, count: 1024))
-    // zero gap+bitmap, zero data area, BAT sector, data, bitmap, end footer — in libvhd's order.
-    #expect(rec.ios.map(\.kind) == [.bitmap, .data, .bat, .data, .bitmap, .footer])
+    // libvhd's writes in the crash-safe order (docs/vhd-format.md#crash-safety): end footer at the
+    // new end, zero gap+bitmap, zero data area, BAT sector, data, bitmap.
+    #expect(rec.ios.map(\.kind) == [.footer, .bitmap, .data, .bat, .data, .bitmap])
     #expect(rec.ios.map(\.direction) == [.write, .write, .write, .write, .write, .write])
     let entry = UInt64(chain.leaf.blockEntry(1)!)
     #expect(entry % 8 == 7)
-    #expect(rec.ios[2].offset == 1536 && rec.ios[2].length == 512)
-    #expect(rec.ios[3].offset == (entry + 1 + 3) * 512 && rec.ios[3].length == 1024)
-    #expect(rec.ios[4].offset == entry * 512 && rec.ios[4].length == 512)
-    #expect(rec.ios[5].offset == (entry + 1 + 4096) * 512)
+    #expect(rec.ios[0].offset == (entry + 1 + 4096) * 512)
+    #expect(rec.ios[3].offset == 1536 && rec.ios[3].length == 512)
+    #expect(rec.ios[4].offset == (entry + 1 + 3) * 512 && rec.ios[4].length == 1024)
+    #expect(rec.ios[5].offset == entry * 512 && rec.ios[5].length == 512)
     rec.reset()
     // A second write into the same block: data + bitmap only (bitmap cached).
     try chain.write(sector: 4096 + 10, bytes: [UInt8](repeating: 6, count: 512))

@@ -201,10 +201,11 @@ private func firstStorageDifference(_ a: MemoryStorage, _ b: MemoryStorage) thro
       "create /sr/a.tmp", "write /sr/a.tmp @0 +512", "write /sr/a.tmp @512 +1024",
       "write /sr/a.tmp @1536 +512", "write /sr/a.tmp @2048 +512", "write /sr/a.tmp @2560 +512",
       "write /sr/a.tmp @3072 +512", "rename /sr/a.tmp /sr/a.vhd",
-      "zeros /sr/a.vhd @3072 +1024", "zeros /sr/a.vhd @4096 +2097152", "write /sr/a.vhd @1536 +512",
-      "write /sr/a.vhd @4096 +4096", "write /sr/a.vhd @3584 +512", "write /sr/a.vhd @2101248 +512",
-      "zeros /sr/a.vhd @2101248 +4096", "zeros /sr/a.vhd @2105344 +2097152", "write /sr/a.vhd @1536 +512",
-      "write /sr/a.vhd @2109440 +1024", "write /sr/a.vhd @2104832 +512", "write /sr/a.vhd @4202496 +512",
+      // Each allocation moves the end footer first (docs/vhd-format.md#crash-safety).
+      "write /sr/a.vhd @2101248 +512", "zeros /sr/a.vhd @3072 +1024", "zeros /sr/a.vhd @4096 +2097152",
+      "write /sr/a.vhd @1536 +512", "write /sr/a.vhd @4096 +4096", "write /sr/a.vhd @3584 +512",
+      "write /sr/a.vhd @4202496 +512", "zeros /sr/a.vhd @2101248 +4096", "zeros /sr/a.vhd @2105344 +2097152",
+      "write /sr/a.vhd @1536 +512", "write /sr/a.vhd @2109440 +1024", "write /sr/a.vhd @2104832 +512",
       "create /sr/scratch", "remove /sr/scratch",
     ]
     #expect(ops.map(\.description) == expected)

@@ -20,6 +20,7 @@ public final class FileStorage: Storage {
   public func create(_ path: String) throws -> any BlockDevice {
     let opened = SparseFileDevice.openDescriptor(path, flags: O_RDWR | O_CREAT | O_EXCL)
     guard opened.errno == 0 else { throw Self.failure(opened.errno, path) }
+    CrashSwitch.didWrite()
     return SparseFileDevice(fd: opened.fd, path: path, writable: true)
   }
 
@@ -30,6 +31,7 @@ public final class FileStorage: Storage {
 
   public func remove(_ path: String) throws {
     guard unlink(path) == 0 else { throw Self.failure(errno, path) }
+    CrashSwitch.didWrite()
   }
 
   public func rename(_ from: String, to: String) throws {
@@ -37,6 +39,7 @@ public final class FileStorage: Storage {
       let code = errno
       throw Self.failure(code, code == ENOENT && !exists(from) ? from : to)
     }
+    CrashSwitch.didWrite()
   }
 
   public func modificationTime(_ path: String) throws -> Int64 {

@@ -109,6 +109,7 @@ public final class SparseFileDevice: BlockDevice {
         throw DeviceError(.system(code), device: name, offset: position, length: UInt64(buffer.count - done))
       }
     }
+    CrashSwitch.didWrite()
   }
 
   public func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
@@ -126,6 +127,7 @@ public final class SparseFileDevice: BlockDevice {
       }
     }
     if end > current { try truncate(to: end) }
+    CrashSwitch.didWrite()
   }
 
   /// fallocate(2) mode 0: the blocks exist afterwards, or the filesystem said it has no room.
@@ -154,6 +156,7 @@ public final class SparseFileDevice: BlockDevice {
     while ftruncate(fd, off_t(length)) != 0 {
       if errno != EINTR { throw DeviceError(.system(errno), device: name, offset: length) }
     }
+    CrashSwitch.didWrite()
   }
 
   public func flush() throws {

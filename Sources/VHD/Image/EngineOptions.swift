@@ -22,6 +22,17 @@ public struct EngineOptions: Equatable, Sendable {
     case bitmapOnly
   }
 
+  /// What the engine does beyond ordering its writes so that files survive a crash
+  /// (docs/vhd-format.md#crash-safety).
+  public enum Durability: Equatable, Sendable {
+    /// Writes are ordered so that a file stays valid if the process stops after any of them;
+    /// nothing is fsynced (the page cache survives a killed process, not a power loss).
+    case ordered
+    /// Also fsync before every BAT update and when an image is closed or flushed, so the order
+    /// holds on the disk too; new files are built under a staging name and renamed into place.
+    case synced
+  }
+
   /// Bitmaps cached per image; tapdisk keeps a small per-image cache. 0 disables caching (every
   /// bitmap consult reads the device); `Int.max` caches every bitmap.
   public var bitmapCacheCapacity: Int
@@ -30,15 +41,28 @@ public struct EngineOptions: Equatable, Sendable {
   public var useBATMap: Bool
   public var footerPolicy: FooterPolicy
   public var zeroFill: ZeroFill
+  public var durability: Durability
 
   public init(
     bitmapCacheCapacity: Int = EngineOptions.tapdiskBitmapCacheSize, useBATMap: Bool = true,
-    footerPolicy: FooterPolicy = .everyAllocation, zeroFill: ZeroFill = .fullBlock
+    footerPolicy: FooterPolicy = .everyAllocation, zeroFill: ZeroFill = .fullBlock,
+    durability: Durability = .ordered
   ) {
+    self.durability = durability
     self.bitmapCacheCapacity = bitmapCacheCapacity
     self.useBATMap = useBATMap
     self.footerPolicy = footerPolicy
     self.zeroFill = zeroFill
+  }
+
+  /// What the vhd-util-style commands use on real files: libvhd's engine, fsynced
+  /// (docs/vhd-format.md#crash-safety).
+  public static let synced = EngineOptions(durability: .synced)
+
+  /// fsync when `synced`: the ordering barrier before a BAT update, and at flush and creation.
+  func sync(_ device: any BlockDevice, file: String) throws {
+    guard durability == .synced else { return }
+    do { try device.flush() } catch { throw VHDError.wrap(error, file: file, field: "fsync") }
   }
 
   /// tapdisk's per-image bitmap cache (`VHD_CACHE_SIZE` in drivers/block-vhd.c).

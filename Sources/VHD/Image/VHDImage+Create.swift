@@ -30,19 +30,21 @@ extension VHDImage {
     options: EngineOptions = .init()
   ) throws -> VHDImage {
     let size = try blktapSize(size, path: path)
-    let device = try createDevice(path, storage: storage)
-    // A fixed disk is preallocated: data and footer get their blocks now (or the create fails).
-    try device.preallocate(length: size + 512)
-    let footer = HardDiskFooter(
-      diskType: .fixed, currentSize: size, uniqueID: stamp.uuid,
-      timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
-    let image = VHDImage(
-      path: path, device: device, format: .fixed, footer: footer, header: nil, virtualSize: size,
-      options: options, bat: [], batPadding: [], batmapHeader: nil, batmap: [], metadataEndSector: 0)
-    // A preallocated file already reads as zeros (punching holes would undo the allocation).
-    if device.length < size { try image.deviceWriteZeros(at: 0, length: size, kind: .data) }
-    try image.writeFooter(both: false)
-    return image
+    let device = try StagedCreation.device(path, storage: storage, options: options)
+    return try StagedCreation.finish(path, storage: storage, options: options) {
+      // A fixed disk is preallocated: data and footer get their blocks now (or the create fails).
+      try device.preallocate(length: size + 512)
+      let footer = HardDiskFooter(
+        diskType: .fixed, currentSize: size, uniqueID: stamp.uuid,
+        timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
+      let image = VHDImage(
+        path: path, device: device, format: .fixed, footer: footer, header: nil, virtualSize: size,
+        options: options, bat: [], batPadding: [], batmapHeader: nil, batmap: [], metadataEndSector: 0)
+      // A preallocated file already reads as zeros (punching holes would undo the allocation).
+      if device.length < size { try image.deviceWriteZeros(at: 0, length: size, kind: .data) }
+      try image.writeFooter(both: false)
+      return image
+    }
   }
 
   /// What a new differencing disk points at.
@@ -82,13 +84,6 @@ extension VHDImage {
       path, size: wanted, storage: storage, stamp: stamp, options: options, parent: parent)
   }
 
-  private static func createDevice(_ path: String, storage: any Storage) throws -> any BlockDevice {
-    if storage.exists(path) {
-      throw VHDError(.alreadyExists, file: path, "file already exists")
-    }
-    do { return try storage.create(path) } catch { throw VHDError.wrap(error, file: path) }
-  }
-
   private static func createSparse(
     _ path: String, size: UInt64, storage: any Storage, stamp: CreationStamp, options: EngineOptions,
     parent: ParentReference?
@@ -125,39 +120,41 @@ extension VHDImage {
     let footer = HardDiskFooter(
       diskType: parent == nil ? .dynamic : .differencing, currentSize: size, uniqueID: stamp.uuid,
       timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
-    let device = try createDevice(path, storage: storage)
-    let n = Int(layout.maxTableEntries)
-    let bat = [UInt32](repeating: unusedEntry, count: n)
-    let padding = [UInt8](repeating: 0, count: Int(layout.batBytes) - 4 * n)
-    var batmapHeader = BATMapHeader(batmapOffset: layout.batmapOffset, batmapSize: layout.batmapSectors)
-    let map = [UInt8](repeating: 0, count: Int(layout.batmapSectors) * 512)
-    let len = min(map.count, BATMapHeader.checksummedLength(currentSize: size))
-    batmapHeader.checksum = map.withUnsafeBytes {
-      batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: false)
-    }
-    let image = VHDImage(
-      path: path, device: device, format: parent == nil ? .dynamic : .differencing, footer: footer,
-      header: header, virtualSize: size, options: options, bat: bat, batPadding: padding,
-      batmapHeader: batmapHeader, batmap: map, metadataEndSector: metadataEnd / 512)
-    // Write order as vhd-util create: footer copy, header, BAT, BATmap, locators, end footer.
-    try image.deviceWrite(footer.encoded(), at: 0, kind: .footer)
-    try image.deviceWrite(header.encoded(), at: 512, kind: .header)
-    var batBytes = [UInt8](repeating: 0, count: Int(layout.batBytes))
-    for i in 0..<n { batBytes.putBE32(unusedEntry, at: 4 * i) }
-    try image.deviceWrite(batBytes, at: header.tableOffset, kind: .bat)
-    try image.deviceWrite(batmapHeader.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
-    try image.deviceWrite(map, at: layout.batmapOffset, kind: .batmap)
-    for (offset, bytes) in locatorWrites { try image.deviceWrite(bytes, at: offset, kind: .locator) }
-    try image.writeFooter(both: false)
-    if parent != nil {
-      image.locatorPaths = header.locators.enumerated().compactMap { slot, loc in
-        guard let code = loc.code, let w = locatorWrites.first(where: { $0.0 == loc.platformDataOffset }),
-          let p = ParentLocator.decodePath(
-            code: code, payload: Array(w.1.prefix(Int(loc.platformDataLength))))
-        else { return nil }
-        return (slot, code, p)
+    let device = try StagedCreation.device(path, storage: storage, options: options)
+    return try StagedCreation.finish(path, storage: storage, options: options) {
+      let n = Int(layout.maxTableEntries)
+      let bat = [UInt32](repeating: unusedEntry, count: n)
+      let padding = [UInt8](repeating: 0, count: Int(layout.batBytes) - 4 * n)
+      var batmapHeader = BATMapHeader(batmapOffset: layout.batmapOffset, batmapSize: layout.batmapSectors)
+      let map = [UInt8](repeating: 0, count: Int(layout.batmapSectors) * 512)
+      let len = min(map.count, BATMapHeader.checksummedLength(currentSize: size))
+      batmapHeader.checksum = map.withUnsafeBytes {
+        batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: false)
       }
+      let image = VHDImage(
+        path: path, device: device, format: parent == nil ? .dynamic : .differencing, footer: footer,
+        header: header, virtualSize: size, options: options, bat: bat, batPadding: padding,
+        batmapHeader: batmapHeader, batmap: map, metadataEndSector: metadataEnd / 512)
+      // Write order as vhd-util create: footer copy, header, BAT, BATmap, locators, end footer.
+      try image.deviceWrite(footer.encoded(), at: 0, kind: .footer)
+      try image.deviceWrite(header.encoded(), at: 512, kind: .header)
+      var batBytes = [UInt8](repeating: 0, count: Int(layout.batBytes))
+      for i in 0..<n { batBytes.putBE32(unusedEntry, at: 4 * i) }
+      try image.deviceWrite(batBytes, at: header.tableOffset, kind: .bat)
+      try image.deviceWrite(batmapHeader.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
+      try image.deviceWrite(map, at: layout.batmapOffset, kind: .batmap)
+      for (offset, bytes) in locatorWrites { try image.deviceWrite(bytes, at: offset, kind: .locator) }
+      try image.writeFooter(both: false)
+      if parent != nil {
+        image.locatorPaths = header.locators.enumerated().compactMap { slot, loc in
+          guard let code = loc.code, let w = locatorWrites.first(where: { $0.0 == loc.platformDataOffset }),
+            let p = ParentLocator.decodePath(
+              code: code, payload: Array(w.1.prefix(Int(loc.platformDataLength))))
+          else { return nil }
+          return (slot, code, p)
+        }
+      }
+      return image
     }
-    return image
   }
 }

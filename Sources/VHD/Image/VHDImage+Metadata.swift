@@ -4,14 +4,17 @@ extension VHDImage {
   /// Writes the end footer at the end of data and truncates there; for dynamic and differencing
   /// disks also the offset-0 copy when `both` (after a field changed). Both copies always get the
   /// same bytes with a fresh checksum (docs/vhd-format.md#footer-policies).
-  func writeFooter(both: Bool) throws {
+  /// With `atSector`, the end footer goes there instead of at the end of data (an allocation moves
+  /// it to the new block's end first); it is written before the file is truncated just after it, so
+  /// the file ends with a valid footer at every step (docs/vhd-format.md#crash-safety).
+  func writeFooter(both: Bool, atSector: UInt64? = nil) throws {
     footer.updateChecksum()
     let bytes = footer.encoded()
     if format == .fixed {
       try deviceWrite(bytes, at: virtualSize, kind: .footer)
       return
     }
-    let end = endOfDataSector * 512
+    let end = (atSector ?? endOfDataSector) * 512
     try deviceWrite(bytes, at: end, kind: .footer)
     if device.length != end + 512 {
       do { try device.truncate(to: end + 512) } catch {
@@ -19,7 +22,7 @@ extension VHDImage {
       }
     }
     if both { try deviceWrite(bytes, at: 0, kind: .footer) }
-    footerDirty = false
+    if atSector == nil { footerDirty = false }
   }
 
   /// Rewrites the dynamic header (after a reparent).
@@ -57,15 +60,19 @@ extension VHDImage {
       batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: bh.usesSignedChecksum)
     }
     batmap.header = bh
-    if let block, block / 8 < len {
-      let s = block / 8 / 512 * 512
-      try deviceWrite(
-        Array(batmap.bits[s..<min(s + 512, len)]), at: bh.batmapOffset + UInt64(s), kind: .batmap)
-    } else {
-      try deviceWrite(Array(batmap.bits[0..<len]), at: bh.batmapOffset, kind: .batmap)
-    }
     let layout = BlktapLayout(maxTableEntries: header!.maxTableEntries, tableOffset: header!.tableOffset)
-    try deviceWrite(bh.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
+    // The map sectors up to the changed one (all of them without a block).
+    let mapEnd = block.map { $0 / 8 < len ? min($0 / 8 / 512 * 512 + 512, len) : len } ?? len
+    if bh.batmapOffset == layout.batmapHeaderOffset + 512 {
+      // blktap's layout: header then map. One write carries the header with its checksum and the
+      // map bytes it covers up to the change, so no stop leaves them disagreeing
+      // (docs/vhd-format.md#crash-safety).
+      try deviceWrite(bh.encoded() + batmap.bits[0..<mapEnd], at: layout.batmapHeaderOffset, kind: .batmap)
+    } else {
+      let s = block.map { $0 / 8 < len ? $0 / 8 / 512 * 512 : 0 } ?? 0
+      try deviceWrite(Array(batmap.bits[s..<mapEnd]), at: bh.batmapOffset + UInt64(s), kind: .batmap)
+      try deviceWrite(bh.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
+    }
     batmap.dirty = false
   }
 
@@ -92,6 +99,7 @@ extension VHDImage {
     guard isWritable else { return }
     if batmap.dirty { try writeBATMap() }
     if footerDirty { try writeFooter(both: true) }
+    try options.sync(device, file: path)
   }
 
   /// Flushes deferred metadata. The device itself is closed when the image is released.

@@ -68,6 +68,7 @@ extension VHDImage {
       footer: footer, header: header, layout: layout, bat: bat, dataLimitSector: dataLimitSector)
     var batmapHeader: BATMapHeader?
     var batmap: [UInt8] = []
+    var rebuildBATMap = false
     switch batmapResult {
     case .absent: break
     case .present(let h, let map):
@@ -75,9 +76,18 @@ extension VHDImage {
       batmap = map
       metadataEnd = max(metadataEnd, h.batmapOffset + UInt64(h.batmapSize) * 512)
     case .invalid(let error):
-      if device.isWritable { throw error }
-      // Read-only: ignore the BATmap like libvhd; its space is still metadata.
-      metadataEnd = max(metadataEnd, layout.locatorsOffset)
+      if device.isWritable, let h = reader.rebuildableBATMapHeader(error, layout: layout) {
+        // Sound header, map or checksum not: rebuilt from the bitmaps once the image is open.
+        batmapHeader = h
+        batmap = [UInt8](repeating: 0, count: Int(h.batmapSize) * 512)
+        metadataEnd = max(metadataEnd, h.batmapOffset + UInt64(h.batmapSize) * 512)
+        rebuildBATMap = true
+      } else if device.isWritable {
+        throw error
+      } else {
+        // Read-only: ignore the BATmap like libvhd; its space is still metadata.
+        metadataEnd = max(metadataEnd, layout.locatorsOffset)
+      }
     }
     var locatorPaths: [(slot: Int, code: ParentLocator.Code, path: String)] = []
     if footer.diskType == .differencing {
@@ -94,7 +104,15 @@ extension VHDImage {
       footer: footer, header: header, virtualSize: footer.currentSize, options: options, bat: bat,
       batPadding: padding, batmapHeader: batmapHeader, batmap: batmap, metadataEndSector: metadataEndSector)
     image.locatorPaths = locatorPaths
-    // With the end footer gone (live tapdisk image), the next block still goes after the last one.
+    // With the end footer gone (live tapdisk image, or a writer stopped by a crash), the next block
+    // still goes after the last one. A libvhd-policy writer puts the footer back at the end of data
+    // from the copy at 0: its next allocation moves it there, or its flush or close writes it, as
+    // libvhd's next footer write would (docs/vhd-format.md#crash-safety). Nothing is written here,
+    // so a command that refuses after the open leaves the file as it was.
+    if device.isWritable && !footerAtEnd && options.footerPolicy == .everyAllocation {
+      image.footerDirty = true
+    }
+    if rebuildBATMap { try BATMapRepair.rebuild(image) }
     return image
   }
 }

@@ -2,9 +2,9 @@
 
 extension VHDImage {
   /// Writes sectors into this image alone (the leaf of a chain, or the parent a coalesce writes
-  /// into): allocates blocks as libvhd does (docs/vhd-format.md#block-allocation), writes data,
-  /// then sets bitmap bits, then the BATmap bit when a bitmap became full, then the footer. The
-  /// work is counted in `accounting.levels[level]`.
+  /// into): allocates blocks as libvhd does (docs/vhd-format.md#block-allocation) with the footer
+  /// moved first, writes data, then sets bitmap bits, then the BATmap bit when a bitmap became full
+  /// (docs/vhd-format.md#crash-safety). The work is counted in `accounting.levels[level]`.
   public func write(
     sector: UInt64, count: Int, from source: UnsafeRawPointer, accounting: inout RequestAccounting,
     level: Int = 0
@@ -35,13 +35,8 @@ extension VHDImage {
             level: level) || allocated
         done += n
       }
-      if allocated {
-        if options.footerPolicy == .everyAllocation {
-          try writeFooter(both: false)
-        } else {
-          footerDirty = true
-        }
-      }
+      // libvhd policy: each allocation already moved the footer to the new end.
+      if allocated && options.footerPolicy == .onClose { footerDirty = true }
     }
   }
 
@@ -82,7 +77,8 @@ extension VHDImage {
         batmap.bits.withUnsafeMutableBytes { SectorBitmap.set($0.baseAddress!, block) }
         accounting.batmapBitsSet += 1
         if options.footerPolicy == .everyAllocation {
-          try writeBATMap(sectorOf: block)
+          // A map rebuilt at open differs anywhere: write all of it the first time.
+          try writeBATMap(sectorOf: batmap.dirty ? nil : block)
         } else {
           batmap.dirty = true
         }
@@ -107,9 +103,12 @@ extension VHDImage {
     return p
   }
 
-  /// Places a new block after everything else with its data area on a 4 KiB page, zeroes gap and
-  /// bitmap (and the data area unless the write covers it or the policy says not to), then writes
-  /// the BAT sector. Returns the new entry.
+  /// Places a new block after everything else with its data area on a 4 KiB page, in an order that
+  /// leaves the file valid if the process stops after any write (docs/vhd-format.md#crash-safety):
+  /// the end footer moves to the block's end first (libvhd policy), then gap and bitmap are zeroed
+  /// (and the data area unless the write covers it or the policy says not to), then — after an
+  /// fsync when the engine is `synced` — the BAT sector points at the block. Until that last write
+  /// the block is unreferenced space before a valid footer. Returns the new entry.
   private func allocateBlock(_ block: Int, wholeBlockWrite: Bool) throws -> UInt32 {
     let end = endOfDataSector
     let entry = BlktapLayout.alignedBlockStart(afterSector: end, bitmapSectors: UInt64(bitmapSectors))
@@ -118,10 +117,19 @@ extension VHDImage {
       throw VHDError(
         .invalidField, file: path, field: "BAT[\(block)]", "no space: block would start beyond 2^32 sectors")
     }
-    try deviceWriteZeros(at: end * 512, length: (entry - end + UInt64(bitmapSectors)) * 512, kind: .bitmap)
-    if !wholeBlockWrite && options.zeroFill == .fullBlock {
-      try deviceWriteZeros(
-        at: (entry + UInt64(bitmapSectors)) * 512, length: UInt64(sectorsPerBlock) * 512, kind: .data)
+    do {
+      if options.footerPolicy == .everyAllocation { try writeFooter(both: false, atSector: blockEnd) }
+      try deviceWriteZeros(at: end * 512, length: (entry - end + UInt64(bitmapSectors)) * 512, kind: .bitmap)
+      if !wholeBlockWrite && options.zeroFill == .fullBlock {
+        try deviceWriteZeros(
+          at: (entry + UInt64(bitmapSectors)) * 512, length: UInt64(sectorsPerBlock) * 512, kind: .data)
+      }
+      try options.sync(device, file: path)
+    } catch {
+      // Nothing points at the new space yet: put the footer back at the old end (best effort; the
+      // footer at the new end is valid too, so a failure here still leaves a valid file).
+      if options.footerPolicy == .everyAllocation { try? writeFooter(both: false) }
+      throw error
     }
     blockTable.entries[block] = UInt32(entry)
     blockTable.endOfDataSector = blockEnd

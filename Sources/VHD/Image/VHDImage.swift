@@ -4,7 +4,9 @@
 /// memory, block bitmaps behind a cache. An image is one chain level; `VHDChain` walks levels.
 ///
 /// Opening validates everything a reader relies on and refuses a damaged file with a `VHDError`
-/// naming the field; nothing is written during an open, and a damaged file is never repaired.
+/// naming the field. Nothing is written during a read-only open or a refused one; a read-write open
+/// of a file whose end footer is missing or damaged while the copy at 0 is sound rewrites the end
+/// footer (what a crash mid-allocation or a live tapdisk leaves, docs/vhd-format.md#crash-safety).
 public final class VHDImage {
   public let path: String
   public let device: any BlockDevice

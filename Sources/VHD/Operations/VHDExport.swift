@@ -54,6 +54,29 @@ public enum VHDExport {
     return result
   }
 
+  /// Exports into the file at `path`, replacing what is there only once the new image is complete:
+  /// it is built under `StagedCreation.stagingPath(path)` and renamed into place, so a stopped or failed
+  /// export leaves the old output or none, never a partial one at `path`; a failure removes the
+  /// staging file (docs/vhd-format.md#crash-safety).
+  public static func toFile(
+    _ chains: [VHDChain], path: String, storage: any Storage, sync: Bool = false,
+    progress: ((Double) -> Void)? = nil
+  ) throws -> Result {
+    let staging = StagedCreation.stagingPath(path)
+    var created = false
+    do {
+      if storage.exists(staging) { try storage.remove(staging) }
+      let output = try storage.create(staging)
+      created = true
+      let result = try toRaw(chains, output: output, sync: sync, progress: progress)
+      try storage.rename(staging, to: path)
+      return result
+    } catch {
+      if created { try? storage.remove(staging) }
+      throw VHDError.wrap(error, file: path)
+    }
+  }
+
   /// Writes the non-zero 4 KiB pages of `buffer` in runs; returns the bytes written.
   static func writeNonZero(
     _ buffer: UnsafeRawPointer, bytes: Int, at offset: UInt64, to output: any BlockDevice

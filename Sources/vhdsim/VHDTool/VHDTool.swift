@@ -35,8 +35,8 @@ struct CreateCommand: ParsableCommand {
       try removingOnFailure(name) {
         _ =
           fixed
-          ? try VHDImage.createFixed(name, size: size, storage: fileStorage)
-          : try VHDImage.createDynamic(name, size: size, storage: fileStorage)
+          ? try VHDImage.createFixed(name, size: size, storage: fileStorage, options: .synced)
+          : try VHDImage.createDynamic(name, size: size, storage: fileStorage, options: .synced)
       }
     }
   }
@@ -74,8 +74,8 @@ struct SnapshotCommand: ParsableCommand {
         try VHDSnapshot.create(
           childPath: name, parentPath: parent, storage: fileStorage,
           options: .init(
-            skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 })
-        )
+            skipEmptyParents: !noSkip, rawParent: raw, depthLimit: depthLimit, size: sizeMiB.map { $0 << 20 }),
+          engine: .synced)
       }
     }
   }
@@ -146,7 +146,7 @@ struct CoalesceCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let job = try CoalesceJob.open(name, storage: fileStorage)
+      let job = try CoalesceJob.open(name, storage: fileStorage, options: .synced)
       let sectors = try job.run()
       print("Coalesced \(sectors) sectors")
     }
@@ -184,13 +184,9 @@ struct ExportCommand: ParsableCommand {
     try runReportingErrors {
       let workers = jobs ?? min(4, cpuCount())
       let chains = try (0..<workers).map { _ in try VHDChain.open(name, storage: fileStorage) }
-      if fileStorage.exists(output) { try fileStorage.remove(output) }
-      try removingOnFailure(output) {
-        let out = try fileStorage.create(output)
-        let progress = ProgressLine(label: "export")
-        _ = try VHDExport.toRaw(chains, output: out, sync: sync) { progress.update($0) }
-        progress.finish()
-      }
+      let progress = ProgressLine(label: "export")
+      _ = try VHDExport.toFile(chains, path: output, storage: fileStorage, sync: sync) { progress.update($0) }
+      progress.finish()
     }
   }
 }
@@ -217,7 +213,7 @@ struct WriteCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let chain = try VHDChain.open(name, storage: fileStorage, writable: true)
+      let chain = try VHDChain.open(name, storage: fileStorage, writable: true, options: .synced)
       let source = try input.map { try fileStorage.open($0, writable: false) }
       let byteCount = source?.length ?? UInt64(length!)
       // The range is checked before any buffer is sized from the user's numbers.
