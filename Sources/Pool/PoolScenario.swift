@@ -71,5 +71,8 @@ public struct PoolScenario: Sendable {
     return pool
   }
 
-  public func run() throws -> RunResult { try makePool().run(for: duration) }
+  /// Runs the scenario; `progress` as `PoolSimulation.run(for:progress:)`.
+  public func run(progress: ((Double) -> Void)? = nil) throws -> RunResult {
+    try makePool().run(for: duration, progress: progress)
+  }
 }

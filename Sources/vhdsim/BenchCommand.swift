@@ -54,6 +54,7 @@ struct BenchCommand: ParsableCommand {
     name: .customLong("size-mib"),
     help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256; end-to-end: default 512)."
   ) var sizeMiB: UInt64?
+  @OptionGroup var progressOptions: ProgressOptions
 
   func run() throws {
     guard let name else { return try runSuite() }
@@ -65,7 +66,10 @@ struct BenchCommand: ParsableCommand {
       case .coalesce: report = try EngineBenchmarks.coalesce(size: (sizeMiB ?? 1024) << 20)
       case .endToEnd: report = try PoolBenchmark.endToEnd(size: (sizeMiB ?? 512) << 20)
       case .kernel: report = try KernelBenchmarks.run()
-      case .fleet: report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30)
+      case .fleet:
+        let progress = progressOptions.line("fleet")
+        report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30) { progress?.update($0) }
+        progress?.finish()
       }
       print(json ? report.json : report.text)
     }
@@ -78,16 +82,16 @@ struct BenchCommand: ParsableCommand {
       engine.bitmapCacheCapacity = n
     }
     try runReportingErrors {
-      let progress = ProgressLine(label: "bench")
+      let progress = progressOptions.line("bench")
       var step = 0.0
       let run = try RegressionSuite.run(.init(quick: quick, engine: engine)) { _ in
         step += 1
-        progress.update(step / 8)
+        progress?.update(step / 8)
       }
-      progress.finish()
+      progress?.finish()
       if let save {
         try Baseline(run: run, note: quick ? "quick suite" : "full suite").save(save)
-        printError("vhdsim: baseline written to \(save)")
+        printError("baseline written to \(save)")
       }
       let baselinePath =
         baseline

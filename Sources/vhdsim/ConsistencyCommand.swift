@@ -34,6 +34,7 @@ struct ConsistencyCommand: ParsableCommand {
   @Flag(help: "Take the snapshots without draining (deliberately broken; shows the oracle catching it).")
   var skipDrain = false
   @Flag(help: "Print one JSON object.") var json = false
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard snapshots >= 1 else { throw ValidationError("--snapshots must be at least 1") }
@@ -54,7 +55,9 @@ struct ConsistencyCommand: ParsableCommand {
         // The kernel package (~450 MB written through an ext4-like layout) needs room.
         scenario.virtualSize = 2048 << 20
       }
-      let (result, report, files) = try scenario.run()
+      let progress = progressOptions.line("consistency")
+      let (result, report, files) = try scenario.run { progress?.update($0) }
+      progress?.finish()
       let mismatch = report.firstMismatch
       if json {
         let summary = ConsistencyJSON(
@@ -82,18 +85,18 @@ struct ConsistencyCommand: ParsableCommand {
             + String(format: "%.3f ms", report.maxStall.milliseconds))
       }
       if let m = mismatch {
-        printError("vhdsim consistency: mismatch: \(m)")
+        printError("consistency: mismatch: \(m)")
         throw ExitCode(1)
       }
       if let bad = files?.mismatches.first {
         printError(
-          "vhdsim consistency: file \(bad.file) is not whole in snapshot \(bad.sector.snapshot): \(bad.sector)"
+          "consistency: file \(bad.file) is not whole in snapshot \(bad.sector.snapshot): \(bad.sector)"
         )
         throw ExitCode(1)
       }
       if !report.consistent {
         printError(
-          "vhdsim consistency: \(report.lateWrites) write(s) completed after the snapshot that holds them")
+          "consistency: \(report.lateWrites) write(s) completed after the snapshot that holds them")
         throw ExitCode(1)
       }
     }

@@ -21,10 +21,7 @@ struct MergeCommand: ParsableCommand {
   @Argument(help: "Shard directories, or directories holding them.") var directories: [String]
   @Option(help: "Output directory.") var out: String
   @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
-
-  struct InputError: Error, CustomStringConvertible {
-    var description: String
-  }
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard !directories.isEmpty else { throw ValidationError("give at least one shard directory") }
@@ -33,11 +30,12 @@ struct MergeCommand: ParsableCommand {
   /// The record directories `dir` names: itself, or its immediate subdirectories holding a manifest.
   static func expand(_ dir: String) throws -> [String] {
     if RecordFiles.isRecordsDirectory(dir) { return [dir] }
+    guard FileManager.default.fileExists(atPath: dir) else { throw CommandLineError.noInput(dir, "folder") }
     let children = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     let found = children.sorted().map { (dir as NSString).appendingPathComponent($0) }
       .filter(RecordFiles.isRecordsDirectory)
     guard !found.isEmpty else {
-      throw InputError(description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
+      throw CommandLineError(status: ExitStatus.dataError, description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
     }
     return found
   }
@@ -45,7 +43,14 @@ struct MergeCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let dirs = try directories.flatMap(Self.expand)
-      let parts = try dirs.map { try RecordFiles.read(directory: $0) }
+      try prepareOutputFolder(out, flag: "--out")
+      let progress = progressOptions.line("merge")
+      var parts: [ShardRecords] = []
+      for dir in dirs {
+        parts.append(try RecordFiles.read(directory: dir))
+        progress?.update(parts.count, dirs.count, step: "read \(dir)")
+      }
+      progress?.finish()
       let set = try RunSet.merge(parts)
       print("\(set.scenario.name): merged \(set.records.count) runs from \(parts.count) directories")
       let written = try ScenarioOutputs.write(set, to: out, gnuplot: noReport ? nil : .fromPath())

@@ -44,27 +44,24 @@ struct RunCommand: ParsableCommand {
   var shardFromEnv = false
   @Flag(help: "Also keep one row per guest request (samples.csv; large).") var samples = false
   @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
-
-  struct UsageError: Error, CustomStringConvertible {
-    var description: String
-  }
+  @OptionGroup var progressOptions: ProgressOptions
 
   func run() throws {
     try runReportingErrors {
-      if let jobs, jobs < 1 { throw UsageError(description: "--jobs must be at least 1, found \(jobs)") }
+      if let jobs, jobs < 1 { throw CommandLineError.usage("--jobs must be at least 1, found \(jobs)") }
       if let r = replicates, !Scenario.replicateRange.contains(r) {
-        throw UsageError(
-          description:
+        throw CommandLineError.usage(
             "--replicates must be in \(Scenario.replicateRange.lowerBound)...\(Scenario.replicateRange.upperBound), "
             + "found \(r)")
       }
       if shard != nil && shardFromEnv {
-        throw UsageError(description: "give either --shard or --shard-from-env, not both")
+        throw CommandLineError.usage("give either --shard or --shard-from-env, not both")
       }
       let slice: Shard =
         if let shard { try Shard.parse(shard) } else if shardFromEnv {
           try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
         } else { .whole }
+      try requireInputFile(scenario, "scenario file")
       let plan = try RunPlan.load(
         path: scenario,
         options: .init(replicates: replicates, seed: seed, jobs: jobs, quick: quick, samples: samples))
@@ -72,13 +69,14 @@ struct RunCommand: ParsableCommand {
       let base = out ?? "out/\(s.name)"
       let directory = slice.isWhole ? base : (base as NSString).appendingPathComponent(slice.directoryName)
       let indices = slice.indices(runCount: plan.runs.count)
+      try prepareOutputFolder(directory, flag: "--out")
       print(
         "\(s.name): \(plan.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
           + "points × \(s.replicates) replicates\(quick ? ", quick" : ""))"
           + (slice.isWhole ? "" : ", shard \(slice): \(indices.count) runs")
           + " on \(plan.options.jobs) threads")
       fflush(nil)  // the header before the progress lines on standard error
-      let progress = Progress(label: slice.isWhole ? s.name : "\(s.name) \(slice)")
+      let progress = Progress(progressOptions.line(slice.isWhole ? s.name : "\(s.name) \(slice)"))
       let records = try ScenarioOutputs.record(plan, shard: slice, to: directory) { done, total, run in
         progress.update(done, total, run.label)
       }
@@ -115,9 +113,9 @@ struct RunCommand: ParsableCommand {
   /// The progress bar on a terminal, one plain line with ETA per finished run otherwise (standard
   /// error). Called by the runner one call at a time.
   final class Progress: @unchecked Sendable {
-    let line: ProgressLine
-    init(label: String) { line = ProgressLine(label: label) }
-    func update(_ done: Int, _ total: Int, _ label: String) { line.update(done, total, step: label) }
-    func finish() { line.finish() }
+    let line: ProgressLine?
+    init(_ line: ProgressLine?) { self.line = line }
+    func update(_ done: Int, _ total: Int, _ label: String) { line?.update(done, total, step: label) }
+    func finish() { line?.finish() }
   }
 }

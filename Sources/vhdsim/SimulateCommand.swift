@@ -36,6 +36,7 @@ struct SimulateCommand: ParsableCommand {
     .tapdiskBitmapCacheSize
   @Option(help: "Write one CSV line per request to FILE (small runs).") var trace: String?
   @Flag(help: "Print one JSON object.") var json = false
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard (1...VHDLimits.maximumChainDepth).contains(depth) else {
@@ -59,7 +60,9 @@ struct SimulateCommand: ParsableCommand {
         engine: EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: !noBatmap),
         duration: .seconds(duration), seed: seed, sampleInterval: .seconds(duration / 20),
         recordTrace: trace != nil)
-      let result = try scenario.run()
+      let progress = progressOptions.line("simulate")
+      let result = try scenario.run { progress?.update($0) }
+      progress?.finish()
       if let trace {
         do {
           try result.traceCSV.write(toFile: trace, atomically: true, encoding: .utf8)

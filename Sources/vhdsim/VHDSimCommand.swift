@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import Foundation
 
 @main
 struct VHDSimCommand: ParsableCommand {
@@ -24,17 +25,38 @@ struct VHDSimCommand: ParsableCommand {
       FaultsCommand.self, MetricsCommand.self,
     ]
   )
-}
 
-/// Prints one clear line to standard error and exits non-zero: the CLI's contract for errors.
-func fail(_ error: any Error) -> ExitCode {
-  printError("vhdsim: \(error)")
-  return ExitCode(1)
-}
+  /// Parses, runs, and reports any error in the one style ("vhdsim: " and one line, the usage line
+  /// after a command-line error) with the exit status of `ExitStatus`.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      Foundation.exit(report(error))
+    }
+  }
 
-func printError(_ text: String) {
-  var stderr = StandardError()
-  print(text, to: &stderr)
+  /// Prints `error` (unless it was printed already) and returns its exit status. Help and
+  /// `--version` requests go to the parser, which prints them and exits 0.
+  static func report(_ error: any Error) -> Int32 {
+    if let e = error as? ExitCode { return e.rawValue }
+    if ExitStatus.of(error) != nil {
+      printError("\(error)")
+      return status(of: error)
+    }
+    if exitCode(for: error).isSuccess { exit(withError: error) }
+    var message = fullMessage(for: error)
+    if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+    printError(message)
+    return status(of: error)
+  }
+
+  /// The exit status `error` ends the process with (see `ExitStatus`).
+  static func status(of error: any Error) -> Int32 {
+    if let e = error as? ExitCode { return e.rawValue }
+    return ExitStatus.of(error) ?? exitCode(for: error).rawValue
+  }
 }
 
 struct StandardError: TextOutputStream {
@@ -62,9 +84,3 @@ func writeAll(fd: Int32, _ bytes: [UInt8]) {
   }
 }
 
-/// Runs `body`, turning any thrown error into the one-line message and a non-zero exit.
-func runReportingErrors(_ body: () throws -> Void) throws {
-  do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch {
-    throw fail(error)
-  }
-}
