@@ -28,7 +28,12 @@ struct ConsistencyCommand: ParsableCommand {
   var workload: Workload = .random
   @Option(help: "Snapshots, spread evenly over the run.") var snapshots = 4
   @Option(help: "Seed of every random stream.") var seed: UInt64 = 1
-  @Option(help: "Simulated seconds to run.") var duration = 1.0
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Simulated seconds to run (default 1; yum-install: 20, long enough for the package's files to become durable).",
+      valueName: "seconds"))
+  var duration: Double?
   @Option(help: "Virtual disk size in MiB.") var sizeMib: UInt64 = 256
   @Option(help: "Requests kept outstanding.") var iodepth = 8
   @Flag(help: "Take the snapshots without draining (deliberately broken; shows the oracle catching it).")
@@ -38,14 +43,21 @@ struct ConsistencyCommand: ParsableCommand {
 
   func validate() throws {
     guard snapshots >= 1 else { throw ValidationError("--snapshots must be at least 1") }
-    guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
+    if let duration, !(duration > 0 && duration.isFinite) {
+      throw ValidationError("--duration must be positive, found \(duration)")
+    }
     guard iodepth > 0 else { throw ValidationError("--iodepth must be positive") }
     guard sizeMib >= 2, sizeMib % 2 == 0 else {
       throw ValidationError("--size-mib must be a positive multiple of 2")
     }
   }
 
+  /// The simulated time: the kernel package makes its files durable (renames, journal commits) only
+  /// towards its end, at about 20 s; before that a yum-install run has no file to check.
+  var seconds: Double { duration ?? (workload == .yumInstall ? 20 : 1) }
+
   func run() throws {
+    let duration = seconds
     try runReportingErrors {
       var scenario = ConsistencyScenario(
         workload: ConsistencyScenario.Workload(rawValue: workload.rawValue)!, snapshots: snapshots,
@@ -93,6 +105,12 @@ struct ConsistencyCommand: ParsableCommand {
           "consistency: file \(bad.file) is not whole in snapshot \(bad.sector.snapshot): \(bad.sector)"
         )
         throw ExitCode(1)
+      }
+      if let files, files.filesChecked == 0 {
+        printError(
+          "consistency: no file became durable in \(duration) simulated seconds, so none was checked; "
+            + "give a longer --duration")
+        throw ExitCode(ExitStatus.failure)
       }
       if !report.consistent {
         printError(

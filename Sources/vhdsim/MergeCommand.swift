@@ -43,7 +43,6 @@ struct MergeCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let dirs = try directories.flatMap(Self.expand)
-      try prepareOutputFolder(out, flag: "--out")
       let progress = progressOptions.line("merge")
       var parts: [ShardRecords] = []
       for dir in dirs {
@@ -52,6 +51,7 @@ struct MergeCommand: ParsableCommand {
       }
       progress?.finish()
       let set = try RunSet.merge(parts)
+      try prepareOutputFolder(out, flag: "--out")
       print("\(set.scenario.name): merged \(set.records.count) runs from \(parts.count) directories")
       let written = try ScenarioOutputs.write(set, to: out, gnuplot: noReport ? nil : .fromPath())
       print("wrote \(written.paths.joined(separator: ", "))")

@@ -19,6 +19,7 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim merge` combines shards into one run's outputs; `vhdsim compare` compares policies.
       `vhdsim metrics` lists every metric a run can produce (`--markdown`: docs/metrics.md).
       """,
+    version: Version.text,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
       ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self, MergeCommand.self, CompareCommand.self,

@@ -87,14 +87,16 @@ import VHD
     #expect(try Data(contentsOf: URL(fileURLWithPath: c1)) == c1Before)
   }
 
-  /// scan prints every entry, then exits 1 when any file failed; a glob that matches nothing says so.
+  /// scan prints every entry, then exits 1 when any file failed (0 with -c, as vhd-util); a glob that
+  /// matches nothing is a missing input (66).
   @Test func scanExitsNonZeroOnErrors() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "8"])
     try run(["vhd", "scan", "-m", "\(dir)/*.vhd"])
-    #expect(failure(["vhd", "scan", "-m", "\(dir)/nomatch*"]) == 1)
+    #expect(failure(["vhd", "scan", "-m", "\(dir)/nomatch*"]) == ExitStatus.noInput)
     try Data("garbage".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.vhd"))
     #expect(failure(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"]) == 1)
+    try run(["vhd", "scan", "-c", "-p", "-m", "\(dir)/*.vhd"])
   }
 
   /// On a full filesystem a failed create, snapshot or export leaves no partial file behind, and a
@@ -110,14 +112,14 @@ import VHD
     }
     defer { _ = shell("/bin/umount", [mnt]) }
     func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: mnt).sorted() }
-    #expect(failure(["vhd", "create", "-n", "\(mnt)/fixed.vhd", "-s", "10", "-r"]) == 1)
+    #expect(failure(["vhd", "create", "-n", "\(mnt)/fixed.vhd", "-s", "10", "-r"]) == ExitStatus.ioError)
     #expect(try names().isEmpty)
     try run(["vhd", "create", "-n", "\(mnt)/base.vhd", "-s", "100"])
     try run(["vhd", "write", "-n", "\(mnt)/base.vhd", "--offset", "0", "--pattern", "3", "-l", "4096"])
     // Fill what is left, then nothing new fits.
     _ = shell("/bin/sh", ["-c", "head -c 2097152 /dev/urandom > '\(mnt)/filler'"])
-    #expect(failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == 1)
-    #expect(failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == 1)
+    #expect(failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == ExitStatus.ioError)
+    #expect(failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == ExitStatus.ioError)
     let left = try names()
     #expect(!left.contains("snap.vhd") && !left.contains("flat.raw"))
     try run(["vhd", "check", "-n", "\(mnt)/base.vhd"])
@@ -150,16 +152,18 @@ import VHD
     try run(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"])
   }
 
-  @Test func errorsExitNonZero() throws {
+  /// Each kind of failure has its exit status (README): a missing input 66, a bad command line 64,
+  /// an existing output 73, a request the disk cannot serve 1, a damaged file 65.
+  @Test func errorsExitWithTheirStatus() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    #expect(failure(["vhd", "query", "-n", "\(dir)/missing.vhd", "-v"]) == 1)
-    #expect(failure(["vhd", "create", "-n", "\(dir)/big.vhd", "-s", "3000000"]) == 1)
+    #expect(failure(["vhd", "query", "-n", "\(dir)/missing.vhd", "-v"]) == ExitStatus.noInput)
+    #expect(failure(["vhd", "create", "-n", "\(dir)/big.vhd", "-s", "3000000"]) == ExitStatus.usage)
     try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"])
-    #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == 1)  // exists
+    #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == ExitStatus.cannotCreate)
     #expect(
       failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "4194000", "--pattern", "1", "-l", "4096"]) == 1)
     #expect(failure(["vhd", "coalesce", "-n", "\(dir)/a.vhd"]) == 1)  // no parent
-    #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == 1)
+    #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == ExitStatus.usage)
     // A damaged file: check lists problems and exits 1; nothing was written by the failed opens.
     let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))
     var damaged = [UInt8](bytes)
@@ -167,7 +171,9 @@ import VHD
     damaged[9] ^= 0xFF
     try Data(damaged).write(to: URL(fileURLWithPath: "\(dir)/a.vhd"))
     #expect(failure(["vhd", "check", "-n", "\(dir)/a.vhd"]) == 1)
-    #expect(failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "0", "--pattern", "1", "-l", "512"]) == 1)
+    #expect(
+      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "0", "--pattern", "1", "-l", "512"])
+        == ExitStatus.dataError)
     #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))) == damaged)
   }
 
