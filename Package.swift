@@ -39,7 +39,9 @@ let package = Package(
     .target(name: "Workloads", dependencies: ["Simulation"]),
     .target(
       name: "Benchmarking",
-      dependencies: ["VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments"]),
+      dependencies: [
+        "VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments",
+      ]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
       name: "Experiments",

@@ -198,7 +198,8 @@ public final class PoolSimulation {
     let from = sim.now
     if let progress, duration.nanoseconds >= 100 {
       for i in 1...100 {
-        let limit = i == 100 ? from + duration : from + SimTime(nanoseconds: duration.nanoseconds / 100 * Int64(i))
+        let limit =
+          i == 100 ? from + duration : from + SimTime(nanoseconds: duration.nanoseconds / 100 * Int64(i))
         let outcome = sim.run(&model, until: limit)
         progress(Double(i) / 100)
         if outcome == .stopped || model.failure != nil { break }

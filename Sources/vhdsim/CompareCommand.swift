@@ -11,9 +11,9 @@ struct CompareCommand: ParsableCommand {
     abstract:
       "Compare policies in a run (or merged) directory: differences with CIs, p-values, effect sizes.",
     discussion: """
-      Per sweep point and metric, each policy against the baseline (the first policy, or --baseline):
-      n and mean of each, the difference (policy − baseline) with its Welch 95 % interval, the relative
-      difference with its interval, Welch's p, Mann–Whitney U's p for latency metrics, and Cohen's d.
+      Per sweep point and metric, each policy against the baseline (the first policy, or --baseline): \
+      n and mean of each, the difference (policy − baseline) with its Welch 95 % interval, the relative \
+      difference with its interval, Welch's p, Mann–Whitney U's p for latency metrics, and Cohen's d. \
       `-` marks a statistic that is undefined (one replicate, or no variance on either side).
       """)
 

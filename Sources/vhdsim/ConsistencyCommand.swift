@@ -13,9 +13,9 @@ struct ConsistencyCommand: ParsableCommand {
     commandName: "consistency",
     abstract: "Check that snapshots taken in a running pool are crash-consistent.",
     discussion: """
-      Every write carries a 64-bit tag per sector naming the write and the sector. A snapshot must hold
-      exactly the writes the tapdisk had taken when it paused (completed, or in flight and drained) and
-      none after. Runs on an empty chain on an in-memory device. Exits non-zero on any mismatch and says
+      Every write carries a 64-bit tag per sector naming the write and the sector. A snapshot must hold \
+      exactly the writes the tapdisk had taken when it paused (completed, or in flight and drained) and \
+      none after. Runs on an empty chain on an in-memory device. Exits non-zero on any mismatch and says \
       where: VDI, LBA, expected tag, found tag.
       """)
 
@@ -31,7 +31,7 @@ struct ConsistencyCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Simulated seconds to run (default 1; yum-install: 20, long enough for the package's files to become durable).",
+      "Simulated seconds to run (default 1; yum-install: 10, long enough for the package's files to become durable).",
       valueName: "seconds"))
   var duration: Double?
   @Option(help: "Virtual disk size in MiB.") var sizeMib: UInt64 = 256
@@ -53,8 +53,8 @@ struct ConsistencyCommand: ParsableCommand {
   }
 
   /// The simulated time: the kernel package makes its files durable (renames, journal commits) only
-  /// towards its end, at about 20 s; before that a yum-install run has no file to check.
-  var seconds: Double { duration ?? (workload == .yumInstall ? 20 : 1) }
+  /// after 5 to 10 s of its run; before that a yum-install run has no file to check.
+  var seconds: Double { duration ?? (workload == .yumInstall ? 10 : 1) }
 
   func run() throws {
     let duration = seconds

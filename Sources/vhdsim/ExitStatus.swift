@@ -143,14 +143,17 @@ func requireInputFile(_ path: String, _ what: String = "file") throws {
 func prepareOutputFolder(_ path: String, flag: String) throws {
   var isDirectory: ObjCBool = false
   if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-    guard isDirectory.boolValue else { throw CommandLineError.cannotCreate(path, flag: flag, "is a file, not a folder") }
+    guard isDirectory.boolValue else {
+      throw CommandLineError.cannotCreate(path, flag: flag, "is a file, not a folder")
+    }
   } else {
     do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
       throw CommandLineError.cannotCreate(path, flag: flag, "cannot create the folder (\(reason(error)))")
     }
   }
   guard access(path, W_OK) == 0 else {
-    throw CommandLineError.cannotCreate(path, flag: flag, "cannot write into the folder (\(String(cString: strerror(errno))))")
+    throw CommandLineError.cannotCreate(
+      path, flag: flag, "cannot write into the folder (\(String(cString: strerror(errno))))")
   }
 }
 

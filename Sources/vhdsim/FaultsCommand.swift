@@ -48,7 +48,8 @@ struct FaultsCommand: ParsableCommand {
       for operation in operations {
         for kind in kinds {
           results.append(try sweep.run(operation, on: kind))
-          progress?.update(results.count, operations.count * kinds.count, step: "\(operation.name) on \(kind.name)")
+          progress?.update(
+            results.count, operations.count * kinds.count, step: "\(operation.name) on \(kind.name)")
         }
       }
       progress?.finish()

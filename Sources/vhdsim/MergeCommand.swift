@@ -11,15 +11,15 @@ struct MergeCommand: ParsableCommand {
     commandName: "merge",
     abstract: "Combine the shards of a scenario run into the outputs of one unsharded run.",
     discussion: """
-      Each DIR is a run or shard directory (it holds shard.json), or a directory whose immediate
-      subdirectories are (the --out of `vhdsim run --shard`, holding shard-I-of-N/). Refuses shards of
-      different scenarios or options (their digests differ), runs present twice and missing runs.
-      Writes the combined records, summary.json, runs.csv, timeseries.csv, comparison.json, report.md,
+      Each DIR is a run or shard directory (it holds shard.json), or a directory whose immediate \
+      subdirectories are (the --out of `vhdsim run --shard`, holding shard-I-of-N/). Refuses shards of \
+      different scenarios or options (their digests differ), runs present twice and missing runs. \
+      Writes the combined records, summary.json, runs.csv, timeseries.csv, comparison.json, report.md, \
       report.html and plots/ into --out. See docs/running-at-scale.md.
       """)
 
   @Argument(help: "Shard directories, or directories holding them.") var directories: [String]
-  @Option(help: "Output directory.") var out: String
+  @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
   @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
   @OptionGroup var progressOptions: ProgressOptions
 
@@ -35,7 +35,9 @@ struct MergeCommand: ParsableCommand {
     let found = children.sorted().map { (dir as NSString).appendingPathComponent($0) }
       .filter(RecordFiles.isRecordsDirectory)
     guard !found.isEmpty else {
-      throw CommandLineError(status: ExitStatus.dataError, description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
+      throw CommandLineError(
+        status: ExitStatus.dataError,
+        description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
     }
     return found
   }

@@ -12,8 +12,8 @@ struct SimulateCommand: ParsableCommand {
     commandName: "simulate",
     abstract: "Simulate a VM's I/O through a snapshot chain, tapdisk and a physical disk model.",
     discussion: """
-      The chain is built before the run: a base with its first half written in full, then DEPTH−1
-      snapshots, each followed by 64 random 4 KiB writes, so most reads fall through to the base.
+      The chain is built before the run: a base with its first half written in full, then DEPTH−1 \
+      snapshots, each followed by 64 random 4 KiB writes, so most reads fall through to the base. \
       Time is simulated; the engine does the real work on an in-memory device.
       """)
 

@@ -84,4 +84,3 @@ func writeAll(fd: Int32, _ bytes: [UInt8]) {
     }
   }
 }
-

@@ -50,17 +50,22 @@ import Testing
   @Test func slurmSteppedArray() throws {
     let base = ["SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_STEP": "2"]
     func shard(_ id: Int, _ extra: [String: String]) throws -> Shard {
-      try Shard.fromEnvironment(base.merging(extra) { a, _ in a }.merging(["SLURM_ARRAY_TASK_ID": "\(id)"]) { a, _ in a })
+      try Shard.fromEnvironment(
+        base.merging(extra) { a, _ in a }.merging(["SLURM_ARRAY_TASK_ID": "\(id)"]) { a, _ in a })
     }
     let counted = ["SLURM_ARRAY_TASK_COUNT": "8"]
     #expect(try shard(3, counted) == (try Shard(index: 0, count: 8)))
     #expect(try shard(5, counted) == (try Shard(index: 1, count: 8)))
     #expect(try shard(17, counted) == (try Shard(index: 7, count: 8)))
     let bounded = ["SLURM_ARRAY_TASK_MAX": "17"]
-    #expect(try (0..<8).map { try shard(3 + 2 * $0, bounded) } == (try (0..<8).map { try Shard(index: $0, count: 8) }))
+    #expect(
+      try (0..<8).map { try shard(3 + 2 * $0, bounded) }
+        == (try (0..<8).map { try Shard(index: $0, count: 8) }))
     #expect(throws: ShardError.offStep(id: 4, min: 3, step: 2)) { try shard(4, counted) }
     #expect(throws: ShardError.badValue(variable: "SLURM_ARRAY_TASK_STEP", found: "0")) {
-      try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "0", "SLURM_ARRAY_TASK_COUNT": "8"])
+      try Shard.fromEnvironment([
+        "SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "0", "SLURM_ARRAY_TASK_COUNT": "8",
+      ])
     }
   }
 

@@ -111,8 +111,10 @@ import VHD
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let (base, child) = ("\(dir)/b.vhd", "\(dir)/c.vhd")
     for args in [
-      ["create", "-n", base, "-s", "8"], ["write", "-n", base, "--offset", "0", "--pattern", "1", "-l", "4096"],
-      ["snapshot", "-n", child, "-p", base], ["write", "-n", child, "--offset", "0", "--pattern", "2", "-l", "4096"],
+      ["create", "-n", base, "-s", "8"],
+      ["write", "-n", base, "--offset", "0", "--pattern", "1", "-l", "4096"],
+      ["snapshot", "-n", child, "-p", base],
+      ["write", "-n", child, "--offset", "0", "--pattern", "2", "-l", "4096"],
       ["write", "-n", child, "--offset", "1048576", "--pattern", "3", "-l", "4096"],
     ] {
       #expect(try vhdsim(["vhd"] + args).status == 0)

@@ -19,9 +19,11 @@ import VHD
     leaf = "\(dir)/c2.vhd"
     let s = FileStorage()
     _ = try VHDImage.createDynamic(base, size: 8 << 20, storage: s)
-    try VHDChain.open(base, storage: s, writable: true).write(sector: 0, bytes: [UInt8](repeating: 1, count: 2 << 20))
+    try VHDChain.open(base, storage: s, writable: true).write(
+      sector: 0, bytes: [UInt8](repeating: 1, count: 2 << 20))
     try VHDSnapshot.create(childPath: c1, parentPath: base, storage: s)
-    try VHDChain.open(c1, storage: s, writable: true).write(sector: 0, bytes: [UInt8](repeating: 2, count: 4096))
+    try VHDChain.open(c1, storage: s, writable: true).write(
+      sector: 0, bytes: [UInt8](repeating: 2, count: 4096))
     try VHDSnapshot.create(childPath: leaf, parentPath: c1, storage: s)
   }
 
@@ -30,7 +32,10 @@ import VHD
     let physical_reads: Int
     let physical_bytes: UInt64
   }
-  struct Report: Decodable { let levels: [Level]; let zero_filled_sectors: Int }
+  struct Report: Decodable {
+    let levels: [Level]
+    let zero_filled_sectors: Int
+  }
 
   func accounting(_ extra: [String]) throws -> Report {
     let p = Process()
@@ -45,7 +50,10 @@ import VHD
     return try JSONDecoder().decode(Report.self, from: data)
   }
 
-  func level(_ l: Int, _ probes: Int, _ hits: Int, _ reads: Int, _ shortcuts: Int, _ sectors: Int, _ io: Int, _ bytes: UInt64)
+  func level(
+    _ l: Int, _ probes: Int, _ hits: Int, _ reads: Int, _ shortcuts: Int, _ sectors: Int, _ io: Int,
+    _ bytes: UInt64
+  )
     -> Level
   {
     Level(
@@ -59,7 +67,10 @@ import VHD
   @Test func oneSegmentPerLevel() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let on = try accounting(["-r", "0", "-c", "16"])
-    #expect(on.levels == [level(0, 1, 0, 0, 0, 0, 0, 0), level(1, 1, 0, 1, 0, 8, 2, 4608), level(2, 1, 0, 0, 1, 8, 1, 4096)])
+    #expect(
+      on.levels == [
+        level(0, 1, 0, 0, 0, 0, 0, 0), level(1, 1, 0, 1, 0, 8, 2, 4608), level(2, 1, 0, 0, 1, 8, 1, 4096),
+      ])
     #expect(on.zero_filled_sectors == 0)
     let off = try accounting(["-r", "0", "-c", "16", "--no-batmap"])
     #expect(off.levels[2] == level(2, 1, 0, 1, 0, 8, 2, 4608))

@@ -42,9 +42,12 @@ import VHD
     #expect(failure(["vhd", "read", "-n", path, "-r", "18446744073709551615", "-c", "1"]) == 1)
     #expect(failure(["vhd", "read", "-n", path, "-r", "16383", "-c", "2"]) == 1)
     #expect(
-      failure(["vhd", "write", "-n", path, "--offset", "18446744073709551000", "--pattern", "1", "-l", "1000"]) == 1
+      failure([
+        "vhd", "write", "-n", path, "--offset", "18446744073709551000", "--pattern", "1", "-l", "1000",
+      ]) == 1
     )
-    #expect(failure(["vhd", "write", "-n", path, "--offset", "0", "--pattern", "1", "-l", "99999999999"]) == 1)
+    #expect(
+      failure(["vhd", "write", "-n", path, "--offset", "0", "--pattern", "1", "-l", "99999999999"]) == 1)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     // The last sector is still in range.
     try run(["vhd", "write", "-n", path, "--offset", "8388096", "--pattern", "9", "-l", "512"])
@@ -118,8 +121,10 @@ import VHD
     try run(["vhd", "write", "-n", "\(mnt)/base.vhd", "--offset", "0", "--pattern", "3", "-l", "4096"])
     // Fill what is left, then nothing new fits.
     _ = shell("/bin/sh", ["-c", "head -c 2097152 /dev/urandom > '\(mnt)/filler'"])
-    #expect(failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == ExitStatus.ioError)
-    #expect(failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == ExitStatus.ioError)
+    #expect(
+      failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == ExitStatus.ioError)
+    #expect(
+      failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == ExitStatus.ioError)
     let left = try names()
     #expect(!left.contains("snap.vhd") && !left.contains("flat.raw"))
     try run(["vhd", "check", "-n", "\(mnt)/base.vhd"])
@@ -161,7 +166,8 @@ import VHD
     try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"])
     #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == ExitStatus.cannotCreate)
     #expect(
-      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "4194000", "--pattern", "1", "-l", "4096"]) == 1)
+      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "4194000", "--pattern", "1", "-l", "4096"])
+        == 1)
     #expect(failure(["vhd", "coalesce", "-n", "\(dir)/a.vhd"]) == 1)  // no parent
     #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == ExitStatus.usage)
     // A damaged file: check lists problems and exits 1; nothing was written by the failed opens.

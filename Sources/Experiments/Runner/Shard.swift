@@ -67,11 +67,15 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     if let id = try integer("SLURM_ARRAY_TASK_ID") {
       let low = try integer("SLURM_ARRAY_TASK_MIN") ?? 0
       let step = try integer("SLURM_ARRAY_TASK_STEP") ?? 1
-      guard step >= 1 else { throw .badValue(variable: "SLURM_ARRAY_TASK_STEP", found: env["SLURM_ARRAY_TASK_STEP"]!) }
+      guard step >= 1 else {
+        throw .badValue(variable: "SLURM_ARRAY_TASK_STEP", found: env["SLURM_ARRAY_TASK_STEP"]!)
+      }
       guard (id - low) % step == 0 else { throw .offStep(id: id, min: low, step: step) }
       let n: Int
       if env["SLURM_ARRAY_TASK_COUNT"] == nil, let high = try integer("SLURM_ARRAY_TASK_MAX") {
-        guard high >= low else { throw .badCount(source: "SLURM_ARRAY_TASK_MAX", found: env["SLURM_ARRAY_TASK_MAX"]!) }
+        guard high >= low else {
+          throw .badCount(source: "SLURM_ARRAY_TASK_MAX", found: env["SLURM_ARRAY_TASK_MAX"]!)
+        }
         n = (high - low) / step + 1
       } else {
         n = try count("SLURM_ARRAY_TASK_COUNT")

@@ -50,7 +50,9 @@ public struct Scenario: Equatable, Sendable {
   /// The file's text; a missing file, a folder or an unreadable file is said as such, not taken
   /// for a text encoding problem.
   public static func readText(path: String) throws(ScenarioError) -> String {
-    func fail(_ message: String) -> ScenarioError { ScenarioError(file: path, line: 1, column: 1, message: message) }
+    func fail(_ message: String) -> ScenarioError {
+      ScenarioError(file: path, line: 1, column: 1, message: message)
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw fail("no such file")

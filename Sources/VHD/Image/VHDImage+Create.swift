@@ -24,19 +24,9 @@ extension VHDImage {
   ) throws -> VHDImage {
     let size = try blktapSize(size, path: path)
     return try createSparse(
-      path, size: size, metadataSize: try preallocation(metadataSize, size: size, path: path), storage: storage,
+      path, size: size, metadataSize: try metadataPreallocation(metadataSize, size: size, path: path),
+      storage: storage,
       stamp: stamp, options: options, parent: nil)
-  }
-
-  /// The BAT's disk size for a `metadataSize` request: at least the virtual size, within the limits.
-  static func preallocation(_ metadataSize: UInt64?, size: UInt64, path: String) throws -> UInt64 {
-    guard let metadataSize else { return size }
-    guard metadataSize >= size else {
-      throw VHDError(
-        .invalidArgument, file: path,
-        "the preallocated metadata size (\(metadataSize) bytes) is smaller than the disk (\(size) bytes)")
-    }
-    return try blktapSize(metadataSize, path: path)
   }
 
   /// Creates a fixed VHD (`vhd-util create -r`): zero data (holes on sparse devices), then the footer.
@@ -94,7 +84,7 @@ extension VHDImage {
         "a child cannot be smaller than its parent (\(parent.size) bytes)")
     }
     return try createSparse(
-      path, size: wanted, metadataSize: try preallocation(metadataSize, size: wanted, path: path),
+      path, size: wanted, metadataSize: try metadataPreallocation(metadataSize, size: wanted, path: path),
       storage: storage, stamp: stamp, options: options, parent: parent)
   }
 
@@ -176,4 +166,15 @@ extension VHDImage {
     }
     return image
   }
+}
+
+/// The BAT's disk size for a `metadataSize` request: at least the virtual size, within the limits.
+private func metadataPreallocation(_ metadataSize: UInt64?, size: UInt64, path: String) throws -> UInt64 {
+  guard let metadataSize else { return size }
+  guard metadataSize >= size else {
+    throw VHDError(
+      .invalidArgument, file: path,
+      "the preallocated metadata size (\(metadataSize) bytes) is smaller than the disk (\(size) bytes)")
+  }
+  return try VHDImage.blktapSize(metadataSize, path: path)
 }

@@ -76,9 +76,6 @@ extension VHDImage {
     try writeFooter(both: true)
   }
 
-  /// The BATmap marker byte (`vhd-util query -m`); 0 without a BATmap, as libvhd answers.
-  public var marker: UInt8 { batmap.header?.marker ?? 0 }
-
   /// Sets the BATmap marker byte (`vhd-util set -f marker`).
   public func setMarker(_ value: UInt8) throws {
     try requireWritable()

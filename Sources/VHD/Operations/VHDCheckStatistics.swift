@@ -42,7 +42,9 @@ public struct CheckStatistics: Equatable, Sendable {
           out[i].notInParent! += popcount(bits, without: parent)
           out[i].notInAncestors! += popcount(bits, without: ancestors)
         }
-        if ancestors.count < bits.count { ancestors += [UInt8](repeating: 0, count: bits.count - ancestors.count) }
+        if ancestors.count < bits.count {
+          ancestors += [UInt8](repeating: 0, count: bits.count - ancestors.count)
+        }
         for j in bits.indices { ancestors[j] |= bits[j] }
         parent = bits
       }

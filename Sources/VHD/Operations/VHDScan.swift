@@ -86,7 +86,9 @@ public enum VHDScan {
   /// so the field is empty, as blktap prints it for an image without one) before `parent=`.
   public static func lines(_ entries: [ScanEntry], verbose: Bool, markers: Bool = false) -> [String] {
     entries.map {
-      line($0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "", markers: markers)
+      line(
+        $0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "",
+        markers: markers)
     }
   }
 
@@ -215,7 +217,10 @@ public enum VHDScan {
       return fail("opening file", EINVAL)
     }
     let layout = BlktapLayout(maxTableEntries: h.maxTableEntries, tableOffset: h.tableOffset)
-    if markers, let b = VHDCheck.ParentLookup.read(device, BATMapHeader.size, at: layout.batmapHeaderOffset, kind: .batmap) {
+    if markers,
+      let b = VHDCheck.ParentLookup.read(
+        device, BATMapHeader.size, at: layout.batmapHeaderOffset, kind: .batmap)
+    {
       let batmap = BATMapHeader(decoding: b)
       if batmap.hasValidCookie { entry.marker = batmap.marker }
     }

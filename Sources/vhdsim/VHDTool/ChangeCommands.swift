@@ -47,12 +47,14 @@ struct ExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Flatten a chain into a raw image (sparse where the chain reads zeros). Not in vhd-util.")
   @Option(name: .customShort("n"), help: vhdFileHelp("Leaf VHD of the chain.")) var name: String
-  @Option(name: .customShort("o"), help: ArgumentHelp("Raw output file (created or replaced).", valueName: "file"))
+  @Option(
+    name: .customShort("o"), help: ArgumentHelp("Raw output file (created or replaced).", valueName: "file"))
   var output: String
   @Flag(help: "fsync the output before exiting.") var sync = false
   @Option(
     parsing: .unconditional,
-    help: ArgumentHelp("Parallel readers (each opens the chain once); default: cores, at most 4.", valueName: "n"))
+    help: ArgumentHelp(
+      "Parallel readers (each opens the chain once); default: cores, at most 4.", valueName: "n"))
   var jobs: Int?
   @OptionGroup var progressOptions: ProgressOptions
 

@@ -15,10 +15,12 @@ struct CheckCommand: ParsableCommand {
   @Flag(name: .customShort("t"), help: "Ignore timestamps.") var ignoreTimestamps = false
   @Flag(name: .customShort("b"), help: "Verify that data is zero where the bitmap is clear.") var zeroData =
     false
-  @Flag(name: .customShort("B"), help: "Skip the BAT overlap test (not with -s or -b).") var skipOverlap = false
+  @Flag(name: .customShort("B"), help: "Skip the BAT overlap test (not with -s or -b).") var skipOverlap =
+    false
   @Flag(
     name: .customShort("s"),
-    help: "Statistics: sectors allocated and written per image (with -p, also those not in the parent or ancestors)."
+    help:
+      "Statistics: sectors allocated and written per image (with -p, also those not in the parent or ancestors)."
   ) var statistics = false
 
   func validate() throws {
@@ -46,7 +48,9 @@ struct CheckCommand: ParsableCommand {
 
   /// vhd-util's lines: hexadecimal sector counts, percentages with two decimals.
   func printStatistics() throws {
-    let images = parents ? try VHDChain.open(name, storage: fileStorage).images : [try VHDImage.open(name, storage: fileStorage)]
+    let images =
+      parents
+      ? try VHDChain.open(name, storage: fileStorage).images : [try VHDImage.open(name, storage: fileStorage)]
     func pct(_ n: UInt64, _ d: UInt64) -> String {
       String(format: "%.2f%%", d == 0 ? 0 : Double(Float(n) / Float(d) * 100))
     }
@@ -68,9 +72,11 @@ struct ScanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scan", abstract: "List VHDs with size, hidden flag and parent; -p prints the tree.")
   @Option(
-    name: .customShort("m"), help: ArgumentHelp("Glob of files to scan (e.g. '/sr/*.vhd').", valueName: "glob"))
+    name: .customShort("m"),
+    help: ArgumentHelp("Glob of files to scan (e.g. '/sr/*.vhd').", valueName: "glob"))
   var glob: String?
-  @Flag(name: .customShort("f"), help: "Fast scan (accepted; every scan reads only metadata).") var fast = false
+  @Flag(name: .customShort("f"), help: "Fast scan (accepted; every scan reads only metadata).") var fast =
+    false
   @Flag(name: .customShort("c"), help: "Continue on failure: exit 0 even when files could not be scanned.")
   var continueOnFailure = false
   @Flag(name: .customShort("p"), help: "Pretty tree.") var pretty = false
@@ -92,7 +98,8 @@ struct ScanCommand: ParsableCommand {
         guard !matched.isEmpty else { throw CommandLineError.noInput(glob, "file matches -m") }
         paths += matched
       }
-      let entries = VHDScan.scan(paths: paths, storage: fileStorage, includeParents: scanParents, markers: markers)
+      let entries = VHDScan.scan(
+        paths: paths, storage: fileStorage, includeParents: scanParents, markers: markers)
       let lines =
         pretty
         ? VHDScan.prettyTree(entries, verbose: verbose, markers: markers)

@@ -8,7 +8,8 @@ let mibRange: ClosedRange<UInt64> = 1...(VHDLimits.maximumSize >> 20)
 /// Checks a size in MiB given with `flag`, before anything is sized from it.
 func checkMiB(_ value: UInt64?, flag: String) throws {
   if let value, !mibRange.contains(value) {
-    throw ValidationError("\(flag) takes \(mibRange.lowerBound)...\(mibRange.upperBound) (MiB), found \(value)")
+    throw ValidationError(
+      "\(flag) takes \(mibRange.lowerBound)...\(mibRange.upperBound) (MiB), found \(value)")
   }
 }
 
@@ -18,9 +19,11 @@ struct CreateCommand: ParsableCommand {
     abstract: "Create a dynamic (or, with -r, fixed) VHD; sizes are rounded up to 2 MiB.")
   @Option(name: .customShort("n"), help: ArgumentHelp("File to create.", valueName: "file")) var name: String
   @Option(
-    name: .customShort("s"), parsing: .unconditional, help: ArgumentHelp("Virtual size in MiB.", valueName: "mib"))
+    name: .customShort("s"), parsing: .unconditional,
+    help: ArgumentHelp("Virtual size in MiB.", valueName: "mib"))
   var sizeMiB: UInt64
-  @Flag(name: .customShort("r"), help: "Fixed disk, its data preallocated, instead of dynamic.") var fixed = false
+  @Flag(name: .customShort("r"), help: "Fixed disk, its data preallocated, instead of dynamic.") var fixed =
+    false
   @Option(
     name: .customShort("S"), parsing: .unconditional,
     help: ArgumentHelp(
@@ -55,7 +58,8 @@ struct SnapshotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "snapshot",
     abstract: "Create a differencing VHD on a parent (skipping empty parents unless -e).")
-  @Option(name: .customShort("n"), help: ArgumentHelp("Child file to create.", valueName: "file")) var name: String
+  @Option(name: .customShort("n"), help: ArgumentHelp("Child file to create.", valueName: "file")) var name:
+    String
   @Option(name: .customShort("p"), help: ArgumentHelp("Parent file.", valueName: "file")) var parent: String
   @Flag(name: .customShort("m"), help: "The parent is a raw image.") var raw = false
   @Flag(name: .customShort("e"), help: "Link to the given parent even when it is empty.") var noSkip = false
@@ -79,7 +83,9 @@ struct SnapshotCommand: ParsableCommand {
   func validate() throws {
     try checkMiB(sizeMiB, flag: "--size-mib")
     try checkMiB(metadataMiB, flag: "-S")
-    if let depthLimit, depthLimit < 1 { throw ValidationError("-l takes a depth of at least 1, found \(depthLimit)") }
+    if let depthLimit, depthLimit < 1 {
+      throw ValidationError("-l takes a depth of at least 1, found \(depthLimit)")
+    }
   }
 
   func run() throws {

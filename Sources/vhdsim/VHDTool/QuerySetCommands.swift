@@ -13,7 +13,8 @@ struct QueryCommand: ParsableCommand {
   @Flag(name: .customShort("m"), help: "BATmap marker.") var marker = false
   @Flag(name: .customShort("d"), help: "Chain depth.") var depth = false
   @Flag(name: .customShort("a"), help: "Allocated block count.") var allocated = false
-  @Flag(name: .customShort("S"), help: "Largest virtual size in MiB the BAT can map (metadata preallocation).")
+  @Flag(
+    name: .customShort("S"), help: "Largest virtual size in MiB the BAT can map (metadata preallocation).")
   var maximumSize = false
   @Flag(name: .customShort("u"), help: "With -p: the parent path as the locator holds it, not resolved.")
   var unresolved = false
@@ -25,7 +26,10 @@ struct QueryCommand: ParsableCommand {
       if physicalSize { print(image.device.length) }
       if parent { print(try parentText(image)) }
       if hidden { print("hidden: \(image.footer.hidden)") }
-      if marker { print("marker: \(image.marker)") }
+      if marker {
+        // The BATmap header's marker, as scan -M reads it (0 without a BATmap).
+        print("marker: \(VHDScan.scan(paths: [name], storage: fileStorage, markers: true)[0].marker)")
+      }
       if depth { print("chain depth: \(try VHDChain.open(name, storage: fileStorage).depth)") }
       if allocated { print(image.allocatedBlockCount) }
       if maximumSize { print(UInt64(image.header?.maxTableEntries ?? 0) * UInt64(VHDLimits.blockSize) >> 20) }
@@ -53,7 +57,8 @@ struct SetCommand: ParsableCommand {
   func validate() throws {
     switch field {
     case "hidden": guard value == 0 || value == 1 else { throw ValidationError("-f hidden takes -v 0 or 1") }
-    case "marker": guard (0...255).contains(value) else { throw ValidationError("-f marker takes -v 0...255") }
+    case "marker":
+      guard (0...255).contains(value) else { throw ValidationError("-f marker takes -v 0...255") }
     default: throw ValidationError("-f takes hidden or marker, found '\(field)'")
     }
   }

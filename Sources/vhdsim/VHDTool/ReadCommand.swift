@@ -17,7 +17,8 @@ struct ReadCommand: ParsableCommand {
   @Flag(name: .customShort("p"), help: "Print footer, header, locators and BATmap summary.")
   var printHeaders = false
   @Option(
-    name: .customShort("r"), parsing: .unconditional, help: ArgumentHelp("First sector to read.", valueName: "sector"))
+    name: .customShort("r"), parsing: .unconditional,
+    help: ArgumentHelp("First sector to read.", valueName: "sector"))
   var sector: UInt64?
   @Option(
     name: .customShort("c"), parsing: .unconditional,

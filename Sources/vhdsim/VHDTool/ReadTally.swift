@@ -82,11 +82,14 @@ struct ReadAccountingReport: Encodable, Equatable {
   }
 
   var text: String {
-    let header = ["level", "bat probes", "cache hits", "bitmap reads", "batmap shortcuts", "sectors", "reads", "bytes"]
+    let header = [
+      "level", "bat probes", "cache hits", "bitmap reads", "batmap shortcuts", "sectors", "reads", "bytes",
+    ]
     let rows =
       levels.map {
         [
-          "\($0.level)", "\($0.batProbes)", "\($0.bitmapCacheHits)", "\($0.bitmapReads)", "\($0.batmapShortcuts)",
+          "\($0.level)", "\($0.batProbes)", "\($0.bitmapCacheHits)", "\($0.bitmapReads)",
+          "\($0.batmapShortcuts)",
           "\($0.sectorsServed)", "\($0.physicalReads)", "\($0.physicalBytes)",
         ]
       }
