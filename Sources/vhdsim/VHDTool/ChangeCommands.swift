@@ -117,8 +117,9 @@ struct WriteCommand: ParsableCommand {
       let (end, overflow) = offset.addingReportingOverflow(byteCount)
       guard !overflow, end <= chain.virtualSize else {
         throw VHDError(
-          .outOfRange, file: name, field: "--offset", offset: offset,
-          "write of \(byteCount) bytes at \(offset) runs past the end of the \(chain.virtualSize)-byte disk")
+          .outOfRange, file: name,
+          "a write of \(byteCount) bytes at --offset \(offset) runs past the end of the \(chain.virtualSize)-byte disk"
+        )
       }
       var bytes = [UInt8](repeating: UInt8(pattern ?? 0), count: Int(byteCount))
       if let source { try bytes.withUnsafeMutableBytes { try source.read(into: $0, at: 0, kind: .data) } }

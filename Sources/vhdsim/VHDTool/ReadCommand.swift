@@ -51,7 +51,12 @@ struct ReadCommand: ParsableCommand {
       let chain = try VHDChain.open(name, storage: fileStorage, options: engine)
       // The whole range is checked first, then streamed in bounded pieces: memory stays at one
       // chunk however many sectors are asked for.
-      try chain.checkReadRange(sector: sector, count: count)
+      let sectors = chain.virtualSize / 512
+      let (end, overflow) = sector.addingReportingOverflow(UInt64(count))
+      guard !overflow, end <= sectors else {
+        throw VHDError(
+          .outOfRange, file: name, "-r \(sector) -c \(count) runs past the end of the \(sectors)-sector disk")
+      }
       let tally = ReadTally(chain: chain)
       let chunk = 2048
       var buffer = [UInt8](repeating: 0, count: chunk * 512)
