@@ -128,4 +128,20 @@ import VHD
           + "secs not in ancestors: 0x8 (50.00%)",
       ])
   }
+
+  /// Without a terminal, progress is plain lines on standard error (one per tenth of the simulated
+  /// time for simulate), never on standard output; --quiet silences it. The run in slices for the
+  /// progress lines measures exactly what the run in one piece (--quiet) does.
+  @Test func progressIsPlainLinesWithoutATerminal() throws {
+    let args = ["simulate", "--depth", "1", "--size-mib", "64", "--duration", "0.01", "--json"]
+    let shown = try vhdsim(args)
+    #expect(shown.status == 0)
+    let lines = shown.err.split(separator: "\n")
+    #expect(
+      lines.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        == (1...10).map { "simulate: \($0 * 10)%" })
+    #expect(shown.out.hasPrefix("{"))
+    let quiet = try vhdsim(args + ["--quiet"])
+    #expect(quiet.err.isEmpty && quiet.out == shown.out)
+  }
 }
