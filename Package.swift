@@ -69,6 +69,9 @@ let package = Package(
     .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation"]),
+    // sm's rules, each with its source reference, checked through the SR and the pool
+    // (docs/storage-manager.md).
+    .testTarget(name: "FidelityTests", dependencies: ["Pool", "StorageRepository", "VHD", "Simulation"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,8 @@ public enum PoolEvent: Sendable {
   case unpause(vdi: Int32, reopen: Bool)
   /// A scheduled storage-repository operation (index into the SR host's records) begins or retries.
   case srOperation(index: Int32)
+  /// Snapshot operation `index` has spent the SM driver's work with tapdisk `vdi` paused: snapshot now.
+  case srSnapshotPaused(index: Int32, vdi: Int32)
   /// A backup schedule's period comes round.
   case backup(schedule: Int32)
   /// The periodic SR scan (xapi's auto-scan), which kicks the GC.
@@ -70,6 +72,8 @@ struct PoolModel: SimulationModel {
     case .pause(let vdi): pause(Int(vdi), at: now)
     case .unpause(let vdi, let reopen): unpause(Int(vdi), reopen: reopen, sim: &sim)
     case .srOperation(let index): SROperations.begin(Int(index), &self, &sim)
+    case .srSnapshotPaused(let index, let vdi):
+      SROperations.snapshotPaused(Int(index), vdi: Int(vdi), &self, &sim)
     case .backup(let schedule): SROperations.runBackup(Int(schedule), &self, &sim)
     case .autoScan: host.daemon.autoScan(&self, &sim)
     case .gcKick: host.daemon.kick(&self, &sim)

@@ -2,6 +2,7 @@
 import Simulation
 import StorageRepository
 import VHD
+import Workloads
 
 /// A whole single-VDI experiment as plain settings: the chain to build, the device and SR, the engine
 /// options and one VM's workload. `vhdsim simulate` and the end-to-end benchmark both run through it,
@@ -37,6 +38,11 @@ public struct PoolScenario: Sendable {
   public var maxOutstanding: Int
   public var sampleInterval: SimTime?
   public var recordTrace: Bool
+  /// The warm-up no metric counts (docs/simulation.md#warm-up).
+  public var warmup: WarmupRule = .none
+  /// A trace drives the VM instead of `workload`; replayed once (the run lasts until its last request
+  /// completes) unless it repeats, then for `duration`.
+  public var trace: TraceWorkloadSpec?
 
   public init(
     chain: ChainSpec, workload: WorkloadSpec, disk: DiskPreset = .nvme, sr: SRPlacement.Kind = .file,
@@ -66,13 +72,22 @@ public struct PoolScenario: Sendable {
     let pool = try PoolSimulation(disk: disk.model, sr: sr, seed: seed)
     pool.recordTrace = recordTrace
     pool.sampleInterval = sampleInterval
+    pool.warmup = warmup
     let vdi = try pool.attach(vdi: uuid, maxOutstanding: maxOutstanding)
-    try pool.addVM(vdi: vdi, workload: workload)
+    if let trace {
+      try pool.addVM(
+        vdi: vdi, generator: try TraceWorkload(spec: trace, diskSectors: chain.virtualSize / 512))
+    } else {
+      try pool.addVM(vdi: vdi, workload: workload)
+    }
     return pool
   }
 
-  /// Runs the scenario; `progress` as `PoolSimulation.run(for:progress:)`.
+  /// Runs the scenario; `progress` as `PoolSimulation.run(for:progress:)` (a trace replayed once
+  /// runs to completion, without progress).
   public func run(progress: ((Double) -> Void)? = nil) throws -> RunResult {
-    try makePool().run(for: duration, progress: progress)
+    let pool = try makePool()
+    if let trace, !trace.repeats { return try pool.runToCompletion() }
+    return try pool.run(for: duration, progress: progress)
   }
 }

@@ -33,7 +33,13 @@ public final class PoolSimulation {
     guard gc.maxCopyBytes >= 512 else {
       throw PoolError("GC maxCopyBytes \(gc.maxCopyBytes) is below one sector")
     }
-    do { try gc.leafDesign.validate() } catch { throw PoolError("\(error)") }
+    do {
+      try gc.leafDesign.validate()
+      try gc.leafDesign.validate(for: sr.kind)
+    } catch {
+      throw PoolError("\(error)")
+    }
+    try gc.costs.validate()
     guard gc.operationOverhead >= .zero, gc.quietPeriod >= .zero else {
       throw PoolError("GC quiet period and operation overhead must not be negative")
     }
@@ -86,6 +92,13 @@ public final class PoolSimulation {
   public var sampleInterval: SimTime? {
     get { model.metrics.sampleInterval }
     set { model.metrics.sampleInterval = newValue }
+  }
+
+  /// The warm-up no metric counts (docs/simulation.md#warm-up): none by default here; scenario runs
+  /// default to MSER-5. Set before the run.
+  public var warmup: WarmupRule {
+    get { model.metrics.warmup.rule }
+    set { model.metrics.warmup.rule = newValue }
   }
 
   public var placement: SRPlacement { model.tap.placement }
@@ -187,8 +200,9 @@ public final class PoolSimulation {
     if model.metrics.sampleInterval != nil { sim.schedule(.sample, at: sim.now) }
   }
 
-  /// Runs `duration` more simulated time and returns everything measured since time zero. Requests
-  /// still in flight at the end are not counted. Throws the first engine or placement error.
+  /// Runs `duration` more simulated time and returns everything measured since time zero, less the
+  /// warm-up (``warmup``). Requests still in flight at the end are not counted. Throws the first engine
+  /// or placement error.
   /// `progress` (for a progress bar) is called with the fraction of `duration` simulated, after each
   /// hundredth: the kernel runs to each boundary in turn, which handles the same events in the same
   /// order as one run to the end, so the results do not change.
@@ -207,9 +221,29 @@ public final class PoolSimulation {
     } else {
       sim.run(&model, until: from + duration)
     }
+    return try measured()
+  }
+
+  /// Runs until nothing is left to happen — every VM's stream ended and every request completed (a
+  /// trace replayed once) — and returns what was measured; the run's duration is the last completion.
+  /// A pool that samples its state or scans its SR periodically never idles, so that is an error.
+  @discardableResult
+  public func runToCompletion() throws -> RunResult {
+    guard model.metrics.sampleInterval == nil, model.host.daemon.settings.autoScanInterval == nil else {
+      throw PoolError(
+        "a pool with periodic samples or SR scans never runs out of events; run it for a duration")
+    }
+    start()
+    sim.run(&model)
+    return try measured()
+  }
+
+  /// The result at the current time: warm-up cut, disks and GC closed.
+  private func measured() throws -> RunResult {
     if let f = model.failure { throw f }
     var r = model.metrics.result
     r.duration = sim.now
+    r = model.metrics.warmup.apply(to: r)
     r.disks = [model.disk.statistics(at: sim.now)]
     try model.host.recordSpace(at: sim.now)
     if model.host.daemon.settings.enabled { r.gc = model.host.finalResult(at: sim.now) }

@@ -6,18 +6,27 @@
 ///
 /// A request passes through several actions (Q queued, G get request, I inserted, D issued, C completed);
 /// counting all would count it several times, so one action is chosen (default Q: what the guest asked
-/// for, before merging). RWBS: optional leading `F` (pre-flush), the op `R`/`W`/`D` (discard)/`N` (no
-/// data), then `F` (FUA), `A` (read-ahead), `S` (sync), `M` (metadata), `E` (secure), `Z` (write-zeroes
-/// after `W`). A pre-flush with no data (`FN`, or `FWS` without a sector) becomes a flush request.
-/// blkparse's closing summary ("CPU0 (8,0):", "Total (8,0):") ends the events.
+/// for, before merging). RWBS, as blkparse and the kernel's `blk_fill_rwbs` write it: an optional leading
+/// `F` (pre-flush), the operation `R`, `W`, `D` (discard) or `N` (no data) — or nothing after that `F`,
+/// the kernel's form of a flush — then any of `F` (FUA), `A` (read-ahead), `B` (barrier, older kernels:
+/// a pre-flush and FUA together), `S` (sync), `M` (metadata), `E` (secure erase), `Z` (write zeroes).
+/// A pre-flush with no data (`FN`, `F`, or `FWS` without a sector) becomes a flush request.
+/// Lines starting with `#` (headers some output formats print) are skipped by ``TraceReplay``; blkparse's
+/// closing summary ("CPU0 (8,0):", "Total (8,0):") ends the events (docs/simulation.md#trace-formats).
+///
+/// `deviceFilter` keeps only that device's lines ("MAJOR,MINOR"); ``lastDevice`` names the device of the last
+/// request line parsed, so a scan can list a trace's devices.
 struct BlkparseParser: TraceLineParser {
   let action: Substring
+  let deviceFilter: String?
+  var lastDevice = ""
 
-  init(action: String) {
+  init(action: String, device: String? = nil) {
     self.action = action[...]
+    deviceFilter = device
   }
 
-  func parse(_ line: Substring, file: String, lineNumber: Int) throws(TraceError) -> TraceRecord {
+  mutating func parse(_ line: Substring, file: String, lineNumber: Int) throws(TraceError) -> TraceRecord {
     func fail(_ expected: String) -> TraceError {
       TraceError(file: file, line: lineNumber, expected: expected, found: String(line))
     }
@@ -36,6 +45,8 @@ struct BlkparseParser: TraceLineParser {
     }
     guard Int64(f[4]) != nil else { throw fail("a PID in field 5") }
     guard f[5] == action else { return .skip }
+    if let deviceFilter, first != deviceFilter { return .skip }
+    lastDevice = String(first)
     guard f.count >= 7 else { throw fail("an RWBS field after the action") }
 
     // RWBS
@@ -47,20 +58,24 @@ struct BlkparseParser: TraceLineParser {
     }
     enum Op { case read, write, discard, none }
     let op: Op
+    let bad = "an RWBS field such as R, W, WS, WBS, FWFS, RM, RA, D, DE or N in field 7"
     switch rwbs.first {
     case "R": op = .read
     case "W": op = .write
     case "D": op = .discard
     case "N": op = .none
-    default: throw fail("an RWBS field such as R, W, WS, FWFS, D or N in field 7")
+    case nil where flags.contains(.preflush), "F" where flags.contains(.preflush):
+      op = .none  // the kernel's flush operation: "F" (or "FF" with a pre-flush)
+    default: throw fail(bad)
     }
     for c in rwbs.dropFirst() {
       switch c {
       case "F": flags.insert(.fua)
+      case "B": flags.formUnion([.preflush, .fua])
       case "S": flags.insert(.sync)
       case "M": flags.insert(.metadata)
       case "A", "E", "Z": break
-      default: throw fail("an RWBS field such as R, W, WS, FWFS, D or N in field 7")
+      default: throw fail(bad)
       }
     }
 

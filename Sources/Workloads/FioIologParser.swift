@@ -6,12 +6,17 @@
 /// open, close) or `FILE ACTION OFFSET LENGTH` (read, write, sync, datasync, trim, and wait, whose
 /// OFFSET is a delay in microseconds added to the clock). Version 3 (fio ≥ 3.31) puts a timestamp in
 /// microseconds since the start first: `TS FILE ACTION [OFFSET LENGTH]`. Offsets and lengths are bytes;
-/// the file name is ignored (every file maps to the one virtual disk). sync/datasync become flushes,
+/// every file maps to the one virtual disk unless a device filter keeps one file's lines (`wait` lines
+/// count whatever their file). sync/datasync become flushes,
 /// trim a counted discard.
 struct FioIologParser: TraceLineParser {
+  let deviceFilter: String?
+  var lastDevice = ""
   var version = 0
   /// Version 2: microseconds accumulated from wait lines.
   var clockMicroseconds: Int64 = 0
+
+  init(device: String? = nil) { deviceFilter = device }
 
   mutating func parse(_ line: Substring, file: String, lineNumber: Int) throws(TraceError) -> TraceRecord {
     func fail(_ expected: String) -> TraceError {
@@ -41,6 +46,8 @@ struct FioIologParser: TraceLineParser {
     let shape = version == 3 ? "TIMESTAMP FILE ACTION [OFFSET LENGTH]" : "FILE ACTION [OFFSET LENGTH]"
     guard f.count == 2 || f.count == 4 else { throw fail(shape) }
     let action = f[1]
+    if let deviceFilter, f[0] != deviceFilter, action != "wait" { return .skip }
+    if action != "wait" { lastDevice = String(f[0]) }
     if f.count == 2 {
       switch action {
       case "add", "open", "close": return .skip

@@ -13,8 +13,11 @@ enum TraceRecord: Equatable {
 }
 
 /// One format's line parser. Parsers keep what they need across lines (fio's version line, MSR's first
-/// timestamp) and throw a ``TraceError`` naming the line for anything they cannot read.
+/// timestamp) and throw a ``TraceError`` naming the line for anything they cannot read. Each is made
+/// with an optional device filter (lines of other devices are skipped) and names the device of the last
+/// request line it parsed (blkparse "MAJOR,MINOR", fio the file name, MSR "HOSTNAME_DISK").
 protocol TraceLineParser {
+  var lastDevice: String { get }
   mutating func parse(_ line: Substring, file: String, lineNumber: Int) throws(TraceError) -> TraceRecord
 }
 

@@ -13,18 +13,27 @@ public struct TraceReplayOptions: Hashable, Sendable {
   public var addressScale: Double
   /// …then shifted by this many sectors (fio's `replay_redirect` to a partition).
   public var addressOffset: Int64
+  /// …then, when set, taken modulo this many sectors (a request that would run past the end moves back
+  /// to end there), so any trace fits a smaller disk.
+  public var wrapSectors: UInt64?
+  /// Only this device's requests (blkparse "MAJOR,MINOR", fio the file name, MSR "HOSTNAME_DISK").
+  public var device: String?
 
-  public init(action: String = "Q", timeScale: Double = 1, addressScale: Double = 1, addressOffset: Int64 = 0)
-  {
+  public init(
+    action: String = "Q", timeScale: Double = 1, addressScale: Double = 1, addressOffset: Int64 = 0,
+    wrapSectors: UInt64? = nil, device: String? = nil
+  ) {
     self.action = action
     self.timeScale = timeScale
     self.addressScale = addressScale
     self.addressOffset = addressOffset
+    self.wrapSectors = wrapSectors
+    self.device = device
   }
 }
 
 /// Replays a block trace file as an open-loop request stream, reading it line by line (traces run to
-/// gigabytes; only the current line is held).
+/// gigabytes; only the current line is held). Lines starting with `#` are comments in every format.
 ///
 /// `nextRequest()` throws a ``TraceError`` for a malformed line. As a ``RequestGenerator`` it returns nil
 /// at the first error and leaves it in ``error``, because the protocol's callers are event loops that
@@ -58,10 +67,13 @@ public struct TraceReplay: RequestGenerator {
     self.format = format
     self.options = options
     reader = try LineReader(path: path)
+    if let w = options.wrapSectors, w == 0 {
+      throw TraceError(file: path, line: 0, expected: "a wrap size of at least one sector", found: "")
+    }
     switch format {
-    case .blkparse: parser = BlkparseParser(action: options.action)
-    case .fio: parser = FioIologParser()
-    case .msr: parser = MSRParser()
+    case .blkparse: parser = BlkparseParser(action: options.action, device: options.device)
+    case .fio: parser = FioIologParser(device: options.device)
+    case .msr: parser = MSRParser(device: options.device)
     }
   }
 
@@ -75,6 +87,7 @@ public struct TraceReplay: RequestGenerator {
         break
       }
       let number = reader.lineNumber
+      if line.trimmingSpaces.hasPrefix("#") { continue }  // comments and headers, in every format
       switch try parser.parse(line, file: path, lineNumber: number) {
       case .skip: continue
       case .end: finished = true
@@ -83,7 +96,7 @@ public struct TraceReplay: RequestGenerator {
         let time = options.timeScale == 1 ? ns : Int64((Double(ns) * options.timeScale).rounded())
         var mapped = lba
         if op != .flush {
-          guard let m = map(lba) else {
+          guard let m = map(lba, sectors: sectors) else {
             throw TraceError(
               file: path, line: number,
               expected: "an address that stays inside 0..<2^64 after scale and offset",
@@ -100,8 +113,19 @@ public struct TraceReplay: RequestGenerator {
     return nil
   }
 
-  /// Sector `lba` scaled then offset; nil when it leaves the 64-bit sector range.
-  func map(_ lba: UInt64) -> UInt64? {
+  /// Sector `lba` scaled, offset, then wrapped; nil when it leaves the 64-bit sector range.
+  func map(_ lba: UInt64, sectors: Int) -> UInt64? {
+    guard let shifted = scaleAndOffset(lba) else { return nil }
+    guard let w = options.wrapSectors else { return shifted }
+    let start = shifted % w
+    let n = UInt64(sectors)
+    return n <= w && start + n > w ? w - n : start
+  }
+
+  /// The device the last request came from (see ``TraceReplayOptions/device``).
+  public var lastDevice: String { parser.lastDevice }
+
+  private func scaleAndOffset(_ lba: UInt64) -> UInt64? {
     var scaled = lba
     if options.addressScale != 1 {
       let x = (Double(lba) * options.addressScale).rounded()

@@ -23,7 +23,8 @@ struct WorkloadCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case blkparse, fio, msr }
 
     @Argument(help: "The trace file.") var file: String
-    @Option(help: "Trace format: blkparse, fio, msr.") var format: Format
+    @Option(help: "Trace format: blkparse, fio, msr (default: detected from the content).") var format:
+      Format?
     @Option(help: "blkparse action whose lines become requests (Q, G, I, D, C).") var action = "Q"
     @Option(help: "Multiply trace times by this (2 = half speed).") var timeScale = 1.0
     @Option(help: "Multiply trace sectors by this.") var addressScale = 1.0
@@ -40,8 +41,10 @@ struct WorkloadCommand: ParsableCommand {
 
     func run() throws {
       try runReportingErrors {
+        let detected =
+          try format.map { TraceFormat(rawValue: $0.rawValue)! } ?? TraceFormat.detect(path: file)
         var replay = try TraceReplay(
-          path: file, format: TraceFormat(rawValue: format.rawValue)!,
+          path: file, format: detected,
           options: TraceReplayOptions(
             action: action, timeScale: timeScale, addressScale: addressScale, addressOffset: addressOffset))
         var summary = WorkloadSummary()

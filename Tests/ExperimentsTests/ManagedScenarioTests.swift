@@ -31,7 +31,7 @@ import Testing
       - name: none
         gc: {leaf_coalesce: none}
       - name: live
-        gc: {leaf_coalesce: live}
+        gc: {leaf_coalesce: live-only}
       - name: mirror
         gc: {leaf_coalesce: mirror}
     """
@@ -82,7 +82,7 @@ import Testing
     let json = try JSONSerialization.jsonObject(with: Data(report.summaryJSON.utf8)) as? [String: Any]
     let policies = json?["policies"] as? [[String: Any]] ?? []
     #expect(policies.map { $0["name"] as? String } == ["none", "live", "mirror"])
-    #expect(policies.map { $0["leaf_coalesce"] as? String } == ["none", "live", "mirror"])
+    #expect(policies.map { $0["leaf_coalesce"] as? String } == ["none", "live-only", "mirror"])
 
     // The GC's series and timeline reach the records.
     let record = RunRecord(
@@ -164,7 +164,7 @@ import Testing
           workload: {pattern: random, read_fraction: 0.5, block_size_kib: 16, rate: 40}
       snapshots:
         script: {count: 3, start: 2, every: 3, delete_all_at: 12}
-      gc: {quiet_period: 0, leaf_coalesce: snapshot-coalesce}
+      gc: {quiet_period: 0, leaf_coalesce: sm}
       """
     let a = try Self.records(yaml, jobs: 1)
     let b = try Self.records(yaml, jobs: 2)
@@ -308,7 +308,7 @@ import Testing
     snapshots:
       script: {count: 4, start: 5, every: 5, delete_all_at: 30}
     gc:
-      leaf_coalesce: live
+      leaf_coalesce: live-only
     """
 
   func error(_ yaml: String) -> String {
@@ -322,8 +322,8 @@ import Testing
     let s = try Scenario.parse(yaml: Self.valid, file: "m.yaml")
     #expect(s.managed)
     #expect(s.base.sr == .lvm && s.base[.srProvisioning] == .provisioning(.thick))
-    #expect(s.base.gc.leafCoalesce == .live(.xcp))
-    #expect(s.policies.map(\.leafCoalesce?.name) == ["live"])
+    #expect(s.base.gc.leafCoalesce == .liveOnly(.xcp))
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["live-only"])
     #expect(Self.script(s.snapshots) == [4, 5, 5, 30])
   }
 
@@ -344,19 +344,36 @@ import Testing
 
   @Test func unknownGCKeyAndBadDesign() {
     #expect(
-      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "leaf: live"))
-        == "m.yaml:14:3: unknown key \"leaf\" in gc; expected one of: enabled, quiet_period, auto_scan, "
-        + "concurrency, candidate_order, leaf_coalesce, tracker, live_test, live_timeout, live_max_size_mib, "
-        + "mirror_max_passes, mirror_final_delta_mib, operation_overhead, max_copy_mib")
+      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live-only", with: "leaf: live"))
+        == "m.yaml:14:3: unknown key \"leaf\" in gc; expected one of: enabled, quiet_period, "
+        + "first_run_after_boot, auto_scan, concurrency, candidate_order, leaf_coalesce, tracker, live_test, "
+        + "live_timeout, live_max_size_mib, mirror_max_passes, mirror_final_delta_mib, vm_suspend, vm_resume, "
+        + "operation_overhead, xapi_call, command_start, sm_snapshot, tapdisk_refresh, host_round_trip, "
+        + "metadata_io, max_copy_mib")
     #expect(
-      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "leaf_coalesce: merge"))
-        == "m.yaml:14:18: gc.leaf_coalesce: expected one of none, live, snapshot-coalesce, offline, "
+      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live-only", with: "leaf_coalesce: merge"))
+        == "m.yaml:14:18: gc.leaf_coalesce: expected one of none, sm, force, live-only, offline, "
         + "mirror, found \"merge\"")
     #expect(
-      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "tracker: \"2020\""))
+      error(
+        Self.valid.replacingOccurrences(
+          of: "leaf_coalesce: live-only", with: "leaf_coalesce: snapshot-coalesce"))
+        == "m.yaml:14:18: gc.leaf_coalesce: the design \"snapshot-coalesce\" is now called \"sm\" "
+        + "(docs/storage-manager.md#leaf-coalesce-designs)")
+    #expect(
+      error(
+        Self.valid.replacingOccurrences(of: "kind: lvm", with: "kind: file")
+          .replacingOccurrences(of: "  provisioning: thick\n", with: "")
+          .replacingOccurrences(of: "leaf_coalesce: live-only", with: "leaf_coalesce: offline")
+      )
+      .hasSuffix(
+        "gc.leaf_coalesce: offline is sm's coalesce-leaf plugin, which exists for LVM SRs only (set sr: lvm)")
+    )
+    #expect(
+      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live-only", with: "tracker: \"2020\""))
         == "m.yaml:14:12: gc.tracker: expected one of 2019, 2022, 2024-08, 2024-10, 2025-09, found \"2020\"")
     #expect(
-      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live", with: "live_test: xcp-ng-8.3"))
+      error(Self.valid.replacingOccurrences(of: "leaf_coalesce: live-only", with: "live_test: xcp-ng-8.3"))
         == "m.yaml:14:14: gc.live_test: expected one of upstream, xcp-ng-8.2, found \"xcp-ng-8.3\"")
   }
 

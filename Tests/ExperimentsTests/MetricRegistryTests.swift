@@ -21,7 +21,7 @@ import Testing
     // Plain and managed runs with snapshot-coalesce iterations (the `sc_*` fit) and a consistency check.
     let scenarios = [
       ManagedScenarioTests.thread.replacingOccurrences(
-        of: "leaf_coalesce: mirror", with: "leaf_coalesce: snapshot-coalesce"),
+        of: "leaf_coalesce: mirror", with: "leaf_coalesce: sm"),
       Fixture.yaml,
       """
       name: check

@@ -153,12 +153,12 @@ import Testing
   }
 
   @Test func leafCoalesceOnlyWhereAPolicyHasOne() throws {
-    let with = try Self.report(leafCoalesce: "live", extra: false).summaryJSON
+    let with = try Self.report(leafCoalesce: "live-only", extra: false).summaryJSON
     #expect(with.components(separatedBy: "\"leaf_coalesce\"").count - 1 == 1)
-    #expect(with.contains("      \"leaf_coalesce\" : \"live\",\n      \"metrics\" : {"))
+    #expect(with.contains("      \"leaf_coalesce\" : \"live-only\",\n      \"metrics\" : {"))
     let json = try JSONSerialization.jsonObject(with: Data(with.utf8)) as! [String: Any]
     let policies = json["policies"] as! [[String: Any]]
-    #expect(policies.map { $0["leaf_coalesce"] as? String } == [nil, "live", nil])
+    #expect(policies.map { $0["leaf_coalesce"] as? String } == [nil, "live-only", nil])
     #expect(!(try Self.report(leafCoalesce: nil, extra: false).summaryJSON.contains("leaf_coalesce")))
   }
 }

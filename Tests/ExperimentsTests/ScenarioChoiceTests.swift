@@ -9,7 +9,7 @@ import Testing
 @Suite struct ScenarioChoiceTests {
   @Test func leafCoalesceNamesRoundTrip() throws {
     for design in LeafCoalesceDesign.all { #expect(try LeafCoalesceDesign(name: design.name) == design) }
-    #expect(LeafCoalesceDesign.names == ["none", "live", "snapshot-coalesce", "offline", "mirror"])
+    #expect(LeafCoalesceDesign.names == ["none", "sm", "force", "live-only", "offline", "mirror"])
     #expect(throws: LeafCoalesceDesignError.unknownDesign("lazy")) { try LeafCoalesceDesign(name: "lazy") }
   }
 
@@ -22,7 +22,7 @@ import Testing
           gc.concurrency: [per-tree]
         """
     let s = try Scenario.parse(
-      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: snapshot-coalesce"),
+      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: sm"),
       file: "t.yaml")
     let runs = s.runs()
     #expect(runs.map(\.settings.gc.tracker).prefix(2) == [.v2019, .v2025_09])
@@ -31,11 +31,11 @@ import Testing
         $0.settings.gc.concurrency == .perTree && $0.settings.gc.settings.concurrency == .perTree
       })
     #expect(runs[0].point.map(\.description) == ["gc.tracker=2019", "gc.concurrency=per-tree"])
-    #expect(s.policies.map(\.leafCoalesce?.name) == ["none", "live", "snapshot-coalesce"])
-    if case .snapshotCoalesce(_, let tracker) = runs[4].settings.gc.design {
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["none", "live-only", "sm"])
+    if case .sm(_, let tracker) = runs[4].settings.gc.design {
       #expect(tracker == .v2019)
     } else {
-      Issue.record("expected snapshot-coalesce, found \(runs[4].settings.gc.design)")
+      Issue.record("expected sm, found \(runs[4].settings.gc.design)")
     }
   }
 
@@ -49,19 +49,19 @@ import Testing
           gc.tracker: ["2022"]
         """
     let s = try Scenario.parse(
-      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: snapshot-coalesce"),
+      yaml: yaml.replacingOccurrences(of: "leaf_coalesce: mirror", with: "leaf_coalesce: sm"),
       file: "t.yaml")
     let runs = s.runs()
-    #expect(runs.map(\.settings.gc.liveTest).prefix(2) == [.upstream, .xcpNG82])
+    #expect(runs.map(\.settings.gc.live.liveTest).prefix(2) == [.upstream, .xcpNG82])
     #expect(runs[1].point.map(\.description) == ["gc.live_test=xcp-ng-8.2", "gc.tracker=2022"])
-    #expect(ScenarioSettings.GCOptions().liveTest == .upstream)
+    #expect(ScenarioSettings.GCOptions().live.liveTest == .upstream)
     let design = runs.first {
-      $0.settings.gc.liveTest == .xcpNG82 && $0.settings.gc.leafCoalesce.name == "snapshot-coalesce"
+      $0.settings.gc.live.liveTest == .xcpNG82 && $0.settings.gc.leafCoalesce.name == "sm"
     }
-    if case .snapshotCoalesce(let policy, let tracker) = design?.settings.gc.design {
+    if case .sm(let policy, let tracker) = design?.settings.gc.design {
       #expect(policy.liveTest == .xcpNG82 && tracker == .v2022)
     } else {
-      Issue.record("expected snapshot-coalesce, found \(String(describing: design?.settings.gc.design))")
+      Issue.record("expected sm, found \(String(describing: design?.settings.gc.design))")
     }
   }
 }

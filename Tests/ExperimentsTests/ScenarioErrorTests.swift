@@ -42,8 +42,8 @@ import Testing
     #expect(
       error("colour: red\n" + Self.valid)
         == "s.yaml:1:1: unknown key \"colour\"; expected one of: name, description, seed, replicates, "
-        + "duration, sr, disk, device, consistency_check, chain, engine, vms, policies, sweep, gc, "
-        + "snapshots, quick")
+        + "duration, sr, disk, device, consistency_check, chain, engine, vms, policies, sweep, gc, pool, "
+        + "snapshots, quick, warmup")
     #expect(
       error("sr: {kind: lvm, size_gib: 3}\n" + Self.valid)
         == "s.yaml:1:17: unknown key \"size_gib\" in sr; expected one of: kind, provisioning, capacity_gib")
@@ -100,7 +100,7 @@ import Testing
         == "s.yaml:9:19: gc.concurrency: expected one of per-sr, per-tree, found \"per-vdi\"")
     #expect(
       error(Self.valid + "\ngc: {leaf_coalesce: lazy}")
-        == "s.yaml:9:21: gc.leaf_coalesce: expected one of none, live, snapshot-coalesce, offline, mirror, "
+        == "s.yaml:9:21: gc.leaf_coalesce: expected one of none, sm, force, live-only, offline, mirror, "
         + "found \"lazy\"")
     #expect(
       error(Self.valid + "\nsweep: {gc.candidate_order: [discovery, newest-first]}")

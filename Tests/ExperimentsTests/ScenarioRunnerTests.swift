@@ -26,7 +26,8 @@ import Testing
     "read_latency_p50_us", "read_latency_p99_us", "write_latency_p99_us", "latency_mean_us", "iops",
     "bat_probes_per_request", "bitmap_reads_per_request", "bitmap_cache_hits_per_request",
     "batmap_shortcuts_per_request", "levels_probed_per_request", "physical_ios_per_request", "chain_depth",
-    "bitmap_lookups_per_request_level_0", "bitmap_lookups_per_request_level_1",
+    "warmup_seconds", "warmup_requests", "bitmap_lookups_per_request_level_0",
+    "bitmap_lookups_per_request_level_1",
   ]
 
   /// Runs the tiny scenario and returns (summary.json, runs.csv) as written to a fresh directory.
@@ -51,8 +52,8 @@ import Testing
     let (summary, csv) = try Self.files(jobs: 2)
     let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
     #expect(lines.first == "scenario,policy,sweep,replicate,seed,metric,value")
-    // 2 policies × 1 sweep point × 2 replicates × 14 metrics (12 + 2 levels).
-    #expect(lines.count == 1 + 2 * 1 * 2 * 14)
+    // 2 policies × 1 sweep point × 2 replicates × 16 metrics (14 + 2 levels).
+    #expect(lines.count == 1 + 2 * 1 * 2 * 16)
     let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
     #expect(rows.allSatisfy { $0.count == 7 && $0[0] == "tiny" && $0[2] == "-" })
     #expect(Set(rows.map { String($0[5]) }) == Set(Self.metricNames))

@@ -13,7 +13,7 @@ import Testing
 
   static let shipped = [
     "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "seed-chain-depth.yaml",
-    "seed-delete-all.yaml", "yum-during-snapshot.yaml",
+    "seed-delete-all.yaml", "trace-fio.yaml", "trace-msr.yaml", "yum-during-snapshot.yaml",
   ]
 
   static func load(_ name: String) throws -> Scenario {
@@ -92,7 +92,7 @@ import Testing
     #expect(Set(runs.map(\.seed)).count == 6)
     let quick = try Self.quick(s)
     #expect(quick.runs.count == 2 * 3 * 2)
-    #expect(quick.runs.allSatisfy { $0.pool.duration == .seconds(0.5) })
+    #expect(quick.runs.allSatisfy { $0.pool.duration == .seconds(1.2) })
   }
 
   @Test func seedChainDepthCrossesWritePatternAndDepth() throws {
@@ -125,40 +125,40 @@ import Testing
   @Test func seedDeleteAllComparesLeafCoalesceDesigns() throws {
     let s = try Self.load("seed-delete-all.yaml")
     #expect(s.managed && !s.consistencyCheck)
-    #expect(s.policies.map(\.name) == ["none", "live", "snapshot-coalesce", "mirror"])
-    #expect(s.policies.map(\.leafCoalesce?.name) == ["none", "live", "snapshot-coalesce", "mirror"])
-    #expect(s.runCount == 4 * 1 * 3)
+    let designs = ["none", "sm", "force", "live-only", "mirror"]
+    #expect(s.policies.map(\.name) == designs)
+    #expect(s.policies.map(\.leafCoalesce?.name) == designs)
+    #expect(s.runCount == 5 * 1 * 3)
     #expect(Self.script(s.snapshots) == [16, 5, 5, 100])
     let runs = s.runs()
     #expect(
       runs.map(\.settings.gc.leafCoalesce.name)
-        == ["none", "live", "snapshot-coalesce", "mirror"].flatMap {
-          Array(repeating: $0, count: 3)
-        })
+        == designs.flatMap { Array(repeating: $0, count: 3) })
     #expect(runs.allSatisfy { $0.managed && $0.settings.gc.quietPeriod == 0 && $0.settings.duration == 400 })
     #expect(runs.allSatisfy { Self.rates($0) == [200] })
     let quick = try Self.quick(s)
-    #expect(quick.runs.count == 4)
+    #expect(quick.runs.count == 5)
     #expect(
       quick.runs.allSatisfy { Self.script($0.snapshots) == [4, 5, 5, 30] && $0.settings.duration == 150 })
   }
 
   /// The seed thread's answer from the shipped file's quick variant (4 snapshots, all deleted at 30 s):
-  /// without a leaf coalesce the chain stays at base copy + leaf; `live` refuses this busy VM's leaf
-  /// (its predicted copy is over the 5 s margin); snapshot-coalesce (one iteration, then the live
-  /// step) and mirror merge it.
+  /// without a leaf coalesce (`none`) the chain stays at base copy + leaf; `sm` (one snapshot-coalesce
+  /// round, then the live step), `force` (one paused copy) and the hypothetical `mirror` merge it;
+  /// the hypothetical `live-only` refuses this busy VM's leaf (no speed estimate yet, and the leaf is
+  /// over the 20 MiB fallback) and stays at 2.
   @Test func seedDeleteAllQuickRunAnswersTheThread() throws {
     let outcomes = try Self.quick(try Self.load("seed-delete-all.yaml")).run()
-    #expect(outcomes.map(\.run.policy) == ["none", "live", "snapshot-coalesce", "mirror"])
+    #expect(outcomes.map(\.run.policy) == ["none", "sm", "force", "live-only", "mirror"])
     let v = outcomes.map(\.metrics.values)
-    #expect(v.map { $0["chain_depth_max"] } == [5, 5, 5, 5])
-    #expect(v.map { $0["chain_depth_after_gc"] } == [2, 2, 1, 1])
-    #expect(v.map { $0["leaf_attempts"] } == [0, 1, 1, 1])
-    #expect(v.map { $0["leaf_not_allowed"] } == [0, 1, 0, 0])
-    #expect(v.map { $0["gc_leaf_coalesces"] } == [0, 0, 1, 1])
-    #expect(v.map { $0["leaf_iterations"] } == [0, 0, 1, 0])
-    // The three base copies above the first, plus snapshot-coalesce's iteration (a non-leaf coalesce).
-    #expect(v.map { $0["gc_coalesces"] } == [3, 3, 4, 3])
+    #expect(v.map { $0["chain_depth_max"] } == [5, 5, 5, 5, 5])
+    #expect(v.map { $0["chain_depth_after_gc"] } == [2, 1, 1, 2, 1])
+    #expect(v.map { $0["leaf_attempts"] } == [0, 1, 1, 1, 1])
+    #expect(v.map { $0["leaf_not_allowed"] } == [0, 0, 0, 1, 0])
+    #expect(v.map { $0["gc_leaf_coalesces"] } == [0, 1, 1, 0, 1])
+    #expect(v.map { $0["leaf_iterations"] } == [0, 1, 0, 0, 0])
+    // The three base copies above the first, plus sm's round (a non-leaf coalesce).
+    #expect(v.map { $0["gc_coalesces"] } == [3, 4, 3, 3, 3])
   }
 
   @Test func yumDuringSnapshotChecksConsistency() throws {
@@ -182,7 +182,7 @@ import Testing
     let s = try Self.load("backup-fleet.yaml")
     #expect(s.managed)
     #expect(s.policies.map(\.name) == ["per-sr", "per-tree"])
-    #expect(s.policies.map(\.leafCoalesce?.name) == ["snapshot-coalesce", "snapshot-coalesce"])
+    #expect(s.policies.map(\.leafCoalesce?.name) == ["sm", "sm"])
     #expect(s.runCount == 2 * 1 * 2)
     let b = try #require(s.snapshots?.backups)
     #expect(b.every == 86400 && b.keep == 7 && b.first == 7200)
@@ -205,19 +205,23 @@ import Testing
   @Test func leafCoalesceDesignsSweepTheRate() throws {
     let s = try Self.load("leaf-coalesce-designs.yaml")
     #expect(s.managed)
-    let designs = ["live", "snapshot-coalesce", "snapshot-coalesce", "offline", "mirror"]
+    let designs = ["sm", "sm", "sm", "sm", "sm", "live-only", "offline", "mirror"]
     #expect(s.policies.map(\.leafCoalesce?.name) == designs)
-    #expect(s.runCount == 5 * 3 * 3)
+    #expect(s.runCount == 8 * 3 * 3)
     let runs = s.runs()
-    #expect(runs.count == 45)
+    #expect(runs.count == 72)
     #expect(runs.prefix(9).map { Self.rates($0) } == [5, 5, 5, 20, 20, 20, 60, 60, 60].map { [$0] })
-    #expect(runs[9].settings.gc.tracker == .v2025_09 && runs[18].settings.gc.tracker == .v2022)
+    let trackers = stride(from: 0, to: 45, by: 9).map { runs[$0].settings.gc.tracker }
+    #expect(trackers == [.v2025_09, .v2024_10, .v2024_08, .v2022, .v2019])
+    #expect(runs[27].settings.gc.live.liveTest == .xcpNG82 && runs[0].settings.gc.live.liveTest == .upstream)
+    // Per-round costs at their defaults, in a three-host pool on LVM.
     #expect(
       runs.allSatisfy {
-        $0.settings.gc.operationOverhead == 2 && Self.script($0.snapshots) == [1, 5, 1, 120]
+        $0.settings.gc.costs.hosts == 3 && $0.settings.gc.operationOverhead == 0 && $0.pool.sr == .lvm
+          && Self.script($0.snapshots) == [1, 5, 1, 120]
       })
     let quick = try Self.quick(s)
-    #expect(quick.runs.count == 5 * 2 * 1)
+    #expect(quick.runs.count == 8 * 2 * 1)
     #expect(quick.runs.prefix(2).map { Self.rates($0) } == [[5], [40]])
   }
 

@@ -115,7 +115,7 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
     let policy = LiveCoalescePolicy(timeoutSeconds: 0.001)
     // A writer confined to 4 MiB keeps the leaf at two blocks: predicted copy time under 1 s, so the
     // policy's floor(size / speed) < 0.0005 passes and the 1 ms timeout is what stops the copy.
-    let (pool, sr, vdis) = try makeSRPool(design: .live(policy), region: 0..<(4 << 20))
+    let (pool, sr, vdis) = try makeSRPool(design: .liveOnly(policy), region: 0..<(4 << 20))
     try pool.scheduleSnapshotScript(
       vdi: vdis[0], count: 4, every: .seconds(1), start: .seconds(1), deleteAllAt: .seconds(6))
     try pool.scheduleSRScan(at: .seconds(30))
@@ -140,7 +140,7 @@ func fill(_ path: String, in sr: SR, at offset: UInt64, bytes: Int) throws {
   @Test func sameSeedSameDigest() throws {
     func run(seed: UInt64) throws -> (UInt64, UInt64) {
       let (pool, _, vdis) = try makeSRPool(
-        design: try LeafCoalesceDesign(name: "snapshot-coalesce"), seed: seed)
+        design: try LeafCoalesceDesign(name: "sm"), seed: seed)
       try pool.scheduleSnapshotScript(
         vdi: vdis[0], count: 6, every: .seconds(1), start: .seconds(1), deleteAllAt: .seconds(8))
       let r = try pool.run(for: .seconds(20))

@@ -9,9 +9,9 @@ import VHD
   /// The thread's story: a random writer, 16 snapshots a second apart, all deleted at once; the GC
   /// coalesces the 16 base copies into one, and only a leaf-coalescing design removes the last.
   @Test(arguments: [
-    ("none", SRKind.file), ("live", .file), ("mirror", .file), ("none", .lvm(.thin)),
-    ("live", .lvm(.thin)), ("mirror", .lvm(.thin)), ("offline", .file), ("snapshot-coalesce", .file),
-    ("live", .lvm(.thick)),
+    ("none", SRKind.file), ("live-only", .file), ("mirror", .file), ("none", .lvm(.thin)),
+    ("live-only", .lvm(.thin)), ("mirror", .lvm(.thin)), ("offline", .lvm(.thin)), ("sm", .file),
+    ("force", .file), ("live-only", .lvm(.thick)),
   ])
   func sixteenSnapshotsDeletedThenGC(design: String, kind: SRKind) throws {
     let (pool, sr, vdis) = try makeSRPool(kind: kind, design: try LeafCoalesceDesign(name: design))

@@ -7,13 +7,17 @@ import VHD
 
 @Suite struct LeafPauseTests {
   /// One leaf coalesce of a `leafMiB` leaf while a guest writes 4 KiB at 50/s into its first 8 MiB.
-  func leafPause(design: LeafCoalesceDesign, leafMiB: Int) throws -> (LeafAttempt, PoolSimulation, Int) {
+  /// No fixed costs (`GCCosts.zero`): the pauses are the disk's times alone, which the bounds below
+  /// derive; FidelityTests check the costs.
+  func leafPause(design: LeafCoalesceDesign, leafMiB: Int, kind: SRKind = .file) throws -> (
+    LeafAttempt, PoolSimulation, Int
+  ) {
     let storage = MemoryStorage(flavour: .inMemory)
     let sr = SR(
-      storage: storage, directory: "/sr", kind: .file, capacity: 8 << 30, stamps: StampSequence(seed: 3))
+      storage: storage, directory: "/sr", kind: kind, capacity: 8 << 30, stamps: StampSequence(seed: 3))
     let uuid = try prepareLeafWork(sr, virtualSize: 256 << 20, leafBytes: leafMiB << 20)
     let pool = try PoolSimulation(
-      disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design), seed: 3)
+      disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, costs: .zero, leafDesign: design), seed: 3)
     pool.recordWrites = true
     let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(
@@ -30,7 +34,7 @@ import VHD
   /// for the last pass, which re-copies at most the 4 blocks (8 MiB) the guest writes to: read and
   /// write of 8 MiB at 40 MB/s is 0.42 s, plus the reopen, whatever the leaf's size.
   @Test func mirrorPauseStaysBoundedWhileLivePauseGrows() throws {
-    let live = LeafCoalesceDesign.live(
+    let live = LeafCoalesceDesign.liveOnly(
       LiveCoalescePolicy(timeoutSeconds: 1000, maxSizeWithoutEstimate: 1 << 30))
     let mirror = LeafCoalesceDesign.mirror(MirrorParameters())
     let (live32, _, _) = try leafPause(design: live, leafMiB: 32)
@@ -48,12 +52,13 @@ import VHD
     #expect(mirror32.passes >= 2 && mirror128.passes >= 2)
   }
 
-  @Test(arguments: ["live", "mirror", "offline"])
+  @Test(arguments: ["live-only", "mirror", "offline", "force"])
   func leafDataSurvivesTheSwap(design: String) throws {
     let d: LeafCoalesceDesign =
-      design == "live"
-      ? .live(LiveCoalescePolicy(maxSizeWithoutEstimate: 1 << 30)) : try LeafCoalesceDesign(name: design)
-    let (attempt, pool, vdi) = try leafPause(design: d, leafMiB: 16)
+      design == "live-only"
+      ? .liveOnly(LiveCoalescePolicy(maxSizeWithoutEstimate: 1 << 30)) : try LeafCoalesceDesign(name: design)
+    let kind: SRKind = design == "offline" ? .lvm(.thick) : .file
+    let (attempt, pool, vdi) = try leafPause(design: d, leafMiB: 16, kind: kind)
     #expect(attempt.outcome == .success)
     let chain = pool.chain(vdi: vdi)
     #expect(chain.depth == 1)
@@ -74,7 +79,7 @@ import VHD
         storage: storage, directory: "/sr", kind: .file, capacity: 8 << 30, stamps: StampSequence(seed: 5))
       let uuid = try prepareLeafWork(sr, virtualSize: 256 << 20, leafBytes: 64 << 20)
       let pool = try PoolSimulation(
-        disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, leafDesign: design), seed: 5)
+        disk: slowDisk, sr: sr, gc: GCSettings(quietPeriod: .zero, costs: .zero, leafDesign: design), seed: 5)
       pool.recordWrites = true
       let vdi = try pool.attach(vdi: uuid)
       try pool.addVM(
@@ -85,12 +90,12 @@ import VHD
       #expect(!pool.gcAlive)
       return (gc.leaf.attempts[0], pool, sr, vdi)
     }
-    let (live, livePool, liveSR, liveVDI) = try run(.live(.xcp))
+    let (live, livePool, liveSR, liveVDI) = try run(.liveOnly(.xcp))
     #expect(live.outcome == .notAllowed)
     #expect(live.pause == .zero && live.bytesCopied == 0)
     #expect(try liveSR.scanTree().depth(of: try #require(livePool.uuid(ofVDI: liveVDI))) == 2)
 
-    let (sc, pool, sr, vdi) = try run(.snapshotCoalesce(.xcp, .v2022))
+    let (sc, pool, sr, vdi) = try run(.sm(.xcp, .v2022))
     guard case .gaveUp(let reason) = sc.outcome else {
       Issue.record("snapshot-coalesce ended \(sc.outcome)")
       return
@@ -115,7 +120,7 @@ import VHD
   /// A light writer: one snapshot-coalesce iteration shrinks the 64 MiB leaf to the few blocks the
   /// guest wrote meanwhile, its coalesce gives the speed log an estimate, and the live step passes.
   @Test func snapshotCoalesceConvergesThenGoesLive() throws {
-    let (attempt, pool, vdi) = try leafPause(design: .snapshotCoalesce(.xcp, .v2025_09), leafMiB: 64)
+    let (attempt, pool, vdi) = try leafPause(design: .sm(.xcp, .v2025_09), leafMiB: 64)
     #expect(attempt.outcome == .success)
     #expect(attempt.iterations == 1)
     #expect(attempt.iterationLog[0].sizeBefore > 64 << 20)
@@ -128,13 +133,16 @@ import VHD
     #expect(gc.speedSamples.count == 2)
   }
 
-  /// Offline: the tapdisk is paused for the whole copy, so the pause is at least the copy's disk
-  /// time (read and write of 16 MiB at 40 MB/s), and the guest's requests stall for it.
+  /// Offline (LVM): the VM is suspended for the whole copy, so the pause is at least the suspend, the
+  /// copy's disk time (read and write of 16 MiB at 40 MB/s) and the resume, and the guest's requests
+  /// stall for it.
   @Test func offlinePausesForTheWholeCopy() throws {
-    let (attempt, pool, _) = try leafPause(design: .offline, leafMiB: 16)
+    let offline = OfflineParameters(suspendSeconds: 3, resumeSeconds: 2)
+    let (attempt, pool, _) = try leafPause(design: .offline(offline), leafMiB: 16, kind: .lvm(.thick))
     #expect(attempt.outcome == .success)
     #expect(attempt.bytesCopied == 16 << 20)
-    #expect(attempt.pause.seconds >= 2 * Double(16 << 20) / 40e6)
+    #expect(attempt.pause.seconds >= 3 + 2 + 2 * Double(16 << 20) / 40e6)
+    #expect(attempt.pause.seconds < 3 + 2 + 3)
     let r = try pool.run(for: .zero)
     #expect(r.stalls.requests > 0)
     #expect(r.stalls.max <= attempt.pause && r.stalls.max.seconds > 0.8 * attempt.pause.seconds)

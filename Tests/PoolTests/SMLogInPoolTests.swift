@@ -9,7 +9,7 @@ import VHD
 /// SMlog can read a simulation.
 @Suite struct SMLogInPoolTests {
   @Test func threeSnapshotsDeletedReadLikeSMlog() throws {
-    let (pool, sr, vdis) = try makeSRPool(design: .live(.xcp))
+    let (pool, sr, vdis) = try makeSRPool(design: .liveOnly(.xcp))
     let log = try pool.enableSMLog(pid: 4242)
     try pool.scheduleSnapshotScript(
       vdi: vdis[0], count: 3, every: .seconds(1), start: .seconds(1), deleteAllAt: .seconds(4))

@@ -53,9 +53,9 @@ import VHD
   }
 
   /// Nightly-backup style: every 10 s a double snapshot of each VDI, the 3 newest kept, each older
-  /// one deleted (kicking the GC, which keeps the chains short with `live`).
+  /// one deleted (kicking the GC, which keeps the chains short with `live-only`).
   @Test func backupScheduleKeepsTheNewestSnapshots() throws {
-    let (pool, sr, vdis) = try makeSRPool(design: try LeafCoalesceDesign(name: "live"), vdis: 2)
+    let (pool, sr, vdis) = try makeSRPool(design: try LeafCoalesceDesign(name: "live-only"), vdis: 2)
     try pool.scheduleBackups(
       vdis: vdis, every: .seconds(10), keep: 3, first: .seconds(1), until: .seconds(61))
     let r = try pool.run(for: .seconds(90))

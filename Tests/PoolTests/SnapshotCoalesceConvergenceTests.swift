@@ -21,7 +21,7 @@ import VHD
     let pool = try PoolSimulation(
       disk: slowDisk, sr: sr,
       gc: GCSettings(
-        quietPeriod: .zero, operationOverhead: .seconds(6), leafDesign: .snapshotCoalesce(live, .v2019)),
+        quietPeriod: .zero, operationOverhead: .seconds(6), costs: .zero, leafDesign: .sm(live, .v2019)),
       seed: 9)
     let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(

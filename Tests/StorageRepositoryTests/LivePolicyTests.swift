@@ -110,12 +110,12 @@ import Testing
     #expect(LiveCoalescePolicy.LiveTest.upstream.speedSampleBytes(copied: 7, childPhysicalSize: 90) == 7)
     #expect(LiveCoalescePolicy.LiveTest.xcpNG82.speedSampleBytes(copied: 7, childPhysicalSize: 90) == 90)
     let old = LiveCoalescePolicy(liveTest: .xcpNG82)
-    #expect(LeafCoalesceDesign.live(old).speedSampleBytes(copied: 7, childPhysicalSize: 90) == 90)
+    #expect(LeafCoalesceDesign.liveOnly(old).speedSampleBytes(copied: 7, childPhysicalSize: 90) == 90)
     #expect(
-      LeafCoalesceDesign.snapshotCoalesce(old, .v2022).speedSampleBytes(copied: 7, childPhysicalSize: 90)
+      LeafCoalesceDesign.sm(old, .v2022).speedSampleBytes(copied: 7, childPhysicalSize: 90)
         == 90)
     #expect(
-      LeafCoalesceDesign.snapshotCoalesce(.xcp, .v2025_09).speedSampleBytes(copied: 7, childPhysicalSize: 90)
+      LeafCoalesceDesign.sm(.xcp, .v2025_09).speedSampleBytes(copied: 7, childPhysicalSize: 90)
         == 7)
     #expect(
       LeafCoalesceDesign.mirror(MirrorParameters()).speedSampleBytes(copied: 7, childPhysicalSize: 90) == 7)
@@ -197,7 +197,7 @@ import Testing
     for name in LeafCoalesceDesign.names {
       #expect(try LeafCoalesceDesign(name: name).name == name)
     }
-    #expect(try LeafCoalesceDesign(name: "snapshot-coalesce") == .snapshotCoalesce(.xcp, .v2025_09))
+    #expect(try LeafCoalesceDesign(name: "sm") == .sm(.xcp, .v2025_09))
     #expect(
       try LeafCoalesceDesign(name: "mirror")
         == .mirror(MirrorParameters(maxPasses: 8, finalDeltaBytes: 8 * miB)))
@@ -205,8 +205,24 @@ import Testing
     #expect(error == .unknownDesign("Live"))
     #expect(
       error?.description
-        == "unknown leaf-coalesce design 'Live' (expected one of: none, live, snapshot-coalesce, offline, mirror)"
+        == "unknown leaf-coalesce design 'Live' (expected one of: none, sm, force, live-only, offline, mirror)"
     )
+    // The names earlier releases used say what they became instead of silently changing meaning.
+    #expect(throws: LeafCoalesceDesignError.renamedDesign(old: "snapshot-coalesce", new: "sm")) {
+      try LeafCoalesceDesign(name: "snapshot-coalesce")
+    }
+    #expect(throws: LeafCoalesceDesignError.renamedDesign(old: "live", new: "live-only")) {
+      try LeafCoalesceDesign(name: "live")
+    }
+    #expect(LeafCoalesceDesign.all.filter(\.isHypothetical).map(\.name) == ["live-only", "mirror"])
+    // offline is the LVM plugin's: refused on a file SR, accepted on LVM.
+    #expect(throws: LeafCoalesceDesignError.offlineNeedsLVM) {
+      try LeafCoalesceDesign.offline(OfflineParameters()).validate(for: .file)
+    }
+    try LeafCoalesceDesign.offline(OfflineParameters()).validate(for: .lvm(.thick))
+    // force and offline run the live step under sm's forced policy: no limit, no timeout.
+    #expect(LeafCoalesceDesign.force.livePolicy?.copyTimeoutSeconds == nil)
+    #expect(LeafCoalesceDesign.force.livePolicy?.canLiveCoalesce(allocatedBytes: 1 << 40, speed: 1) == true)
   }
 
   @Test("mirror pauses when the last pass dirtied under 8 MiB or passes run out")
@@ -221,7 +237,7 @@ import Testing
       try LeafCoalesceDesign.mirror(MirrorParameters(maxPasses: 0)).validate()
     }
     #expect(throws: LeafCoalesceDesignError.invalidParameter(field: "safetyMargin", value: "0.0")) {
-      try LeafCoalesceDesign.snapshotCoalesce(LiveCoalescePolicy(safetyMargin: 0), .v2019).validate()
+      try LeafCoalesceDesign.sm(LiveCoalescePolicy(safetyMargin: 0), .v2019).validate()
     }
   }
 }

@@ -92,7 +92,7 @@ import Workloads
         == "a time SECONDS.NANOSECONDS in field 4")
     #expect(
       try error("8,0 3 2 0.1 697 Q X 1 + 8\n", .blkparse)?.expected
-        == "an RWBS field such as R, W, WS, FWFS, D or N in field 7")
+        == "an RWBS field such as R, W, WS, WBS, FWFS, RM, RA, D, DE or N in field 7")
   }
 
   @Test func fioVersion2() throws {

@@ -33,9 +33,9 @@ enum SnapshotCoalesceFit {
       Metric.scCoalesceRate.name: s,
       Metric.scOverhead.name: c,
     ]
-    if let x = SnapshotCoalesceModel.fixedPoint(writeRate: w, coalesceRate: s, overhead: c) {
-      m[Metric.scFixedPoint.name] = x
-    }
+    let x = SnapshotCoalesceModel.fixedPoint(writeRate: w, coalesceRate: s, overhead: c)
+    if let x { m[Metric.scFixedPoint.name] = x }
+    m[Metric.scPredictedLive.name] = x.map { $0 / s < LiveCoalescePolicy.xcp.allowedSeconds ? 1 : 0 } ?? 0
     return m
   }
 }

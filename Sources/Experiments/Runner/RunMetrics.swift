@@ -4,7 +4,8 @@ import Simulation
 import VHD
 
 /// The numbers kept per run, by name (the registry's ``Metric`` names). Per-request figures divide
-/// by the requests the run completed (0 when it completed none); latencies are in microseconds.
+/// by the requests the run completed after its warm-up (0 when it completed none); latencies are in
+/// microseconds; `warmup_seconds` and `warmup_requests` say what the warm-up cut.
 public struct RunMetrics: Sendable, Equatable {
   public var values: [String: Double]
 
@@ -32,6 +33,8 @@ public struct RunMetrics: Sendable, Equatable {
     set(.levelsProbedPerRequest, per(r.chain.levelsProbedSum))
     set(.physicalIOsPerRequest, per(r.io.deviceIOs))
     set(.chainDepth, Double(depth))
+    set(.warmupSeconds, r.warmup.time.seconds)
+    set(.warmupRequests, Double(r.warmup.requests))
     for k in 0..<depth {
       set(
         .bitmapLookupsPerRequestLevel(k), per(k < r.chain.levels.count ? r.chain.levels[k].bitmapConsults : 0)

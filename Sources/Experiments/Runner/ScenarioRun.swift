@@ -75,10 +75,11 @@ extension Scenario {
     }
     var workload = WorkloadSpec()
     if case .builtIn(let spec) = vmList.first?.workload { workload = spec }
-    let pool = PoolScenario(
+    var pool = PoolScenario(
       chain: settings.chain(seed: seed(policy: policy.name, replicate: replicate, stream: "chain")),
       workload: workload, disk: settings.disk, sr: settings.sr, device: settings.device,
       engine: settings.engine, duration: .seconds(settings.duration), seed: runSeed)
+    pool.warmup = warmup
     return ScenarioRun(
       policy: policy.name, policyIndex: policyIndex, sweepIndex: sweepIndex, point: point,
       replicate: replicate,

@@ -23,6 +23,8 @@ extension ScenarioRunner {
       scenario.makeCustomGenerator = { sectors, _ in
         try preset.makeGenerator(requests: Int.max, seed: vm.seed, diskSectors: sectors)
       }
+    case .trace(let spec):
+      scenario.makeCustomGenerator = { sectors, _ in try TraceWorkload(spec: spec, diskSectors: sectors) }
     case .builtIn(let spec):
       // The group's own pattern, read mix, size and arrivals (not the harness's fixed random mix).
       let workload = SyntheticWorkload(

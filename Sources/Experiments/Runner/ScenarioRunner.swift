@@ -200,6 +200,7 @@ public struct ScenarioRunner: Sendable {
     let interval = SimTime(nanoseconds: p.duration.nanoseconds / Int64(seriesSamples))
     if interval > .zero { pool.sampleInterval = interval }
     pool.recordTrace = samples
+    pool.warmup = p.warmup
     return pool
   }
 
@@ -210,7 +211,7 @@ public struct ScenarioRunner: Sendable {
       ? [ScenarioRun.VM(index: 0, workload: .builtIn(p.workload), seed: p.seed)] : run.vms
   }
 
-  /// Starts `vm` on attached VDI `vdi`: the built-in workload, or its preset's generator.
+  /// Starts `vm` on attached VDI `vdi`: the built-in workload, its preset's generator, or its trace.
   static func addVM(_ vm: ScenarioRun.VM, vdi: Int, to pool: PoolSimulation, run: ScenarioRun) throws {
     switch vm.workload {
     case .builtIn(let spec):
@@ -219,6 +220,9 @@ public struct ScenarioRunner: Sendable {
       let generator = try preset.makeGenerator(
         requests: Int.max, seed: vm.seed, diskSectors: run.pool.chain.virtualSize / 512)
       try pool.addVM(vdi: vdi, generator: generator)
+    case .trace(let spec):
+      try pool.addVM(
+        vdi: vdi, generator: try TraceWorkload(spec: spec, diskSectors: run.pool.chain.virtualSize / 512))
     }
   }
 }

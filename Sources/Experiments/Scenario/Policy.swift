@@ -24,7 +24,7 @@ public struct Policy: Equatable, Sendable {
     self.leafCoalesce = leafCoalesce
   }
 
-  static let keys = ["name", "chain", "engine", "gc"]
+  static let keys = ["name", "chain", "engine", "gc", "pool"]
 
   /// The implicit policy of a scenario that lists none.
   public static let defaultName = "default"
@@ -34,7 +34,7 @@ public struct Policy: Equatable, Sendable {
     let nameReader = try map.required("name")
     let name = try Scenario.identifier(nameReader)
     var overrides: [Override] = []
-    for section in ["chain", "engine", "gc"] {
+    for section in ["chain", "engine", "gc", "pool"] {
       guard let s = map[section] else { continue }
       let params = ScenarioParameter.policyParameters.filter { $0.rawValue.hasPrefix(section + ".") }
       let smap = try s.mapping(allowed: params.map(\.key))

@@ -32,6 +32,8 @@ public struct Scenario: Equatable, Sendable {
   public var managed: Bool
   /// The documented reduced variant `--quick` runs (`quick` section); nil: the default reduction.
   public var quick: QuickVariant?
+  /// The warm-up every run cuts before measuring (`warmup`; default MSER-5).
+  public var warmup: WarmupRule = WarmupRule.scenarioDefault
   /// Where each base setting was written (absent: the default).
   var basePositions: [ScenarioParameter: SourcePosition]
 
@@ -98,7 +100,8 @@ public struct Scenario: Equatable, Sendable {
 
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
-    "chain", "engine", "vms", "policies", "sweep", "gc", "snapshots", "quick",
+    "chain", "engine", "vms", "policies", "sweep", "gc", "pool", "snapshots", "quick",
+    "warmup",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -154,6 +157,10 @@ public struct Scenario: Equatable, Sendable {
       let gcMap = try gc.mapping(allowed: ScenarioParameter.gcParameters.map(\.key))
       for p in ScenarioParameter.gcParameters { try set(p, gcMap[p.key]) }
     }
+    if let pool = map["pool"] {
+      let poolMap = try pool.mapping(allowed: [ScenarioParameter.poolHosts.key])
+      try set(.poolHosts, poolMap[ScenarioParameter.poolHosts.key])
+    }
     let snapshots = try map["snapshots"].map { (s) throws(ScenarioError) in try SnapshotPlan.decode(s) }
     let chain = try map.required("chain")
     let chainMap = try chain.mapping(allowed: [
@@ -172,7 +179,7 @@ public struct Scenario: Equatable, Sendable {
 
     let vmsReader = try map.required("vms")
     var vms: [VMGroup] = []
-    for item in try vmsReader.sequence() { vms.append(try VMGroup.decode(item)) }
+    for item in try vmsReader.sequence() { vms.append(contentsOf: try VMGroup.decode(item)) }
     guard !vms.isEmpty else {
       throw vmsReader.error("vms: expected at least one VM group, found an empty list")
     }
@@ -279,6 +286,7 @@ public struct Scenario: Equatable, Sendable {
       consistencyCheck: consistencyCheck, vms: vms, policies: policies, sweep: sweep, snapshots: snapshots,
       managed: managed, quick: quick, basePositions: positions
     )
+    if let w = map["warmup"] { scenario.warmup = try WarmupRule.decode(w, duration: base.duration) }
     try scenario.checkCombinations(consistencyPosition: map["consistency_check"]?.position)
     if let quick {
       var reduced = scenario
@@ -331,6 +339,12 @@ public struct Scenario: Equatable, Sendable {
           {
             throw error(p, "sr.capacity_gib \(gib) exceeds the disk's capacity")
           }
+          if s.gc.enabled, case .offline = s.gc.leafCoalesce, s.srKind == .file {
+            throw error(
+              at[.gcLeafCoalesce] ?? at[.sr] ?? SourcePosition(line: 1, column: 1),
+              "gc.leaf_coalesce: offline is sm's coalesce-leaf plugin, which exists for LVM SRs only "
+                + "(set sr: lvm)")
+          }
         }
       }
     }
@@ -361,6 +375,9 @@ public struct Scenario: Equatable, Sendable {
           case .preset where s.rate != nil:
             throw error(
               at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset")
+          case .trace where s.rate != nil:
+            throw error(
+              at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a trace")
           case .builtIn(let spec) where s.rate != nil && spec.isClosedLoop:
             throw error(
               at[.vmsRate] ?? group.position,

@@ -34,6 +34,8 @@ extension PoolScenario.Device: ScenarioChoice {}
 extension ChainSpec.WritePattern: ScenarioChoice {}
 extension WorkloadSpec.Pattern: ScenarioChoice {}
 extension WorkloadPreset: ScenarioChoice {}
+extension TraceFormat: ScenarioChoice {}
+extension TraceWorkloadSpec.AddressMapping: ScenarioChoice {}
 extension GCSettings.Concurrency: ScenarioChoice {}
 extension LiveCoalescePolicy.LiveTest: ScenarioChoice {}
 

@@ -23,6 +23,7 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   case diskCapacityGiB = "disk.capacity_gib"
   case gcEnabled = "gc.enabled"
   case gcQuietPeriod = "gc.quiet_period"
+  case gcFirstRunAfterBoot = "gc.first_run_after_boot"
   case gcAutoScan = "gc.auto_scan"
   case gcConcurrency = "gc.concurrency"
   case gcCandidateOrder = "gc.candidate_order"
@@ -33,7 +34,16 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   case gcLiveMaxSizeMiB = "gc.live_max_size_mib"
   case gcMirrorMaxPasses = "gc.mirror_max_passes"
   case gcMirrorFinalDeltaMiB = "gc.mirror_final_delta_mib"
+  case gcVMSuspend = "gc.vm_suspend"
+  case gcVMResume = "gc.vm_resume"
   case gcOperationOverhead = "gc.operation_overhead"
+  case gcXAPICall = "gc.xapi_call"
+  case gcCommandStart = "gc.command_start"
+  case gcSMSnapshot = "gc.sm_snapshot"
+  case gcTapdiskRefresh = "gc.tapdisk_refresh"
+  case gcHostRoundTrip = "gc.host_round_trip"
+  case gcMetadataIO = "gc.metadata_io"
+  case poolHosts = "pool.hosts"
   case gcMaxCopyMiB = "gc.max_copy_mib"
   case vmsRate = "vms.rate"
 
@@ -43,13 +53,15 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       .chainDepth, .chainSizeMiB, .chainBaseFill, .chainWritesPerSnapshot, .chainWritePattern, .engineBATMap,
       .engineBitmapCache,
     ]
-    + gcParameters
+    + gcParameters + [.poolHosts]
 
   /// The `gc` section's keys (base settings and policy overrides).
   public static let gcParameters: [ScenarioParameter] = [
-    .gcEnabled, .gcQuietPeriod, .gcAutoScan, .gcConcurrency, .gcCandidateOrder, .gcLeafCoalesce, .gcTracker,
+    .gcEnabled, .gcQuietPeriod, .gcFirstRunAfterBoot, .gcAutoScan, .gcConcurrency, .gcCandidateOrder,
+    .gcLeafCoalesce, .gcTracker,
     .gcLiveTest, .gcLiveTimeout, .gcLiveMaxSizeMiB, .gcMirrorMaxPasses, .gcMirrorFinalDeltaMiB,
-    .gcOperationOverhead,
+    .gcVMSuspend, .gcVMResume, .gcOperationOverhead, .gcXAPICall, .gcCommandStart, .gcSMSnapshot,
+    .gcTapdiskRefresh, .gcHostRoundTrip, .gcMetadataIO,
     .gcMaxCopyMiB,
   ]
 
@@ -93,7 +105,7 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .provisioning(try r.choice(LVMProvisioning.self))
     case .srCapacityGiB, .diskCapacityGiB:
       return .integer(try r.int(in: 1...1_048_576, "a number of GiB"))
-    case .gcEnabled:
+    case .gcEnabled, .gcFirstRunAfterBoot, .gcMetadataIO:
       return .flag(try r.bool())
     case .gcQuietPeriod:
       return .number(try r.double("a number of seconds in [0, 86400]") { $0 >= 0 && $0 <= 86_400 })
@@ -104,6 +116,11 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
     case .gcCandidateOrder:
       return .candidateOrder(try r.choice(GCPolicy.CandidateOrder.self))
     case .gcLeafCoalesce:
+      if case .scalar(let s) = r.node, let new = LeafCoalesceDesign.renamed[s.string] {
+        throw r.error(
+          "\(r.path): the design \"\(s.string)\" is now called \"\(new)\" "
+            + "(docs/storage-manager.md#leaf-coalesce-designs)")
+      }
       return .leafCoalesce(try r.choice(LeafCoalesceDesign.self))
     case .gcTracker:
       return .tracker(try r.choice(CoalesceTracker.Variant.self))
@@ -117,6 +134,12 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .integer(try r.int(in: 1...1000, "a number of passes"))
     case .gcMirrorFinalDeltaMiB:
       return .integer(try r.int(in: 0...1_048_576, "a number of MiB"))
+    case .gcXAPICall, .gcCommandStart, .gcSMSnapshot, .gcTapdiskRefresh, .gcHostRoundTrip:
+      return .number(try r.double("a number of seconds in [0, 600]") { $0 >= 0 && $0 <= 600 })
+    case .poolHosts:
+      return .integer(try r.int(in: 1...64, "a number of hosts"))
+    case .gcVMSuspend, .gcVMResume:
+      return .number(try r.double("a number of seconds in [0, 3600]") { $0 >= 0 && $0 <= 3600 })
     case .gcOperationOverhead:
       return .number(try r.double("a number of seconds in [0, 3600]") { $0 >= 0 && $0 <= 3600 })
     case .gcMaxCopyMiB:

@@ -45,25 +45,30 @@ public struct ScenarioSettings: Equatable, Sendable {
   /// The `gc` section's settings in scenario units (seconds, MiB, decoded choices).
   public struct GCOptions: Equatable, Sendable {
     public var enabled = true
-    /// Off by default: systemd-kicked GC runs skip `GCPAUSE_DEFAULT_SLEEP` (300 s) since 2024
-    /// (docs/storage-manager.md#quiet-period).
-    public var quietPeriod: Double = 0
+    /// `GCPAUSE_DEFAULT_SLEEP`, 300 s as upstream (docs/storage-manager.md#quiet-period; a run kicked
+    /// through sm's systemd unit since 2024 takes the immediate path and skips it: set 0 for that).
+    public var quietPeriod: Double = 300
+    /// The first run after boot skips the quiet period (`gc.first_run_after_boot`).
+    public var firstRunAfterBoot = false
     /// xapi's background scan interval; 0: off.
     public var autoScan: Double = 0
     public var concurrency = GCSettings.Concurrency.perSR
     public var candidateOrder = GCPolicy.CandidateOrder.tallestTreeFirst
     /// The design `gc.leaf_coalesce` names, with its default parameters (``design`` applies the
-    /// other keys). What XCP does today: snapshot-coalesce, then live
-    /// (docs/storage-manager.md#leaf-coalesce).
-    public var leafCoalesce = LeafCoalesceDesign.snapshotCoalesce(.xcp, .v2025_09)
+    /// other keys). What XCP does today: `sm`, snapshot-coalesce rounds, then live
+    /// (docs/storage-manager.md#leaf-coalesce-designs).
+    public var leafCoalesce = LeafCoalesceDesign.sm(.xcp, .v2025_09)
     public var tracker = CoalesceTracker.Variant.v2025_09
-    /// The live test's form (docs/storage-manager.md#xcp-ng-82-live-test).
-    public var liveTest = LiveCoalescePolicy.LiveTest.upstream
-    public var liveTimeout: Double = 10
-    public var liveMaxSizeMiB = 20
-    public var mirrorMaxPasses = 8
-    public var mirrorFinalDeltaMiB = 8
+    /// The live test (`gc.live_test`, `gc.live_timeout`, `gc.live_max_size_mib`;
+    /// docs/storage-manager.md#live-leaf-test).
+    public var live = LiveCoalescePolicy.xcp
+    /// `offline`: the VM's suspend and resume (`gc.vm_suspend`, `gc.vm_resume`).
+    public var offline = OfflineParameters()
+    /// `mirror` (`gc.mirror_max_passes`, `gc.mirror_final_delta_mib`).
+    public var mirror = MirrorParameters()
     public var operationOverhead: Double = 0
+    /// The fixed costs around copies (docs/storage-manager.md#per-round-costs) and `pool.hosts`.
+    public var costs = GCCosts()
     public var maxCopyMiB = 4
 
     public init() {}
@@ -71,23 +76,16 @@ public struct ScenarioSettings: Equatable, Sendable {
     /// The leaf-coalesce design these options name, with their live policy, tracker and mirror
     /// parameters.
     public var design: LeafCoalesceDesign {
-      var live = LiveCoalescePolicy.xcp
-      live.timeoutSeconds = liveTimeout
-      live.liveTest = liveTest
-      live.maxSizeWithoutEstimate = UInt64(liveMaxSizeMiB) << 20
-      return leafCoalesce.with(
-        live: live, tracker: tracker,
-        mirror: MirrorParameters(
-          maxPasses: mirrorMaxPasses, finalDeltaBytes: UInt64(mirrorFinalDeltaMiB) << 20))
+      leafCoalesce.with(live: live, tracker: tracker, offline: offline, mirror: mirror)
     }
 
     /// The pool's GC settings.
     public var settings: GCSettings {
       GCSettings(
-        enabled: enabled, quietPeriod: .seconds(quietPeriod),
+        enabled: enabled, quietPeriod: .seconds(quietPeriod), firstRunAfterBoot: firstRunAfterBoot,
         autoScanInterval: autoScan > 0 ? .seconds(autoScan) : nil,
         concurrency: concurrency, policy: GCPolicy(candidateOrder: candidateOrder),
-        maxCopyBytes: maxCopyMiB << 20, operationOverhead: .seconds(operationOverhead),
+        maxCopyBytes: maxCopyMiB << 20, operationOverhead: .seconds(operationOverhead), costs: costs,
         leafDesign: design)
     }
   }
@@ -123,17 +121,27 @@ public struct ScenarioSettings: Equatable, Sendable {
       case .diskCapacityGiB: .integer(diskCapacityGiB ?? 0)
       case .gcEnabled: .flag(gc.enabled)
       case .gcQuietPeriod: .number(gc.quietPeriod)
+      case .gcFirstRunAfterBoot: .flag(gc.firstRunAfterBoot)
       case .gcAutoScan: .number(gc.autoScan)
       case .gcConcurrency: .concurrency(gc.concurrency)
       case .gcCandidateOrder: .candidateOrder(gc.candidateOrder)
       case .gcLeafCoalesce: .leafCoalesce(gc.leafCoalesce)
       case .gcTracker: .tracker(gc.tracker)
-      case .gcLiveTest: .liveTest(gc.liveTest)
-      case .gcLiveTimeout: .number(gc.liveTimeout)
-      case .gcLiveMaxSizeMiB: .integer(gc.liveMaxSizeMiB)
-      case .gcMirrorMaxPasses: .integer(gc.mirrorMaxPasses)
-      case .gcMirrorFinalDeltaMiB: .integer(gc.mirrorFinalDeltaMiB)
+      case .gcLiveTest: .liveTest(gc.live.liveTest)
+      case .gcLiveTimeout: .number(gc.live.timeoutSeconds)
+      case .gcLiveMaxSizeMiB: .integer(Int(gc.live.maxSizeWithoutEstimate >> 20))
+      case .gcMirrorMaxPasses: .integer(gc.mirror.maxPasses)
+      case .gcMirrorFinalDeltaMiB: .integer(Int(gc.mirror.finalDeltaBytes >> 20))
+      case .gcVMSuspend: .number(gc.offline.suspendSeconds)
+      case .gcVMResume: .number(gc.offline.resumeSeconds)
       case .gcOperationOverhead: .number(gc.operationOverhead)
+      case .gcXAPICall: .number(gc.costs.xapiCall.seconds)
+      case .gcCommandStart: .number(gc.costs.commandStart.seconds)
+      case .gcSMSnapshot: .number(gc.costs.smSnapshot.seconds)
+      case .gcTapdiskRefresh: .number(gc.costs.tapdiskRefresh.seconds)
+      case .gcHostRoundTrip: .number(gc.costs.hostRoundTrip.seconds)
+      case .gcMetadataIO: .flag(gc.costs.metadataIO)
+      case .poolHosts: .integer(gc.costs.hosts)
       case .gcMaxCopyMiB: .integer(gc.maxCopyMiB)
       case .vmsRate: .number(rate ?? 0)
       }
@@ -158,17 +166,27 @@ public struct ScenarioSettings: Equatable, Sendable {
       case (.diskCapacityGiB, .integer(let v)): diskCapacityGiB = v
       case (.gcEnabled, .flag(let v)): gc.enabled = v
       case (.gcQuietPeriod, .number(let v)): gc.quietPeriod = v
+      case (.gcFirstRunAfterBoot, .flag(let v)): gc.firstRunAfterBoot = v
       case (.gcAutoScan, .number(let v)): gc.autoScan = v
       case (.gcConcurrency, .concurrency(let v)): gc.concurrency = v
       case (.gcCandidateOrder, .candidateOrder(let v)): gc.candidateOrder = v
       case (.gcLeafCoalesce, .leafCoalesce(let v)): gc.leafCoalesce = v
       case (.gcTracker, .tracker(let v)): gc.tracker = v
-      case (.gcLiveTest, .liveTest(let v)): gc.liveTest = v
-      case (.gcLiveTimeout, .number(let v)): gc.liveTimeout = v
-      case (.gcLiveMaxSizeMiB, .integer(let v)): gc.liveMaxSizeMiB = v
-      case (.gcMirrorMaxPasses, .integer(let v)): gc.mirrorMaxPasses = v
-      case (.gcMirrorFinalDeltaMiB, .integer(let v)): gc.mirrorFinalDeltaMiB = v
+      case (.gcLiveTest, .liveTest(let v)): gc.live.liveTest = v
+      case (.gcLiveTimeout, .number(let v)): gc.live.timeoutSeconds = v
+      case (.gcLiveMaxSizeMiB, .integer(let v)): gc.live.maxSizeWithoutEstimate = UInt64(v) << 20
+      case (.gcMirrorMaxPasses, .integer(let v)): gc.mirror.maxPasses = v
+      case (.gcMirrorFinalDeltaMiB, .integer(let v)): gc.mirror.finalDeltaBytes = UInt64(v) << 20
+      case (.gcVMSuspend, .number(let v)): gc.offline.suspendSeconds = v
+      case (.gcVMResume, .number(let v)): gc.offline.resumeSeconds = v
       case (.gcOperationOverhead, .number(let v)): gc.operationOverhead = v
+      case (.gcXAPICall, .number(let v)): gc.costs.xapiCall = .seconds(v)
+      case (.gcCommandStart, .number(let v)): gc.costs.commandStart = .seconds(v)
+      case (.gcSMSnapshot, .number(let v)): gc.costs.smSnapshot = .seconds(v)
+      case (.gcTapdiskRefresh, .number(let v)): gc.costs.tapdiskRefresh = .seconds(v)
+      case (.gcHostRoundTrip, .number(let v)): gc.costs.hostRoundTrip = .seconds(v)
+      case (.gcMetadataIO, .flag(let v)): gc.costs.metadataIO = v
+      case (.poolHosts, .integer(let v)): gc.costs.hosts = v
       case (.gcMaxCopyMiB, .integer(let v)): gc.maxCopyMiB = v
       case (.vmsRate, .number(let v)): rate = v
       default: preconditionFailure("\(parameter.rawValue) cannot take the value \(newValue)")

@@ -11,6 +11,8 @@ public struct VMGroup: Equatable, Sendable {
     case builtIn(WorkloadSpec)
     /// A named generator from `Workloads` (synthetic mixes, the fragmenting writer, package installs).
     case preset(WorkloadPreset)
+    /// A block trace (blkparse, fio iolog, MSR), re-timed and re-addressed onto the VM's VDI.
+    case trace(TraceWorkloadSpec)
   }
 
   public var count: Int
@@ -27,19 +29,29 @@ public struct VMGroup: Equatable, Sendable {
   static let keys = ["count", "workload"]
   static let builtInKeys = ["pattern", "read_fraction", "block_size_kib", "iodepth", "rate"]
 
-  /// Decodes one entry of `vms`.
-  static func decode(_ r: NodeReader) throws(ScenarioError) -> VMGroup {
+  /// Decodes one entry of `vms`: one group, or one per device of a trace with `per_device`.
+  static func decode(_ r: NodeReader) throws(ScenarioError) -> [VMGroup] {
     let map = try r.mapping(allowed: keys)
     let count = try map["count"]?.int(in: 1...1024) ?? 1
     let w = try map.required("workload")
-    let wmap = try w.mapping(allowed: ["preset"] + builtInKeys)
+    if case .mapping(let m) = w.node, m.keys.contains(where: { $0.string == "trace" }) {
+      return try decodeTrace(w, count: count, position: r.position)
+    }
+    return [try decodeBuiltIn(w, count: count, position: r.position)]
+  }
+
+  /// A built-in workload or a preset.
+  static func decodeBuiltIn(_ w: NodeReader, count: Int, position: SourcePosition) throws(ScenarioError)
+    -> VMGroup
+  {
+    let wmap = try w.mapping(allowed: ["preset", "trace"] + builtInKeys)
     if let preset = wmap["preset"] {
       if let extra = wmap.entries.first(where: { $0.key != "preset" }) {
         throw extra.keyReader.error(
           "\(w.path): \"\(extra.key)\" cannot be combined with \"preset\" (a preset fixes its own workload)")
       }
       let choice = try preset.choice(WorkloadPreset.self)
-      return VMGroup(count: count, workload: .preset(choice), position: r.position)
+      return VMGroup(count: count, workload: .preset(choice), position: position)
     }
     var spec = WorkloadSpec()
     if let p = wmap["pattern"] {
@@ -63,6 +75,6 @@ public struct VMGroup: Equatable, Sendable {
       spec.arrivals = .openLoop(ratePerSecond: try rate.double("requests per second > 0") { $0 > 0 })
     case (nil, nil): break
     }
-    return VMGroup(count: count, workload: .builtIn(spec), position: r.position)
+    return VMGroup(count: count, workload: .builtIn(spec), position: position)
   }
 }

@@ -109,7 +109,9 @@ public struct ConsistencyOracle {
     var vdi = 0
     while let log = pool.writeLogIfAttached(vdi: vdi) {
       logs.append(log)
-      sizes.append(pool.chain(vdi: vdi).leaf.sizeSectors)
+      // A run that ends during a snapshot leaves the chain closed (size 0): the log still bounds it.
+      let written = log.map { $0.lba + UInt64($0.sectors) }.max() ?? 0
+      sizes.append(max(pool.chain(vdi: vdi).leaf.sizeSectors, written))
       vdi += 1
     }
     self.logs = logs

@@ -18,6 +18,8 @@ final class GCDaemon {
   /// Sleeping through the quiet period (work is not started until it ends).
   private(set) var quiet = false
   private var quietTimer = SimTimer()
+  /// A GC run has happened since boot (sm's `gc_init` marker exists).
+  private var booted = false
   /// `_failedCoalesceTargets` of the current process: cleared by the next kick after it exits.
   private(set) var failed: Set<String> = []
   private(set) var workers: [GCWorker?] = []
@@ -49,6 +51,10 @@ final class GCDaemon {
       return
     }
     alive = true
+    // sm writes the `gc_init` marker at the end of every run, work or not: only the very first run
+    // after boot finds none.
+    let firstRun = !booted
+    booted = true
     failed = []
     host.result.counts.runs += 1
     activeSince = sim.now
@@ -59,7 +65,7 @@ final class GCDaemon {
       exit(host, at: sim.now)
       return
     }
-    if settings.quietPeriod > .zero {
+    if settings.quietPeriod > .zero && !(settings.firstRunAfterBoot && firstRun) {
       host.smlog("GC active, about to go quiet", at: sim.now)
       quiet = true
       quietTimer.arm(.gcQuietPeriodEnded, after: settings.quietPeriod, in: &sim)
@@ -170,19 +176,36 @@ final class GCDaemon {
       if !perTree { return }
     }
     for leaf in plan.leafCoalesceable where !busyRoots.contains(tree.root(of: leaf)) {
-      guard try sr.space.leafCoalesceExtraSpace(leaf: leaf, in: tree) <= (try sr.space.freeSpace()) else {
-        host.result.leaf.attempts.append(
-          LeafAttempt(
-            vdi: leaf, design: design.name, started: sim.now, ended: sim.now, outcome: .noSpace,
-            iterations: 0, passes: 0, bytesCopied: 0, pause: .zero, leafSizes: []))
-        markFailed(leaf, host)
-        continue
-      }
+      guard try leafFits(leaf, in: tree, host, at: sim.now) else { continue }
       host.smlog("Leaf-coalesce candidate: \(leaf)", at: sim.now)
       startWorker(.leaf, target: leaf, root: tree.root(of: leaf), host, &pool, &sim)
       busyRoots.insert(tree.root(of: leaf))
       if !perTree { return }
     }
+  }
+
+  /// sm's space test for a leaf candidate (`findLeafCoalesceable`;
+  /// docs/storage-manager.md#leaf-space-check): `sm` needs the snapshot-coalesce space unless the live
+  /// test passes now, when the live leaf-coalesce space is enough; the designs without snapshot rounds
+  /// need the live space. A leaf that does not fit is recorded as a no-space attempt and tested again
+  /// on the next pass (sm's `no_space_candidates`), not remembered as failed.
+  private func leafFits(_ leaf: String, in tree: VHDTree, _ host: SRHost, at now: SimTime) throws -> Bool {
+    let space = host.sr.space
+    let free = try space.freeSpace()
+    let live = try space.leafCoalesceExtraSpace(leaf: leaf, in: tree)
+    var needed = live
+    if case .sm(let policy, _) = design, let node = tree.node(leaf) {
+      let snapshot = try space.snapshotCoalesceExtraSpace(leaf: leaf, in: tree)
+      if snapshot <= free || !policy.canLiveCoalesce(node, speed: speedLog.estimate) { needed = snapshot }
+    }
+    if needed <= free { return true }
+    host.smlog("No space to leaf-coalesce \(leaf) (free space: \(free))", at: now)
+    if live <= free { host.smlog("...but enough space if skip snap-coalesce", at: now) }
+    host.result.leaf.attempts.append(
+      LeafAttempt(
+        vdi: leaf, design: design.name, started: now, ended: now, outcome: .noSpace,
+        iterations: 0, passes: 0, bytesCopied: 0, pause: .zero, leafSizes: []))
+    return false
   }
 
   /// Remembers a failed target for the rest of this GC process.
@@ -217,7 +240,8 @@ final class GCDaemon {
     let host = pool.host
     workers[w.id] = nil
     w.timer.disarm(in: &sim)
-    host.lock.release(worker: w.id)
+    host.lock.withdraw(.gcWorker(w.id))
+    pool.releaseSRLock(.gcWorker(w.id), sim: &sim)
     host.result.operations.append(
       GCOperation(
         kind: w.job == .coalesce ? .coalesce : .leaf, target: w.target, started: w.started, ended: sim.now))
@@ -252,6 +276,11 @@ final class GCDaemon {
 
   func timerExpired(worker id: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     worker(id)?.timerExpired(self, &pool, &sim)
+  }
+
+  /// Worker `id` now holds the SR lock it queued for: it goes on from its own timer, at once.
+  func lockGranted(worker id: Int, _ sim: inout Simulator<PoolEvent>) {
+    worker(id)?.wait(.lockGranted, after: .zero, &sim)
   }
 
   func workerPaused(_ id: Int, vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
@@ -310,6 +339,28 @@ final class GCDaemon {
     w.requestInFlight = true
     host.result.activity.maxRequestsInFlight = Swift.max(
       host.result.activity.maxRequestsInFlight, requestsInFlight)
+    pool.submit(s, sim: &sim)
+  }
+
+  /// Sends one GC request reading every listed VHD's footer, header and BAT (a scan's or a check's
+  /// reads; the same node may appear once per scan), through the placement like any GC I/O.
+  func submitMetadataReads(
+    _ w: GCWorker, nodes: [VHDNode], _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
+  ) throws {
+    let s = pool.requests.allocate()
+    pool.requests[s].kind = .gc
+    pool.requests[s].vm = Int32(w.id)
+    pool.requests[s].vdi = -1
+    pool.requests[s].ops.removeAll(keepingCapacity: true)
+    for node in nodes {
+      guard let volume = pool.tap.placement.volume(named: node.path) else { continue }
+      for (offset, length) in VHDMetadataReads.ranges(of: node) {
+        try pool.tap.state.pointee.placement.translate(
+          volume: volume, offset: offset, length: length, isWrite: false, into: &pool.requests[s].ops)
+      }
+    }
+    requestsInFlight += 1
+    w.requestInFlight = true
     pool.submit(s, sim: &sim)
   }
 

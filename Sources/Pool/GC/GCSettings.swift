@@ -15,6 +15,9 @@ public struct GCSettings: Sendable {
   public var enabled: Bool
   /// `GCPAUSE_DEFAULT_SLEEP`: wait this long after a kick whose first scan found work (0: none).
   public var quietPeriod: SimTime
+  /// The host has just booted: its first GC run finds no `gc_init` marker and skips the quiet period
+  /// (docs/storage-manager.md#quiet-period); later runs honour it.
+  public var firstRunAfterBoot: Bool
   /// xapi's background scanner: scan the SR (and so kick the GC) this often; nil: never.
   public var autoScanInterval: SimTime?
   public var concurrency: Concurrency
@@ -27,23 +30,30 @@ public struct GCSettings: Sendable {
   /// (vhd-util start-up, checks, xapi calls): the c of the fixed point
   /// (docs/storage-manager.md#fixed-point).
   public var operationOverhead: SimTime
+  /// The fixed costs around copies (process starts, xapi calls, tapdisk control, other hosts) and
+  /// whether scans and checks read metadata through the disk (docs/storage-manager.md#per-round-costs).
+  public var costs: GCCosts
   /// Whether attaching the SR kicks the GC (the master's SR attach scans, which kicks it).
   public var kickOnAttach: Bool
   /// How a leaf is merged into its parent (`none`: never, the 2010 behaviour).
   public var leafDesign: LeafCoalesceDesign
 
   public init(
-    enabled: Bool = true, quietPeriod: SimTime = .seconds(300), autoScanInterval: SimTime? = nil,
+    enabled: Bool = true, quietPeriod: SimTime = .seconds(300), firstRunAfterBoot: Bool = false,
+    autoScanInterval: SimTime? = nil,
     concurrency: Concurrency = .perSR, policy: GCPolicy = .xcp, maxCopyBytes: Int = 4 << 20,
-    operationOverhead: SimTime = .zero, kickOnAttach: Bool = true, leafDesign: LeafCoalesceDesign = .none
+    operationOverhead: SimTime = .zero, costs: GCCosts = GCCosts(), kickOnAttach: Bool = true,
+    leafDesign: LeafCoalesceDesign = .none
   ) {
     self.enabled = enabled
     self.quietPeriod = quietPeriod
+    self.firstRunAfterBoot = firstRunAfterBoot
     self.autoScanInterval = autoScanInterval
     self.concurrency = concurrency
     self.policy = policy
     self.maxCopyBytes = maxCopyBytes
     self.operationOverhead = operationOverhead
+    self.costs = costs
     self.kickOnAttach = kickOnAttach
     self.leafDesign = leafDesign
   }

@@ -8,6 +8,9 @@ struct CoalesceRun {
   var op: CoalesceOperation?
   /// When the copy began (after the start-up overhead): the speed sample's start.
   var started = SimTime.zero
+  /// When the copy's last step finished: the speed sample's end (sm times the `vhd-util coalesce`
+  /// run alone, not the relink, refresh and delete after it).
+  var copyEnded: SimTime?
   /// The node the next coalesce (after its overhead) folds into its parent.
   var pendingChild = ""
   /// Tapdisks of attached leaves under the coalesced node still to refresh.
@@ -15,6 +18,8 @@ struct CoalesceRun {
   var refreshed = false
   /// Bytes the last finished coalesce copied.
   var lastBytes: UInt64 = 0
+  /// The costs after the copy (checks, relink tags, rescan) are spent.
+  var afterCopyCharged = false
 }
 
 /// The non-leaf coalesce (docs/storage-manager.md#non-leaf-coalesce): start-up overhead, the
@@ -26,12 +31,15 @@ extension GCWorker {
     child: String, _ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
     coalesce.pendingChild = child
-    if daemon.settings.operationOverhead > .zero {
-      mode = .starting
-      wait(.overhead, after: daemon.settings.operationOverhead, &sim)
-    } else {
-      startCoalesceNow(daemon, &pool, &sim)
+    mode = .starting
+    if job == .coalesce, let parent = try? pool.host.sr.scanTree().parent(of: child) {
+      pool.host.smlog("Coalescing \(child) -> \(parent)", at: sim.now)
     }
+    let lvm = pool.host.sr.kind != .file
+    GCCostCharging.spend(
+      daemon.settings.operationOverhead + daemon.settings.costs.beforeCopy(lvm: lvm), then: .beforeCopy,
+      self, daemon,
+      &pool, &sim)
   }
 
   func startCoalesceNow(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
@@ -44,6 +52,8 @@ extension GCWorker {
       return
     }
     coalesce.started = sim.now
+    coalesce.copyEnded = nil
+    coalesce.afterCopyCharged = false
     coalesce.refreshed = false
     mode = .coalescing
     advanceCoalesce(daemon, &pool, &sim)
@@ -52,6 +62,26 @@ extension GCWorker {
   func advanceCoalesce(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
     guard let op = coalesce.op else { return }
+    if coalesce.copyEnded == nil, op.phase != .start, op.phase != .copying { coalesce.copyEnded = sim.now }
+    if op.phase == .relinking && !coalesce.afterCopyCharged {
+      coalesce.afterCopyCharged = true
+      do {
+        let children = try pool.host.sr.scanTree().children(of: op.child).count
+        let lvm = pool.host.sr.kind != .file
+        GCCostCharging.spend(
+          daemon.settings.costs.afterCopy(children: children, lvm: lvm), then: .afterCopy, self, daemon,
+          &pool, &sim
+        )
+      } catch {
+        coalesceFailed(error, daemon, &pool, &sim)
+      }
+      return
+    }
+    // Relink and refresh run under the SR lock (`_coalesce`); the copy does not.
+    if op.phase == .relinking || op.phase == .refreshing {
+      mode = .coalescing
+      guard pool.host.lock.acquire(.gcWorker(id)) else { return }
+    }
     let maxCopy = daemon.settings.maxCopyBytes
     do {
       switch op.phase {
@@ -89,9 +119,10 @@ extension GCWorker {
   func coalesceDone(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
     guard let op = coalesce.op else { return }
+    pool.releaseSRLock(.gcWorker(id), sim: &sim)
     host.smlog("Coalesced size = \(op.bytesCopied)", at: sim.now)
     host.result.counts.coalesces += 1
-    let seconds = (sim.now - coalesce.started).seconds
+    let seconds = ((coalesce.copyEnded ?? sim.now) - coalesce.started).seconds
     daemon.speedLog.record(
       bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),
       seconds: seconds)
@@ -112,7 +143,9 @@ extension GCWorker {
     let host = pool.host
     coalesce.op?.abandon()
     coalesce.op = nil
+    pool.releaseSRLock(.gcWorker(id), sim: &sim)
     host.result.operationErrors.append("coalesce for \(target): \(error)")
+    if job == .coalesce { host.smlog("Coalesce failed, skipping", at: sim.now) }
     daemon.markFailed(target, host)
     switch job {
     case .coalesce: daemon.finish(self, &pool, &sim)

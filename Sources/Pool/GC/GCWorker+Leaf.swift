@@ -12,8 +12,13 @@ struct LeafRun {
   var attempt: LeafAttempt?
   var op: LeafCoalesceOperation?
   var copyStarted = SimTime.zero
+  /// When the copy's last step finished (the speed sample's end, before the swap).
+  var copyEnded: SimTime?
   var copyTimeout: SimTime?
   var mirrorPass = 0
+  /// Offline: the VM's suspend (before the copy) and resume (after it); zero for the other designs.
+  var suspend = SimTime.zero
+  var resume = SimTime.zero
   /// Snapshot-coalesce: the current round's start and the leaf's physical size then.
   var roundStarted = SimTime.zero
   var sizeBefore: UInt64 = 0
@@ -27,7 +32,9 @@ extension GCWorker {
   func beginLeaf(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
     let vdi = host.tapdisk(of: target)
-    if let vdi { host.lock.holdLeaf(vdi: vdi, worker: id) }
+    if let parent = try? host.sr.scanTree().parent(of: target) {
+      host.smlog("Leaf-coalescing \(target) -> \(parent)", at: sim.now)
+    }
     leaf = LeafRun(
       strategy: daemon.design.makeStrategy(), vdi: vdi,
       attempt: LeafAttempt(
@@ -55,6 +62,10 @@ extension GCWorker {
     case .abandon: finishLeaf(.abandoned, daemon, &pool, &sim)
     case .refuse: finishLeaf(.notAllowed, daemon, &pool, &sim)
     case .pausedCopy(let timeout): startPausedCopy(timeout: timeout, daemon, &pool, &sim)
+    case .suspendedCopy(let suspend, let resume):
+      leaf!.suspend = suspend
+      leaf!.resume = resume
+      startPausedCopy(timeout: nil, daemon, &pool, &sim)
     case .snapshotRound: startRound(leafSize: node.physicalSize, daemon, &pool, &sim)
     case .mirror: startMirror(daemon, &pool, &sim)
     }
@@ -66,12 +77,10 @@ extension GCWorker {
     timeout: Double?, _ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
     leaf!.copyTimeout = timeout.map { SimTime(seconds: $0) }
+    if timeout == nil { pool.host.smlog("Leaf-coalesce forced, will not use timeout", at: sim.now) }
     mode = .leafPausing
-    if let vdi = leaf!.vdi {
-      pauseOrRetry(vdi: vdi, daemon, &pool, &sim)
-    } else {
-      leafPausedReady(daemon, &pool, &sim)
-    }
+    guard pool.host.lock.acquire(.gcWorker(id)) else { return }
+    holdingLock(daemon, &pool, &sim)
   }
 
   /// The leaf's tapdisk is drained and its chain closed (or the leaf is not attached).
@@ -111,6 +120,7 @@ extension GCWorker {
       case .swapping where mode == .mirrorCopy:
         mirrorPassEnded(daemon, &pool, &sim)
       case .swapping:
+        if leaf!.copyEnded == nil { leaf!.copyEnded = sim.now }
         let renames = [(op.leafPath, op.oldLeafPath), (op.parentPath, op.leafPath)]
         try daemon.submitStep(self, leaf: true, renames: renames, &pool, &sim) { () throws(SRError) in
           try op.step(maxCopyBytes: maxCopy)
@@ -131,7 +141,7 @@ extension GCWorker {
     let host = pool.host
     guard let op = leaf?.op else { return }
     cancelWait(&sim)  // the timeout
-    let seconds = (sim.now - leaf!.copyStarted).seconds
+    let seconds = ((leaf!.copyEnded ?? sim.now) - leaf!.copyStarted).seconds
     daemon.speedLog.record(
       bytes: daemon.design.speedSampleBytes(copied: op.bytesCopied, childPhysicalSize: op.childPhysicalSize),
       seconds: seconds)
@@ -141,18 +151,10 @@ extension GCWorker {
     let passes = leaf!.mirrorPass
     leaf!.attempt?.passes = passes
     leaf!.attempt?.outcome = .success
-    reopenLeaf(daemon, &pool, &sim)
-  }
-
-  /// The paused copy ran past its timeout: kill it, undo, failed target, reopen. A copy request on
-  /// the disk still completes first (the killed process's last I/O), so GC requests never overlap.
-  func leafTimedOut(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    guard mode == .leafCopy, let op = leaf?.op, op.phase != .done else { return }
-    if requestInFlight {
-      killPending = true
-    } else {
-      leafUndo(.timeout, daemon, &pool, &sim)
-    }
+    // The paused bookkeeping around the copy (journal, checks, renames, records, other hosts).
+    let lvm = host.sr.kind != .file
+    GCCostCharging.spend(
+      daemon.settings.costs.liveStepPaused(lvm: lvm), then: .liveStep, self, daemon, &pool, &sim)
   }
 
   /// Undo of a failed or killed leaf operation (`_handleInterruptedCoalesceLeaf`), then reopen.
@@ -183,6 +185,12 @@ extension GCWorker {
       finishLeaf(leaf?.attempt?.outcome ?? .success, daemon, &pool, &sim)
       return
     }
+    // Offline: the VM resumes before its disk runs again.
+    if let resume = leaf?.resume, resume > .zero {
+      leaf!.resume = .zero
+      wait(.resumed, after: resume, &sim)
+      return
+    }
     mode = .leafResuming
     do {
       try pool.syncPlacement()
@@ -204,7 +212,14 @@ extension GCWorker {
       host.result.leaf.attempts.append(a)
       leaf!.attempt = nil
     }
-    if outcome != .success { daemon.markFailed(target, host) }
+    // sm remembers a target only when leaf coalesce raised (a give-up, a timeout, an error, a failed
+    // internal snapshot); a leaf whose tree changed meanwhile (`_coalesceLeaf` returning False) is a
+    // candidate again on the next pass. `live-only`'s refusal is remembered too, or the loop would
+    // pick the same leaf at once (the design is hypothetical; sm has no refusal).
+    if outcome != .success && outcome != .abandoned {
+      host.smlog("Leaf-coalesce failed on \(target), skipping", at: sim.now)
+      daemon.markFailed(target, host)
+    }
     daemon.finish(self, &pool, &sim)
   }
 }

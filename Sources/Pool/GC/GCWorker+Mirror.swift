@@ -11,6 +11,10 @@ extension GCWorker {
   /// first full pass with the guest running. A leaf nobody has attached is simply copied paused.
   func startMirror(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
+    // A hypothetical design: it holds the SR lock for its whole job, as an implementation would
+    // have to while the leaf's files are half merged with the guest running.
+    mode = .mirrorCopy
+    guard pool.host.lock.acquire(.gcWorker(id)) else { return }
     guard let vdi = leaf?.vdi else {
       startPausedCopy(timeout: nil, daemon, &pool, &sim)
       return

@@ -15,11 +15,9 @@ extension GCWorker {
     leaf!.sizeBefore = leafSize
     leaf!.roundStarted = sim.now
     mode = .snapshotting
-    if let vdi = leaf!.vdi {
-      pauseOrRetry(vdi: vdi, daemon, &pool, &sim)
-    } else {
-      do { try internalSnapshot(vdi: nil, daemon, &pool, &sim) } catch { pool.fail(error, sim: &sim) }
-    }
+    pool.host.smlog("Single-snapshotting \(target)", at: sim.now)
+    // xapi's `VDI.snapshot` call, then an SM snapshot like any other: it takes the SR lock.
+    GCCostCharging.spend(daemon.settings.costs.xapiCall, then: .snapshotCall, self, daemon, &pool, &sim)
   }
 
   /// The leaf's tapdisk is paused (or the leaf is not attached): `SR.snapshot(.internal)`, then the
@@ -55,6 +53,8 @@ extension GCWorker {
   /// After the internal snapshot: coalesce the new hidden parent T into P (timed, guest running).
   func afterInternalSnapshot(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
+    // The snapshot is done: no lock while the round copies (`_snapshotCoalesce` holds none).
+    pool.releaseSRLock(.gcWorker(id), sim: &sim)
     if let outcome = leaf?.attempt?.outcome, outcome != .success {
       finishLeaf(outcome, daemon, &pool, &sim)
       return
@@ -62,11 +62,13 @@ extension GCWorker {
     do {
       let tree = try host.sr.scanTree()
       guard let t = tree.parent(of: target), tree.isCoalesceable(t) else {
+        host.smlog("The VDI appears to have been concurrently snapshotted", at: sim.now)
         finishLeaf(.abandoned, daemon, &pool, &sim)
         return
       }
       leaf!.attempt?.iterations += 1
       host.result.leaf.iterations += 1
+      host.smlog("Coalescing parent \(t)", at: sim.now)
       beginCoalesce(child: t, daemon, &pool, &sim)
     } catch {
       finishLeaf(.failed("\(error)"), daemon, &pool, &sim)
@@ -79,6 +81,7 @@ extension GCWorker {
     do {
       let tree = try host.sr.scanTree()
       guard tree.isLeafCoalesceable(target), let node = tree.node(target) else {
+        host.smlog("The VDI tree appears to have been altered since", at: sim.now)
         finishLeaf(.abandoned, daemon, &pool, &sim)
         return
       }

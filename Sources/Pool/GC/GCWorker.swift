@@ -30,13 +30,37 @@ final class GCWorker {
     case mirrorCopy
     /// Reopening the leaf's tapdisk after the swap or the undo.
     case leafResuming
+    /// The metadata reads of the checks and scan after a copy, before the relink.
+    case relinkChecks
   }
 
   /// What the worker's timer means when it expires.
   enum Wake {
-    case none, overhead
+    case none
     case retryPause(Int)
     case timeout
+    /// Offline: the VM's suspend, then its resume, are over.
+    case suspended, resumed
+    /// The SR lock it queued for is now its own.
+    case lockGranted
+    /// A fixed cost (`GCCosts`) is spent: go on.
+    case costSpent(GCCostPoint)
+  }
+
+  /// Where a worker spends a fixed cost, and so what it does next.
+  enum GCCostPoint: Equatable {
+    /// Before a coalesce copy: then the metadata reads, then the copy.
+    case beforeCopy
+    /// After the copy, before the relink: then the metadata reads, then the relink.
+    case afterCopy
+    /// Paused for a refresh of tapdisk `vdi`: then the reopen.
+    case refresh(vdi: Int)
+    /// `VDI.snapshot`'s xapi call before the internal snapshot's lock.
+    case snapshotCall
+    /// The SM driver's snapshot work, paused: then the snapshot.
+    case snapshotPaused(vdi: Int)
+    /// The live step's paused bookkeeping after the swap: then the reopen.
+    case liveStep
   }
 
   let id: Int
@@ -91,9 +115,57 @@ final class GCWorker {
     self.wake = .none
     switch wake {
     case .none: return
-    case .overhead: startCoalesceNow(daemon, &pool, &sim)
     case .retryPause(let vdi): pauseOrRetry(vdi: vdi, daemon, &pool, &sim)
-    case .timeout: leafTimedOut(daemon, &pool, &sim)
+    case .timeout:
+      // The paused copy ran past its timeout: kill it and undo. A copy request on the disk still
+      // completes first (the killed process's last I/O), so GC requests never overlap.
+      guard mode == .leafCopy, let op = leaf?.op, op.phase != .done else { return }
+      if requestInFlight {
+        killPending = true
+      } else {
+        leafUndo(.timeout, daemon, &pool, &sim)
+      }
+    case .suspended: leafPausedReady(daemon, &pool, &sim)
+    case .resumed: reopenLeaf(daemon, &pool, &sim)
+    case .lockGranted: holdingLock(daemon, &pool, &sim)
+    case .costSpent(let point): GCCostCharging.spent(point, self, daemon, &pool, &sim)
+    }
+  }
+
+  /// The SR lock is its own (taken at once, or granted after a wait): go on with what it was about
+  /// to do under it.
+  func holdingLock(_ daemon: GCDaemon, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    switch mode {
+    case .snapshotting:
+      // The internal snapshot: pause the leaf's tapdisk, or snapshot at once when nobody has it.
+      if let vdi = leaf!.vdi {
+        pauseOrRetry(vdi: vdi, daemon, &pool, &sim)
+      } else {
+        do { try internalSnapshot(vdi: nil, daemon, &pool, &sim) } catch { pool.fail(error, sim: &sim) }
+      }
+    case .leafPausing:
+      // `_liveLeafCoalesce`: rescan, drop the attempt if the leaf vanished or stopped being a
+      // candidate meanwhile, else pause. Mirror's last pass has its operation under way.
+      if leaf!.op == nil {
+        do {
+          guard try pool.host.sr.scanTree().isLeafCoalesceable(target) else {
+            pool.host.smlog("The VDI is no longer leaf-coalesceable", at: sim.now)
+            finishLeaf(.abandoned, daemon, &pool, &sim)
+            return
+          }
+        } catch {
+          finishLeaf(.failed("\(error)"), daemon, &pool, &sim)
+          return
+        }
+      }
+      if let vdi = leaf!.vdi {
+        pauseOrRetry(vdi: vdi, daemon, &pool, &sim)
+      } else {
+        leafPausedReady(daemon, &pool, &sim)
+      }
+    case .coalescing: advanceCoalesce(daemon, &pool, &sim)
+    case .mirrorCopy: startMirror(daemon, &pool, &sim)
+    default: return
     }
   }
 
@@ -116,6 +188,10 @@ final class GCWorker {
     switch mode {
     case .coalescing: advanceCoalesce(daemon, &pool, &sim)
     case .leafCopy, .mirrorCopy: advanceLeafCopy(daemon, &pool, &sim)
+    case .starting: startCoalesceNow(daemon, &pool, &sim)
+    case .relinkChecks:
+      mode = .coalescing
+      advanceCoalesce(daemon, &pool, &sim)
     default: return
     }
   }
@@ -125,12 +201,20 @@ final class GCWorker {
     do {
       switch mode {
       case .refreshing:
-        try pool.reopenChain(vdi, closeFirst: true, for: .gcWorker(id), sim: &sim)
+        let costs = daemon.settings.costs
+        GCCostCharging.spend(
+          costs.tapdiskRefresh + costs.xapiCall, then: .refresh(vdi: vdi), self, daemon, &pool, &sim)
       case .snapshotting:
-        try internalSnapshot(vdi: vdi, daemon, &pool, &sim)
+        GCCostCharging.spend(
+          daemon.settings.costs.smSnapshot, then: .snapshotPaused(vdi: vdi), self, daemon, &pool, &sim)
       case .leafPausing:
         try pool.tapdisks[vdi].chain.close()
-        leafPausedReady(daemon, &pool, &sim)
+        // Offline suspends the VM before the copy.
+        if leaf!.suspend > .zero, leaf!.op == nil {
+          wait(.suspended, after: leaf!.suspend, &sim)
+        } else {
+          leafPausedReady(daemon, &pool, &sim)
+        }
       default:
         return
       }

@@ -55,6 +55,16 @@ public struct LatencyHistogram: Sendable, Equatable {
     max = Swift.max(max, other.max)
   }
 
+  /// Removes the samples `prefix` holds (an earlier state of this histogram); `min` and `max` are the
+  /// extremes of the samples that remain, which counts alone cannot give back.
+  mutating func subtract(_ prefix: LatencyHistogram, min: SimTime, max: SimTime) {
+    for i in counts.indices { counts[i] &-= prefix.counts[i] }
+    count &-= prefix.count
+    sum &-= prefix.sum
+    self.min = count == 0 ? .max : min
+    self.max = count == 0 ? .zero : max
+  }
+
   public var mean: SimTime { count == 0 ? .zero : SimTime(nanoseconds: sum / Int64(count)) }
 
   /// The `q`-quantile (0…1): the midpoint of the bucket holding the ⌈q·n⌉-th smallest sample,

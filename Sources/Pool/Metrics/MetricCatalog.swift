@@ -38,6 +38,13 @@ extension Metric {
     "chain_depth", unit: "levels", .neither, .run,
     "The depth of the chain built before the run (`chain.depth`).")
 
+  public static let warmupSeconds = Metric(
+    "warmup_seconds", unit: "s", .neither, .run,
+    "Simulated time cut as warm-up before any other metric was measured (docs/simulation.md#warm-up).")
+  public static let warmupRequests = Metric(
+    "warmup_requests", unit: "count", .neither, .run,
+    "Completed guest requests cut as warm-up and left out of every other metric.")
+
   /// `bitmap_lookups_per_request_level_K`, for every level K below the run's `chain_depth`.
   public static let bitmapLookupsPerRequestLevel = MetricFamily(
     prefix: "bitmap_lookups_per_request_level_", parameter: "K",
@@ -49,7 +56,7 @@ extension Metric {
   public static let runMetrics: [Metric] = [
     readLatencyP50, readLatencyP99, writeLatencyP99, latencyMean, iops, batProbesPerRequest,
     bitmapReadsPerRequest, bitmapCacheHitsPerRequest, batmapShortcutsPerRequest, levelsProbedPerRequest,
-    physicalIOsPerRequest, chainDepth,
+    physicalIOsPerRequest, chainDepth, warmupSeconds, warmupRequests,
   ]
 
   /// Every run metric of a chain of `depth` levels, in report order.
@@ -152,10 +159,17 @@ extension Metric {
     "The fixed cost c per iteration (pause, snapshot and overhead before each copy).")
   public static let scFixedPoint = Metric(
     "sc_fixed_point_bytes", unit: "bytes", .lowerIsBetter, .snapshotCoalesce,
-    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s).")
+    "The predicted fixed point w·c/(1 − w/s) of the copy size (docs/storage-manager.md#fixed-point; absent when w ≥ s)."
+  )
+
+  public static let scPredictedLive = Metric(
+    "sc_predicted_live", unit: "0 or 1", .neither, .snapshotCoalesce,
+    "1 when the fixed point copies within the live test's 5 s at the fitted s (the rounds should end in the "
+      + "live step), 0 when it does not or w ≥ s (they should end in a give-up): the prediction to set beside "
+      + "gc_leaf_coalesces and leaf_give_ups (payload sizes; the live test judges allocated blocks).")
 
   public static let snapshotCoalesceMetrics: [Metric] = [
-    scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint,
+    scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint, scPredictedLive,
   ]
 
   // MARK: Consistency-check runs

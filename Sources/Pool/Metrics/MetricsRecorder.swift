@@ -11,6 +11,8 @@ struct MetricsRecorder {
   var recordTrace = false
   /// Sample the time series every `sampleInterval` (nil: no time series).
   var sampleInterval: SimTime?
+  /// The warm-up rule and what it needs to cut the warm-up exactly at the end.
+  var warmup = WarmupDetector()
 
   /// One sample of the pool's state.
   mutating func sample(at now: SimTime, chainDepth: Int, allocatedBytes: UInt64) {
@@ -22,6 +24,7 @@ struct MetricsRecorder {
   /// A guest request completed at `now`.
   mutating func record(_ slot: RequestSlot, at now: SimTime) {
     let latency = now - slot.timing.issued
+    warmup.willRecord(at: now, result: result)
     let bytes = UInt64(slot.sectors) * 512
     if slot.isWrite {
       result.counts.writes += 1
@@ -66,6 +69,9 @@ struct MetricsRecorder {
       result.stalls.total += timing.stall
       if timing.stall > result.stalls.max { result.stalls.max = timing.stall }
     }
+    warmup.recorded(
+      latency: latency, isWrite: slot.isWrite, stall: timing.heldSince != .min ? timing.stall : nil, at: now,
+      result: result)
     guard recordTrace else { return }
     var kinds = [Int](repeating: 0, count: IOKind.allCases.count)
     for k in 0..<IOTap.countSlots { kinds[k / 2] += work.counts[k] }

@@ -14,8 +14,15 @@ extension RunResult {
   public var summaryText: String {
     var lines: [String] = []
     lines.append(
-      "requests    \(requests) (\(counts.reads) reads, \(counts.writes) writes) in \(String(format: "%.3f", duration.seconds)) s simulated: "
+      "requests    \(requests) (\(counts.reads) reads, \(counts.writes) writes) in "
+        + String(format: "%.3f", measuredDuration.seconds)
+        + " s simulated\(warmup.time > .zero ? " after the warm-up" : ""): "
         + String(format: "%.0f IOPS", iops))
+    if warmup.requests > 0 || warmup.time > .zero {
+      lines.append(
+        "warm-up     \(warmup.requests) requests in the first \(String(format: "%.3f", warmup.time.seconds)) s "
+          + "cut from every figure below")
+    }
     lines.append(
       "latency     mean \(Self.micros(latency.all.mean))  p50 \(Self.micros(latency.all.p50))  p90 \(Self.micros(latency.all.p90))  "
         + "p99 \(Self.micros(latency.all.p99))  p99.9 \(Self.micros(latency.all.p999))  max \(Self.micros(latency.all.max))"
@@ -67,7 +74,7 @@ extension RunResult {
   }
 }
 
-/// `vhdsim simulate --json`: throughput, latency percentiles (µs), work per request by chain level,
+/// `vhdsim simulate --json`: throughput, the warm-up cut, latency percentiles (µs), work per request by chain level,
 /// engine I/O by kind, device I/O, stalls, the digest; the first disk's queue figures and the time
 /// series when there are any.
 struct RunReportJSON: Encodable {
@@ -93,6 +100,8 @@ struct RunReportJSON: Encodable {
     case blocksAllocated = "blocks_allocated"
     case stalledRequests = "stalled_requests"
     case stallUs = "stall_us"
+    case warmupSeconds = "warmup_seconds"
+    case warmupRequests = "warmup_requests"
     case timeSeries = "time_series"
     case batProbes = "bat_probes"
     case bitmapCacheHits = "bitmap_cache_hits"
@@ -115,6 +124,8 @@ struct RunReportJSON: Encodable {
     try c.encode(r.counts.writes, forKey: .writes)
     try c.encode(r.duration.seconds, forKey: .durationS)
     try c.encode(r.iops, forKey: .iops)
+    try c.encode(r.warmup.time.seconds, forKey: .warmupSeconds)
+    try c.encode(r.warmup.requests, forKey: .warmupRequests)
     try c.encode(r.counts.bytesRead, forKey: .bytesRead)
     try c.encode(r.counts.bytesWritten, forKey: .bytesWritten)
     var latency = c.nestedContainer(keyedBy: Key.self, forKey: .latencyUs)

@@ -58,6 +58,8 @@ public struct RunResult: Sendable, Equatable {
   public var io = PhysicalIOTotals()
   public var stalls = StallTotals()
   public var reopens = ReopenTotals()
+  /// What the warm-up rule cut: every count, latency and total here is of the requests after it.
+  public var warmup = WarmupCut()
   /// Per disk: FIFO statistics closed at the end of the run.
   public var disks: [FIFOResourceStatistics] = []
   public var timeSeries: [TimeSample] = []
@@ -70,7 +72,11 @@ public struct RunResult: Sendable, Equatable {
   public init() {}
 
   public var requests: Int { counts.total }
-  public var iops: Double { duration.nanoseconds == 0 ? 0 : Double(requests) / duration.seconds }
+  /// Simulated time after the warm-up: what IOPS divides by.
+  public var measuredDuration: SimTime { duration - warmup.time }
+  public var iops: Double {
+    measuredDuration.nanoseconds <= 0 ? 0 : Double(requests) / measuredDuration.seconds
+  }
 
   /// A 64-bit FNV-1a digest of every count and time in the result (not the trace's text): equal seeds
   /// must give equal digests on every machine.
@@ -82,7 +88,7 @@ public struct RunResult: Sendable, Equatable {
       Int64(chain.levelsProbedSum), Int64(chain.chainDepthSum), Int64(chain.zeroFilledSectors),
       Int64(chain.blocksAllocated),
       Int64(io.deviceIOs), Int64(stalls.requests), stalls.total.nanoseconds, stalls.max.nanoseconds,
-      Int64(reopens.count), Int64(bitPattern: reopens.bytes),
+      Int64(reopens.count), Int64(bitPattern: reopens.bytes), Int64(warmup.requests), warmup.time.nanoseconds,
     ] {
       h.combine(UInt64(bitPattern: x))
     }

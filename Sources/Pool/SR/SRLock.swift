@@ -1,22 +1,56 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import StorageRepository
 
-/// The SR and its lock as the GC and the SR operations reach them. sm serialises SR operations on a
-/// per-SR lock (docs/storage-manager.md#live-leaf-coalesce); here a leaf-coalesce job holds it for its leaf's
-/// VDI for the whole job, and a snapshot of that VDI waits for it.
+/// sm's per-SR lock (the `sr` lock every SM operation on the SR takes; docs/storage-manager.md#sr-lock):
+/// one holder at a time, the others queued first come, first served. SR operations (snapshot, delete,
+/// scan) hold it for their whole run, pause included; the GC holds it for its internal snapshots (an
+/// SM snapshot like any other), for the relink and refresh at the end of a non-leaf coalesce, and for
+/// the whole paused live leaf step — not while a snapshot-coalesce round copies, so a user's snapshot
+/// proceeds then and the GC drops that leaf attempt when it sees the changed tree.
 final class SRLock {
+  /// Who holds or waits for the lock.
+  enum Holder: Equatable {
+    /// Scheduled SR operation `k` (`SRHost.operations`).
+    case srOperation(Int)
+    /// GC worker `id`.
+    case gcWorker(Int)
+  }
+
   let sr: SR
-  /// VDI (tapdisk index) → the GC worker whose leaf job holds the lock for it.
-  private var leafHolders: [Int: Int] = [:]
+  private(set) var holder: Holder?
+  /// Waiting, in arrival order.
+  private var queue: [Holder] = []
 
   init(sr: SR) { self.sr = sr }
 
-  /// GC worker `worker` starts a leaf job on attached VDI `vdi`.
-  func holdLeaf(vdi: Int, worker: Int) { leafHolders[vdi] = worker }
+  /// Takes the lock for `h` when it is free (or already `h`'s) and returns true; otherwise queues `h`
+  /// (once) and returns false: `h` hears of the grant through `release`'s result.
+  func acquire(_ h: Holder) -> Bool {
+    if holder == h { return true }
+    if holder == nil && (queue.isEmpty || queue.first == h) {
+      if queue.first == h { queue.removeFirst() }
+      holder = h
+      return true
+    }
+    if !queue.contains(h) { queue.append(h) }
+    return false
+  }
 
-  /// GC worker `worker` is done: it holds nothing any more.
-  func release(worker: Int) { leafHolders = leafHolders.filter { $0.value != worker } }
+  /// Whether `h` holds the lock.
+  func isHeld(by h: Holder) -> Bool { holder == h }
 
-  /// Whether a snapshot of attached VDI `vdi` must wait (a leaf job holds the lock for it).
-  func blocksSnapshot(of vdi: Int) -> Bool { leafHolders[vdi] != nil }
+  /// `h` lets go (nothing when it does not hold it); the next waiter, now holding the lock, is
+  /// returned so the caller can wake it.
+  @discardableResult
+  func release(_ h: Holder) -> Holder? {
+    guard holder == h else { return nil }
+    holder = nil
+    guard !queue.isEmpty else { return nil }
+    let next = queue.removeFirst()
+    holder = next
+    return next
+  }
+
+  /// Forgets a waiter that gave up (a finished GC worker still queued).
+  func withdraw(_ h: Holder) { queue.removeAll { $0 == h } }
 }

@@ -30,6 +30,8 @@ public struct SROperationRecord: Sendable, Equatable {
   public var baseCopyUUID: String?
   /// Deletes: the VDIs actually deleted.
   public var deleted: [String] = []
+  /// A backup's retirement: the snapshot VDIs it is to delete once it holds the SR lock.
+  var pendingDeletes: [String]?
   /// The SR's refusal, if any (`SRError` text).
   public var error: String?
   /// Backup schedule that made it (index), or nil.

@@ -8,11 +8,13 @@ import VHD
 enum SROperations {
   static func begin(_ k: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let host = pool.host
+    // Every SM operation runs under the SR lock: queue behind its holder (docs/storage-manager.md#sr-lock).
+    guard host.lock.acquire(.srOperation(k)) else { return }
     host.sr.stamps.unixTime = SimulatedWallClock.unixTime(at: sim.now)
     switch host.operations[k].kind {
     case .snapshot(let vdi, _):
-      // A leaf coalesce of this VDI holds the SR lock: wait for it.
-      guard !host.lock.blocksSnapshot(of: vdi), pool.tapdisks[vdi].isIdle else {
+      // Lock held; the tapdisk may still be finishing an earlier pause (its reopen): wait for it.
+      guard pool.tapdisks[vdi].isIdle else {
         sim.schedule(.srOperation(index: Int32(k)), after: .milliseconds(1))
         return
       }
@@ -30,13 +32,14 @@ enum SROperations {
     case .delete(let uuid):
       deleteVDIs([uuid], operation: k, &pool, &sim)
     case .deleteSnapshots(let of):
-      let uuids = of.compactMap {
-        host.operations.indices.contains($0) ? host.operations[$0].snapshotUUID : nil
-      }
+      let uuids =
+        host.operations[k].pendingDeletes
+        ?? of.compactMap { host.operations.indices.contains($0) ? host.operations[$0].snapshotUUID : nil }
       deleteVDIs(uuids, operation: k, &pool, &sim)
     case .scan:
       host.operations[k].performedAt = sim.now
       do { try host.sr.scan() } catch { host.operations[k].error = "\(error)" }
+      pool.releaseSRLock(.srOperation(k), sim: &sim)
       host.daemon.kick(&pool, &sim)
     }
   }
@@ -47,7 +50,10 @@ enum SROperations {
     let host = pool.host
     guard case .snapshot(_, let kind) = host.operations[k].kind,
       let uuid = host.uuidOfTapdisk[vdi]
-    else { return }
+    else {
+      pool.releaseSRLock(.srOperation(k), sim: &sim)
+      return
+    }
     host.operations[k].pausedAt = host.pauseStarted[vdi] ?? sim.now
     host.operations[k].performedAt = sim.now
     let journal = host.operations[k].journalSnapshot
@@ -110,6 +116,7 @@ enum SROperations {
       pool.fail(error, sim: &sim)
       return
     }
+    pool.releaseSRLock(.srOperation(k), sim: &sim)
     host.daemon.kick(&pool, &sim)
   }
 
@@ -144,7 +151,8 @@ enum SROperations {
     let k = host.operations.count
     var record = SROperationRecord(index: k, kind: .deleteSnapshots(of: []), requestedAt: sim.now)
     record.backup = b
+    record.pendingDeletes = old
     host.operations.append(record)
-    deleteVDIs(old, operation: k, &pool, &sim)
+    begin(k, &pool, &sim)
   }
 }

@@ -96,7 +96,14 @@ extension PoolModel {
   /// The SR layer's client has its tapdisk paused.
   mutating func paused(_ vdi: Int, for client: TapdiskClient, sim: inout Simulator<PoolEvent>) {
     switch client {
-    case .srOperation(let k): SROperations.snapshotPaused(k, vdi: vdi, &self, &sim)
+    case .srOperation(let k):
+      // The SM driver's own work (Python start, locks, LVM commands) with the VM paused.
+      let work = host.daemon.settings.costs.smSnapshot
+      if work > .zero {
+        sim.schedule(.srSnapshotPaused(index: Int32(k), vdi: Int32(vdi)), after: work)
+      } else {
+        SROperations.snapshotPaused(k, vdi: vdi, &self, &sim)
+      }
     case .gcWorker(let w): host.daemon.workerPaused(w, vdi: vdi, &self, &sim)
     case .unpause: break
     }
@@ -111,6 +118,7 @@ extension PoolModel {
     case .srOperation(let k):
       host.operations[k].resumedAt = sim.now
       if let j = host.operations[k].journalSnapshot { journal.snapshots[j].resumedAt = sim.now }
+      releaseSRLock(.srOperation(k), sim: &sim)
     case .gcWorker(let w): host.daemon.workerResumed(w, vdi: vdi, pause: length, &self, &sim)
     case .unpause: break
     }

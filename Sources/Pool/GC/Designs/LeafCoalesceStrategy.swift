@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
 import StorageRepository
 
 /// What a leaf-coalesce design does next with a leaf, at the head of the leaf job's loop.
@@ -10,6 +11,8 @@ enum LeafCoalesceMove: Equatable {
   /// Pause the leaf's tapdisk and copy it into its parent; past `timeoutSeconds` the copy is killed
   /// and undone (nil: no limit).
   case pausedCopy(timeoutSeconds: Double?)
+  /// Suspend the VM (the guest stalls for `suspend`), copy with no limit, resume (another `resume`).
+  case suspendedCopy(suspend: SimTime, resume: SimTime)
   /// One snapshot-coalesce round: internal snapshot, then a timed coalesce with the guest running.
   case snapshotRound
   /// Copy with the guest running, tracking dirtied blocks; pause only for the last delta.
@@ -42,10 +45,11 @@ extension LeafCoalesceDesign {
   func makeStrategy() -> any LeafCoalesceStrategy {
     switch self {
     case .none: NoLeafCoalesce()
-    case .live(let policy): LiveLeafCoalesce(policy: policy)
-    case .snapshotCoalesce(let policy, let variant):
-      SnapshotLeafCoalesce(policy: policy, tracker: CoalesceTracker(variant: variant))
-    case .offline: OfflineLeafCoalesce()
+    case .sm(let policy, let variant):
+      SMLeafCoalesce(policy: policy, tracker: CoalesceTracker(variant: variant))
+    case .force: LiveLeafCoalesce(policy: LiveCoalescePolicy(force: true))
+    case .liveOnly(let policy): LiveLeafCoalesce(policy: policy)
+    case .offline(let parameters): OfflineLeafCoalesce(parameters: parameters)
     case .mirror(let parameters): MirrorLeafCoalesce(parameters: parameters)
     }
   }

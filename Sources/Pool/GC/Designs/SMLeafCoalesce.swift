@@ -5,7 +5,7 @@ import StorageRepository
 /// a coalesce of the new hidden parent with the guest running), watched by the coalesce tracker, which
 /// gives up when the leaf does not shrink; then the paused live copy
 /// (docs/storage-manager.md#snapshot-coalesce).
-struct SnapshotLeafCoalesce: LeafCoalesceStrategy {
+struct SMLeafCoalesce: LeafCoalesceStrategy {
   let policy: LiveCoalescePolicy
   var tracker: CoalesceTracker
 

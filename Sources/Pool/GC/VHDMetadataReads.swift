@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import StorageRepository
+import VHD
+
+/// The reads a scan or `vhd-util check` makes of one VHD (docs/storage-manager.md#per-round-costs):
+/// the footer at the end of the file, the header at 512 and the BAT right after the header, as the
+/// blktap layout places them (docs/vhd-format.md#blktap-layout).
+enum VHDMetadataReads {
+  /// Header offset and length, and where the BAT starts, in the blktap layout.
+  static let headerOffset: UInt64 = 512
+  static let headerLength: UInt64 = 1024
+  static let batOffset: UInt64 = 1536
+
+  /// (offset, length) of the footer, header and BAT of `node`.
+  static func ranges(of node: VHDNode) -> [(UInt64, UInt64)] {
+    let blocks = (node.virtualSize + VHDSpace.blockSize - 1) / VHDSpace.blockSize
+    let batBytes = (blocks * 4 + 511) / 512 * 512
+    var out: [(UInt64, UInt64)] = [(headerOffset, headerLength), (batOffset, batBytes)]
+    if node.physicalSize >= 512 { out.append((node.physicalSize - 512, 512)) }
+    return out
+  }
+}
