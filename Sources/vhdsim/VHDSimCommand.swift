@@ -10,7 +10,7 @@ struct VHDSimCommand: ParsableCommand {
     discussion: """
       `vhdsim vhd` is a vhd-util-style tool on the real VHD engine (blktap-compatible files).
       `vhdsim demo` builds a snapshot chain and shows what each chain level costs.
-      `vhdsim simulate` runs a VM's workload (built in, or a block trace with --replay) through a chain,
+      `vhdsim simulate` runs a VM's workload (built in, or a block trace with --replay) through a chain, \
       tapdisk and a disk model in simulated time.
       `vhdsim bench` runs the benchmarks (release build), side by side with qemu-img and SimPy.
       `vhdsim workload` summarises a block trace (blkparse, fio iolog, MSR) or a built-in generator.
