@@ -55,8 +55,11 @@ let package = Package(
       dependencies: [
         "VHD", "Simulation", "Pool", "StorageRepository", "Benchmarking", "Workloads", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      plugins: ["BuildCommit"]
     ),
+    // Stamps the git commit into vhdsim (`--version`), from git, a `git archive` tarball, or "unknown".
+    .plugin(name: "BuildCommit", capability: .buildTool()),
     .testTarget(name: "VHDTests", dependencies: ["VHD"]),
     .testTarget(name: "StorageRepositoryTests", dependencies: ["StorageRepository", "VHD"]),
     .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),

@@ -74,7 +74,7 @@ public struct ChainDemo {
     say("")
     say("3. Cost of one random 4 KiB guest read by depth (per-level work counted by the engine):")
     say("   depth  BAT probes  bitmap consults  BATmap shortcuts  levels probed   (BATmap on | off)")
-    for depth in [1, 2, 4, 8, 16, 30] where depth <= snapshots + 1 {
+    for depth in 1...(snapshots + 1) {
       let name = depth == 1 ? base : "\(folder)/snap\(depth - 1).vhd"
       var cols: [String] = []
       for batmap in [true, false] {

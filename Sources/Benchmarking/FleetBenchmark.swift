@@ -28,7 +28,10 @@ public enum FleetBenchmark {
     """
   }
 
-  public static func run(vms: Int = 200, days: Int = 30, diskGiB: Int = 50) throws -> BenchReport {
+  /// `progress` receives the fraction of the simulated days done.
+  public static func run(
+    vms: Int = 200, days: Int = 30, diskGiB: Int = 50, progress: ((Double) -> Void)? = nil
+  ) throws -> BenchReport {
     var report = BenchReport(name: "fleet")
     report.note(
       "setup",
@@ -37,7 +40,7 @@ public enum FleetBenchmark {
     let s = try Scenario.parse(yaml: scenario(vms: vms, days: days, diskGiB: diskGiB), file: "<bench fleet>")
     let run = s.runs()[0]
     var result = RunResult()
-    let wall = try seconds { result = try ScenarioRunner.execute(run) }
+    let wall = try seconds { result = try ScenarioRunner.execute(run, progress: progress) }
     let gc = result.gc?.metrics ?? [:]
     report.add("vdis", Double(vms))
     report.add("simulated_days", Double(days))

@@ -85,9 +85,11 @@ public struct PoolScenario: Sendable {
     return pool
   }
 
-  public func run() throws -> RunResult {
+  /// Runs the scenario; `progress` as `PoolSimulation.run(for:progress:)` (a trace replayed once
+  /// runs to completion, without progress).
+  public func run(progress: ((Double) -> Void)? = nil) throws -> RunResult {
     let pool = try makePool()
     if let trace, !trace.repeats { return try pool.runToCompletion() }
-    return try pool.run(for: duration)
+    return try pool.run(for: duration, progress: progress)
   }
 }

@@ -11,23 +11,23 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Regression suite against a baseline, or one benchmark (build with -c release).",
     discussion: """
-      Without NAME: the regression suite (reads per chain depth, allocating writes, export, coalesce,
-      kernel, pool end to end). Counters are compared exactly with --baseline (default
-      Benchmarks/baseline.json when it exists); timings are samples divided by a reference loop timed
-      in the same run, judged with Welch's test: over 10% slower warns, over 2× fails. Writes a
-      Markdown table to stdout and to Reports/bench/latest.md (--report), JSON with --json.
+      Without NAME: the regression suite (reads per chain depth, allocating writes, export, coalesce, \
+      kernel, pool end to end). Counters are compared exactly with --baseline (default \
+      Benchmarks/baseline.json when it exists); timings are samples divided by a reference loop timed \
+      in the same run, judged with Welch's test: over 10% slower warns, over 2× fails. Writes a \
+      Markdown table to stdout and to Reports/bench/latest.md (--report), JSON with --json. \
       --save FILE writes a new baseline. Exit status 1 when the gate fails.
 
-      export      1 GiB dynamic VHD, half its blocks partly written, flattened to raw by vhdsim and by
-                  `qemu-img convert -f vpc -O raw` on the same file (outputs compared).
-      chain-read  random 4 KiB reads through chains of depth 1, 4, 16, 30 (in-memory, warm cache),
-                  BATmap on and off, full blocks in the base and partial blocks at every level.
+      export      1 GiB dynamic VHD, half its blocks partly written, flattened to raw by vhdsim and by \
+      `qemu-img convert -f vpc -O raw` on the same file (outputs compared).
+      chain-read  random 4 KiB reads through chains of depth 1, 4, 16, 30 (in-memory, warm cache), \
+      BATmap on and off, full blocks in the base and partial blocks at every level.
       coalesce    a fully written (and a half-written) 1 GiB child coalesced into its parent on sparse files.
-      end-to-end  simulated guest requests per wall second through the whole pool (random 4 KiB reads and
-                  writes, chain depth 16, metrics on), metadata-only and in-memory devices; peak RSS.
+      end-to-end  simulated guest requests per wall second through the whole pool (random 4 KiB reads and \
+      writes, chain depth 16, metrics on), metadata-only and in-memory devices; peak RSS.
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
-      fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days
-                  (metadata-only devices): wall seconds and peak RSS (--vms, --days to scale).
+      fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
+      (metadata-only devices): wall seconds and peak RSS (--vms, --days to scale).
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -45,15 +45,17 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "fleet: VMs (default 200).") var vms: Int?
   @Option(help: "fleet: simulated days (default 30).") var days: Int?
   @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
-  @Option(help: "Suite: baseline to compare with.") var baseline: String?
-  @Option(help: "Suite: write this run as a new baseline.") var save: String?
-  @Option(help: "Suite: Markdown report file.") var report = "Reports/bench/latest.md"
+  @Option(help: ArgumentHelp("Suite: baseline to compare with.", valueName: "file")) var baseline: String?
+  @Option(help: ArgumentHelp("Suite: write this run as a new baseline.", valueName: "file")) var save: String?
+  @Option(help: ArgumentHelp("Suite: Markdown report file.", valueName: "file")) var report =
+    "Reports/bench/latest.md"
   @Flag(help: "Engine switch: ignore the BATmap (reads consult bitmaps).") var noBatmap = false
   @Option(help: "Engine switch: bitmaps cached per image (tapdisk: 32).") var bitmapCacheEntries: Int?
   @Option(
     name: .customLong("size-mib"),
     help: "Size in MiB (export and coalesce: default 1024; chain-read: default 256; end-to-end: default 512)."
   ) var sizeMiB: UInt64?
+  @OptionGroup var progressOptions: ProgressOptions
 
   func run() throws {
     guard let name else { return try runSuite() }
@@ -65,7 +67,10 @@ struct BenchCommand: ParsableCommand {
       case .coalesce: report = try EngineBenchmarks.coalesce(size: (sizeMiB ?? 1024) << 20)
       case .endToEnd: report = try PoolBenchmark.endToEnd(size: (sizeMiB ?? 512) << 20)
       case .kernel: report = try KernelBenchmarks.run()
-      case .fleet: report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30)
+      case .fleet:
+        let progress = progressOptions.line("fleet")
+        report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30) { progress?.update($0) }
+        progress?.finish()
       }
       print(json ? report.json : report.text)
     }
@@ -78,16 +83,16 @@ struct BenchCommand: ParsableCommand {
       engine.bitmapCacheCapacity = n
     }
     try runReportingErrors {
-      let progress = ProgressLine(label: "bench")
+      let progress = progressOptions.line("bench")
       var step = 0.0
       let run = try RegressionSuite.run(.init(quick: quick, engine: engine)) { _ in
         step += 1
-        progress.update(step / 8)
+        progress?.update(step / 8)
       }
-      progress.finish()
+      progress?.finish()
       if let save {
         try Baseline(run: run, note: quick ? "quick suite" : "full suite").save(save)
-        printError("vhdsim: baseline written to \(save)")
+        printError("baseline written to \(save)")
       }
       let baselinePath =
         baseline

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
 import Experiments
+import Foundation
 
 /// `vhdsim compare`: every policy against a baseline, metric by metric, from a run's records: the
 /// answer a study is run for ("B cuts p99 by 31 % ± 4 %, p < 0.001").
@@ -26,6 +27,9 @@ struct CompareCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
+      guard FileManager.default.fileExists(atPath: directory) else {
+        throw CommandLineError.noInput(directory, "folder")
+      }
       let set = try RunSet.merge([try RecordFiles.read(directory: directory)])
       let comparison = try PolicyComparison(ScenarioReport(set), baseline: baseline)
       if json {

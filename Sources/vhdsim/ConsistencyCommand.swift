@@ -13,9 +13,9 @@ struct ConsistencyCommand: ParsableCommand {
     commandName: "consistency",
     abstract: "Check that snapshots taken in a running pool are crash-consistent.",
     discussion: """
-      Every write carries a 64-bit tag per sector naming the write and the sector. A snapshot must hold
-      exactly the writes the tapdisk had taken when it paused (completed, or in flight and drained) and
-      none after. Runs on an empty chain on an in-memory device. Exits non-zero on any mismatch and says
+      Every write carries a 64-bit tag per sector naming the write and the sector. A snapshot must hold \
+      exactly the writes the tapdisk had taken when it paused (completed, or in flight and drained) and \
+      none after. Runs on an empty chain on an in-memory device. Exits non-zero on any mismatch and says \
       where: VDI, LBA, expected tag, found tag.
       """)
 
@@ -28,23 +28,36 @@ struct ConsistencyCommand: ParsableCommand {
   var workload: Workload = .random
   @Option(help: "Snapshots, spread evenly over the run.") var snapshots = 4
   @Option(help: "Seed of every random stream.") var seed: UInt64 = 1
-  @Option(help: "Simulated seconds to run.") var duration = 1.0
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Simulated seconds to run (default 1; yum-install: 10, long enough for the package's files to become durable).",
+      valueName: "seconds"))
+  var duration: Double?
   @Option(help: "Virtual disk size in MiB.") var sizeMib: UInt64 = 256
   @Option(help: "Requests kept outstanding.") var iodepth = 8
   @Flag(help: "Take the snapshots without draining (deliberately broken; shows the oracle catching it).")
   var skipDrain = false
   @Flag(help: "Print one JSON object.") var json = false
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard snapshots >= 1 else { throw ValidationError("--snapshots must be at least 1") }
-    guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive") }
+    if let duration, !(duration > 0 && duration.isFinite) {
+      throw ValidationError("--duration must be positive, found \(duration)")
+    }
     guard iodepth > 0 else { throw ValidationError("--iodepth must be positive") }
     guard sizeMib >= 2, sizeMib % 2 == 0 else {
       throw ValidationError("--size-mib must be a positive multiple of 2")
     }
   }
 
+  /// The simulated time: the kernel package makes its files durable (renames, journal commits) only
+  /// after 5 to 10 s of its run; before that a yum-install run has no file to check.
+  var seconds: Double { duration ?? (workload == .yumInstall ? 10 : 1) }
+
   func run() throws {
+    let duration = seconds
     try runReportingErrors {
       var scenario = ConsistencyScenario(
         workload: ConsistencyScenario.Workload(rawValue: workload.rawValue)!, snapshots: snapshots,
@@ -54,7 +67,9 @@ struct ConsistencyCommand: ParsableCommand {
         // The kernel package (~450 MB written through an ext4-like layout) needs room.
         scenario.virtualSize = 2048 << 20
       }
-      let (result, report, files) = try scenario.run()
+      let progress = progressOptions.line("consistency")
+      let (result, report, files) = try scenario.run { progress?.update($0) }
+      progress?.finish()
       let mismatch = report.firstMismatch
       if json {
         let summary = ConsistencyJSON(
@@ -82,18 +97,24 @@ struct ConsistencyCommand: ParsableCommand {
             + String(format: "%.3f ms", report.maxStall.milliseconds))
       }
       if let m = mismatch {
-        printError("vhdsim consistency: mismatch: \(m)")
+        printError("consistency: mismatch: \(m)")
         throw ExitCode(1)
       }
       if let bad = files?.mismatches.first {
         printError(
-          "vhdsim consistency: file \(bad.file) is not whole in snapshot \(bad.sector.snapshot): \(bad.sector)"
+          "consistency: file \(bad.file) is not whole in snapshot \(bad.sector.snapshot): \(bad.sector)"
         )
         throw ExitCode(1)
       }
+      if let files, files.filesChecked == 0 {
+        printError(
+          "consistency: no file became durable in \(duration) simulated seconds, so none was checked; "
+            + "give a longer --duration")
+        throw ExitCode(ExitStatus.failure)
+      }
       if !report.consistent {
         printError(
-          "vhdsim consistency: \(report.lateWrites) write(s) completed after the snapshot that holds them")
+          "consistency: \(report.lateWrites) write(s) completed after the snapshot that holds them")
         throw ExitCode(1)
       }
     }

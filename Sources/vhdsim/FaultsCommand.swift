@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
 import StorageRepository
+import VHD
 
 /// `vhdsim faults`: the crash sweep of issue 5. Every physical write (and namespace change) of each
 /// SR operation is in turn the one a power loss hits, clean and torn; after each the host restarts,
@@ -24,9 +25,13 @@ struct FaultsCommand: ParsableCommand {
   @Option(help: "Virtual size of the VDIs in MiB (a multiple of 2, at least 4).") var sizeMib: UInt64 = 32
   @Option(help: "Failure descriptions kept per operation and SR kind.") var failures = 5
   @Flag(help: "Print one JSON object.") var json = false
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
-    guard failures >= 0 else { throw ValidationError("--failures must not be negative") }
+    guard failures >= 0 else { throw ValidationError("--failures must not be negative, found \(failures)") }
+    guard sizeMib >= 4, sizeMib % 2 == 0, sizeMib <= VHDLimits.maximumSize >> 20 else {
+      throw ValidationError("--size-mib takes a multiple of 2 of at least 4, found \(sizeMib)")
+    }
   }
 
   func run() throws {
@@ -37,7 +42,18 @@ struct FaultsCommand: ParsableCommand {
       var configuration = CrashSweepConfiguration(seed: seed)
       configuration.virtualSize = sizeMib << 20
       configuration.keptFailures = failures
-      let summary = try CrashSweep(configuration: configuration).run(operations: operations, kinds: kinds)
+      let sweep = CrashSweep(configuration: configuration)
+      let progress = progressOptions.line("faults")
+      var results: [CrashSweepResult] = []
+      for operation in operations {
+        for kind in kinds {
+          results.append(try sweep.run(operation, on: kind))
+          progress?.update(
+            results.count, operations.count * kinds.count, step: "\(operation.name) on \(kind.name)")
+        }
+      }
+      progress?.finish()
+      let summary = CrashSweepSummary(seed: seed, results: results)
       print(json ? try Self.json(summary) : Self.text(summary))
       if !summary.passed { throw ExitCode(1) }
     }

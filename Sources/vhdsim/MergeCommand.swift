@@ -11,20 +11,17 @@ struct MergeCommand: ParsableCommand {
     commandName: "merge",
     abstract: "Combine the shards of a scenario run into the outputs of one unsharded run.",
     discussion: """
-      Each DIR is a run or shard directory (it holds shard.json), or a directory whose immediate
-      subdirectories are (the --out of `vhdsim run --shard`, holding shard-I-of-N/). Refuses shards of
-      different scenarios or options (their digests differ), runs present twice and missing runs.
-      Writes the combined records, summary.json, runs.csv, timeseries.csv, comparison.json, report.md,
+      Each DIR is a run or shard directory (it holds shard.json), or a directory whose immediate \
+      subdirectories are (the --out of `vhdsim run --shard`, holding shard-I-of-N/). Refuses shards of \
+      different scenarios or options (their digests differ), runs present twice and missing runs. \
+      Writes the combined records, summary.json, runs.csv, timeseries.csv, comparison.json, report.md, \
       report.html and plots/ into --out. See docs/running-at-scale.md.
       """)
 
   @Argument(help: "Shard directories, or directories holding them.") var directories: [String]
-  @Option(help: "Output directory.") var out: String
+  @Option(help: ArgumentHelp("Output directory.", valueName: "dir")) var out: String
   @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
-
-  struct InputError: Error, CustomStringConvertible {
-    var description: String
-  }
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard !directories.isEmpty else { throw ValidationError("give at least one shard directory") }
@@ -33,11 +30,14 @@ struct MergeCommand: ParsableCommand {
   /// The record directories `dir` names: itself, or its immediate subdirectories holding a manifest.
   static func expand(_ dir: String) throws -> [String] {
     if RecordFiles.isRecordsDirectory(dir) { return [dir] }
+    guard FileManager.default.fileExists(atPath: dir) else { throw CommandLineError.noInput(dir, "folder") }
     let children = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     let found = children.sorted().map { (dir as NSString).appendingPathComponent($0) }
       .filter(RecordFiles.isRecordsDirectory)
     guard !found.isEmpty else {
-      throw InputError(description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
+      throw CommandLineError(
+        status: ExitStatus.dataError,
+        description: "\(dir): neither a run or shard directory (no shard.json) nor holds any")
     }
     return found
   }
@@ -45,8 +45,15 @@ struct MergeCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let dirs = try directories.flatMap(Self.expand)
-      let parts = try dirs.map { try RecordFiles.read(directory: $0) }
+      let progress = progressOptions.line("merge")
+      var parts: [ShardRecords] = []
+      for dir in dirs {
+        parts.append(try RecordFiles.read(directory: dir))
+        progress?.update(parts.count, dirs.count, step: "read \(dir)")
+      }
+      progress?.finish()
       let set = try RunSet.merge(parts)
+      try prepareOutputFolder(out, flag: "--out")
       print("\(set.scenario.name): merged \(set.records.count) runs from \(parts.count) directories")
       let written = try ScenarioOutputs.write(set, to: out, gnuplot: noReport ? nil : .fromPath())
       print("wrote \(written.paths.joined(separator: ", "))")

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -14,6 +16,8 @@ final class ProgressLine {
   let isTerminal: Bool
   let start = ContinuousClock.now
   private var lastDrawn = ContinuousClock.now - .seconds(1)
+  /// Tenths done when the last plain line was written.
+  private var lastTenth = 0
 
   init(label: String, isTerminal: Bool = isatty(2) != 0) {
     self.label = label
@@ -52,9 +56,19 @@ final class ProgressLine {
     draw(fraction, counts: " \(done)/\(total)")
   }
 
-  /// Fraction-only form for callers without countable steps: the bar on a terminal, nothing otherwise.
+  /// Fraction-only form for callers without countable steps: the bar on a terminal, otherwise one
+  /// plain line each time another tenth is done.
   func update(_ fraction: Double) {
-    guard isTerminal else { return }
+    guard isTerminal else {
+      let tenth = Int((fraction * 10).rounded(.down))
+      guard tenth > lastTenth else { return }
+      lastTenth = tenth
+      let elapsed = elapsed
+      let eta = Self.eta(elapsed: elapsed, fraction: fraction).map(Self.duration) ?? "?"
+      writeAll(
+        fd: 2, Array("\(label): \(tenth * 10)%  elapsed \(Self.duration(elapsed)), ETA \(eta)\n".utf8))
+      return
+    }
     draw(fraction, counts: "")
   }
 
@@ -77,4 +91,13 @@ final class ProgressLine {
     guard isTerminal else { return }
     writeAll(fd: 2, [10])
   }
+}
+
+/// `--quiet`, shared by every command that shows progress: the bar on a terminal, plain lines in
+/// logs and pipes, nothing with `--quiet`.
+struct ProgressOptions: ParsableArguments {
+  @Flag(help: "No progress on standard error.") var quiet = false
+
+  /// The progress line for `label`, nil with `--quiet`.
+  func line(_ label: String) -> ProgressLine? { quiet ? nil : ProgressLine(label: label) }
 }

@@ -19,52 +19,55 @@ struct RunCommand: ParsableCommand {
     abstract:
       "Run a scenario file (or one shard of it): every policy × sweep point × replicate, in parallel.",
     discussion: """
-      Writes into --out (default out/<scenario name>): the run records (shard.json, scenario.yaml,
-      records/), then summary.json (per policy and sweep point: each metric's mean and 95 % t interval),
-      runs.csv (scenario,policy,sweep,replicate,seed,metric,value), timeseries.csv, comparison.json,
-      report.md, report.html and plots/ (gnuplot). Results do not depend on --jobs, on the order runs
+      Writes into --out (default out/<scenario name>): the run records (shard.json, scenario.yaml, \
+      records/), then summary.json (per policy and sweep point: each metric's mean and 95 % t interval), \
+      runs.csv (scenario,policy,sweep,replicate,seed,metric,value), timeseries.csv, comparison.json, \
+      report.md, report.html and plots/ (gnuplot). Results do not depend on --jobs, on the order runs \
       finish or on sharding: the same inputs give byte-identical files.
 
-      --shard I/N runs only the runs k with k % N == I and writes just their records into
-      --out/shard-I-of-N; `vhdsim merge` combines the shards into the files an unsharded run writes.
-      --shard-from-env takes I and N from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and
-      SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX, or PARALLEL_SEQ - 1, with N from
-      VHDSIM_SHARD_COUNT for the last two. --quick runs a reduced variant: every duration ÷ 10 (at least
+      --shard I/N runs only the runs k with k % N == I and writes just their records into \
+      --out/shard-I-of-N; `vhdsim merge` combines the shards into the files an unsharded run writes. \
+      --shard-from-env takes I and N from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN, divided by \
+      SLURM_ARRAY_TASK_STEP) and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX, or PARALLEL_SEQ - 1, with N from \
+      VHDSIM_SHARD_COUNT for the last two. --quick runs a reduced variant: every duration ÷ 10 (at least \
       0.1 s) and at most 3 replicates. See docs/scenarios.md and docs/running-at-scale.md.
       """)
 
   @Argument(help: "Scenario file (YAML).") var scenario: String
   @Option(help: "Replicates (replaces the file's value, 1...1000).") var replicates: Int?
   @Option(help: "Base seed (replaces the file's value).") var seed: UInt64?
-  @Option(help: "Output directory (default: out/<scenario name>).") var out: String?
-  @Option(help: "Worker threads (default: the number of cores).") var jobs: Int?
+  @Option(help: ArgumentHelp("Output directory (default: out/<scenario name>).", valueName: "dir")) var out:
+    String?
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Worker threads (default: the number of cores).", valueName: "n"))
+  var jobs: Int?
   @Flag(help: "Reduced variant: durations ÷ 10 (at least 0.1 s), at most 3 replicates.") var quick = false
-  @Option(help: "Run only shard I of N (0 <= I < N): the runs k with k % N == I.") var shard: String?
+  @Option(
+    help: ArgumentHelp("Run only shard I of N (0 <= I < N): the runs k with k % N == I.", valueName: "I/N"))
+  var shard: String?
   @Flag(help: "Take the shard from the scheduler's environment (SLURM, Kubernetes, GNU parallel).")
   var shardFromEnv = false
   @Flag(help: "Also keep one row per guest request (samples.csv; large).") var samples = false
   @Flag(help: "Skip report.md, report.html and the plots.") var noReport = false
-
-  struct UsageError: Error, CustomStringConvertible {
-    var description: String
-  }
+  @OptionGroup var progressOptions: ProgressOptions
 
   func run() throws {
     try runReportingErrors {
-      if let jobs, jobs < 1 { throw UsageError(description: "--jobs must be at least 1, found \(jobs)") }
+      if let jobs, jobs < 1 { throw CommandLineError.usage("--jobs must be at least 1, found \(jobs)") }
       if let r = replicates, !Scenario.replicateRange.contains(r) {
-        throw UsageError(
-          description:
-            "--replicates must be in \(Scenario.replicateRange.lowerBound)...\(Scenario.replicateRange.upperBound), "
+        throw CommandLineError.usage(
+          "--replicates must be in \(Scenario.replicateRange.lowerBound)...\(Scenario.replicateRange.upperBound), "
             + "found \(r)")
       }
       if shard != nil && shardFromEnv {
-        throw UsageError(description: "give either --shard or --shard-from-env, not both")
+        throw CommandLineError.usage("give either --shard or --shard-from-env, not both")
       }
       let slice: Shard =
         if let shard { try Shard.parse(shard) } else if shardFromEnv {
           try Shard.fromEnvironment(ProcessInfo.processInfo.environment)
         } else { .whole }
+      try requireInputFile(scenario, "scenario file")
       let plan = try RunPlan.load(
         path: scenario,
         options: .init(replicates: replicates, seed: seed, jobs: jobs, quick: quick, samples: samples))
@@ -72,13 +75,14 @@ struct RunCommand: ParsableCommand {
       let base = out ?? "out/\(s.name)"
       let directory = slice.isWhole ? base : (base as NSString).appendingPathComponent(slice.directoryName)
       let indices = slice.indices(runCount: plan.runs.count)
+      try prepareOutputFolder(directory, flag: "--out")
       print(
         "\(s.name): \(plan.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
           + "points × \(s.replicates) replicates\(quick ? ", quick" : ""))"
           + (slice.isWhole ? "" : ", shard \(slice): \(indices.count) runs")
           + " on \(plan.options.jobs) threads")
       fflush(nil)  // the header before the progress lines on standard error
-      let progress = Progress(label: slice.isWhole ? s.name : "\(s.name) \(slice)")
+      let progress = Progress(progressOptions.line(slice.isWhole ? s.name : "\(s.name) \(slice)"))
       let records = try ScenarioOutputs.record(plan, shard: slice, to: directory) { done, total, run in
         progress.update(done, total, run.label)
       }
@@ -115,9 +119,9 @@ struct RunCommand: ParsableCommand {
   /// The progress bar on a terminal, one plain line with ETA per finished run otherwise (standard
   /// error). Called by the runner one call at a time.
   final class Progress: @unchecked Sendable {
-    let line: ProgressLine
-    init(label: String) { line = ProgressLine(label: label) }
-    func update(_ done: Int, _ total: Int, _ label: String) { line.update(done, total, step: label) }
-    func finish() { line.finish() }
+    let line: ProgressLine?
+    init(_ line: ProgressLine?) { self.line = line }
+    func update(_ done: Int, _ total: Int, _ label: String) { line?.update(done, total, step: label) }
+    func finish() { line?.finish() }
   }
 }

@@ -16,7 +16,8 @@ struct ScenarioCommand: ParsableCommand {
       abstract: "Decode scenario files strictly and print how many runs each expands to.",
       discussion: """
         Prints `FILE: ok (N runs: P policies × S sweep points × R replicates)` per file, or
-        `FILE:LINE:COLUMN: what was expected` on standard error. Exits 1 if any file has an error.
+        `vhdsim: FILE:LINE:COLUMN: what was expected` on standard error. Exits 65 if any file has an \
+        error, 66 if one does not exist. \
         See docs/scenarios.md for every key.
         """)
 
@@ -27,9 +28,10 @@ struct ScenarioCommand: ParsableCommand {
     }
 
     func run() throws {
-      var failed = false
+      var status: Int32 = 0
       for file in files {
         do {
+          try requireInputFile(file, "scenario file")
           let s = try Scenario.load(path: file)
           print(
             "\(file): ok (\(s.runCount) runs: \(s.policies.count) policies × "
@@ -37,10 +39,10 @@ struct ScenarioCommand: ParsableCommand {
               + " × \(s.replicates) replicates)")
         } catch {
           printError("\(error)")
-          failed = true
+          status = max(status, ExitStatus.of(error) ?? ExitStatus.failure)
         }
       }
-      if failed { throw ExitCode(1) }
+      if status != 0 { throw ExitCode(status) }
     }
   }
 }

@@ -14,14 +14,14 @@ struct SimulateCommand: ParsableCommand {
     commandName: "simulate",
     abstract: "Simulate a VM's I/O through a snapshot chain, tapdisk and a physical disk model.",
     discussion: """
-      The chain is built before the run: a base with its first half written in full, then DEPTH−1
-      snapshots, each followed by 64 random 4 KiB writes, so most reads fall through to the base.
+      The chain is built before the run: a base with its first half written in full, then DEPTH−1 \
+      snapshots, each followed by 64 random 4 KiB writes, so most reads fall through to the base. \
       Time is simulated; the engine does the real work on an in-memory device.
 
-      --replay FILE drives the VM with a block trace (blkparse text, fio iolog v2/v3, MSR CSV; the
-      format is detected from the content) instead of the built-in workload: by default the whole
-      trace once at its own timestamps, the run ending when its last request completes, nothing cut
-      as warm-up. --duration repeats it until then; --iodepth replays it closed loop.
+      --replay FILE drives the VM with a block trace (blkparse text, fio iolog v2/v3, MSR CSV; the \
+      format is detected from the content) instead of the built-in workload: by default the whole \
+      trace once at its own timestamps, the run ending when its last request completes, nothing cut \
+      as warm-up. --duration repeats it until then; --iodepth replays it closed loop. \
       See docs/scenarios.md#trace-workloads.
       """)
 
@@ -52,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
     help: "Warm-up cut from every metric: mser5, none or SECONDS (default mser5; with --replay: none).")
   var warmup: String?
   @Flag(help: "Print one JSON object.") var json = false
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard (1...VHDLimits.maximumChainDepth).contains(depth) else {
@@ -114,7 +115,9 @@ struct SimulateCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let scenario = try scenario()
-      let result = try scenario.run()
+      let progress = progressOptions.line("simulate")
+      let result = try scenario.run { progress?.update($0) }
+      progress?.finish()
       if let trace {
         do {
           try result.traceCSV.write(toFile: trace, atomically: true, encoding: .utf8)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import Foundation
 
 @main
 struct VHDSimCommand: ParsableCommand {
@@ -9,7 +10,7 @@ struct VHDSimCommand: ParsableCommand {
     discussion: """
       `vhdsim vhd` is a vhd-util-style tool on the real VHD engine (blktap-compatible files).
       `vhdsim demo` builds a snapshot chain and shows what each chain level costs.
-      `vhdsim simulate` runs a VM's workload (built in, or a block trace with --replay) through a chain,
+      `vhdsim simulate` runs a VM's workload (built in, or a block trace with --replay) through a chain, \
       tapdisk and a disk model in simulated time.
       `vhdsim bench` runs the benchmarks (release build), side by side with qemu-img and SimPy.
       `vhdsim workload` summarises a block trace (blkparse, fio iolog, MSR) or a built-in generator.
@@ -19,23 +20,45 @@ struct VHDSimCommand: ParsableCommand {
       `vhdsim merge` combines shards into one run's outputs; `vhdsim compare` compares policies.
       `vhdsim metrics` lists every metric a run can produce (`--markdown`: docs/metrics.md).
       """,
+    version: Version.text,
     subcommands: [
       VHDTool.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self, WorkloadCommand.self,
       ConsistencyCommand.self, ScenarioCommand.self, RunCommand.self, MergeCommand.self, CompareCommand.self,
       FaultsCommand.self, MetricsCommand.self, DiskCommand.self, ValidateCommand.self,
     ]
   )
-}
 
-/// Prints one clear line to standard error and exits non-zero: the CLI's contract for errors.
-func fail(_ error: any Error) -> ExitCode {
-  printError("vhdsim: \(error)")
-  return ExitCode(1)
-}
+  /// Parses, runs, and reports any error in the one style ("vhdsim: " and one line, the usage line
+  /// after a command-line error) with the exit status of `ExitStatus`.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      Foundation.exit(report(error))
+    }
+  }
 
-func printError(_ text: String) {
-  var stderr = StandardError()
-  print(text, to: &stderr)
+  /// Prints `error` (unless it was printed already) and returns its exit status. Help and
+  /// `--version` requests go to the parser, which prints them and exits 0.
+  static func report(_ error: any Error) -> Int32 {
+    if let e = error as? ExitCode { return e.rawValue }
+    if ExitStatus.of(error) != nil {
+      printError("\(error)")
+      return status(of: error)
+    }
+    if exitCode(for: error).isSuccess { exit(withError: error) }
+    var message = fullMessage(for: error)
+    if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+    printError(message)
+    return status(of: error)
+  }
+
+  /// The exit status `error` ends the process with (see `ExitStatus`).
+  static func status(of error: any Error) -> Int32 {
+    if let e = error as? ExitCode { return e.rawValue }
+    return ExitStatus.of(error) ?? exitCode(for: error).rawValue
+  }
 }
 
 struct StandardError: TextOutputStream {
@@ -60,12 +83,5 @@ func writeAll(fd: Int32, _ bytes: [UInt8]) {
       }
       done += n
     }
-  }
-}
-
-/// Runs `body`, turning any thrown error into the one-line message and a non-zero exit.
-func runReportingErrors(_ body: () throws -> Void) throws {
-  do { try body() } catch let e as ExitCode { throw e } catch let e as CleanExit { throw e } catch {
-    throw fail(error)
   }
 }

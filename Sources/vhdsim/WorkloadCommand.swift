@@ -15,8 +15,8 @@ struct WorkloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Parse a trace (blkparse text, fio iolog v2/v3, MSR Cambridge CSV) and summarise it.",
       discussion: """
-        The trace is read line by line. blkparse: only lines of the chosen action become requests
-        (default Q: what the guest asked for, before merges); discards are skipped and counted.
+        The trace is read line by line. blkparse: only lines of the chosen action become requests \
+        (default Q: what the guest asked for, before merges); discards are skipped and counted. \
         A malformed line stops the run with FILE:LINE and what was expected there.
         """)
 
@@ -61,12 +61,12 @@ struct WorkloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Generate requests from a preset and summarise them.",
       discussion: """
-        Presets: random-4k (4 KiB random, 70 % reads, depth 8), sequential-1m (1 MiB sequential
-        writes), zipf-hot (4k/60:16k/25:64k/15, Zipf θ=1.2, 1 % flushes, Poisson 2000/s),
-        fragmenting (4 KiB writes scattered over every 2 MiB block; also prints the fraction of
-        touched blocks whose sector bitmap ended full), yum-install (a kernel package: ~4,000 files
-        through an ext4-like layout, journal commits, rpmdb, initramfs), yum-small (a 50-file package).
-        Requests complete instantly here, so
+        Presets: random-4k (4 KiB random, 70 % reads, depth 8), sequential-1m (1 MiB sequential \
+        writes), zipf-hot (4k/60:16k/25:64k/15, Zipf θ=1.2, 1 % flushes, Poisson 2000/s), \
+        fragmenting (4 KiB writes scattered over every 2 MiB block; also prints the fraction of \
+        touched blocks whose sector bitmap ended full), yum-install (a kernel package: ~4,000 files \
+        through an ext4-like layout, journal commits, rpmdb, initramfs), yum-small (a 50-file package). \
+        Requests complete instantly here, so \
         closed-loop presets report a duration of 0; open-loop ones (zipf-hot) their arrival span.
         """)
 

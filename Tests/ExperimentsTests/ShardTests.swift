@@ -45,6 +45,30 @@ import Testing
     }
   }
 
+  /// `--array=3-17:2` runs ids 3, 5, …, 17 (8 tasks): id 3 is shard 0, 17 is shard 7; the count
+  /// comes from SLURM_ARRAY_TASK_COUNT, or from SLURM_ARRAY_TASK_MAX when that is the only one set.
+  @Test func slurmSteppedArray() throws {
+    let base = ["SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_STEP": "2"]
+    func shard(_ id: Int, _ extra: [String: String]) throws -> Shard {
+      try Shard.fromEnvironment(
+        base.merging(extra) { a, _ in a }.merging(["SLURM_ARRAY_TASK_ID": "\(id)"]) { a, _ in a })
+    }
+    let counted = ["SLURM_ARRAY_TASK_COUNT": "8"]
+    #expect(try shard(3, counted) == (try Shard(index: 0, count: 8)))
+    #expect(try shard(5, counted) == (try Shard(index: 1, count: 8)))
+    #expect(try shard(17, counted) == (try Shard(index: 7, count: 8)))
+    let bounded = ["SLURM_ARRAY_TASK_MAX": "17"]
+    #expect(
+      try (0..<8).map { try shard(3 + 2 * $0, bounded) }
+        == (try (0..<8).map { try Shard(index: $0, count: 8) }))
+    #expect(throws: ShardError.offStep(id: 4, min: 3, step: 2)) { try shard(4, counted) }
+    #expect(throws: ShardError.badValue(variable: "SLURM_ARRAY_TASK_STEP", found: "0")) {
+      try Shard.fromEnvironment([
+        "SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_STEP": "0", "SLURM_ARRAY_TASK_COUNT": "8",
+      ])
+    }
+  }
+
   @Test func kubernetesAndParallel() throws {
     #expect(
       try Shard.fromEnvironment(["JOB_COMPLETION_INDEX": "0", "VHDSIM_SHARD_COUNT": "4"])

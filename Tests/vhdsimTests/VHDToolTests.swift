@@ -25,10 +25,8 @@ import VHD
     do {
       try run(args)
       return nil
-    } catch let e as ExitCode {
-      return e.rawValue
     } catch {
-      return -1
+      return VHDSimCommand.status(of: error)
     }
   }
 
@@ -44,12 +42,15 @@ import VHD
     #expect(failure(["vhd", "read", "-n", path, "-r", "18446744073709551615", "-c", "1"]) == 1)
     #expect(failure(["vhd", "read", "-n", path, "-r", "16383", "-c", "2"]) == 1)
     #expect(
-      failure(["vhd", "write", "-n", path, "-o", "18446744073709551000", "--pattern", "1", "-l", "1000"]) == 1
+      failure([
+        "vhd", "write", "-n", path, "--offset", "18446744073709551000", "--pattern", "1", "-l", "1000",
+      ]) == 1
     )
-    #expect(failure(["vhd", "write", "-n", path, "-o", "0", "--pattern", "1", "-l", "99999999999"]) == 1)
+    #expect(
+      failure(["vhd", "write", "-n", path, "--offset", "0", "--pattern", "1", "-l", "99999999999"]) == 1)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     // The last sector is still in range.
-    try run(["vhd", "write", "-n", path, "-o", "8388096", "--pattern", "9", "-l", "512"])
+    try run(["vhd", "write", "-n", path, "--offset", "8388096", "--pattern", "9", "-l", "512"])
     #expect(
       try VHDChain.open(path, storage: FileStorage()).read(sector: 16383, count: 1)
         == [UInt8](repeating: 9, count: 512))
@@ -62,9 +63,9 @@ import VHD
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let (base, child) = ("\(dir)/b.vhd", "\(dir)/c.vhd")
     try run(["vhd", "create", "-n", base, "-s", "8"])
-    try run(["vhd", "write", "-n", base, "-o", "0", "--pattern", "1", "-l", "4096"])
-    try run(["vhd", "snapshot", "-n", child, "-p", base, "-S", "16"])
-    try run(["vhd", "write", "-n", child, "-o", "12582912", "--pattern", "5", "-l", "4096"])
+    try run(["vhd", "write", "-n", base, "--offset", "0", "--pattern", "1", "-l", "4096"])
+    try run(["vhd", "snapshot", "-n", child, "-p", base, "--size-mib", "16"])
+    try run(["vhd", "write", "-n", child, "--offset", "12582912", "--pattern", "5", "-l", "4096"])
     let parentBefore = try Data(contentsOf: URL(fileURLWithPath: base))
     #expect(failure(["vhd", "coalesce", "-n", child]) == 1)
     #expect(try Data(contentsOf: URL(fileURLWithPath: base)) == parentBefore)
@@ -73,8 +74,8 @@ import VHD
         == [UInt8](repeating: 5, count: 512))
     // Data only below the parent's end: coalesced.
     let fits = "\(dir)/f.vhd"
-    try run(["vhd", "snapshot", "-n", fits, "-p", base, "-S", "16"])
-    try run(["vhd", "write", "-n", fits, "-o", "4096", "--pattern", "6", "-l", "4096"])
+    try run(["vhd", "snapshot", "-n", fits, "-p", base, "--size-mib", "16"])
+    try run(["vhd", "write", "-n", fits, "--offset", "4096", "--pattern", "6", "-l", "4096"])
     try run(["vhd", "coalesce", "-n", fits])
     #expect(
       try VHDChain.open(base, storage: FileStorage()).read(sector: 8, count: 1)
@@ -82,21 +83,23 @@ import VHD
     // c2 descends from c1: making it c1's parent would loop.
     let (c1, c2) = ("\(dir)/c1.vhd", "\(dir)/c2.vhd")
     try run(["vhd", "snapshot", "-n", c1, "-p", base])
-    try run(["vhd", "write", "-n", c1, "-o", "0", "--pattern", "2", "-l", "4096"])
+    try run(["vhd", "write", "-n", c1, "--offset", "0", "--pattern", "2", "-l", "4096"])
     try run(["vhd", "snapshot", "-n", c2, "-p", c1])
     let c1Before = try Data(contentsOf: URL(fileURLWithPath: c1))
     #expect(failure(["vhd", "modify", "-n", c1, "-p", c2]) == 1)
     #expect(try Data(contentsOf: URL(fileURLWithPath: c1)) == c1Before)
   }
 
-  /// scan prints every entry, then exits 1 when any file failed; a glob that matches nothing says so.
+  /// scan prints every entry, then exits 1 when any file failed (0 with -c, as vhd-util); a glob that
+  /// matches nothing is a missing input (66).
   @Test func scanExitsNonZeroOnErrors() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "8"])
     try run(["vhd", "scan", "-m", "\(dir)/*.vhd"])
-    #expect(failure(["vhd", "scan", "-m", "\(dir)/nomatch*"]) == 1)
+    #expect(failure(["vhd", "scan", "-m", "\(dir)/nomatch*"]) == ExitStatus.noInput)
     try Data("garbage".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.vhd"))
     #expect(failure(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"]) == 1)
+    try run(["vhd", "scan", "-c", "-p", "-m", "\(dir)/*.vhd"])
   }
 
   /// On a full filesystem a failed create, snapshot or export leaves no partial file behind, and a
@@ -112,14 +115,16 @@ import VHD
     }
     defer { _ = shell("/bin/umount", [mnt]) }
     func names() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: mnt).sorted() }
-    #expect(failure(["vhd", "create", "-n", "\(mnt)/fixed.vhd", "-s", "10", "-r"]) == 1)
+    #expect(failure(["vhd", "create", "-n", "\(mnt)/fixed.vhd", "-s", "10", "-r"]) == ExitStatus.ioError)
     #expect(try names().isEmpty)
     try run(["vhd", "create", "-n", "\(mnt)/base.vhd", "-s", "100"])
-    try run(["vhd", "write", "-n", "\(mnt)/base.vhd", "-o", "0", "--pattern", "3", "-l", "4096"])
+    try run(["vhd", "write", "-n", "\(mnt)/base.vhd", "--offset", "0", "--pattern", "3", "-l", "4096"])
     // Fill what is left, then nothing new fits.
     _ = shell("/bin/sh", ["-c", "head -c 2097152 /dev/urandom > '\(mnt)/filler'"])
-    #expect(failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == 1)
-    #expect(failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == 1)
+    #expect(
+      failure(["vhd", "snapshot", "-n", "\(mnt)/snap.vhd", "-p", "\(mnt)/base.vhd"]) == ExitStatus.ioError)
+    #expect(
+      failure(["vhd", "export", "-n", "\(mnt)/base.vhd", "-o", "\(mnt)/flat.raw"]) == ExitStatus.ioError)
     let left = try names()
     #expect(!left.contains("snap.vhd") && !left.contains("flat.raw"))
     try run(["vhd", "check", "-n", "\(mnt)/base.vhd"])
@@ -130,9 +135,9 @@ import VHD
     let s = FileStorage()
     try run(["vhd", "create", "-n", "\(dir)/base.vhd", "-s", "20"])
     #expect(try VHDImage.open("\(dir)/base.vhd", storage: s).virtualSize == 20 << 20)
-    try run(["vhd", "write", "-n", "\(dir)/base.vhd", "-o", "1000", "--pattern", "171", "-l", "5000"])
+    try run(["vhd", "write", "-n", "\(dir)/base.vhd", "--offset", "1000", "--pattern", "171", "-l", "5000"])
     try run(["vhd", "snapshot", "-n", "\(dir)/s1.vhd", "-p", "\(dir)/base.vhd"])
-    try run(["vhd", "write", "-n", "\(dir)/s1.vhd", "-o", "3000000", "--pattern", "7", "-l", "4096"])
+    try run(["vhd", "write", "-n", "\(dir)/s1.vhd", "--offset", "3000000", "--pattern", "7", "-l", "4096"])
     try run(["vhd", "snapshot", "-n", "\(dir)/s2.vhd", "-p", "\(dir)/s1.vhd"])
     try run(["vhd", "set", "-n", "\(dir)/base.vhd", "-f", "hidden", "-v", "1"])
     #expect(try VHDImage.open("\(dir)/base.vhd", storage: s).isHidden)
@@ -152,16 +157,19 @@ import VHD
     try run(["vhd", "scan", "-p", "-m", "\(dir)/*.vhd"])
   }
 
-  @Test func errorsExitNonZero() throws {
+  /// Each kind of failure has its exit status (README): a missing input 66, a bad command line 64,
+  /// an existing output 73, a request the disk cannot serve 1, a damaged file 65.
+  @Test func errorsExitWithTheirStatus() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    #expect(failure(["vhd", "query", "-n", "\(dir)/missing.vhd", "-v"]) == 1)
-    #expect(failure(["vhd", "create", "-n", "\(dir)/big.vhd", "-s", "3000000"]) == 1)
+    #expect(failure(["vhd", "query", "-n", "\(dir)/missing.vhd", "-v"]) == ExitStatus.noInput)
+    #expect(failure(["vhd", "create", "-n", "\(dir)/big.vhd", "-s", "3000000"]) == ExitStatus.usage)
     try run(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"])
-    #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == 1)  // exists
+    #expect(failure(["vhd", "create", "-n", "\(dir)/a.vhd", "-s", "4"]) == ExitStatus.cannotCreate)
     #expect(
-      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "-o", "4194000", "--pattern", "1", "-l", "4096"]) == 1)
+      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "4194000", "--pattern", "1", "-l", "4096"])
+        == 1)
     #expect(failure(["vhd", "coalesce", "-n", "\(dir)/a.vhd"]) == 1)  // no parent
-    #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == 1)
+    #expect(failure(["vhd", "set", "-n", "\(dir)/a.vhd", "-f", "hidden", "-v", "2"]) == ExitStatus.usage)
     // A damaged file: check lists problems and exits 1; nothing was written by the failed opens.
     let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))
     var damaged = [UInt8](bytes)
@@ -169,7 +177,9 @@ import VHD
     damaged[9] ^= 0xFF
     try Data(damaged).write(to: URL(fileURLWithPath: "\(dir)/a.vhd"))
     #expect(failure(["vhd", "check", "-n", "\(dir)/a.vhd"]) == 1)
-    #expect(failure(["vhd", "write", "-n", "\(dir)/a.vhd", "-o", "0", "--pattern", "1", "-l", "512"]) == 1)
+    #expect(
+      failure(["vhd", "write", "-n", "\(dir)/a.vhd", "--offset", "0", "--pattern", "1", "-l", "512"])
+        == ExitStatus.dataError)
     #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.vhd"))) == damaged)
   }
 

@@ -22,11 +22,7 @@ public struct RunPlan: Sendable {
   }
 
   public static func load(path: String, options: ScenarioRunner.Options) throws(ScenarioError) -> RunPlan {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw ScenarioError(file: path, line: 1, column: 1, message: "cannot read the file as UTF-8 text")
-    }
-    return try RunPlan(source: text, file: path, options: options)
+    try RunPlan(source: try Scenario.readText(path: path), file: path, options: options)
   }
 
   /// The scenario as run (overrides applied).

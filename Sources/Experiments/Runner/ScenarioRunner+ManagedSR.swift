@@ -9,7 +9,9 @@ extension ScenarioRunner {
   /// settings build it through the SR), the pool attaches them, the snapshot plan is scheduled as SR
   /// operations and the garbage collector runs with the run's `gc` settings. The GC's results come
   /// back in `RunResult.gc`.
-  static func executeManaged(_ run: ScenarioRun, samples: Bool) throws -> RunResult {
+  static func executeManaged(
+    _ run: ScenarioRun, samples: Bool, progress: ((Double) -> Void)? = nil
+  ) throws -> RunResult {
     let p = run.pool
     let s = run.settings
     let storage = makeStorage(run)
@@ -45,6 +47,6 @@ extension ScenarioRunner {
           vdis: tapdisks, every: .seconds(b.every), keep: b.keep, first: .seconds(b.first), until: p.duration)
       }
     }
-    return try pool.run(for: p.duration)
+    return try pool.run(for: p.duration, progress: progress)
   }
 }

@@ -151,20 +151,25 @@ public struct ScenarioRunner: Sendable {
   /// One run, independent of every other: its own storage, chains and pool. Each VM gets its own
   /// VDI (a chain built from the run's chain settings) and its own workload. The pool samples its
   /// state ``seriesSamples`` times over the run; `samples` keeps every request's trace record.
-  public static func execute(_ run: ScenarioRun, samples: Bool = false) throws -> RunResult {
-    try executeMeasured(run, samples: samples).result
+  /// `progress` as `PoolSimulation.run(for:progress:)` (not for consistency-check runs).
+  public static func execute(
+    _ run: ScenarioRun, samples: Bool = false, progress: ((Double) -> Void)? = nil
+  ) throws -> RunResult {
+    try executeMeasured(run, samples: samples, progress: progress).result
   }
 
   /// One run and the metrics only its kind of run has (crash consistency checks).
-  static func executeMeasured(_ run: ScenarioRun, samples: Bool) throws -> (
-    result: RunResult, extra: [String: Double]
-  ) {
+  static func executeMeasured(
+    _ run: ScenarioRun, samples: Bool, progress: ((Double) -> Void)? = nil
+  ) throws -> (result: RunResult, extra: [String: Double]) {
     if run.consistencyCheck { return try executeConsistency(run) }
-    if run.managed { return (try executeManaged(run, samples: samples), [:]) }
-    return (try executePlain(run, samples: samples), [:])
+    if run.managed { return (try executeManaged(run, samples: samples, progress: progress), [:]) }
+    return (try executePlain(run, samples: samples, progress: progress), [:])
   }
 
-  static func executePlain(_ run: ScenarioRun, samples: Bool) throws -> RunResult {
+  static func executePlain(
+    _ run: ScenarioRun, samples: Bool, progress: ((Double) -> Void)? = nil
+  ) throws -> RunResult {
     let p = run.pool
     let storage = makeStorage(run)
     let sr = SR.forChains(
@@ -179,7 +184,7 @@ public struct ScenarioRunner: Sendable {
     for (vm, uuid) in zip(vms, uuids) {
       try addVM(vm, vdi: try pool.attach(vdi: uuid, maxOutstanding: p.maxOutstanding), to: pool, run: run)
     }
-    return try pool.run(for: p.duration)
+    return try pool.run(for: p.duration, progress: progress)
   }
 
   /// The run's storage (its device flavour).

@@ -41,8 +41,10 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
   /// The shard a scheduler assigned to this process, read from its environment (first match wins):
   ///
-  /// - SLURM job array: `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` (0 when unset) of
-  ///   `SLURM_ARRAY_TASK_COUNT`, so `--array=0-63` and `--array=1-64` both work;
+  /// - SLURM job array: (`SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN`) ÷ `SLURM_ARRAY_TASK_STEP`
+  ///   (min 0 and step 1 when unset) of `SLURM_ARRAY_TASK_COUNT` (or, without it,
+  ///   (`SLURM_ARRAY_TASK_MAX` − min) ÷ step + 1), so `--array=0-63`, `--array=1-64` and the stepped
+  ///   `--array=0-126:2` (ids 0, 2, …, 126) all give shards 0..63;
   /// - Kubernetes Indexed Job: `JOB_COMPLETION_INDEX` (0-based) of `VHDSIM_SHARD_COUNT`;
   /// - GNU parallel: `PARALLEL_SEQ` − 1 (it counts from 1) of `VHDSIM_SHARD_COUNT`.
   public static func fromEnvironment(_ env: [String: String]) throws(ShardError) -> Shard {
@@ -64,7 +66,21 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     }
     if let id = try integer("SLURM_ARRAY_TASK_ID") {
       let low = try integer("SLURM_ARRAY_TASK_MIN") ?? 0
-      return try shard(id - low, try count("SLURM_ARRAY_TASK_COUNT"), "SLURM_ARRAY_TASK_ID")
+      let step = try integer("SLURM_ARRAY_TASK_STEP") ?? 1
+      guard step >= 1 else {
+        throw .badValue(variable: "SLURM_ARRAY_TASK_STEP", found: env["SLURM_ARRAY_TASK_STEP"]!)
+      }
+      guard (id - low) % step == 0 else { throw .offStep(id: id, min: low, step: step) }
+      let n: Int
+      if env["SLURM_ARRAY_TASK_COUNT"] == nil, let high = try integer("SLURM_ARRAY_TASK_MAX") {
+        guard high >= low else {
+          throw .badCount(source: "SLURM_ARRAY_TASK_MAX", found: env["SLURM_ARRAY_TASK_MAX"]!)
+        }
+        n = (high - low) / step + 1
+      } else {
+        n = try count("SLURM_ARRAY_TASK_COUNT")
+      }
+      return try shard((id - low) / step, n, "SLURM_ARRAY_TASK_ID")
     }
     if let i = try integer("JOB_COMPLETION_INDEX") {
       return try shard(i, try count(countVariable), "JOB_COMPLETION_INDEX")
@@ -97,6 +113,8 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
   case badValue(variable: String, found: String)
   case missingVariable(String)
   case noSchedulerVariable
+  /// A SLURM task id that is not min + k × step (an array given as a list rather than a range).
+  case offStep(id: Int, min: Int, step: Int)
 
   public var description: String {
     switch self {
@@ -112,6 +130,9 @@ public enum ShardError: Error, Equatable, Sendable, CustomStringConvertible {
       "--shard-from-env: \(name) is not set; it gives the number of shards"
     case .noSchedulerVariable:
       "--shard-from-env: none of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, PARALLEL_SEQ is set"
+    case .offStep(let id, let min, let step):
+      "SLURM_ARRAY_TASK_ID: \(id) is not SLURM_ARRAY_TASK_MIN (\(min)) plus a multiple of "
+        + "SLURM_ARRAY_TASK_STEP (\(step)); --shard-from-env needs an evenly stepped --array range"
     }
   }
 }

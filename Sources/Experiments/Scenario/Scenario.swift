@@ -48,11 +48,24 @@ public struct Scenario: Equatable, Sendable {
 
   /// Reads and decodes the file at `path`; errors name `path`.
   public static func load(path: String) throws(ScenarioError) -> Scenario {
-    let text: String
-    do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-      throw ScenarioError(file: path, line: 1, column: 1, message: "cannot read the file as UTF-8 text")
+    try parse(yaml: try readText(path: path), file: path)
+  }
+
+  /// The file's text; a missing file, a folder or an unreadable file is said as such, not taken
+  /// for a text encoding problem.
+  public static func readText(path: String) throws(ScenarioError) -> String {
+    func fail(_ message: String) -> ScenarioError {
+      ScenarioError(file: path, line: 1, column: 1, message: message)
     }
-    return try parse(yaml: text, file: path)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw fail("no such file")
+    }
+    if isDirectory.boolValue { throw fail("is a folder, not a scenario file") }
+    guard FileManager.default.isReadableFile(atPath: path) else { throw fail("permission denied") }
+    do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+      throw fail("cannot read the file as UTF-8 text")
+    }
   }
 
   /// Decodes scenario text; `file` is only used to name the source in errors.

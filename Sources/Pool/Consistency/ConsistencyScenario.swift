@@ -108,9 +108,12 @@ public struct ConsistencyScenario {
 
   /// Runs and verifies. For a package install it also checks the file-level promise: every file
   /// whose rename was durable before a snapshot is whole in that snapshot.
-  public func run() throws -> (result: RunResult, report: ConsistencyReport, files: FileCheck?) {
+  /// `progress` as `PoolSimulation.run(for:progress:)`.
+  public func run(progress: ((Double) -> Void)? = nil) throws -> (
+    result: RunResult, report: ConsistencyReport, files: FileCheck?
+  ) {
     let (pool, vdi) = try makePool()
-    let result = try pool.run(for: duration)
+    let result = try pool.run(for: duration, progress: progress)
     let oracle = try ConsistencyOracle(pool: pool)
     let report = try oracle.verify()
     guard let install = pool.generator(vm: 0) as? PackageInstallGenerator else {

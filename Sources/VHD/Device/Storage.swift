@@ -56,11 +56,14 @@ public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible 
     self.path = path
   }
 
-  public var description: String {
+  public var description: String { "\(path): \(reason)" }
+
+  /// What happened, without the path (for messages that name the file already).
+  public var reason: String {
     switch code {
-    case .notFound: "\(path): no such file"
-    case .exists: "\(path): already exists"
-    case .system(let e): "\(path): system error \(e) (\(systemErrorText(e)))"
+    case .notFound: "no such file"
+    case .exists: "already exists"
+    case .system(let e): "system error \(e) (\(systemErrorText(e)))"
     }
   }
 }

@@ -68,7 +68,7 @@ public struct VHDError: Error, Equatable, Sendable, CustomStringConvertible {
       let code: Code = e.code == .shortRead ? .truncated : .device(e.code)
       return VHDError(code, file: file, field: field, offset: e.offset, e.description)
     case let e as StorageError:
-      return VHDError(.storage(e.code), file: file, field: field, e.description)
+      return VHDError(.storage(e.code), file: file, field: field, e.path == file ? e.reason : e.description)
     default:
       return VHDError(.invalidArgument, file: file, field: field, "\(error)")
     }

@@ -15,13 +15,18 @@ extension VHDImage {
 
   /// Creates a dynamic VHD exactly as `vhd-util create -n F -s MB` lays it out
   /// (docs/vhd-format.md#blktap-layout): footer copy, header, BAT of FFFFFFFF entries (zero
-  /// padding), BATmap header and zero map, end footer.
+  /// padding), BATmap header and zero map, end footer. `metadataSize` (`-S`) sizes the BAT and
+  /// BATmap for a larger disk, so the disk can later grow without moving its data (blktap's
+  /// metadata preallocation).
   public static func createDynamic(
-    _ path: String, size: UInt64, storage: any Storage, stamp: CreationStamp = .now(),
-    options: EngineOptions = .init()
+    _ path: String, size: UInt64, metadataSize: UInt64? = nil, storage: any Storage,
+    stamp: CreationStamp = .now(), options: EngineOptions = .init()
   ) throws -> VHDImage {
     let size = try blktapSize(size, path: path)
-    return try createSparse(path, size: size, storage: storage, stamp: stamp, options: options, parent: nil)
+    return try createSparse(
+      path, size: size, metadataSize: try metadataPreallocation(metadataSize, size: size, path: path),
+      storage: storage,
+      stamp: stamp, options: options, parent: nil)
   }
 
   /// Creates a fixed VHD (`vhd-util create -r`): zero data (holes on sparse devices), then the footer.
@@ -71,8 +76,8 @@ extension VHDImage {
   /// disk, then MacX, W2ku and W2ru locators holding the relative path to the parent, parent
   /// UUID, basename (UTF-16BE) and the parent file's mtime as parent timestamp.
   public static func createDifferencing(
-    _ path: String, parent: ParentReference, size: UInt64? = nil, storage: any Storage,
-    stamp: CreationStamp = .now(), options: EngineOptions = .init()
+    _ path: String, parent: ParentReference, size: UInt64? = nil, metadataSize: UInt64? = nil,
+    storage: any Storage, stamp: CreationStamp = .now(), options: EngineOptions = .init()
   ) throws -> VHDImage {
     let wanted = try blktapSize(max(size ?? parent.size, parent.size), path: path)
     if let size, size < parent.size {
@@ -81,14 +86,15 @@ extension VHDImage {
         "a child cannot be smaller than its parent (\(parent.size) bytes)")
     }
     return try createSparse(
-      path, size: wanted, storage: storage, stamp: stamp, options: options, parent: parent)
+      path, size: wanted, metadataSize: try metadataPreallocation(metadataSize, size: wanted, path: path),
+      storage: storage, stamp: stamp, options: options, parent: parent)
   }
 
   private static func createSparse(
-    _ path: String, size: UInt64, storage: any Storage, stamp: CreationStamp, options: EngineOptions,
-    parent: ParentReference?
+    _ path: String, size: UInt64, metadataSize: UInt64, storage: any Storage, stamp: CreationStamp,
+    options: EngineOptions, parent: ParentReference?
   ) throws -> VHDImage {
-    let layout = BlktapLayout(virtualSize: size)
+    let layout = BlktapLayout(virtualSize: metadataSize)
     var header = DynamicDiskHeader(maxTableEntries: layout.maxTableEntries)
     var locatorWrites: [(UInt64, [UInt8])] = []
     var metadataEnd = layout.locatorsOffset
@@ -157,4 +163,15 @@ extension VHDImage {
       return image
     }
   }
+}
+
+/// The BAT's disk size for a `metadataSize` request: at least the virtual size, within the limits.
+private func metadataPreallocation(_ metadataSize: UInt64?, size: UInt64, path: String) throws -> UInt64 {
+  guard let metadataSize else { return size }
+  guard metadataSize >= size else {
+    throw VHDError(
+      .invalidArgument, file: path,
+      "the preallocated metadata size (\(metadataSize) bytes) is smaller than the disk (\(size) bytes)")
+  }
+  return try VHDImage.blktapSize(metadataSize, path: path)
 }

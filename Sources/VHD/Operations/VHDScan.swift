@@ -30,6 +30,8 @@ public struct ScanEntry: Equatable, Sendable {
   public var error: String?
   /// blktap's negative errno for `scan-error=` (0 on success).
   public var errorCode: Int32
+  /// The BATmap marker (`-M`); 0 without a BATmap, as libvhd answers.
+  public var marker: UInt8 = 0
 
   public init(
     path: String, resolvedPath: String, capacity: UInt64 = 0, size: UInt64 = 0, hidden: UInt8 = 0,
@@ -54,9 +56,11 @@ public struct ScanEntry: Equatable, Sendable {
 /// only), tolerant of damaged files, with the one-line and `-p` tree renderings.
 public enum VHDScan {
   /// Scans `paths` in order. With `includeParents` (`-a`) the parents found are scanned as well
-  /// (appended once each; a parent whose header has a null parent UUID is a raw file).
-  public static func scan(paths: [String], storage: any Storage, includeParents: Bool = false) -> [ScanEntry]
-  {
+  /// (appended once each; a parent whose header has a null parent UUID is a raw file). With
+  /// `markers` (`-M`) the BATmap header is read too, for its marker.
+  public static func scan(
+    paths: [String], storage: any Storage, includeParents: Bool = false, markers: Bool = false
+  ) -> [ScanEntry] {
     var entries: [ScanEntry] = []
     var queue = paths.map { (path: $0, raw: false) }
     var queued = Set(paths.map { storage.canonicalPath($0) })
@@ -64,7 +68,7 @@ public enum VHDScan {
     while next < queue.count {
       let target = queue[next]
       next += 1
-      let (entry, rawParent) = scanOne(target.path, raw: target.raw, storage: storage)
+      let (entry, rawParent) = scanOne(target.path, raw: target.raw, markers: markers, storage: storage)
       entries.append(entry)
       if includeParents, entry.error == nil, entry.parentResolved, let parent = entry.parentPath,
         queued.insert(parent).inserted
@@ -78,9 +82,13 @@ public enum VHDScan {
   /// One line per entry: `vhd=NAME capacity=BYTES size=BYTES hidden=H parent=PARENT|none`, names
   /// and parents as basenames unless `verbose`; a failed entry prints
   /// `vhd=PATH scan-error=ERRNO error-message='TEXT'` (blktap prints the path as given there).
-  public static func lines(_ entries: [ScanEntry], verbose: Bool) -> [String] {
+  /// With `markers` (`-M`) each image also shows `marker=M keyhash=` (keyhashes are not supported,
+  /// so the field is empty, as blktap prints it for an image without one) before `parent=`.
+  public static func lines(_ entries: [ScanEntry], verbose: Bool, markers: Bool = false) -> [String] {
     entries.map {
-      line($0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "")
+      line(
+        $0, name: verbose ? $0.path : VHDPath.basename($0.path), verbose: verbose, annotation: "",
+        markers: markers)
     }
   }
 
@@ -88,10 +96,10 @@ public enum VHDScan {
   /// canonical name, hidden roots first, then the other roots, children indented 3 more spaces
   /// per level with visible children before hidden ones. A parent missing from the scan is
   /// annotated ` (not found in scan)`.
-  public static func prettyTree(_ entries: [ScanEntry], verbose: Bool) -> [String] {
+  public static func prettyTree(_ entries: [ScanEntry], verbose: Bool, markers: Bool = false) -> [String] {
     var out: [String] = []
     for e in entries where e.error != nil {
-      out.append(line(e, name: e.path, verbose: verbose, annotation: ""))
+      out.append(line(e, name: e.path, verbose: verbose, annotation: "", markers: markers))
     }
     let tree = Tree(entries.filter { $0.error == nil })
     var printed = [Bool](repeating: false, count: tree.nodes.count)
@@ -103,7 +111,7 @@ public enum VHDScan {
       let name = verbose ? e.resolvedPath : VHDPath.basename(e.resolvedPath)
       out.append(
         String(repeating: " ", count: depth * 3)
-          + line(e, name: name, verbose: verbose, annotation: annotation))
+          + line(e, name: name, verbose: verbose, annotation: annotation, markers: markers))
       for c in tree.children[i] where tree.nodes[c].hidden == 0 { emit(c, depth: depth + 1) }
       for c in tree.children[i] where tree.nodes[c].hidden != 0 { emit(c, depth: depth + 1) }
     }
@@ -138,13 +146,16 @@ public enum VHDScan {
 
   // MARK: rendering
 
-  private static func line(_ e: ScanEntry, name: String, verbose: Bool, annotation: String) -> String {
+  private static func line(
+    _ e: ScanEntry, name: String, verbose: Bool, annotation: String, markers: Bool
+  ) -> String {
     if let error = e.error {
       return "vhd=\(e.path) scan-error=\(e.errorCode) error-message='\(error)'"
     }
     let parent = e.parentPath.map { verbose ? $0 : VHDPath.basename($0) } ?? "none"
+    let marker = markers ? "marker=\(e.marker) keyhash= " : ""
     return
-      "vhd=\(name) capacity=\(e.capacity) size=\(e.size) hidden=\(e.hidden) parent=\(parent)\(annotation)"
+      "vhd=\(name) capacity=\(e.capacity) size=\(e.size) hidden=\(e.hidden) \(marker)parent=\(parent)\(annotation)"
   }
 
   /// Images sorted by canonical name (byte order, like `strcmp`), each linked to its parent.
@@ -168,7 +179,9 @@ public enum VHDScan {
   // MARK: scanning one file
 
   /// Scans one file. Returns the entry and whether its parent is raw.
-  private static func scanOne(_ path: String, raw: Bool, storage: any Storage) -> (ScanEntry, Bool) {
+  private static func scanOne(
+    _ path: String, raw: Bool, markers: Bool, storage: any Storage
+  ) -> (ScanEntry, Bool) {
     let resolved = storage.canonicalPath(path)
     var entry = ScanEntry(path: path, resolvedPath: resolved)
     func fail(_ message: String, _ code: Int32) -> (ScanEntry, Bool) {
@@ -202,6 +215,14 @@ public enum VHDScan {
     let h = DynamicDiskHeader(decoding: bytes)
     guard h.hasValidCookie, h.hasValidChecksum, h.headerVersion == 0x0001_0000 else {
       return fail("opening file", EINVAL)
+    }
+    let layout = BlktapLayout(maxTableEntries: h.maxTableEntries, tableOffset: h.tableOffset)
+    if markers,
+      let b = VHDCheck.ParentLookup.read(
+        device, BATMapHeader.size, at: layout.batmapHeaderOffset, kind: .batmap)
+    {
+      let batmap = BATMapHeader(decoding: b)
+      if batmap.hasValidCookie { entry.marker = batmap.marker }
     }
     guard footer.diskType == .differencing else { return (entry, false) }
     entry.parentName = VHDCheck.parentName(h)

@@ -12,9 +12,13 @@ public enum VHDSnapshot {
     public var depthLimit: Int?
     /// Virtual size of the child; defaults to the parent's.
     public var size: UInt64?
+    /// The disk size the child's BAT is sized for (`-S`, blktap's metadata preallocation).
+    public var metadataSize: UInt64?
     public init(
-      skipEmptyParents: Bool = true, rawParent: Bool = false, depthLimit: Int? = nil, size: UInt64? = nil
+      skipEmptyParents: Bool = true, rawParent: Bool = false, depthLimit: Int? = nil, size: UInt64? = nil,
+      metadataSize: UInt64? = nil
     ) {
+      self.metadataSize = metadataSize
       self.skipEmptyParents = skipEmptyParents
       self.rawParent = rawParent
       self.depthLimit = depthLimit
@@ -36,7 +40,7 @@ public enum VHDSnapshot {
       }
       let child = try VHDImage.createDifferencing(
         childPath, parent: .init(path: parentPath, uuid: .null, size: raw.virtualSize), size: options.size,
-        storage: storage, stamp: stamp, options: engine)
+        metadataSize: options.metadataSize, storage: storage, stamp: stamp, options: engine)
       return (child, parentPath)
     }
     let chain = try VHDChain.open(parentPath, storage: storage, writable: false, options: engine)
@@ -54,8 +58,8 @@ public enum VHDSnapshot {
     }
     let parent = chain.images[target]
     let child = try VHDImage.createDifferencing(
-      childPath, parent: .init(image: parent), size: options.size, storage: storage, stamp: stamp,
-      options: engine)
+      childPath, parent: .init(image: parent), size: options.size, metadataSize: options.metadataSize,
+      storage: storage, stamp: stamp, options: engine)
     return (child, parent.path)
   }
 }
