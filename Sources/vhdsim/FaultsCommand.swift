@@ -14,13 +14,13 @@ struct FaultsCommand: ParsableCommand {
       Operations: \(CrashSweepOperation.allCases.map(\.name).joined(separator: ", ")).
 
       For each, the un-crashed run counts its physical writes W; then every k in 1...W is tried clean and torn \
-      on a fresh in-memory SR (file and/or LVM thin): crash, restart with the host's records and LV sizes \
+      on a fresh in-memory SR (file, LVM thin and/or LVM thick): crash, restart with the host's records and LV sizes \
       (SR.reopen), recover, check data, vhd-util check and orphans, run the GC, check again. Exits 1 when any \
       crash point failed. See docs/faults.md.
       """)
 
   @Option(help: "One operation (default: all).") var operation: String?
-  @Option(help: "SR kind: file, lvm-thin or both.") var sr = "both"
+  @Option(help: "SR kind: file, lvm-thin, lvm-thick or all (`both` is an old name of all).") var sr = "all"
   @Option(help: "Seed of the uuids, write positions and data.") var seed: UInt64 = 1
   @Option(help: "Virtual size of the VDIs in MiB (a multiple of 2, at least 4).") var sizeMib: UInt64 = 32
   @Option(help: "Failure descriptions kept per operation and SR kind.") var failures = 5
@@ -38,7 +38,7 @@ struct FaultsCommand: ParsableCommand {
     try runReportingErrors {
       let operations =
         try operation.map { [try CrashSweepOperation(name: $0)] } ?? CrashSweepOperation.allCases
-      let kinds = sr == "both" ? CrashSweepSRKind.allCases : [try CrashSweepSRKind(name: sr)]
+      let kinds = sr == "all" || sr == "both" ? CrashSweepSRKind.allCases : [try CrashSweepSRKind(name: sr)]
       var configuration = CrashSweepConfiguration(seed: seed)
       configuration.virtualSize = sizeMib << 20
       configuration.keptFailures = failures

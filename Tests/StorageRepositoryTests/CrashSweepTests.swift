@@ -6,16 +6,17 @@ import VHD
 @testable import StorageRepository
 
 /// Issue 5, "Faults: nothing lost": every operation crashed at every one of its physical writes,
-/// clean and torn, on a file SR and an LVM thin SR; restart, recovery, verification, GC,
+/// clean and torn, on a file SR and LVM thin and thick SRs; restart, recovery, verification, GC,
 /// verification again. Plus proof that the verifier catches what it claims to catch.
 @Suite struct CrashSweepTests {
   /// 8 MiB disks (four blocks) keep the full sweep of every operation within seconds in debug.
   static let small = CrashSweepConfiguration(
     seed: 1, virtualSize: 8 * VHDSpace.miB, maxCopyBytes: 64 << 10, setupWrites: 4, maxWriteSectors: 64)
 
-  /// W observed with `small` (file / lvm-thin), rounded down, so a sweep cannot silently try nothing.
+  /// W observed with `small` (file / lvm-thin / lvm-thick), rounded down, so a sweep cannot silently try nothing.
   static let minimumWrites: [CrashSweepOperation: Int] = [
     .snapshot: 30, .coalesce: 30, .leafLive: 16, .leafSnapshotCoalesce: 65, .leafOffline: 16, .leafMirror: 24,
+    .coalesceGrow: 40, .leafLiveGrow: 30,
   ]
 
   /// Recovery actions each sweep must have exercised (uuids shown as `<uuid>`).
@@ -29,9 +30,23 @@ import VHD
     ],
     .leafOffline: ["undid interrupted leaf-coalesce of <uuid> into <uuid>"],
     .leafMirror: ["undid interrupted leaf-coalesce of <uuid> into <uuid>"],
+    .coalesceGrow: [
+      "dropped coalesce marker of <uuid>", "reverted interrupted resize of <uuid>",
+      "dropped incomplete resize journal of <uuid>",
+    ],
+    .leafLiveGrow: [
+      "undid interrupted leaf-coalesce of <uuid> into <uuid>", "reverted interrupted resize of <uuid>",
+      "dropped incomplete resize journal of <uuid>",
+    ],
   ]
 
-  @Test(arguments: CrashSweepOperation.allCases, CrashSweepSRKind.allCases)
+  /// The grow operations' disks grow to 258 MiB, which a debug build reads slowly at every crash
+  /// point: `growWindowRecovers` sweeps the points around the grow; `vhdsim faults` sweeps them all.
+  static let growOperations: [CrashSweepOperation] = [.coalesceGrow, .leafLiveGrow]
+
+  @Test(
+    arguments: CrashSweepOperation.allCases.filter { !growOperations.contains($0) }, CrashSweepSRKind.allCases
+  )
   func everyCrashPointRecoversWithNothingLost(operation: CrashSweepOperation, kind: CrashSweepSRKind) throws {
     let r = try CrashSweep(configuration: Self.small).run(operation, on: kind)
     let failures = r.failures.joined(separator: "\n")
@@ -48,9 +63,48 @@ import VHD
     for required in Self.requiredActions[operation]! {
       #expect(actions.contains(required), "\(operation.name) on \(kind.name) never logged '\(required)'")
     }
-    if operation != .leafLive && operation != .leafOffline {
+    if ![.leafLive, .leafOffline, .leafLiveGrow].contains(operation) {
       #expect(r.guestWritesInterrupted > 0, "the crash never hit a guest write")
     }
+  }
+
+  /// Parent growth (docs/storage-manager.md#parent-growth): writes 4–19 of each grow operation hold
+  /// the parent's whole journaled grow (journal, poison, the moved block, metadata, footers, journal
+  /// removal); every one of them cut, clean and torn, recovers with nothing lost, and recovery both
+  /// reverted a grow and dropped a journal cut while being written. One SR kind each keeps a debug
+  /// run short; `vhdsim faults` sweeps every write on every kind.
+  @Test(arguments: [(CrashSweepOperation.coalesceGrow, CrashSweepSRKind.file), (.leafLiveGrow, .lvmThick)])
+  func growWindowRecovers(operation: CrashSweepOperation, kind: CrashSweepSRKind) throws {
+    let r = try CrashSweep(configuration: Self.small).run(operation, on: kind, crashPoints: 4...19)
+    let failures = r.failures.joined(separator: "\n")
+    #expect(r.referenceFailure == nil)
+    #expect(r.writes >= Self.minimumWrites[operation]!, "W = \(r.writes)")
+    #expect(r.crashPointsTried == 32)
+    #expect(r.recoveredOK == r.crashPointsTried, "\(failures)")
+    let actions = Set(r.recoveryActions.map(\.action))
+    for required in Self.requiredActions[operation]! {
+      #expect(actions.contains(required), "\(operation.name) on \(kind.name) never logged '\(required)'")
+    }
+  }
+
+  /// The grown shapes are what they claim: the parent is smaller than its child before the
+  /// operation and has the child's size after it, with one of its blocks moved by the grow.
+  @Test(arguments: growOperations, CrashSweepSRKind.allCases)
+  func growOperationsGrowTheParent(operation: CrashSweepOperation, kind: CrashSweepSRKind) throws {
+    let run = try CrashSweepRun(operation: operation, kind: kind, configuration: Self.small)
+    let tree = try run.sr.scanTree()
+    let child = operation == .coalesceGrow ? run.named["B2"]! : run.vdi
+    let parent = try #require(tree.parent(of: child))
+    #expect(tree.node(child)!.virtualSize == 258 * VHDSpace.miB)
+    #expect(tree.node(parent)!.virtualSize == 8 * VHDSpace.miB)
+    try run.perform()
+    let after = try run.sr.scanTree()
+    let merged = operation == .coalesceGrow ? parent : run.vdi
+    #expect(after.node(merged)!.virtualSize == 258 * VHDSpace.miB)
+    let image = try VHDImage.open(run.sr.path(of: merged), storage: run.sr.storage)
+    #expect(image.header!.maxTableEntries == 129)
+    #expect(CrashSweepVerifier.nodeProblem(run.sr, exceptGarbage: false) == nil)
+    #expect(run.oracle.firstMismatch(run.sr) == nil)
   }
 
   /// The mirror operation really re-copies: the live recopy pass and the paused last pass each get
@@ -165,7 +219,7 @@ import VHD
     {
       try CrashSweepOperation(name: "leaf")
     }
-    #expect(throws: CrashSweepError.unknownSRKind("lvm", known: ["file", "lvm-thin"])) {
+    #expect(throws: CrashSweepError.unknownSRKind("lvm", known: ["file", "lvm-thin", "lvm-thick"])) {
       try CrashSweepSRKind(name: "lvm")
     }
     #expect(try CrashSweepOperation(name: "leaf-snapshot-coalesce") == .leafSnapshotCoalesce)

@@ -23,6 +23,13 @@ public enum CrashSweepOperation: String, CaseIterable, Sendable {
   /// Mirror leaf coalesce: copy passes while the guest writes and dirties blocks, `recopy(blocks:)`
   /// passes over the dirtied blocks, a last pass paused, then the swap.
   case leafMirror = "leaf-mirror"
+  /// `coalesce` with B2 larger than B1 (V was resized before the second snapshot): B1 grows to
+  /// B2's virtual size first, its BAT outgrowing its sector so a data block moves
+  /// (docs/storage-manager.md#parent-growth).
+  case coalesceGrow = "coalesce-grow"
+  /// `leaf-live` with V larger than its parent (V was resized after the snapshot): the parent
+  /// grows to V's virtual size inside the paused step, as `_doCoalesceLeaf` does.
+  case leafLiveGrow = "leaf-live-grow"
 
   /// The name used on the command line and in reports.
   public var name: String { rawValue }
@@ -50,6 +57,10 @@ public enum CrashSweepOperation: String, CaseIterable, Sendable {
       "as leaf-live with the VM suspended: VBD unplugged (thin LV deflated) before, plugged after"
     case .leafMirror:
       "copy pass and recopy passes while the guest writes, last pass paused, swap"
+    case .coalesceGrow:
+      "as coalesce with B2 resized larger than B1: B1 grows first (journaled, a block moves)"
+    case .leafLiveGrow:
+      "as leaf-live with V resized larger than its parent: the parent grows first (journaled)"
     }
   }
 }

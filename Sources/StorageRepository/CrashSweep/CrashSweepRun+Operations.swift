@@ -14,11 +14,11 @@ extension CrashSweepRun {
     case .snapshot:
       try snapshot(vdi)
       try guestWrite(vdi)
-    case .coalesce:
+    case .coalesce, .coalesceGrow:
       guard let b2 = named["B2"] else { return }
       try coalesce(b2, guestRunning: true)
       try guestWrite(vdi)
-    case .leafLive:
+    case .leafLive, .leafLiveGrow:
       try leafCoalescePaused()
       try guestWrite(vdi)
     case .leafOffline:

@@ -4,6 +4,7 @@
 public enum CrashSweepSRKind: String, CaseIterable, Sendable {
   case file
   case lvmThin = "lvm-thin"
+  case lvmThick = "lvm-thick"
 
   /// The name used on the command line and in reports.
   public var name: String { rawValue }
@@ -12,6 +13,7 @@ public enum CrashSweepSRKind: String, CaseIterable, Sendable {
     switch self {
     case .file: .file
     case .lvmThin: .lvm(.thin)
+    case .lvmThick: .lvm(.thick)
     }
   }
 

@@ -25,6 +25,11 @@ public final class CoalesceOperation {
   /// The child's physical size at the scan that started the operation: XCP-ng 8.2's speed sample
   /// bytes (docs/storage-manager.md#xcp-ng-82-live-test).
   public let childPhysicalSize: UInt64
+  /// C's virtual size: P grows to it first when smaller (docs/storage-manager.md#parent-growth).
+  public let childVirtualSize: UInt64
+  /// Set by the `.start` step when P grew (its old and new virtual size). The host must refresh
+  /// the tapdisks of P's subtree then, as sm pauses and unpauses them around the resize.
+  public private(set) var parentGrowth: (from: UInt64, to: UInt64)?
   /// Set by `abandon()`: the images are closed and no further step is possible.
   public private(set) var isAbandoned = false
   private var job: CoalesceJob?
@@ -34,21 +39,19 @@ public final class CoalesceOperation {
   /// resumes at `.relinking`.
   public init(sr: SR, child: String, observer: (any IOObserver)? = nil) throws(SRError) {
     let tree = try sr.scanTree()
-    guard let node = tree.node(child), let parent = node.parent, let p = tree.node(parent) else {
+    guard let node = tree.node(child), let parent = node.parent, tree.node(parent) != nil else {
       throw .notCoalesceable(child)
     }
     self.sr = sr
     self.child = child
     self.parent = parent
     self.childPhysicalSize = node.physicalSize
+    self.childVirtualSize = node.virtualSize
     self.observer = observer
     if try sr.journals.value(.relink, key: child) != nil {
       phase = .relinking
     } else {
-      // Growing P's virtual size is not modelled: a resized C cannot be coalesced.
-      guard tree.isCoalesceable(child), p.virtualSize >= node.virtualSize else {
-        throw .notCoalesceable(child)
-      }
+      guard tree.isCoalesceable(child) else { throw .notCoalesceable(child) }
       phase = .start
     }
   }
@@ -106,6 +109,7 @@ public final class CoalesceOperation {
       if extra > 0 { try sr.lvm.inflate(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
     }
     let (childPath, parentPath) = (self.childPath, self.parentPath)
+    parentGrowth = try sr.growParent(parent, to: childVirtualSize, observer: observer)
     job = try SRError.engine(childPath) { () throws -> CoalesceJob in
       let c = try VHDImage.open(childPath, storage: sr.storage, writable: false, options: sr.engineOptions)
       let p = try VHDImage.open(parentPath, storage: sr.storage, writable: true, options: sr.engineOptions)

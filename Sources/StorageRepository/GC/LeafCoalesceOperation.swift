@@ -22,6 +22,10 @@ public final class LeafCoalesceOperation {
   /// The leaf's physical size at the scan that started the operation: XCP-ng 8.2's speed sample
   /// bytes (docs/storage-manager.md#xcp-ng-82-live-test).
   public let childPhysicalSize: UInt64
+  /// L's virtual size: P grows to it first when smaller (docs/storage-manager.md#parent-growth).
+  public let childVirtualSize: UInt64
+  /// Set by the `.start` step when P grew (its old and new virtual size).
+  public private(set) var parentGrowth: (from: UInt64, to: UInt64)?
   /// True once `undo()` rolled the operation back (`phase` is then `.done` with nothing merged).
   public private(set) var wasUndone = false
   private var job: CoalesceJob?
@@ -31,13 +35,14 @@ public final class LeafCoalesceOperation {
 
   public init(sr: SR, leaf: String, observer: (any IOObserver)? = nil) throws(SRError) {
     let tree = try sr.scanTree()
-    guard tree.isLeafCoalesceable(leaf), let node = tree.node(leaf), let parent = node.parent,
-      let p = tree.node(parent), p.virtualSize >= node.virtualSize
-    else { throw .notLeafCoalesceable(leaf) }
+    guard tree.isLeafCoalesceable(leaf), let node = tree.node(leaf), let parent = node.parent else {
+      throw .notLeafCoalesceable(leaf)
+    }
     self.sr = sr
     self.leaf = leaf
     self.parent = parent
     self.childPhysicalSize = node.physicalSize
+    self.childVirtualSize = node.virtualSize
     self.observer = observer
     phase = .start
   }
@@ -94,7 +99,8 @@ public final class LeafCoalesceOperation {
   // MARK: phases
 
   /// docs/storage-manager.md#live-leaf-coalesce steps 5–6: journal, LVM deflate L and inflate P,
-  /// un-hide P, open the copy.
+  /// un-hide P, grow P to L's virtual size when smaller (docs/storage-manager.md#parent-growth),
+  /// open the copy.
   private func start() throws(SRError) -> GCStepWork {
     try sr.journals.add(.leaf, key: leaf, value: parent)
     if case .lvm = sr.kind {
@@ -103,25 +109,40 @@ public final class LeafCoalesceOperation {
       if extra > 0 { try sr.lvm.inflate(parent, to: (sr.lvSizes[parent] ?? 0) + extra) }
     }
     let (leafPath, parentPath) = (self.leafPath, self.parentPath)
-    let (l, p) = try SRError.engine(leafPath) { () throws -> (VHDImage, VHDImage) in
+    var p = try openParent(unhiding: true)
+    if p.virtualSize < childVirtualSize {
+      // `_increaseSizeVirt(size, atomic=False)`: L is already paused; the grow needs P closed.
+      try SRError.engine(parentPath) { try p.close() }
+      parentGrowth = try sr.growParent(parent, to: childVirtualSize, observer: observer)
+      p = try openParent(unhiding: false)
+    }
+    let l = try SRError.engine(leafPath) { () throws -> VHDImage in
       let l = try VHDImage.open(leafPath, storage: sr.storage, writable: false, options: sr.engineOptions)
-      let p = try VHDImage.open(parentPath, storage: sr.storage, writable: true, options: sr.engineOptions)
       guard let expected = l.header?.parentUniqueID, expected == p.footer.uniqueID else {
         throw VHDError(
           .parentUUIDMismatch, file: leafPath, field: "header.parent_unique_id",
           "parent \(parentPath) has UUID \(p.footer.uniqueID)")
       }
       l.level = 0
-      p.level = 1
       l.observer = observer
-      p.observer = observer
-      try p.setHidden(false)
-      return (l, p)
+      return l
     }
     parentImage = p
     job = try SRError.engine(leafPath) { try CoalesceJob(child: l, parent: p) }
     phase = .copying
     return GCStepWork(levelPaths: [leafPath, parentPath])
+  }
+
+  /// P opened writable at level 1, its hidden bit cleared when `unhiding` (`_setHidden(False)`).
+  private func openParent(unhiding: Bool) throws(SRError) -> VHDImage {
+    let parentPath = self.parentPath
+    return try SRError.engine(parentPath) { () throws -> VHDImage in
+      let p = try VHDImage.open(parentPath, storage: sr.storage, writable: true, options: sr.engineOptions)
+      p.level = 1
+      p.observer = observer
+      if unhiding { try p.setHidden(false) }
+      return p
+    }
   }
 
   private func copy(_ maxCopyBytes: Int) throws(SRError) -> GCStepWork {

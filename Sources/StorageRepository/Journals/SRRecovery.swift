@@ -12,7 +12,7 @@ struct SRRecovery {
   let sr: SR
 
   /// On attach or scan: undo or finish every interrupted operation, in the storage manager's
-  /// order (clone, inflate, leaf coalesce), drop the `coalesce` markers and the `relink` entries
+  /// order (clone, inflate, grow, leaf coalesce), drop the `coalesce` markers and the `relink` entries
   /// whose node is gone. A `relink` entry of an existing node stays: the GC resumes it first.
   /// Returns one human-readable line per action.
   @discardableResult
@@ -31,6 +31,9 @@ struct SRRecovery {
     for j in try sr.journals.all() where j.kind == .inflate {
       log.append(try undoInterruptedInflate(j.key, value: j.value))
     }
+    // `_undoAllJournals`: interrupted grows (docs/storage-manager.md#parent-growth) after the
+    // inflates and before the leaf journals, whose undo opens the parent a grow poisons.
+    log += try VirtualSizeGrowth(sr: sr).revertInterrupted()
     for j in try sr.journals.all() where j.kind == .leaf {
       log.append(try resolveInterruptedLeafCoalesce(leaf: j.key, parent: j.value))
     }

@@ -68,7 +68,18 @@ public struct SRSpace {
       return VHDSpace.fileCoalesceExtra(
         union: union, childVirtualSize: node.virtualSize, parentPhysical: p.physicalSize)
     case .lvm:
-      return VHDSpace.lvmCoalesceExtra(union: union, parentLV: sr.lvSizes[parent] ?? 0)
+      let lv = sr.lvSizes[parent] ?? 0
+      let formula = VHDSpace.lvmCoalesceExtra(union: union, parentLV: lv)
+      guard node.virtualSize > p.virtualSize else { return formula }
+      // A parent growing to the child's size must also hold its grown file
+      // (docs/storage-manager.md#parent-growth); sm's formula covers that in practice.
+      let path = sr.path(of: parent)
+      let grown = VHDSpace.lvSize(
+        try SRError.engine(path) {
+          try VHDResize.grownLength(
+            path, to: node.virtualSize, storage: sr.storage, options: sr.engineOptions)
+        })
+      return max(formula, grown > lv ? grown - lv : 0)
     }
   }
 
