@@ -30,12 +30,7 @@ struct SimulateCommand: ParsableCommand {
 
   @Option(help: "Chain depth built before the run (1 = base only).") var depth = 8
   @OptionGroup var load: SimulateWorkloadOptions
-  @Option(
-    help: ArgumentHelp(
-      "Disk profile: a preset (sata7200, nvme, iscsi, sata-ssd), a profile file, or NAME for Profiles/disks/NAME.yaml.",
-      valueName: "profile"))
-  var disk = "nvme"
-  @Flag(help: "Every disk service time at its profile's mean (no variability).") var noDiskVariability = false
+  @OptionGroup var diskOptions: SimulateDiskOptions
   @Option(help: "SR type: file (1 MiB extents as files grow) or lvm (4 MiB extents per LV).") var sr: SR =
     .file
   @Option(help: "Device for the VHD files: memory (every byte) or metadata (metadata only).") var device:
@@ -43,9 +38,7 @@ struct SimulateCommand: ParsableCommand {
   @Option(help: "Virtual disk size in MiB.") var sizeMib: UInt64 = 1024
   @Option(help: "Simulated seconds to run (default 10; with --replay: the trace once).") var duration: Double?
   @Option(help: "Seed of every random stream.") var seed: UInt64 = 1
-  @Flag(help: "Do not take the BATmap shortcut.") var noBatmap = false
-  @Option(help: "Bitmaps cached per image (tapdisk: 32).") var bitmapCache = EngineOptions
-    .tapdiskBitmapCacheSize
+  @OptionGroup var engineOptions: SimulateEngineOptions
   @Option(help: "Write one CSV line per request to FILE (small runs).") var trace: String?
   @OptionGroup var replay: SimulateReplayOptions
   @Option(
@@ -62,7 +55,7 @@ struct SimulateCommand: ParsableCommand {
       throw ValidationError("--duration must be positive")
     }
     _ = try warmupRule()
-    guard bitmapCache >= 0 else { throw ValidationError("--bitmap-cache must not be negative") }
+    guard engineOptions.bitmapCache >= 0 else { throw ValidationError("--bitmap-cache must not be negative") }
     guard sizeMib >= 2, sizeMib % 2 == 0 else {
       throw ValidationError("--size-mib must be a positive multiple of 2")
     }
@@ -91,7 +84,8 @@ struct SimulateCommand: ParsableCommand {
       workload: load.spec,
       disk: try diskProfile(), sr: sr == .file ? .file : .lvm,
       device: device == .memory ? .memory : .metadata,
-      engine: EngineOptions(bitmapCacheCapacity: bitmapCache, useBATMap: !noBatmap),
+      engine: EngineOptions(
+        bitmapCacheCapacity: engineOptions.bitmapCache, useBATMap: !engineOptions.noBatmap),
       duration: .seconds(seconds), seed: seed, sampleInterval: .seconds(seconds / 20),
       recordTrace: trace != nil)
     scenario.warmup = try warmupRule()
@@ -107,8 +101,8 @@ struct SimulateCommand: ParsableCommand {
   /// `--no-disk-variability`.
   func diskProfile() throws -> DiskProfile {
     var profile: DiskProfile
-    do { profile = try DiskProfileFile.resolve(disk) } catch { throw PoolError("\(error)") }
-    if noDiskVariability { profile.variability = false }
+    do { profile = try DiskProfileFile.resolve(diskOptions.disk) } catch { throw PoolError("\(error)") }
+    if diskOptions.noDiskVariability { profile.variability = false }
     return profile
   }
 
@@ -131,8 +125,8 @@ struct SimulateCommand: ParsableCommand {
         let what = replay.file.map { "replay of \($0)" } ?? load.description
         print(
           "vhdsim simulate: depth \(depth), \(what)"
-            + ", \(scenario.disk.name)\(noDiskVariability ? " (no variability)" : ""), \(sr.rawValue) SR, "
-            + "\(device.rawValue) device, BATmap \(noBatmap ? "off" : "on"), bitmap cache \(bitmapCache), seed \(seed)"
+            + ", \(scenario.disk.name)\(diskOptions.noDiskVariability ? " (no variability)" : ""), \(sr.rawValue) SR, "
+            + "\(device.rawValue) device, BATmap \(engineOptions.noBatmap ? "off" : "on"), bitmap cache \(engineOptions.bitmapCache), seed \(seed)"
         )
         print(result.summaryText)
       }
@@ -213,4 +207,21 @@ struct SimulateReplayOptions: ParsableArguments {
     spec.repeats = repeats
     return spec
   }
+}
+
+/// `vhdsim simulate`'s disk: the profile and whether its service times vary.
+struct SimulateDiskOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Disk profile: a preset (sata7200, nvme, iscsi, sata-ssd), a profile file, or NAME for Profiles/disks/NAME.yaml.",
+      valueName: "profile"))
+  var disk = "nvme"
+  @Flag(help: "Every disk service time at its profile's mean (no variability).") var noDiskVariability = false
+}
+
+/// `vhdsim simulate`'s engine switches, as tapdisk's.
+struct SimulateEngineOptions: ParsableArguments {
+  @Flag(help: "Do not take the BATmap shortcut.") var noBatmap = false
+  @Option(help: "Bitmaps cached per image (tapdisk: 32).") var bitmapCache = EngineOptions
+    .tapdiskBitmapCacheSize
 }
