@@ -21,7 +21,7 @@ import Testing
       - name: none
         gc: {leaf_coalesce: none}
       - name: live
-        gc: {leaf_coalesce: live}
+        gc: {leaf_coalesce: live-only}
       - name: mirror
         gc: {leaf_coalesce: mirror}
     report:

@@ -45,27 +45,27 @@ import VHD
       name: "write",
       setup: [
         ["vhd", "create", "-n", "DIR/base.vhd", "-s", "8"],
-        ["vhd", "write", "-n", "DIR/base.vhd", "-o", "4096", "--pattern", "17", "-l", "8192"],
+        ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "4096", "--pattern", "17", "-l", "8192"],
       ],
       // Part of block 0 (allocated), all of block 1 (its bitmap fills: BATmap), part of block 2.
-      command: ["vhd", "write", "-n", "DIR/base.vhd", "-o", "2093056", "--pattern", "9", "-l", "2105344"],
+      command: ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "2093056", "--pattern", "9", "-l", "2105344"],
       leaf: "base.vhd", written: (2_093_056..<4_198_400, 9), creates: nil),
     Case(
       name: "coalesce",
       setup: [
         ["vhd", "create", "-n", "DIR/base.vhd", "-s", "8"],
-        ["vhd", "write", "-n", "DIR/base.vhd", "-o", "0", "--pattern", "1", "-l", "3000000"],
+        ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "0", "--pattern", "1", "-l", "3000000"],
         ["vhd", "snapshot", "-n", "DIR/s1.vhd", "-p", "DIR/base.vhd"],
-        ["vhd", "write", "-n", "DIR/s1.vhd", "-o", "1000000", "--pattern", "2", "-l", "5000000"],
+        ["vhd", "write", "-n", "DIR/s1.vhd", "--offset", "1000000", "--pattern", "2", "-l", "5000000"],
         ["vhd", "snapshot", "-n", "DIR/s2.vhd", "-p", "DIR/s1.vhd"],
-        ["vhd", "write", "-n", "DIR/s2.vhd", "-o", "7000000", "--pattern", "3", "-l", "4096"],
+        ["vhd", "write", "-n", "DIR/s2.vhd", "--offset", "7000000", "--pattern", "3", "-l", "4096"],
       ],
       command: ["vhd", "coalesce", "-n", "DIR/s1.vhd"], leaf: "s2.vhd", written: nil, creates: nil),
     Case(
       name: "snapshot",
       setup: [
         ["vhd", "create", "-n", "DIR/base.vhd", "-s", "8"],
-        ["vhd", "write", "-n", "DIR/base.vhd", "-o", "512", "--pattern", "5", "-l", "700000"],
+        ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "512", "--pattern", "5", "-l", "700000"],
       ],
       command: ["vhd", "snapshot", "-n", "DIR/s1.vhd", "-p", "DIR/base.vhd"], leaf: "base.vhd", written: nil,
       creates: "s1.vhd"),
@@ -73,9 +73,9 @@ import VHD
       name: "export",
       setup: [
         ["vhd", "create", "-n", "DIR/base.vhd", "-s", "8"],
-        ["vhd", "write", "-n", "DIR/base.vhd", "-o", "0", "--pattern", "6", "-l", "3000000"],
+        ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "0", "--pattern", "6", "-l", "3000000"],
         ["vhd", "snapshot", "-n", "DIR/s1.vhd", "-p", "DIR/base.vhd"],
-        ["vhd", "write", "-n", "DIR/s1.vhd", "-o", "5000000", "--pattern", "8", "-l", "100000"],
+        ["vhd", "write", "-n", "DIR/s1.vhd", "--offset", "5000000", "--pattern", "8", "-l", "100000"],
       ],
       command: ["vhd", "export", "-n", "DIR/s1.vhd", "-o", "DIR/flat.raw", "--jobs", "1"], leaf: "s1.vhd",
       written: nil, creates: "flat.raw"),
@@ -125,7 +125,7 @@ import VHD
 
   /// Kills `c.command` after write 1, 2, … until a run finishes, then at random times, checking
   /// each time. With `fillLeaving`, a filler file leaves only that many bytes free for each run,
-  /// and a clean failure (exit 1, files valid, view intact) counts as a completed rerun.
+  /// and a clean failure (exit 74, files valid, view intact) counts as a completed rerun.
   func sweep(_ c: Case, binary: String, root: String, randomKills: Int, fillLeaving: Int? = nil) throws
     -> Tally
   {
@@ -186,9 +186,10 @@ import VHD
           let made = made.hasSuffix(".raw") ? try rawBytes(path) : try view(path)
           ok = ok && made == after
         }
-      } else if rerun.exited && rerun.status == 1 {
-        // A clean refusal: the kill came after the command's last change (the file it creates is
-        // complete, so a second snapshot is refused as vhd-util refuses it), or there is no room.
+      } else if rerun.exited && (rerun.status == 73 || rerun.status == 74) {
+        // A clean refusal (README's exit statuses): the kill came after the command's last change
+        // (the file it creates is complete, so a second snapshot is refused as vhd-util refuses it:
+        // 73, cannot create), or there is no room (74, I/O error).
         let done = c.creates.map { FileManager.default.fileExists(atPath: work + "/" + $0) } ?? false
         ok = ok && (done || fillLeaving != nil) && intact(rerunView, before: before, after: after, c.written)
       } else {
@@ -263,8 +264,8 @@ import VHD
     let path = dir + "/d.vhd"
     for args in [
       ["vhd", "create", "-n", path, "-s", "8"],
-      ["vhd", "write", "-n", path, "-o", "0", "--pattern", "4", "-l", "\(2 << 20)"],
-      ["vhd", "write", "-n", path, "-o", "\(2 << 20)", "--pattern", "5", "-l", "4096"],
+      ["vhd", "write", "-n", path, "--offset", "0", "--pattern", "4", "-l", "\(2 << 20)"],
+      ["vhd", "write", "-n", path, "--offset", "\(2 << 20)", "--pattern", "5", "-l", "4096"],
     ] {
       #expect(CLIBinary.run(binary, args).status == 0)
     }
@@ -286,7 +287,7 @@ import VHD
       #expect(try [UInt8](Data(contentsOf: url)) == bytes, "\(damage): a refusal changed the file")
       // A non-allocating write repairs it.
       let write = CLIBinary.run(
-        binary, ["vhd", "write", "-n", path, "-o", "8192", "--pattern", "4", "-l", "512"])
+        binary, ["vhd", "write", "-n", path, "--offset", "8192", "--pattern", "4", "-l", "512"])
       #expect(write.exited && write.status == 0, "\(damage): \(write)")
       #expect(VHDCheck.check(path: path, storage: storage).isEmpty, "\(damage): not repaired")
       #expect(try VHDChain.open(path, storage: storage).read(sector: 0, count: 16384) == view)

@@ -170,7 +170,7 @@ import Workloads
       ["vhd", "modify", "-n", t, "-p", dir + "/base.vhd"],
       ["vhd", "export", "-n", t, "-o", dir + "/out.raw", "--jobs", "1"],
       [
-        "vhd", "write", "-n", t, "-o", "\(Int.random(in: 0..<(4 << 20), using: &rng) / 512 * 512)",
+        "vhd", "write", "-n", t, "--offset", "\(Int.random(in: 0..<(4 << 20), using: &rng) / 512 * 512)",
         "--pattern", "9", "-l", "4096",
       ],
       ["vhd", "snapshot", "-n", dir + "/new.vhd", "-p", t],
