@@ -1,19 +1,19 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "space.svg"
 set title "Space allocated on the SR over time (mean over replicates)"
-set xlabel "simulated time (s)"
-set ylabel "allocated (MiB)"
+set xlabel "simulated time (min)"
+set ylabel "allocated (GiB)"
 set grid
 set key outside right top
-plot "space.dat" index 0 using 1:2 with lines lw 2 title "live vms.rate=5.0", \
-  '' index 1 using 1:2 with lines lw 2 title "live vms.rate=20.0", \
-  '' index 2 using 1:2 with lines lw 2 title "live vms.rate=60.0", \
-  '' index 3 using 1:2 with lines lw 2 title "snapshot-coalesce vms.rate=5.0", \
-  '' index 4 using 1:2 with lines lw 2 title "snapshot-coalesce vms.rate=20.0", \
-  '' index 5 using 1:2 with lines lw 2 title "snapshot-coalesce vms.rate=60.0", \
-  '' index 6 using 1:2 with lines lw 2 title "snapshot-coalesce-2019 vms.rate=5.0", \
-  '' index 7 using 1:2 with lines lw 2 title "snapshot-coalesce-2019 vms.rate=20.0", \
-  '' index 8 using 1:2 with lines lw 2 title "snapshot-coalesce-2019 vms.rate=60.0", \
-  '' index 9 using 1:2 with lines lw 2 title "offline vms.rate=5.0", \
-  '' index 10 using 1:2 with lines lw 2 title "offline vms.rate=20.0", \
-  '' index 11 using 1:2 with lines lw 2 title "offline vms.rate=60.0"
+plot "space.dat" index 0 using 1:2 with lines lw 4.00 dt 1 lc rgb "#0072B2" title "sm vms.rate=5.0", \
+  '' index 1 using 1:2 with lines lw 3.77 dt 2 lc rgb "#0072B2" title "sm vms.rate=20.0", \
+  '' index 2 using 1:2 with lines lw 3.55 dt 3 lc rgb "#0072B2" title "sm vms.rate=60.0", \
+  '' index 3 using 1:2 with lines lw 3.32 dt 4 lc rgb "#D55E00" title "sm-2024-10 vms.rate=5.0", \
+  '' index 4 using 1:2 with lines lw 3.09 dt 5 lc rgb "#D55E00" title "sm-2024-10 vms.rate=20.0", \
+  '' index 5 using 1:2 with lines lw 2.86 dt 1 lc rgb "#D55E00" title "sm-2024-10 vms.rate=60.0", \
+  '' index 6 using 1:2 with lines lw 2.64 dt 2 lc rgb "#009E73" title "sm-2024-08 vms.rate=5.0", \
+  '' index 7 using 1:2 with lines lw 2.41 dt 3 lc rgb "#009E73" title "sm-2024-08 vms.rate=20.0", \
+  '' index 8 using 1:2 with lines lw 2.18 dt 4 lc rgb "#009E73" title "sm-2024-08 vms.rate=60.0", \
+  '' index 9 using 1:2 with lines lw 1.95 dt 5 lc rgb "#CC79A7" title "sm-2022 vms.rate=5.0", \
+  '' index 10 using 1:2 with lines lw 1.73 dt 1 lc rgb "#CC79A7" title "sm-2022 vms.rate=20.0", \
+  '' index 11 using 1:2 with lines lw 1.50 dt 2 lc rgb "#CC79A7" title "sm-2022 vms.rate=60.0"

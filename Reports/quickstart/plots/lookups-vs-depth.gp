@@ -5,7 +5,7 @@ set xlabel "chain depth (levels)"
 set ylabel "bitmap lookups per request"
 set grid
 set key outside right top
-plot "lookups-vs-depth.dat" index 0 using 1:2 with points pt 7 ps 1 title "batmap-on", \
-  '' index 1 using 1:2 with lines lw 2 title "batmap-on fit: 0.1328 per level", \
-  '' index 2 using 1:2 with points pt 7 ps 1 title "batmap-off", \
-  '' index 3 using 1:2 with lines lw 2 title "batmap-off fit: 0.1141 per level"
+plot "lookups-vs-depth.dat" index 0 using 1:2 with points pt 7 ps 1.2 lc rgb "#0072B2" title "batmap-on", \
+  '' index 1 using 1:2 with lines lw 3.17 dt 2 lc rgb "#0072B2" title "batmap-on fit: 0.1337 per level", \
+  '' index 2 using 1:2 with points pt 9 ps 1.2 lc rgb "#D55E00" title "batmap-off", \
+  '' index 3 using 1:2 with lines lw 1.50 dt 4 lc rgb "#D55E00" title "batmap-off fit: 0.1153 per level"

@@ -1,11 +1,12 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "chain-depth.svg"
 set title "Chain depth over time (mean over replicates)"
-set xlabel "simulated time (s)"
+set xlabel "simulated time (min)"
 set ylabel "deepest chain (levels)"
 set grid
 set key outside right top
-plot "chain-depth.dat" index 0 using 1:2 with steps lw 2 title "none", \
-  '' index 1 using 1:2 with steps lw 2 title "live", \
-  '' index 2 using 1:2 with steps lw 2 title "snapshot-coalesce", \
-  '' index 3 using 1:2 with steps lw 2 title "mirror"
+plot "chain-depth.dat" index 0 using 1:2 with steps lw 4.00 dt 1 lc rgb "#0072B2" title "none", \
+  '' index 1 using 1:2 with steps lw 3.38 dt 2 lc rgb "#D55E00" title "sm", \
+  '' index 2 using 1:2 with steps lw 2.75 dt 3 lc rgb "#009E73" title "force", \
+  '' index 3 using 1:2 with steps lw 2.12 dt 4 lc rgb "#CC79A7" title "live-only", \
+  '' index 4 using 1:2 with steps lw 1.50 dt 5 lc rgb "#E69F00" title "mirror"

@@ -7,4 +7,4 @@ set grid
 set key outside right top
 set ytics ("GC" 0)
 set yrange [-1:1]
-plot "timeline-0.dat" index 0 using 1:2:($3-$1):(0) with vectors nohead lw 8 title "coalesce"
+plot "timeline-0.dat" index 0 using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb "#0072B2" title "coalesce"

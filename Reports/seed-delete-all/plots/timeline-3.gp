@@ -1,12 +1,11 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "timeline-3.svg"
-set title "Background work, mirror, replicate 0"
+set title "Background work, live-only, replicate 0 (short spans widened to 1/200 of the axis)"
 set xlabel "simulated time (s)"
 set ylabel ""
 set grid
 set key outside right top
-set ytics ("GC" 0, "VDI 6a4ae826" 1)
-set yrange [-1:2]
-plot "timeline-3.dat" index 0 using 1:2:($3-$1):(0) with vectors nohead lw 8 title "coalesce", \
-  '' index 1 using 1:2:($3-$1):(0) with vectors nohead lw 8 title "leaf", \
-  '' index 2 using 1:2:($3-$1):(0) with vectors nohead lw 8 title "pause"
+set ytics ("GC" 0)
+set yrange [-1:1]
+plot "timeline-3.dat" index 0 using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb "#0072B2" title "coalesce", \
+  '' index 1 using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb "#D55E00" title "leaf"

@@ -1,10 +1,11 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "latency-cdf.svg"
 set title "Response time CDF (all requests of all replicates)"
-set xlabel "response time (µs)"
+set xlabel "response time (ms)"
 set ylabel "fraction of requests ≤ x"
 set grid
 set key outside right top
 set logscale x
-plot "latency-cdf.dat" index 0 using 1:2 with steps lw 2 title "default disk=nvme", \
-  '' index 1 using 1:2 with steps lw 2 title "default disk=sata7200"
+set xrange [0.012032:*]
+plot "latency-cdf.dat" index 0 using 1:2 with steps lw 4.00 dt 1 lc rgb "#0072B2" title "default disk=nvme", \
+  '' index 1 using 1:2 with steps lw 1.50 dt 2 lc rgb "#0072B2" title "default disk=sata7200"

@@ -106,7 +106,7 @@ extension Metric {
     "Leaf-coalesce attempts stopped for lack of free space.")
   public static let leafNotAllowed = Metric(
     "leaf_not_allowed", unit: "count", .neither, .gc,
-    "`live` attempts refused (predicted copy over the margin, or too big without an estimate).")
+    "`live-only` (hypothetical) attempts refused: predicted copy over the margin, or too big without an estimate.")
   public static let leafPauseMax = Metric(
     "leaf_pause_s_max", unit: "s", .lowerIsBetter, .gc,
     "Longest tapdisk pause of the leaf attempts that paused.")
@@ -164,9 +164,9 @@ extension Metric {
 
   public static let scPredictedLive = Metric(
     "sc_predicted_live", unit: "0 or 1", .neither, .snapshotCoalesce,
-    "1 when the fixed point copies within the live test's 5 s at the fitted s (the rounds should end in the "
-      + "live step), 0 when it does not or w ≥ s (they should end in a give-up): the prediction to set beside "
-      + "gc_leaf_coalesces and leaf_give_ups (payload sizes; the live test judges allocated blocks).")
+    "Fixed point's prediction: 1 if the rounds end in the live step (w·c/(1 − w/s) copies within the "
+      + "live test's 5 s at the fitted w, s, c), 0 if they end in a give-up (or w ≥ s); set beside "
+      + "gc_leaf_coalesces. Payload sizes; the live test judges allocated blocks.")
 
   public static let snapshotCoalesceMetrics: [Metric] = [
     scIterations, scCopiedLastBytes, scWriteRate, scCoalesceRate, scOverhead, scFixedPoint, scPredictedLive,

@@ -1,0 +1,11 @@
+set terminal svg size 760,440 noenhanced font "sans,11"
+set output "lookups-vs-depth.svg"
+set title "Bitmap lookups per request against chain depth, with least-squares fit"
+set xlabel "chain depth (levels)"
+set ylabel "bitmap lookups per request"
+set grid
+set key outside right top
+plot "lookups-vs-depth.dat" index 0 using 1:2 with points pt 7 ps 1.2 lc rgb "#0072B2" title "batmap-on", \
+  '' index 1 using 1:2 with lines lw 3.17 dt 2 lc rgb "#0072B2" title "batmap-on fit: 0.3571 per level", \
+  '' index 2 using 1:2 with points pt 9 ps 1.2 lc rgb "#D55E00" title "batmap-off", \
+  '' index 3 using 1:2 with lines lw 1.50 dt 4 lc rgb "#D55E00" title "batmap-off fit: 0.2912 per level"
