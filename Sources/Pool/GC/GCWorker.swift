@@ -14,7 +14,8 @@ final class GCWorker {
 
   /// What the worker waits for now.
   enum Mode: Equatable {
-    /// The fixed start-up overhead of a coalesce (a wake-up).
+    /// Before a coalesce's copy: its fixed costs (`GCCostCharging`), then the scans' and checks'
+    /// metadata reads on the disk.
     case starting
     /// A `CoalesceOperation` step's request on the disk.
     case coalescing

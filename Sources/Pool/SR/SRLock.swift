@@ -36,9 +36,6 @@ final class SRLock {
     return false
   }
 
-  /// Whether `h` holds the lock.
-  func isHeld(by h: Holder) -> Bool { holder == h }
-
   /// `h` lets go (nothing when it does not hold it); the next waiter, now holding the lock, is
   /// returned so the caller can wake it.
   @discardableResult
