@@ -194,7 +194,9 @@ import Testing
       error("report:\n  question: q\n  headline: [iops]\n  colour: red\n")
         == ScenarioError(
           file: "s.yaml", line: 11, column: 3,
-          message: "unknown key \"colour\" in report; expected one of: question, headline, baseline, plots"))
+          message:
+            "unknown key \"colour\" in report; expected one of: question, headline, baseline, plots, equivalence"
+        ))
     #expect(
       error("report:\n  question: q\n  headline: [iops, lantecy]\n")
         == ScenarioError(

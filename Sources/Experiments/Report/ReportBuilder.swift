@@ -47,7 +47,9 @@ public struct ReportBuilder {
     }
     if let q = s.report?.question { doc.blocks.append(.paragraph("**Question:** \(q)")) }
     doc.blocks.append(.heading(level: 2, text: "Findings"))
-    let findings = ReportFindings(report: report, comparison: comparison, headline: headline).sentences
+    let agreement = EquivalenceTable(report, baseline: comparison.baseline)
+    var findings = ReportFindings(report: report, comparison: comparison, headline: headline).sentences
+    if let sentence = agreement.finding { findings.insert(sentence, at: 0) }
     doc.blocks.append(findings.isEmpty ? .paragraph("No headline metric was recorded.") : .bullets(findings))
 
     var plots = ScenarioPlots(report).ordered(first: s.report?.plots ?? [])
@@ -71,6 +73,7 @@ public struct ReportBuilder {
     doc.blocks.append(.heading(level: 2, text: "Headline metrics"))
     doc.blocks.append(.paragraph(Self.tableLegend(baseline: comparison.baseline)))
     for metric in headline { doc.blocks += metricTable(metric) }
+    doc.blocks += agreement.blocks
 
     doc.blocks += whatWasRun()
 

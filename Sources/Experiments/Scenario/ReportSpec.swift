@@ -21,15 +21,22 @@ public struct ReportSpec: Equatable, Sendable {
   public var baseline: String?
   /// Plot names from ``plotNames``; the first is the headline plot under the findings.
   public var plots: [String]
+  /// Metrics on which every policy is tested for agreement with the baseline (`equivalence`), each
+  /// with its margin; empty: no equivalence section.
+  public var equivalence: [EquivalenceMargin]
 
-  public init(question: String, headline: [String], baseline: String? = nil, plots: [String] = []) {
+  public init(
+    question: String, headline: [String], baseline: String? = nil, plots: [String] = [],
+    equivalence: [EquivalenceMargin] = []
+  ) {
     self.question = question
     self.headline = headline
     self.baseline = baseline
     self.plots = plots
+    self.equivalence = equivalence
   }
 
-  static let keys = ["question", "headline", "baseline", "plots"]
+  static let keys = ["question", "headline", "baseline", "plots", "equivalence"]
 
   /// Decodes the section; `policies`, `managed` and `consistencyCheck` are the scenario's, so a
   /// baseline no policy has or a metric no run of this scenario produces is an error at its line.
@@ -42,10 +49,8 @@ public struct ReportSpec: Equatable, Sendable {
     guard !question.isEmpty else {
       throw questionNode.error("report.question: expected a sentence, found an empty string")
     }
-    var headline: [String] = []
-    let list = try map.required("headline")
-    for item in try list.sequence() {
-      let name = try item.string()
+    /// A metric this scenario's runs produce, or an error at `item`.
+    func check(_ item: NodeReader, _ name: String) throws(ScenarioError) {
       guard let metric = Metric.named(name) else {
         throw item.error("\(item.path): no metric \"\(name)\" (see `vhdsim metrics` for the names)")
       }
@@ -60,6 +65,12 @@ public struct ReportSpec: Equatable, Sendable {
           "\(item.path): \(name) is a \(metric.scope.title.lowercased()) metric, which this scenario does not produce"
         )
       }
+    }
+    var headline: [String] = []
+    let list = try map.required("headline")
+    for item in try list.sequence() {
+      let name = try item.string()
+      try check(item, name)
       guard !headline.contains(name) else { throw item.error("\(item.path): \(name) is listed twice") }
       headline.append(name)
     }
@@ -84,6 +95,15 @@ public struct ReportSpec: Equatable, Sendable {
         plots.append(name)
       }
     }
-    return ReportSpec(question: question, headline: headline, baseline: baseline, plots: plots)
+    let equivalence = try map["equivalence"].map { (e) throws(ScenarioError) in
+      guard policies.count > 1 else {
+        throw (map.keyReader("equivalence") ?? e).error(
+          "report.equivalence: needs at least two policies (each is tested against the baseline)")
+      }
+      return try EquivalenceMargin.decode(e, metric: check)
+    }
+    return ReportSpec(
+      question: question, headline: headline, baseline: baseline, plots: plots, equivalence: equivalence ?? []
+    )
   }
 }
