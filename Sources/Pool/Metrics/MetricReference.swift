@@ -15,9 +15,10 @@ public enum MetricReference {
       theirs). Per-request figures divide by the requests the run completed (0 when it completed none).
       A name with `{K}` is a family: one metric per value of K.
 
-      A run of several SRs (`sr: {count: N}`, docs/scenarios.md#several-srs) simulates each SR as its
-      own pool and combines the SRs' values by the rule in the column "across SRs": counts, bytes
-      and times added up, maxima the largest, per-request figures weighted by each SR's requests,
+      A run of several SRs (`sr: {count: N}`, [several SRs](scenarios.md#several-srs)) simulates each
+      SR as its own pool and combines the SRs' values by the rule in the column "across SRs": counts,
+      bytes and times added up (GC busy and active times are SR-seconds, not the time any SR's GC was
+      busy), maxima the largest, per-request figures weighted by each SR's requests,
       percentiles taken from the SRs' latency histograms merged bucket by bucket (the midpoint of the
       bucket, without the one-SR clamp to the exact minimum and maximum, which records do not keep),
       the space peak the peak of the SRs' utilisation summed at every time any of them changed. With
