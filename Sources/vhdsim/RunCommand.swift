@@ -81,13 +81,14 @@ struct RunCommand: ParsableCommand {
       let directory = slice.isWhole ? base : (base as NSString).appendingPathComponent(slice.directoryName)
       let indices = slice.indices(runCount: plan.units.count)
       let srs = plan.runner.srCount
-      let work = srs == 1 ? "runs" : "units"  // one SR: a unit is a run
+      let unit = srs == 1 ? "run" : "unit"  // one SR: a unit is a run
+      func work(_ n: Int) -> String { "\(n) \(unit)\(n == 1 ? "" : "s")" }
       try prepareOutputFolder(directory, flag: "--out")
       print(
         "\(s.name): \(plan.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
           + "points × \(s.replicates) replicates\(quick ? ", quick" : ""))"
           + (srs == 1 ? "" : " × \(srs) SRs = \(plan.units.count) units")
-          + (slice.isWhole ? "" : ", shard \(slice): \(indices.count) \(work)")
+          + (slice.isWhole ? "" : ", shard \(slice): \(work(indices.count))")
           + " on \(plan.options.jobs) threads")
       fflush(nil)  // the header before the progress lines on standard error
       let progress = Progress(progressOptions.line(slice.isWhole ? s.name : "\(s.name) \(slice)"))
@@ -96,7 +97,7 @@ struct RunCommand: ParsableCommand {
       }
       progress.finish()
       guard slice.isWhole else {
-        print("wrote the records of shard \(slice) (\(records.count) \(work)) to \(directory)")
+        print("wrote the records of shard \(slice) (\(work(records.count))) to \(directory)")
         print("when every shard is done: vhdsim merge \(base) --out DIR")
         return
       }

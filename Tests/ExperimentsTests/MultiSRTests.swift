@@ -51,6 +51,7 @@ import Testing
         [.init("all", bucket: 60, count: all)] + read.map { .init("read", bucket: $0.0, count: $0.1) }
       r.series = space.map { .init("sr_physical_utilisation_bytes", time: $0.0, value: $0.1) }
       r.series.append(.init("vdi0_chain_depth", time: 1, value: Double(u + 2)))
+      r.samples = ["10,20,0,read,8"]
       r.events =
         [TimelineEvent(kind: "coalesce", lane: "GC", start: 1, end: 2)]
         + (0..<pauses).map { _ in TimelineEvent(kind: "pause", lane: "VDI x", start: 1, end: 1.5) }
@@ -97,6 +98,7 @@ import Testing
         "vdi0_chain_depth", "vdi1_chain_depth",
       ])
     #expect(Set(r.events.map(\.lane)) == ["SR0 GC", "SR0 VDI x", "SR1 GC", "SR1 VDI x"])
+    #expect(r.samples == ["10,20,0,read,8", "10,20,1,read,8"])  // SR 1's VM 0 is the run's VM 1
     #expect(set.units.map(\.index) == [0, 1, 2, 3])
   }
 

@@ -8,9 +8,10 @@ import Pool
 ///   `run_count` (of the whole scenario) and `runs` (the unit indices held here: a unit is one SR of a
 ///   run, index run × `sr.count` + SR, so with one SR per run a unit index is the run's);
 /// - `scenario.yaml`: the scenario text as run;
-/// - `records/metrics.csv` `run,metric,value` (`run`: the unit index, as in `runs`); `records/series.csv` `run,series,time_s,value`;
-///   `records/latency.csv` `run,histogram,bucket,count`; `records/events.csv`
-///   `run,kind,lane,start_s,end_s`; `records/samples.csv` `run,` + the trace columns (with `--samples`).
+/// - `records/metrics.csv` `run,metric,value` (`run`: the unit index, as in `runs`);
+///   `records/series.csv` `run,series,time_s,value`; `records/latency.csv` `run,histogram,bucket,count`;
+///   `records/events.csv` `run,kind,lane,start_s,end_s`; `records/samples.csv` `run,` + the trace columns
+///   (with `--samples`).
 ///
 /// Numbers are written in Swift's shortest round-trip form (`0.30000000000000004`, `1e-300`, `nan`),
 /// so reading gives back every double bit for bit and a merge loses nothing.

@@ -5,7 +5,8 @@ import Simulation
 /// Combines the records of a run's SRs (its units, ``ScenarioRun/unit(sr:)``) into the run's record:
 /// each metric by its registry rule (``Pool/Metric/Aggregation``), latency histograms bucket by
 /// bucket, time series summed (the deepest chain: the largest) as step functions at every time any SR
-/// sampled, each VDI's series under its VM's run-wide index, timeline spans on per-SR lanes. It reads
+/// sampled, each VDI's series (and each sample's `vm`) under its VM's run-wide index, timeline spans
+/// on per-SR lanes, samples SR after SR. It reads
 /// records only, so `vhdsim run` and `vhdsim merge` combine by the same code. One SR: the SR's record.
 enum SRAggregation {
   /// The record of run `index` (seed `seed`) from its units' records and the units they are of (same
@@ -24,7 +25,7 @@ enum SRAggregation {
       for e in r.events {
         out.events.append(.init(kind: e.kind, lane: "SR\(u.sr) \(e.lane)", start: e.start, end: e.end))
       }
-      out.samples += r.samples
+      out.samples += r.samples.map { renumberVM($0, u) }
     }
     return out
   }
@@ -137,6 +138,15 @@ enum SRAggregation {
     let pool = RunRecord.poolSeries.filter(names.contains)
     let rest = names.filter { !RunRecord.poolSeries.contains($0) }
     return pool.flatMap(combined) + perVDI.sorted { $0.vm < $1.vm }.flatMap(\.points) + rest.flatMap(combined)
+  }
+
+  /// A trace line (`TraceRecord.csvLine`) with its `vm` field, the SR's own VM number, replaced by the
+  /// VM's run-wide index.
+  static func renumberVM(_ line: String, _ unit: ScenarioRun) -> String {
+    var f = line.split(separator: ",", omittingEmptySubsequences: false)
+    guard f.count > 2, let j = Int(f[2]), unit.vms.indices.contains(j) else { return line }
+    f[2] = Substring(String(unit.vms[j].index))
+    return f.joined(separator: ",")
   }
 
   /// `j` of `vdij_chain_depth`.
