@@ -13,7 +13,8 @@ struct MergeCommand: ParsableCommand {
     discussion: """
       Each DIR is a run or shard directory (it holds shard.json), or a directory whose immediate \
       subdirectories are (the --out of `vhdsim run --shard`, holding shard-I-of-N/). Refuses shards of \
-      different scenarios or options (their digests differ), runs present twice and missing runs. \
+      different scenarios or options (their digests differ), runs (or units: SRs of runs) present twice \
+      and missing ones; combines each run's SRs by the same code an unsharded run uses. \
       Writes the combined records, summary.json, runs.csv, timeseries.csv, comparison.json, report.md, \
       report.html and plots/ into --out. See docs/running-at-scale.md.
       """)
@@ -54,7 +55,8 @@ struct MergeCommand: ParsableCommand {
       progress?.finish()
       let set = try RunSet.merge(parts)
       try prepareOutputFolder(out, flag: "--out")
-      print("\(set.scenario.name): merged \(set.records.count) runs from \(parts.count) directories")
+      let units = set.units.count == set.records.count ? "" : " (\(set.units.count) units)"
+      print("\(set.scenario.name): merged \(set.records.count) runs\(units) from \(parts.count) directories")
       let written = try ScenarioOutputs.write(set, to: out, gnuplot: noReport ? nil : .fromPath())
       print("wrote \(written.paths.joined(separator: ", "))")
     }

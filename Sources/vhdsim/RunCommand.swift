@@ -25,7 +25,11 @@ struct RunCommand: ParsableCommand {
       report.md, report.html and plots/ (gnuplot). Results do not depend on --jobs, on the order runs \
       finish or on sharding: the same inputs give byte-identical files.
 
-      --shard I/N runs only the runs k with k % N == I and writes just their records into \
+      A managed SR with `sr: {count: N}` runs N independent SRs per run, each one unit of work \
+      (unit k is SR k % N of run k / N; with one SR a unit is a run); a run's metrics combine its SRs' \
+      by each metric's rule (docs/metrics.md).
+
+      --shard I/N runs only the units k with k % N == I and writes just their records into \
       --out/shard-I-of-N; `vhdsim merge` combines the shards into the files an unsharded run writes. \
       --shard-from-env takes I and N from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN, divided by \
       SLURM_ARRAY_TASK_STEP) and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX, or PARALLEL_SEQ - 1, with N from \
@@ -44,7 +48,8 @@ struct RunCommand: ParsableCommand {
   var jobs: Int?
   @Flag(help: "Reduced variant: durations ÷ 10 (at least 0.1 s), at most 3 replicates.") var quick = false
   @Option(
-    help: ArgumentHelp("Run only shard I of N (0 <= I < N): the runs k with k % N == I.", valueName: "I/N"))
+    help: ArgumentHelp(
+      "Run only shard I of N (0 <= I < N): the units (runs × SRs) k with k % N == I.", valueName: "I/N"))
   var shard: String?
   @Flag(help: "Take the shard from the scheduler's environment (SLURM, Kubernetes, GNU parallel).")
   var shardFromEnv = false
@@ -74,12 +79,16 @@ struct RunCommand: ParsableCommand {
       let s = plan.scenario
       let base = out ?? "out/\(s.name)"
       let directory = slice.isWhole ? base : (base as NSString).appendingPathComponent(slice.directoryName)
-      let indices = slice.indices(runCount: plan.runs.count)
+      let indices = slice.indices(runCount: plan.units.count)
+      let srs = plan.runner.srCount
+      let unit = srs == 1 ? "run" : "unit"  // one SR: a unit is a run
+      func work(_ n: Int) -> String { "\(n) \(unit)\(n == 1 ? "" : "s")" }
       try prepareOutputFolder(directory, flag: "--out")
       print(
         "\(s.name): \(plan.runs.count) runs (\(s.policies.count) policies × \(s.sweep.pointCount) sweep "
           + "points × \(s.replicates) replicates\(quick ? ", quick" : ""))"
-          + (slice.isWhole ? "" : ", shard \(slice): \(indices.count) runs")
+          + (srs == 1 ? "" : " × \(srs) SRs = \(plan.units.count) units")
+          + (slice.isWhole ? "" : ", shard \(slice): \(work(indices.count))")
           + " on \(plan.options.jobs) threads")
       fflush(nil)  // the header before the progress lines on standard error
       let progress = Progress(progressOptions.line(slice.isWhole ? s.name : "\(s.name) \(slice)"))
@@ -88,7 +97,7 @@ struct RunCommand: ParsableCommand {
       }
       progress.finish()
       guard slice.isWhole else {
-        print("wrote the records of shard \(slice) (\(records.count) runs) to \(directory)")
+        print("wrote the records of shard \(slice) (\(work(records.count))) to \(directory)")
         print("when every shard is done: vhdsim merge \(base) --out DIR")
         return
       }

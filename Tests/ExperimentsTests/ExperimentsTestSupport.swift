@@ -56,3 +56,34 @@ enum Fixture {
   static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 }
+
+/// A managed-SR scenario of two SRs per run (3 VMs: VMs 0 and 2 on SR 0, VM 1 on SR 1) and two
+/// leaf-coalesce policies, one replicate: 2 runs, 4 units.
+enum FleetFixture {
+  static let yaml = """
+    name: fleet
+    seed: 5
+    duration: 30
+    sr: {kind: file, count: 2}
+    disk: {preset: nvme}
+    device: metadata
+    chain: {depth: 1, size_mib: 128, base_fill: 0.5}
+    vms:
+      - count: 3
+        workload: {pattern: random, read_fraction: 0.3, block_size_kib: 64, rate: 40}
+    snapshots:
+      kind: double
+      script: {count: 3, start: 2, every: 3, delete_all_at: 12}
+    gc:
+      quiet_period: 0
+    policies:
+      - name: none
+        gc: {leaf_coalesce: none}
+      - name: sm
+        gc: {leaf_coalesce: sm}
+    """
+
+  static func plan(_ text: String = yaml, jobs: Int = 2) throws -> RunPlan {
+    try RunPlan(source: text, file: "fleet.yaml", options: .init(jobs: jobs))
+  }
+}

@@ -46,7 +46,8 @@ import Testing
         + "snapshots, quick, warmup, report")
     #expect(
       error("sr: {kind: lvm, size_gib: 3}\n" + Self.valid)
-        == "s.yaml:1:17: unknown key \"size_gib\" in sr; expected one of: kind, provisioning, capacity_gib")
+        == "s.yaml:1:17: unknown key \"size_gib\" in sr; expected one of: kind, provisioning, capacity_gib, "
+        + "count")
     #expect(
       error(Self.valid + "\nquick: {vms: 1}")
         == "s.yaml:9:9: unknown key \"vms\" in quick; expected one of: duration, replicates, vm_count, "

@@ -65,6 +65,39 @@ import Testing
       ])
   }
 
+  /// Shards split units (one SR of one run), so a run's SRs land in different shards; the merge
+  /// combines them by the code the unsharded run uses and every file comes out the same.
+  @Test func threeShardsOfATwoSRRunMergeToTheUnshardedRunByteForByte() throws {
+    let plan = try FleetFixture.plan()
+    let whole = Fixture.temporaryDirectory("fleet-whole")
+    let root = Fixture.temporaryDirectory("fleet-shards")
+    let merged = Fixture.temporaryDirectory("fleet-merged")
+    defer { for d in [whole, root, merged] { try? FileManager.default.removeItem(atPath: d) } }
+
+    try ScenarioOutputs.record(plan, shard: .whole, to: whole)
+    try ScenarioOutputs.summarize(directory: whole, gnuplot: .fromPath())
+    let dirs = try Self.shards(plan, into: root)
+    // 2 policies × 2 SRs = 4 units: SR 0 and SR 1 of run 0 go to shards 0 and 1.
+    #expect(
+      try dirs.map { try RecordFiles.read(directory: $0).records.map(\.index) } == [[0, 3], [1], [2]])
+    let parts = try [dirs[1], dirs[2], dirs[0]].map { try RecordFiles.read(directory: $0) }
+    let set = try RunSet.merge(parts)
+    #expect(set.units.count == 4 && set.records.count == 2)
+    try ScenarioOutputs.write(set, to: merged, gnuplot: .fromPath())
+    for name in Self.outputs {
+      let a = try Fixture.read(whole, name)
+      #expect(Fixture.firstDifference(a, try Fixture.read(merged, name)) == nil, "\(name) differs")
+    }
+    // runs.csv has the 2 runs, not the 4 units; the per-VDI series carry the run-wide VM index.
+    let runs = try Fixture.read(whole, "runs.csv").split(separator: "\n").dropFirst()
+    #expect(Set(runs.map { $0.split(separator: ",").prefix(4).joined(separator: ",") }).count == 2)
+    let series = Set(
+      try Fixture.read(whole, "timeseries.csv").split(separator: "\n").dropFirst().map {
+        String($0.split(separator: ",")[6])
+      })
+    #expect(series.isSuperset(of: ["vdi0_chain_depth", "vdi1_chain_depth", "vdi2_chain_depth"]))
+  }
+
   @Test func unshardedOutputsDoNotDependOnJobs() throws {
     let one = Fixture.temporaryDirectory("jobs1")
     let two = Fixture.temporaryDirectory("jobs2")

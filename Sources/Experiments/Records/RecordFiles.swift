@@ -5,11 +5,13 @@ import Pool
 /// The lossless per-run files a run (or one shard of it) writes into its directory, and reads back:
 ///
 /// - `shard.json`: format, scenario name and file, ``RunPlan/digest``, options, `shard {index, count}`,
-///   `run_count` (of the whole scenario) and `runs` (the run indices held here);
+///   `run_count` (of the whole scenario) and `runs` (the unit indices held here: a unit is one SR of a
+///   run, index run × `sr.count` + SR, so with one SR per run a unit index is the run's);
 /// - `scenario.yaml`: the scenario text as run;
-/// - `records/metrics.csv` `run,metric,value`; `records/series.csv` `run,series,time_s,value`;
-///   `records/latency.csv` `run,histogram,bucket,count`; `records/events.csv`
-///   `run,kind,lane,start_s,end_s`; `records/samples.csv` `run,` + the trace columns (with `--samples`).
+/// - `records/metrics.csv` `run,metric,value` (`run`: the unit index, as in `runs`);
+///   `records/series.csv` `run,series,time_s,value`; `records/latency.csv` `run,histogram,bucket,count`;
+///   `records/events.csv` `run,kind,lane,start_s,end_s`; `records/samples.csv` `run,` + the trace columns
+///   (with `--samples`).
 ///
 /// Numbers are written in Swift's shortest round-trip form (`0.30000000000000004`, `1e-300`, `nan`),
 /// so reading gives back every double bit for bit and a merge loses nothing.
@@ -133,11 +135,12 @@ public enum RecordFiles {
     var position: [Int: Int] = [:]
     var records: [RunRecord] = []
     for i in runList {
-      guard (0..<runCount).contains(i), position[i] == nil else {
-        throw RecordError(file: manifestPath, message: "field runs: run \(i) is out of range or listed twice")
+      guard plan.units.indices.contains(i), position[i] == nil else {
+        throw RecordError(
+          file: manifestPath, message: "field runs: unit \(i) is out of range or listed twice")
       }
       position[i] = records.count
-      records.append(RunRecord(index: i, seed: plan.runs[i].seed, metrics: []))
+      records.append(RunRecord(index: i, seed: plan.units[i].seed, metrics: []))
     }
     let sub = (directory as NSString).appendingPathComponent(recordsDirectory)
     try rows(sub, "metrics.csv", metricsHeader, fields: 3, position) { r, f, _ throws(RecordError) in

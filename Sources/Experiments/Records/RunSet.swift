@@ -1,38 +1,51 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// Every run of a scenario, each exactly once: what summaries, comparisons and reports are computed
-/// from. Made by merging one or more records directories (an unsharded run is the merge of one).
+/// from. Made by merging one or more records directories (an unsharded run is the merge of one). Records
+/// are kept per unit (one SR of a run, ``ScenarioRunner/units``); the runs' records are their units'
+/// combined by ``SRAggregation`` — the same code whether the units came from one process or many.
 public struct RunSet: Sendable {
   public let plan: RunPlan
-  /// In run order, `records[k].index == k`.
+  /// In run order, `records[k].index == k`: each run's units combined.
   public let records: [RunRecord]
+  /// In unit order, `units[u].index == u` (with one SR per run, the same as ``records``).
+  public let units: [RunRecord]
 
-  /// Checks that `records` hold every run of `plan` once, with the seeds the plan gives them.
+  /// Checks that `records` hold every unit of `plan` once (with one SR per run: every run), with the
+  /// seeds the plan gives them, then combines each run's units.
   public init(plan: RunPlan, records: [RunRecord], directory: String = "") throws(MergeError) {
-    let runs = plan.runs
-    var slots: [RunRecord?] = Array(repeating: nil, count: runs.count)
+    let units = plan.units
+    var slots: [RunRecord?] = Array(repeating: nil, count: units.count)
     for r in records {
-      guard runs.indices.contains(r.index) else {
+      guard units.indices.contains(r.index) else {
         throw .foreignRun(
-          directory: directory, index: r.index, message: "the scenario has \(runs.count) runs")
+          directory: directory, index: r.index, message: "the scenario has \(units.count) units")
       }
-      guard r.seed == runs[r.index].seed else {
+      guard r.seed == units[r.index].seed else {
         throw .foreignRun(
           directory: directory, index: r.index,
-          message: "seed \(r.seed), but the scenario gives \(runs[r.index].label) seed \(runs[r.index].seed)")
+          message:
+            "seed \(r.seed), but the scenario gives \(units[r.index].label) seed \(units[r.index].seed)")
       }
       guard slots[r.index] == nil else {
-        throw .duplicateRun(index: r.index, label: runs[r.index].label, first: directory, second: directory)
+        throw .duplicateRun(index: r.index, label: units[r.index].label, first: directory, second: directory)
       }
       slots[r.index] = r
     }
     let missing = slots.indices.filter { slots[$0] == nil }
     guard missing.isEmpty else {
       throw .missingRuns(
-        count: missing.count, total: runs.count, first: missing.prefix(5).map { runs[$0].label })
+        count: missing.count, total: units.count, first: missing.prefix(5).map { units[$0].label })
     }
+    let all = slots.compactMap { $0 }
+    let n = plan.runner.srCount
     self.plan = plan
-    self.records = slots.compactMap { $0 }
+    self.units = all
+    self.records = plan.runs.indices.map { k in
+      SRAggregation.run(
+        index: k, seed: plan.runs[k].seed, records: Array(all[k * n..<(k + 1) * n]),
+        units: Array(units[k * n..<(k + 1) * n]))
+    }
   }
 
   /// Combines slices of one study (same digest), refusing duplicates and gaps.
@@ -49,7 +62,7 @@ public struct RunSet: Sendable {
       for r in part.records {
         if let previous = owner[r.index] {
           throw .duplicateRun(
-            index: r.index, label: first.plan.runs[r.index].label, first: previous, second: part.directory)
+            index: r.index, label: first.plan.units[r.index].label, first: previous, second: part.directory)
         }
         owner[r.index] = part.directory
         all.append(r)

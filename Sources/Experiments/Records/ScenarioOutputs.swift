@@ -5,14 +5,15 @@ import Foundation
 /// first, then read back and summarised. An unsharded run and a merge of shards therefore produce
 /// their outputs from the same bytes, by the same code, and the files are equal by construction.
 public enum ScenarioOutputs {
-  /// Runs `shard`'s slice of `plan` on the plan's worker threads and writes the runs' records into
-  /// `directory`; returns them. `progress(done, total, run)` as ``ScenarioRunner/run(indices:progress:)``.
+  /// Runs `shard`'s slice of `plan`'s units on the plan's worker threads and writes their records
+  /// into `directory`; returns them. `progress(done, total, unit)` as
+  /// ``ScenarioRunner/run(indices:progress:)``.
   @discardableResult
   public static func record(
     _ plan: RunPlan, shard: Shard, to directory: String,
     progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in }
   ) throws -> [RunRecord] {
-    let indices = shard.indices(runCount: plan.runs.count)
+    let indices = shard.indices(runCount: plan.units.count)
     let outcomes = try plan.runner.run(indices: indices, progress: progress)
     let records = zip(indices, outcomes).map {
       RunRecord(index: $0, run: $1.run, metrics: $1.metrics, result: $1.result)
@@ -21,10 +22,10 @@ public enum ScenarioOutputs {
     return records
   }
 
-  /// Writes the records of `set` into `directory` as one whole-scenario shard, then every output.
+  /// Writes the unit records of `set` into `directory` as one whole-scenario shard, then every output.
   @discardableResult
   public static func write(_ set: RunSet, to directory: String, gnuplot: Gnuplot?) throws -> Written {
-    try RecordFiles.write(plan: set.plan, shard: .whole, records: set.records, to: directory)
+    try RecordFiles.write(plan: set.plan, shard: .whole, records: set.units, to: directory)
     return try summarize(directory: directory, gnuplot: gnuplot)
   }
 

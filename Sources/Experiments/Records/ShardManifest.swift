@@ -3,7 +3,7 @@ import Foundation
 
 /// `shard.json`: what a run or shard directory holds — the records format, the scenario (name, file,
 /// ``RunPlan/digest`` of its text and options), the options, which shard, the whole scenario's run
-/// count and the run indices held here.
+/// count and the unit indices held here (``ScenarioRunner/units``; with one SR per run, run indices).
 struct ShardManifest: Codable, Equatable {
   struct Options: Codable, Equatable {
     var quick: Bool

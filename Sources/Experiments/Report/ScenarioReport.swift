@@ -59,7 +59,8 @@ public struct ScenarioReport: Sendable {
     self.init(scenario: set.scenario, runs: set.runs, records: set.records)
   }
 
-  /// `outcomes` in scenario order, as ``ScenarioRunner/run(progress:)`` returns them.
+  /// `outcomes` in scenario order, as ``ScenarioRunner/run(progress:)`` returns them for a scenario
+  /// of one SR per run (with several, its outcomes are units: combine them through ``RunSet``).
   public init(scenario: Scenario, outcomes: [ScenarioRunner.Outcome]) {
     self.init(
       scenario: scenario, runs: outcomes.map(\.run),

@@ -28,6 +28,8 @@ public struct RunPlan: Sendable {
   /// The scenario as run (overrides applied).
   public var scenario: Scenario { runner.scenario }
   public var runs: [ScenarioRun] { runner.runs }
+  /// What shards split and records hold: every run's SRs (``ScenarioRunner/units``).
+  public var units: [ScenarioRun] { runner.units }
 
   /// The options that shape results, in a fixed text form.
   public var canonicalOptions: String {

@@ -27,6 +27,8 @@ public struct ScenarioRun: Sendable {
   public var snapshots: SnapshotPlan?
   /// Snapshots are checked for crash consistency (`consistency_check`).
   public var consistencyCheck = false
+  /// Which of the run's ``srCount`` SRs this value simulates (``unit(sr:)``); 0 for the run itself.
+  public var sr = 0
 
   public struct VM: Sendable, Equatable {
     public var index: Int
@@ -35,10 +37,11 @@ public struct ScenarioRun: Sendable {
     public var seed: UInt64
   }
 
-  /// `policy/sweep-point/replicate`, e.g. `batmap-off/chain.depth=16/r3`: a stable label for logs.
+  /// `policy/sweep-point/replicate`, e.g. `batmap-off/chain.depth=16/r3`: a stable label for logs;
+  /// `/srK` follows for SR K of a run of several SRs.
   public var label: String {
     let p = point.isEmpty ? "-" : point.map(\.description).joined(separator: ",")
-    return "\(policy)/\(p)/r\(replicate)"
+    return "\(policy)/\(p)/r\(replicate)" + (srCount > 1 ? "/sr\(sr)" : "")
   }
 }
 

@@ -41,6 +41,11 @@ public struct ScenarioRunner: Sendable {
   public let options: Options
   /// The runs in scenario order (policies, sweep points, replicates), `--quick` applied.
   public let runs: [ScenarioRun]
+  /// What is simulated, one pool each: every run's SRs (``ScenarioRun/unit(sr:)``), run by run, so
+  /// unit `u` is SR `u % srCount` of run `u / srCount`. With one SR per run, `units[k]` is `runs[k]`.
+  public let units: [ScenarioRun]
+  /// SRs per run (`sr.count` of a managed-SR scenario, else 1).
+  public let srCount: Int
 
   /// The shortest run `--quick` makes, in simulated seconds.
   public static let quickMinimumDuration = 0.1
@@ -77,6 +82,8 @@ public struct ScenarioRunner: Sendable {
     self.scenario = s
     self.options = options
     self.runs = runs
+    srCount = runs.first?.srCount ?? 1
+    units = runs.flatMap(\.units)
   }
 
   /// One run's outcome.
@@ -96,23 +103,28 @@ public struct ScenarioRunner: Sendable {
   /// Time-series samples per run: the pool samples its state every `duration / seriesSamples`.
   public static let seriesSamples = 100
 
-  /// Runs everything on `options.jobs` threads. `progress(done, total, run)` is called once per
-  /// finished run, one call at a time (never concurrently). Throws the error of the first failing
-  /// run in scenario order; remaining runs are then skipped.
+  /// The run unit `u` belongs to.
+  public func runIndex(ofUnit u: Int) -> Int { u / srCount }
+
+  /// Runs every unit on `options.jobs` threads (with one SR per run, every run).
+  /// `progress(done, total, unit)` is called once per finished unit, one call at a time (never
+  /// concurrently). Throws the error of the first failing unit in scenario order; remaining units are
+  /// then skipped.
   public func run(progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in })
     throws(RunError) -> [Outcome]
   {
-    try run(indices: Array(runs.indices), progress: progress)
+    try run(indices: Array(units.indices), progress: progress)
   }
 
-  /// Runs the runs at `indices` (positions in ``runs``, e.g. one shard's slice) and returns their
-  /// outcomes in the order of `indices`. A run's outcome depends on the run alone, never on which
-  /// other runs are made, so slices made anywhere add up to the whole.
+  /// Runs the units at `indices` (positions in ``units``, e.g. one shard's slice) and returns their
+  /// outcomes in the order of `indices`, the SRs of one run in parallel like any other units. A
+  /// unit's outcome depends on the unit alone, never on which other units are made, so slices made
+  /// anywhere add up to the whole.
   public func run(
     indices: [Int], progress: @escaping @Sendable (Int, Int, ScenarioRun) -> Void = { _, _, _ in }
   ) throws(RunError) -> [Outcome] {
     let state = SharedState(count: indices.count)
-    let runs = self.runs
+    let runs = units
     let samples = options.samples
     let workers = Swift.min(options.jobs, Swift.max(1, indices.count))
     let work: @Sendable (Int) -> Void = { _ in

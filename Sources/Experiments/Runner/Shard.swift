@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 
-/// One slice of a scenario's runs, so a study can be spread over job-array tasks, pods or processes:
-/// shard `index` of `count` makes the runs whose position `k` (in scenario order) has
-/// `k % count == index`. Seeds never depend on the shard, so any split adds up to the unsplit run.
+/// One slice of a scenario's units of work (each run's SRs, ``ScenarioRunner/units``; with one SR per
+/// run, its runs), so a study can be spread over job-array tasks, pods or processes: shard `index` of
+/// `count` makes the units whose position `k` (in scenario order) has `k % count == index`. Seeds
+/// never depend on the shard, so any split adds up to the unsplit run.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
   /// 0-based.
   public var index: Int

@@ -46,6 +46,12 @@ extension Scenario {
   /// Combinations no run could honour, found once policies and sweep points are applied; reported at
   /// the value that made them impossible (the most specific one: sweep, then policy, then base).
   func checkCombinations(consistencyPosition: SourcePosition?) throws(ScenarioError) {
+    let vmCount = vms.reduce(0) { $0 + $1.count }
+    if base.srOptions.count > vmCount {
+      throw error(
+        basePositions[.sr] ?? SourcePosition(line: 1, column: 1),
+        "sr.count \(base.srOptions.count) is more than the \(vmCount) VMs: every SR needs at least one VM")
+    }
     if managed {
       for policy in policies {
         for index in 0..<sweep.pointCount {

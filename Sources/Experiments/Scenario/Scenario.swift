@@ -36,6 +36,8 @@ public struct Scenario: Equatable, Sendable {
   var basePositions: [ScenarioParameter: SourcePosition]
 
   public static let replicateRange = 1...1000
+  /// `sr.count`: SRs per managed-SR run.
+  public static let srCountRange = 1...1000
 
   /// `policies × sweep points × replicates`.
   public var runCount: Int { policies.count * sweep.pointCount * replicates }
@@ -127,6 +129,7 @@ public struct Scenario: Equatable, Sendable {
 
     var base = ScenarioSettings()
     var positions: [ScenarioParameter: SourcePosition] = [:]
+    var srCountPosition: SourcePosition?
     func set(_ p: ScenarioParameter, _ value: NodeReader?) throws(ScenarioError) {
       guard let value else { return }
       base[p] = try p.decode(value)
@@ -141,10 +144,14 @@ public struct Scenario: Equatable, Sendable {
       if inner.isEmpty {
         try set(p, v)
       } else if p == .sr {
-        let srMap = try v.mapping(allowed: ["kind", "provisioning", "capacity_gib"])
+        let srMap = try v.mapping(allowed: ["kind", "provisioning", "capacity_gib", "count"])
         try set(p, try srMap.required("kind"))
         try set(.srProvisioning, srMap["provisioning"])
         try set(.srCapacityGiB, srMap["capacity_gib"])
+        if let count = srMap["count"] {
+          base.srOptions.count = try count.int(in: srCountRange)
+          srCountPosition = count.position
+        }
       } else {
         // `{preset: nvme}` or `{profile: NAME|PATH}` (docs/simulation.md#disk-profiles).
         let diskMap = try v.mapping(allowed: [inner, "profile", "capacity_gib"])
@@ -244,6 +251,11 @@ public struct Scenario: Equatable, Sendable {
             "\(node.path): a consistency check takes the script's snapshots (no backups, deletes or kinds)")
         }
       }
+    }
+    if !managed, let at = srCountPosition {
+      throw ScenarioError(
+        file: r.file, line: at.line, column: at.column,
+        message: "sr.count applies to a managed SR: add a `gc` or `snapshots` section")
     }
     if !managed {
       for p in [ScenarioParameter.srProvisioning, .srCapacityGiB] {

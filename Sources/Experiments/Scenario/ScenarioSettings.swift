@@ -22,10 +22,29 @@ public struct ScenarioSettings: Equatable, Sendable {
   /// The engine switches a scenario sets (`engine.batmap`, `engine.bitmap_cache`); the rest default.
   public var engine = EngineOptions(
     bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
-  /// LVM SR `allocation=thin|thick` (`sr.provisioning`; only with `sr.kind: lvm` in a managed SR).
-  public var provisioning: LVMProvisioning = .thin
+  /// What the `sr` section sets besides the kind.
+  public struct SROptions: Equatable, Sendable {
+    /// LVM SR `allocation=thin|thick` (`sr.provisioning`; only with `sr.kind: lvm` in a managed SR).
+    public var provisioning: LVMProvisioning = .thin
+    /// SR size in GiB (`sr.capacity_gib`); nil: the disk's capacity.
+    public var capacityGiB: Int?
+    /// Independent identical SRs in a managed-SR run, each on its own disk (`sr.count`); scenario-wide,
+    /// not a parameter policies or sweeps change.
+    public var count = 1
+  }
+  public var srOptions = SROptions()
+
+  /// LVM SR `allocation=thin|thick` (`sr.provisioning`).
+  public var provisioning: LVMProvisioning {
+    get { srOptions.provisioning }
+    set { srOptions.provisioning = newValue }
+  }
+
   /// SR size in GiB (`sr.capacity_gib`); nil: the disk's capacity.
-  public var capacityGiB: Int?
+  public var capacityGiB: Int? {
+    get { srOptions.capacityGiB }
+    set { srOptions.capacityGiB = newValue }
+  }
   /// What the `disk` section sets besides the preset.
   public struct DiskOptions: Equatable, Sendable {
     /// `disk.capacity_gib`; nil: the profile's.

@@ -43,13 +43,19 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public let summary: String
   public let direction: Direction
   public let scope: Scope
+  /// How a run of several SRs combines the SRs' values (``Aggregation``).
+  public let aggregation: Aggregation
 
-  public init(_ name: String, unit: String, _ direction: Direction, _ scope: Scope, _ summary: String) {
+  public init(
+    _ name: String, unit: String, _ direction: Direction, _ scope: Scope, _ summary: String,
+    across aggregation: Aggregation
+  ) {
     self.name = name
     self.unit = unit
     self.summary = summary
     self.direction = direction
     self.scope = scope
+    self.aggregation = aggregation
   }
 
   public var description: String { name }
@@ -70,13 +76,14 @@ public struct MetricFamily: Sendable, Hashable {
   public let summary: String
   public let direction: Metric.Direction
   public let scope: Metric.Scope
+  public let aggregation: Metric.Aggregation
 
   /// The family's names as documented: `prefix` + `{parameter}`.
   public var pattern: String { prefix + "{" + parameter + "}" }
 
   /// The family's metric for parameter value `k`.
   public func callAsFunction(_ k: Int) -> Metric {
-    Metric(prefix + String(k), unit: unit, direction, scope, summary)
+    Metric(prefix + String(k), unit: unit, direction, scope, summary, across: aggregation)
   }
 
   /// The parameter value of `name` when it is one of the family's names.

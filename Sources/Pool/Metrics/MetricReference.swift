@@ -15,28 +15,41 @@ public enum MetricReference {
       theirs). Per-request figures divide by the requests the run completed (0 when it completed none).
       A name with `{K}` is a family: one metric per value of K.
 
+      A run of several SRs (`sr: {count: N}`, [several SRs](scenarios.md#several-srs)) simulates each
+      SR as its own pool and combines the SRs' values by the rule in the column "across SRs": counts,
+      bytes and times added up (GC busy and active times are SR-seconds, not the time any SR's GC was
+      busy), maxima the largest, per-request figures weighted by each SR's requests,
+      percentiles taken from the SRs' latency histograms merged bucket by bucket (the midpoint of the
+      bucket, without the one-SR clamp to the exact minimum and maximum, which records do not keep),
+      the space peak the peak of the SRs' utilisation summed at every time any of them changed. With
+      one SR every rule gives the SR's own value.
+
       """
     for scope in Metric.Scope.allCases {
-      out += "\n## \(scope.title)\n\n| metric | unit | better | meaning |\n|---|---|---|---|\n"
+      out +=
+        "\n## \(scope.title)\n\n| metric | unit | better | across SRs | meaning |\n|---|---|---|---|---|\n"
       for m in Metric.all where m.scope == scope {
-        out += row("`\(m.name)`", m.unit, m.direction, m.summary)
+        out += row("`\(m.name)`", m.unit, m.direction, m.aggregation, m.summary)
       }
       for f in Metric.families where f.scope == scope {
         out += row(
-          "`\(f.pattern)`", f.unit, f.direction, f.summary + " \(f.parameter): \(f.parameterMeaning).")
+          "`\(f.pattern)`", f.unit, f.direction, f.aggregation,
+          f.summary + " \(f.parameter): \(f.parameterMeaning).")
       }
     }
     return out
   }
 
-  static func row(_ name: String, _ unit: String, _ direction: Metric.Direction, _ summary: String) -> String
-  {
+  static func row(
+    _ name: String, _ unit: String, _ direction: Metric.Direction, _ aggregation: Metric.Aggregation,
+    _ summary: String
+  ) -> String {
     let better =
       switch direction {
       case .lowerIsBetter: "lower"
       case .higherIsBetter: "higher"
       case .neither: "–"
       }
-    return "| \(name) | \(unit) | \(better) | \(summary) |\n"
+    return "| \(name) | \(unit) | \(better) | \(aggregation) | \(summary) |\n"
   }
 }
