@@ -9,7 +9,7 @@ import VHD
   func latencies(_ cpu: EngineCPUCost, ioDepth: Int) throws -> [Int64] {
     let disk = DiskProfile(name: "nvme", model: SSDModel.nvmeDatacenter, variability: false, engineCPU: cpu)
     let scenario = PoolScenario(
-      chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: 0.5, writesPerSnapshot: 0, seed: 3),
+      chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: 1, writesPerSnapshot: 0, seed: 3),
       workload: WorkloadSpec(readFraction: 0.7, arrivals: .closedLoop(ioDepth: ioDepth)), disk: disk,
       duration: .milliseconds(20), recordTrace: true)
     let trace = try scenario.run().trace.sorted { $0.issued < $1.issued }
@@ -28,7 +28,8 @@ import VHD
   }
 
   /// The tapdisk's one thread runs engine calls one after another: of the first eight requests,
-  /// issued together at depth 8, the k-th waits for k calls of 1 ms before its disk I/O starts.
+  /// issued together at depth 8, the k-th waits for k calls of 1 ms before its disk I/O starts (the
+  /// base is full, so no request allocates; its disk time is about 0.1 ms).
   @Test func aTapdisksEngineCallsRunOneAfterAnother() throws {
     let slow = try latencies(EngineCPUCost(perRequest: .milliseconds(1), perLevel: .zero), ioDepth: 8)
     let first = slow.prefix(8).sorted()

@@ -20,7 +20,7 @@ import VHD
   }
 
   func service(_ m: inout SSDModel, _ op: DiskOp, atMicroseconds t: Int64) -> Int64 {
-    m.serviceTime([op], at: .microseconds(t)).nanoseconds / 1000
+    m.serviceTime([op], at: SimTime(nanoseconds: t * 1000)).nanoseconds / 1000
   }
 
   @Test func allocatingWritesTakeTheLaneOneAtATimeAndOthersWaitForIt() {
@@ -56,9 +56,10 @@ import VHD
     let punch = DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole)
     // 50 µs write + 2 MiB at 4.096 GB/s (512 µs).
     #expect(service(&m, punch, atMicroseconds: 0) == 562)
+    // Two at once overlap (no lane): the second only waits 1 µs for the bus.
     let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
     #expect(service(&m, alloc, atMicroseconds: 1000) == 51)
-    #expect(service(&m, alloc, atMicroseconds: 1000) == 51)
+    #expect(service(&m, alloc, atMicroseconds: 1000) == 52)
   }
 
   /// The engine on a one-level chain: a write into a new block, another into the same block, and a
@@ -81,12 +82,19 @@ import VHD
       try chain.write(sector: sector, count: 8, from: data, accounting: &accounting)
       return tap.ops.map { ($0.space, $0.length) }
     }
-    // New block: footer to the new end, gap + bitmap + data area punched (one contiguous op), BAT
-    // sector, then the data and its bitmap, both into holes.
+    // New block: footer to the new end; the gap to the block's 4 KiB-aligned start with the bitmap,
+    // and the 2 MiB data area, punched (split where the file's extents are not contiguous); the BAT
+    // sector; then the data and its bitmap, both into holes.
     let fresh = try marks(sector: 0)
-    #expect(fresh.map(\.0) == [.allocates, .punchesHole, .none, .allocates, .allocates])
-    #expect(fresh.map(\.1)[3...] == [4096, 512])
-    #expect(fresh[1].1 >= 2 << 20)
+    let spaces = fresh.map(\.0)
+    #expect(spaces.first == .allocates && fresh.first?.1 == 512)
+    #expect(spaces.dropFirst().dropLast(3).allSatisfy { $0 == .punchesHole })
+    #expect(Array(spaces.suffix(3)) == [.none, .allocates, .allocates])
+    #expect(Array(fresh.suffix(2).map(\.1)) == [4096, 512])
+    let gapAndBitmap = fresh[1].1
+    #expect(gapAndBitmap >= 512 && gapAndBitmap <= 4096 + 512)
+    let punched = fresh.filter { $0.0 == .punchesHole }.reduce(0) { $0 + $1.1 }
+    #expect(punched == gapAndBitmap + (2 << 20))
     // Same block, clear bits: the data lands in a hole; the bitmap sector exists now.
     let second = try marks(sector: 8)
     #expect(second.map(\.0) == [.allocates, .none])
