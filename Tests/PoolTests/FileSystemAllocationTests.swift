@@ -51,6 +51,17 @@ import VHD
         == 292)
   }
 
+  /// The lock is per file: an allocating write of file 1 holds back file 1's read, not file 2's.
+  @Test func theLaneIsPerFile() {
+    var m = device(fileSystem: true)
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates, file: 1)
+    #expect(service(&m, alloc, atMicroseconds: 0) == 201)
+    let other = DiskOp(offset: 1 << 20, length: 4096, isWrite: false, file: 2)
+    #expect(service(&m, other, atMicroseconds: 10) == 101)
+    let same = DiskOp(offset: 2 << 20, length: 4096, isWrite: false, file: 1)
+    #expect(service(&m, same, atMicroseconds: 10) == 291)
+  }
+
   @Test func withoutAFileSystemMarksAreChargedAsPlainWrites() {
     var m = device(fileSystem: false)
     let punch = DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole)

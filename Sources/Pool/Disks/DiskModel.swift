@@ -10,13 +10,18 @@ public struct DiskOp: Equatable, Sendable {
   /// What the write does to a file SR's sparse file: a model with a `FileSystemAllocation` charges
   /// allocating writes and hole punches by it; other models treat them as plain writes.
   public var space: SpaceChange
+  /// The SR volume (file) the op belongs to, −1 when not known: a file system locks per file.
+  public var file: Int32
 
   @inlinable
-  public init(offset: UInt64, length: UInt64, isWrite: Bool, space: SpaceChange = .none) {
+  public init(
+    offset: UInt64, length: UInt64, isWrite: Bool, space: SpaceChange = .none, file: Int32 = -1
+  ) {
     self.offset = offset
     self.length = length
     self.isWrite = isWrite
     self.space = space
+    self.file = file
   }
 }
 

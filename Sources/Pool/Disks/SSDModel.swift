@@ -68,7 +68,7 @@ public struct SSDModel: DiskModel {
           t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
           continue
         }
-        t = fileSystem!.shared(ready: t)
+        t = fileSystem!.shared(op, ready: t)
       }
       let latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
       t += SimTime(nanoseconds: Int64(latency.rounded()))
@@ -78,7 +78,7 @@ public struct SSDModel: DiskModel {
       t = bus.reserve(
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
-      if fileSystem != nil { fileSystem!.sharedRuns(until: t) }
+      if fileSystem != nil { fileSystem!.sharedRuns(op, until: t) }
     }
     return t - now
   }

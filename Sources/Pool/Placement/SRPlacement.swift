@@ -123,7 +123,7 @@ public struct SRPlacement: Sendable {
       {
         ops[ops.count - 1].length += n
       } else {
-        ops.append(DiskOp(offset: phys, length: n, isWrite: isWrite, space: space))
+        ops.append(DiskOp(offset: phys, length: n, isWrite: isWrite, space: space, file: Int32(volume)))
       }
       off += n
       left -= n
