@@ -7,6 +7,8 @@ import Workloads
 public enum PoolEvent: Sendable {
   /// A request reaches its tapdisk (the slot already holds it).
   case arrive(slot: Int32)
+  /// The engine's processor time for a request slot is over: its I/O goes to the disk.
+  case engineDone(slot: Int32)
   /// The disk finished serving a request slot.
   case diskDone(slot: Int32)
   /// A request that needed no device I/O (reads of never-written sectors) completes.
@@ -40,6 +42,8 @@ struct PoolModel: SimulationModel {
   var disk: SimulatedDisk
   /// The engine behind every tapdisk (options, I/O tap, accounting, data buffer).
   var engine: EngineCall
+  /// The engine's processor time per request (`EngineCPUCost.none`: none).
+  var engineCPU = EngineCPUCost.none
   var tapdisks: [Tapdisk] = []
   var vms: [VirtualMachine] = []
   var requests = SlotTable()
@@ -66,6 +70,7 @@ struct PoolModel: SimulationModel {
   mutating func handle(_ event: PoolEvent, at now: SimTime, sim: inout Simulator<PoolEvent>) {
     switch event {
     case .arrive(let slot): arrive(slot, sim: &sim)
+    case .engineDone(let slot): submit(slot, sim: &sim)
     case .diskDone(let slot): diskDone(slot, sim: &sim)
     case .done(let slot): finish(slot, sim: &sim)
     case .sample: sample(sim: &sim)

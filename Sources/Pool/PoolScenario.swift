@@ -72,6 +72,7 @@ public struct PoolScenario: Sendable {
       storage: storage, kind: sr, capacity: disk.model.capacityBytes, engine: engine, seed: seed)
     let uuid = try chain.build(in: sr, nameLabel: "vdi")
     let pool = try PoolSimulation(disk: disk.model, sr: sr, seed: seed)
+    pool.engineCPU = disk.engineCPU
     pool.recordTrace = recordTrace
     pool.sampleInterval = sampleInterval
     pool.warmup = warmup

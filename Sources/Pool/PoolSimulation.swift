@@ -60,6 +60,12 @@ public final class PoolSimulation {
     if let interval = gc.autoScanInterval { sim.schedule(.autoScan, at: sim.now + interval) }
   }
 
+  /// The engine's processor time per guest request (a profile's `engine_cpu`); set before the run.
+  public var engineCPU: EngineCPUCost {
+    get { model.engineCPU }
+    set { model.engineCPU = newValue }
+  }
+
   /// Where the VHD files are.
   public var storage: any Storage { model.storage }
   /// The engine options every tapdisk opens its chain with.

@@ -17,7 +17,10 @@ struct DiskCalibrateCommand: ParsableCommand {
     abstract: "Run fio with O_DIRECT over a grid on TARGET and write the fitted disk profile.",
     discussion: """
       The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32
-      (--quick: 1 and 32, one second per job). TARGET is a file or a folder on the device to measure
+      (--quick: 1 and 32, one second per job); then random 4 KiB writes into a fresh sparse file
+      (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
+      engine's processor time per request on chains in memory (use a release build).
+      TARGET is a file or a folder on the device to measure
       (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
       The profile: docs/simulation.md#disk-profiles; the fit: docs/simulation.md#calibration.
       """)
@@ -39,10 +42,13 @@ struct DiskCalibrateCommand: ParsableCommand {
       let bar = ProgressLine(label: "calibrate")
       calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
       let grid = try calibrator.measure(fio: fio)
+      let punches = try calibrator.timeHolePunches()
+      let cpu = try calibrator.measureEngineCPU()
       bar.finish()
-      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes)
+      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
-      let text = DiskCalibrator.profileYAML(name: profileName, target: target, grid: grid, model: model)
+      let text = DiskCalibrator.profileYAML(
+        name: profileName, target: target, grid: grid, model: model, engineCPU: cpu)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }

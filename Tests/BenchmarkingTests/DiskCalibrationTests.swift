@@ -42,18 +42,23 @@ import Testing
 
   /// Synthetic grid from a known device: lognormal latency (median 100 µs, σ 0.4) at depth 1; 6 units
   /// (IOPS at depth 32 = 6 / mean service); 1 MiB jobs at 800/400 MB/s. The fit must give them back.
-  @Test func fitRecoversKnownParameters() throws {
-    let truth = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
-    var grid: [FioMeasurement] = []
+  /// The synthetic device's completion-latency quantiles: `truth` plus `transfer` ns.
+  func quantiles(_ truth: LatencyDistribution, transfer: Double) -> [(p: Double, ns: Double)] {
     let percentiles = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9]
+    var q: [(p: Double, ns: Double)] = [(0, truth.value(at: 1e-6) + transfer)]
+    q += percentiles.map { (p: $0 / 100, ns: truth.value(at: $0 / 100) + transfer) }
+    q.append((1, truth.value(at: 1 - 1e-6) + transfer))
+    return q
+  }
+
+  func syntheticGrid(_ truth: LatencyDistribution) -> [FioMeasurement] {
+    var grid: [FioMeasurement] = []
     for isWrite in [false, true] {
       let bw = isWrite ? 400e6 : 800e6
       for kib: UInt64 in [4, 64, 1024] {
         let transfer = Double(kib << 10) * 1e9 / bw
         // The synthetic device's QD1 completion latency: the truth plus the transfer.
-        var q: [(p: Double, ns: Double)] = [(0, truth.value(at: 1e-6) + transfer)]
-        q += percentiles.map { (p: $0 / 100, ns: truth.value(at: $0 / 100) + transfer) }
-        q.append((1, truth.value(at: 1 - 1e-6) + transfer))
+        let q = quantiles(truth, transfer: transfer)
         let mean = truth.mean + transfer
         for qd in [1, 32] {
           let job = FioJob(isWrite: isWrite, random: true, blockBytes: kib << 10, queueDepth: qd)
@@ -68,6 +73,45 @@ import Testing
         }
       }
     }
+    return grid
+  }
+
+  /// The sparse-file job gives the allocating-write table back (less its transfer) and the punch
+  /// table is the one passed; without that job there is no file-system section.
+  @Test func fitRecoversTheFileSystemsAllocationCosts() throws {
+    let device = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
+    let allocation = LatencyDistribution.lognormal(median: 180_000, sigma: 0.8)
+    var grid = syntheticGrid(device)
+    #expect(try ProfileFit.fit(grid, capacityBytes: 1 << 30).fileSystem == nil)
+    let job = FioJob.allocationJobs[0]
+    #expect(job.name == "alloc-randwrite-4k-qd1" && job.sparse && job.queueDepth == 1)
+    #expect(
+      job.arguments(file: "/x", sizeBytes: 1 << 30, seconds: 1, rampSeconds: 0).contains("--fallocate=none"))
+    let transfer = 4096 * 1e9 / 400e6
+    grid.append(
+      FioMeasurement(
+        job: job,
+        result: FioResult(
+          jobName: job.name, isWrite: true, iops: 1e9 / (allocation.mean + transfer),
+          bytesPerSecond: 4096 * 1e9 / (allocation.mean + transfer),
+          meanLatencyNs: allocation.mean + transfer,
+          latencyQuantiles: quantiles(allocation, transfer: transfer))))
+    let punch = try QuantileTable(probabilities: [0, 0.5, 1], nanoseconds: [5_000, 9_000, 70_000])
+    let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30, punchHole: punch)
+    let fs = try #require(m.fileSystem)
+    #expect(fs.punchHole == .empirical(punch))
+    #expect(fs.allocatingWrite.classes.map(\.bytes) == [4096])
+    for p in [0.1, 0.5, 0.9, 0.99] {
+      let fitted = fs.allocatingWrite.value(bytes: 4096, at: p)
+      #expect(abs(fitted - allocation.value(at: p)) / allocation.value(at: p) < 1e-6)
+    }
+    // The plain fit is unchanged by the extra job (channels from the written file's jobs).
+    #expect(m.channels == 6)
+  }
+
+  @Test func fitRecoversKnownParameters() throws {
+    let truth = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
+    let grid = syntheticGrid(truth)
     let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
     #expect(m.channels == 6)
     #expect(m.readBandwidth == 800e6 && m.writeBandwidth == 400e6)

@@ -52,6 +52,44 @@ import Testing
     #expect(draws(back.model) == draws(model))
   }
 
+  /// A profile with a file system and engine processor time reads back with both: the same draws
+  /// for allocating writes and punches, the same engine cost.
+  @Test func writerRoundTripsFileSystemAndEngineCPU() throws {
+    let table = try QuantileTable(
+      probabilities: [0, 0.5, 0.99, 1], nanoseconds: [60_000, 150_000, 3_000_000, 9_000_000])
+    var model = SSDModel(
+      readLatency: .microseconds(50), writeLatency: .microseconds(40), readBandwidth: 1e9,
+      writeBandwidth: 1e9, channels: 4, capacityBytes: 1 << 30)
+    model.fileSystem = FileSystemAllocation(
+      allocatingWrite: try #require(SizeClassLatency([.init(bytes: 4096, latency: .empirical(table))])),
+      punchHole: .lognormal(median: 20_000, sigma: 0.3))
+    let cpu = EngineCPUCost(perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480))
+    let text = DiskProfileWriter.yaml(
+      name: "fs", source: "test", comments: [], model: model, engineCPU: cpu)
+    let back = try DiskProfileFile.parse(yaml: text, file: "fs.yaml")
+    #expect(back.engineCPU == cpu)
+    var ops: [DiskOp] = []
+    for i in 0..<200 {
+      let space: SpaceChange = i % 3 == 0 ? .allocates : i % 3 == 1 ? .punchesHole : .none
+      ops.append(DiskOp(offset: UInt64(i) << 20, length: 4096, isWrite: true, space: space))
+    }
+    func times(_ m: any DiskModel) -> [Int64] {
+      var d = m
+      d.reseed(5)
+      return ops.enumerated().map { d.serviceTime([$1], at: .milliseconds($0)).nanoseconds }
+    }
+    #expect(times(back.model) == times(model))
+    #expect(Set(times(back.model)).count > 100)
+    let negative = text.replacingOccurrences(of: "request_us: 7.25", with: "request_us: -1")
+    #expect(negative != text)
+    #expect {
+      try DiskProfileFile.parse(yaml: negative, file: "neg.yaml")
+    } throws: { e in
+      guard let e = e as? ScenarioError else { return false }
+      return e.file == "neg.yaml" && e.message.contains("request_us")
+    }
+  }
+
   @Test func badFieldsAreReportedAtTheirLine() {
     let yaml = """
       name: bad

@@ -19,6 +19,23 @@ import Testing
     #expect(twice.count == 20_000 && twice.p50 == h.p50)
   }
 
+  /// Two samples whose medians fall in the same 3 % bucket but whose counts differ: the percentiles
+  /// differ too (a bucket's midpoint gave both the same value, so replicates showed a zero-width CI).
+  @Test func percentilesMoveWithinTheirBucket() {
+    func histogram(below: Int, above: Int) -> LatencyHistogram {
+      var h = LatencyHistogram()
+      for _ in 0..<below { h.record(.nanoseconds(99_000)) }  // bucket [98 304, 100 352)
+      for _ in 0..<above { h.record(.nanoseconds(120_000)) }
+      return h
+    }
+    let a = histogram(below: 100, above: 100)
+    let b = histogram(below: 110, above: 90)
+    // Median rank 100: the top of a's bucket; 100/110 of the way through b's.
+    #expect(a.p50 == .nanoseconds(100_352))
+    #expect(b.p50 == .nanoseconds(98_304 + 2_048 * 100 / 110))
+    #expect(a.p50 != b.p50)
+  }
+
   @Test func traceHasOneLinePerRequestAndMatchingColumns() throws {
     let (pool, vdi) = try makePool(depth: 2)
     pool.recordTrace = true

@@ -24,9 +24,10 @@ import Testing
     try p.translate(volume: a, offset: (1 << 20) - 4096, length: 8192, isWrite: false, into: &ops)
     let mib: UInt64 = 1 << 20
     let expected = [
-      DiskOp(offset: 0, length: 4096, isWrite: true), DiskOp(offset: mib, length: 4096, isWrite: true),
-      DiskOp(offset: mib - 4096, length: 4096, isWrite: false),
-      DiskOp(offset: 2 * mib, length: 4096, isWrite: false),
+      DiskOp(offset: 0, length: 4096, isWrite: true, file: Int32(a)),
+      DiskOp(offset: mib, length: 4096, isWrite: true, file: Int32(b)),
+      DiskOp(offset: mib - 4096, length: 4096, isWrite: false, file: Int32(a)),
+      DiskOp(offset: 2 * mib, length: 4096, isWrite: false, file: Int32(a)),
     ]
     #expect(firstMismatch(ops, expected) == nil)
     #expect(p.allocatedBytes == 3 * mib)
@@ -41,8 +42,8 @@ import Testing
     try p.translate(volume: a, offset: (8 << 20) + 1, length: 1, isWrite: false, into: &ops)
     #expect(
       ops == [
-        DiskOp(offset: (12 << 20) + 512, length: 512, isWrite: false),
-        DiskOp(offset: (8 << 20) + 1, length: 1, isWrite: false),
+        DiskOp(offset: (12 << 20) + 512, length: 512, isWrite: false, file: Int32(b)),
+        DiskOp(offset: (8 << 20) + 1, length: 1, isWrite: false, file: Int32(a)),
       ])
     #expect(p.allocatedBytes == 16 << 20)
     #expect(throws: PoolError.self) {

@@ -31,7 +31,7 @@ import VHD
     let c = try p.attach("/sr/c.vhd", size: 0)
     var ops: [DiskOp] = []
     try p.translate(volume: c, offset: 0, length: 4096, isWrite: true, into: &ops)
-    #expect(ops == [DiskOp(offset: 0, length: 4096, isWrite: true)])
+    #expect(ops == [DiskOp(offset: 0, length: 4096, isWrite: true, file: Int32(c))])
   }
 
   @Test func lvmResizeInflatesAndDeflates() throws {

@@ -6,5 +6,5 @@ set ylabel "fraction of requests"
 set grid
 set key outside right top
 set logscale x
-plot "cdf-depth17-iodepth1.dat" index 0 using 1:2 with steps lw 2 title "real", \
-  '' index 1 using 1:2 with steps lw 2 title "simulated (vda-ext4)"
+plot "cdf-depth17-iodepth1.dat" index 0 using 1:2 with steps lw 4.00 dt 1 lc rgb "#0072B2" title "real", \
+  '' index 1 using 1:2 with steps lw 1.50 dt 2 lc rgb "#D55E00" title "simulated (vda-ext4)"

@@ -12,6 +12,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
   case fioFailed(job: String, status: Int32, message: String)
   case badFioOutput(file: String, reason: String)
   case missingMeasurement(String)
+  case holePunchFailed(path: String, message: String)
 
   public var description: String {
     switch self {
@@ -28,6 +29,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
       "fio job \(job) failed (status \(status)): \(message)"
     case .badFioOutput(let file, let reason): "\(file): not fio JSON output: \(reason)"
     case .missingMeasurement(let what): "the calibration grid lacks \(what)"
+    case .holePunchFailed(let path, let message): "\(path): timing hole punches failed: \(message)"
     }
   }
 

@@ -85,13 +85,28 @@ public struct DiskCalibrator {
     if pwrite(fd, block, 4096, 0) < 0 { throw .openFailure(path: file, errno: errno) }
   }
 
-  /// Runs every job of the grid and returns what fio measured.
+  /// The fresh sparse file of the allocation jobs and the hole-punch timing, beside `file`.
+  public var sparseFile: String { file + ".sparse" }
+
+  /// Recreates `sparseFile` as `sizeBytes` of hole.
+  func freshSparseFile() throws(CalibrationError) {
+    unlink(sparseFile)
+    let fd = open(sparseFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .openFailure(path: sparseFile, errno: errno) }
+    defer { close(fd) }
+    if ftruncate(fd, off_t(sizeBytes)) != 0 { throw .openFailure(path: sparseFile, errno: errno) }
+  }
+
+  /// Runs every job of the grid and the allocation jobs, and returns what fio measured.
   public func measure(fio: String) throws(CalibrationError) -> [FioMeasurement] {
-    let jobs = FioJob.grid(quick: quick)
+    let jobs = FioJob.grid(quick: quick) + FioJob.allocationJobs
     var out: [FioMeasurement] = []
+    defer { unlink(sparseFile) }
     for (i, job) in jobs.enumerated() {
+      if job.sparse { try freshSparseFile() }
       let args = job.arguments(
-        file: file, sizeBytes: sizeBytes, seconds: quick ? 1 : 4, rampSeconds: quick ? 0 : 1)
+        file: job.sparse ? sparseFile : file, sizeBytes: sizeBytes, seconds: quick ? 1 : 4,
+        rampSeconds: quick || job.sparse ? 0 : 1)
       let run: (status: Int32, output: String)
       do { run = try runProgram(fio, args) } catch {
         throw .fioFailed(job: job.name, status: -1, message: "\(error)")
@@ -110,6 +125,17 @@ public struct DiskCalibrator {
     return out
   }
 
+  /// Times hole punches in a fresh sparse file (`HolePunchTiming`), which is removed afterwards.
+  public func timeHolePunches() throws(CalibrationError) -> QuantileTable {
+    unlink(sparseFile)
+    defer { unlink(sparseFile) }
+    return try HolePunchTiming(file: sparseFile).measure()
+  }
+
+  /// The engine's processor time per request on this host (`EngineCPUTiming`; release builds only
+  /// give the figure tapdisk's C engine is compared with).
+  public func measureEngineCPU() throws -> EngineCPUCost { try EngineCPUTiming().measure() }
+
   /// fio may print notes before its JSON document; the document starts at the first "{".
   static func jsonPart(_ output: String) -> String {
     guard let start = output.firstIndex(of: "{") else { return output }
@@ -117,14 +143,16 @@ public struct DiskCalibrator {
   }
 
   /// The fitted profile file's text: the model and a comment block with the grid's figures.
-  public static func profileYAML(name: String, target: String, grid: [FioMeasurement], model: SSDModel)
-    -> String
-  {
+  public static func profileYAML(
+    name: String, target: String, grid: [FioMeasurement], model: SSDModel, engineCPU: EngineCPUCost = .none
+  ) -> String {
     var comments = [
       "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, psync, iodepth threads) on \(target).",
       "Latency tables: fio completion-latency quantiles of the random queue-depth-1 jobs, less the bus",
       "transfer at the fitted bandwidth; bandwidths: best 1 MiB job; channels: Little's law at the",
-      "deepest random 4 KiB jobs (docs/simulation.md#calibration). The grid:",
+      "deepest random 4 KiB jobs; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
+      "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
+      "(docs/simulation.md#calibration). The grid:",
       "job                      IOPS        MB/s    mean us",
     ]
     for m in grid {
@@ -135,7 +163,8 @@ public struct DiskCalibrator {
             m.result.meanLatencyNs / 1000))
     }
     return DiskProfileWriter.yaml(
-      name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model)
+      name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model,
+      engineCPU: engineCPU)
   }
 }
 

@@ -11,19 +11,23 @@ public struct FioJob: Sendable, Equatable {
   public var random: Bool
   public var blockBytes: UInt64
   public var queueDepth: Int
+  /// Runs on a fresh sparse file (`--fallocate=none`), so nearly every write lands in a hole and the
+  /// file system allocates for it (docs/simulation.md#file-system-allocation).
+  public var sparse: Bool
 
-  public init(isWrite: Bool, random: Bool, blockBytes: UInt64, queueDepth: Int) {
+  public init(isWrite: Bool, random: Bool, blockBytes: UInt64, queueDepth: Int, sparse: Bool = false) {
     self.isWrite = isWrite
     self.random = random
     self.blockBytes = blockBytes
     self.queueDepth = queueDepth
+    self.sparse = sparse
   }
 
   /// fio's `rw=` value.
   public var rw: String { (random ? "rand" : "") + (isWrite ? "write" : "read") }
 
   /// `randread-4k-qd1`.
-  public var name: String { "\(rw)-\(blockBytes >> 10)k-qd\(queueDepth)" }
+  public var name: String { (sparse ? "alloc-" : "") + "\(rw)-\(blockBytes >> 10)k-qd\(queueDepth)" }
 
   /// fio's arguments for this job on `file` of `sizeBytes`, running `seconds` after `rampSeconds`.
   public func arguments(file: String, sizeBytes: UInt64, seconds: Int, rampSeconds: Int) -> [String] {
@@ -32,7 +36,13 @@ public struct FioJob: Sendable, Equatable {
       "--rw=\(rw)", "--bs=\(blockBytes)", "--numjobs=\(queueDepth)", "--thread", "--group_reporting",
       "--time_based", "--runtime=\(seconds)", "--ramp_time=\(rampSeconds)", "--randrepeat=1",
       "--norandommap", "--output-format=json",
-    ]
+    ] + (sparse ? ["--fallocate=none"] : [])
+  }
+
+  /// Random 4 KiB writes into a fresh sparse file at depth 1 (the allocating-write latency the fit
+  /// takes) and 8 (how allocating writes serialise, shown beside the model's figure).
+  public static let allocationJobs = [1, 8].map {
+    FioJob(isWrite: true, random: true, blockBytes: 4096, queueDepth: $0, sparse: true)
   }
 
   /// The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8

@@ -9,10 +9,14 @@ import Simulation
 /// - latency per direction and size class: the queue-depth-1 random job's completion-latency quantile
 ///   table (fio's min, percentiles, max), less the bus transfer time the model adds separately;
 /// - channels: Little's law at the deepest random 4 KiB job, units busy = IOPS × mean service time at
-///   depth 1, per direction, averaged over read and write, rounded, within 1 … that depth.
+///   depth 1, per direction, averaged over read and write, rounded, within 1 … that depth;
+/// - file system (when the grid has the sparse-file job): the allocating-write latency is the
+///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer; the punch time is
+///   `punchHole` (timed hole punches), or zero when not measured.
 public enum ProfileFit {
-  public static func fit(_ grid: [FioMeasurement], capacityBytes: UInt64) throws(CalibrationError) -> SSDModel
-  {
+  public static func fit(
+    _ grid: [FioMeasurement], capacityBytes: UInt64, punchHole: QuantileTable? = nil
+  ) throws(CalibrationError) -> SSDModel {
     func bandwidth(_ write: Bool) throws(CalibrationError) -> Double {
       let best = grid.filter { $0.job.isWrite == write && $0.job.blockBytes == 1 << 20 }.map(
         \.result.bytesPerSecond
@@ -23,9 +27,12 @@ public enum ProfileFit {
     }
     let readBandwidth = try bandwidth(false)
     let writeBandwidth = try bandwidth(true)
-    func latency(_ write: Bool, _ bw: Double) throws(CalibrationError) -> SizeClassLatency {
+    func latency(_ write: Bool, _ bw: Double, sparse: Bool = false) throws(CalibrationError)
+      -> SizeClassLatency
+    {
       var classes: [SizeClassLatency.SizeClass] = []
-      for m in grid where m.job.isWrite == write && m.job.random && m.job.queueDepth == 1 {
+      for m in grid
+      where m.job.isWrite == write && m.job.random && m.job.queueDepth == 1 && m.job.sparse == sparse {
         let transfer = Double(m.job.blockBytes) * 1e9 / bw
         let q = m.result.latencyQuantiles
         let table: QuantileTable
@@ -42,10 +49,18 @@ public enum ProfileFit {
     }
     let read = try latency(false, readBandwidth)
     let write = try latency(true, writeBandwidth)
+    var fileSystem: FileSystemAllocation?
+    if grid.contains(where: { $0.job.sparse && $0.job.queueDepth == 1 }) {
+      fileSystem = FileSystemAllocation(
+        allocatingWrite: try latency(true, writeBandwidth, sparse: true),
+        punchHole: punchHole.map { .empirical($0) } ?? .constant(nanoseconds: 0))
+    }
     var units: [Double] = []
     var deepest = 1
     for w in [false, true] {
-      let small = grid.filter { $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 }
+      let small = grid.filter {
+        $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 && !$0.job.sparse
+      }
       guard let one = small.first(where: { $0.job.queueDepth == 1 }),
         let deep = small.max(by: { $0.job.queueDepth < $1.job.queueDepth }), deep.job.queueDepth > 1
       else { throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper") }
@@ -55,7 +70,6 @@ public enum ProfileFit {
     let channels = Swift.min(deepest, Swift.max(1, Int((units.reduce(0, +) / Double(units.count)).rounded())))
     return SSDModel(
       read: read, write: write, readBandwidth: readBandwidth, writeBandwidth: writeBandwidth,
-      channels: channels,
-      capacityBytes: capacityBytes)
+      channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem)
   }
 }

@@ -17,12 +17,16 @@ struct DeferredIO {
 }
 
 /// The state `DirectFileDevice`s share, used only by the thread holding the engine lock: the current
-/// request's I/O count, its deferred data I/Os, the worker's staging buffer for deferred writes, and
-/// one bounce buffer for metadata I/O done at once. Nothing here allocates per request.
+/// request's I/O count, its deferred I/Os, the worker's staging buffer for deferred writes, and one
+/// bounce buffer for metadata reads done at once. Nothing here allocates per request.
 final class DeferredIOQueue {
   static let bounceBytes = 1 << 20
   var ios = 0
   private(set) var pending: [DeferredIO] = []
+  /// Writes handed to workers and not yet known to be done, each with its worker's staging buffer:
+  /// a metadata read of the same range is served from there, as tapdisk keeps a bitmap in memory
+  /// while its write is in flight (reading the device could return the bitmap before that write).
+  private var inFlight: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
   private var staging: UnsafeMutableRawPointer?
   private var stagingUsed = 0
   private let bounce: UnsafeMutableRawPointer
@@ -33,6 +37,7 @@ final class DeferredIOQueue {
     }
     bounce = b
     pending.reserveCapacity(64)
+    inFlight.reserveCapacity(256)
   }
 
   deinit { free(bounce) }
@@ -57,14 +62,25 @@ final class DeferredIOQueue {
     pending.append(DeferredIO(fd: fd, offset: offset, count: bytes.count, isWrite: true, target: at))
   }
 
-  func direct(fd: Int32, offset: UInt64, read buffer: UnsafeMutableRawBufferPointer, name: String) throws {
-    try Self.transfer(fd: fd, offset: offset, count: buffer.count, isWrite: false, bounce: bounce, name: name)
-    buffer.baseAddress!.copyMemory(from: bounce, byteCount: buffer.count)
+  /// The current request's deferred writes are now its worker's to issue (`owner`: its staging).
+  func handOver(owner: UnsafeMutableRawPointer) {
+    for io in pending where io.isWrite { inFlight.append((owner, io)) }
   }
 
-  func direct(fd: Int32, offset: UInt64, write buffer: UnsafeRawBufferPointer, name: String) throws {
-    bounce.copyMemory(from: buffer.baseAddress!, byteCount: buffer.count)
-    try Self.transfer(fd: fd, offset: offset, count: buffer.count, isWrite: true, bounce: bounce, name: name)
+  /// The worker owning `owner` has issued everything it was handed.
+  func retire(owner: UnsafeMutableRawPointer) {
+    inFlight.removeAll { $0.owner == owner }
+  }
+
+  func direct(fd: Int32, offset: UInt64, read buffer: UnsafeMutableRawBufferPointer, name: String) throws {
+    if let staged = inFlight.last(where: {
+      $0.io.fd == fd && $0.io.offset == offset && $0.io.count == buffer.count
+    }) {
+      buffer.baseAddress!.copyMemory(from: staged.io.target, byteCount: buffer.count)
+      return
+    }
+    try Self.transfer(fd: fd, offset: offset, count: buffer.count, isWrite: false, bounce: bounce, name: name)
+    buffer.baseAddress!.copyMemory(from: bounce, byteCount: buffer.count)
   }
 
   /// pread/pwrite of `count` bytes through an aligned `bounce`, retrying short transfers and EINTR.

@@ -7,10 +7,13 @@ import VHD
 #endif
 
 /// The real side of `vhdsim validate`: the VHD files of a folder opened as tapdisk opens them, with
-/// O_DIRECT, and the engine's I/O split as tapdisk splits it — metadata (BAT, bitmaps, footer) done at
-/// once by the engine call, guest data queued in a `DeferredIOQueue` for the worker to issue after the
-/// engine lock is released, so data I/O of `iodepth` requests overlaps on the device while the engine
-/// (single-threaded, as tapdisk's event loop is) serves one request at a time.
+/// O_DIRECT, and the engine's I/O split as tapdisk splits it: reads of metadata (a bitmap the cache
+/// lacks) done at once by the engine call, which needs them to go on; guest data and every write
+/// (data, then the bitmap, BAT and footer updates, in the engine's order) queued in a
+/// `DeferredIOQueue` for the worker to issue after the engine lock is released. tapdisk's event loop
+/// likewise never waits for a write: it submits the data write and, once it completes, the bitmap
+/// write, while it serves other requests. So the I/O of `iodepth` requests overlaps on the device
+/// while the engine (single-threaded, as tapdisk's event loop is) serves one request at a time.
 ///
 /// This wraps the engine's devices instead of giving `SparseFileDevice` an O_DIRECT mode, so the
 /// engine is unchanged: every read and write with a 512-aligned offset and length goes through an
@@ -38,7 +41,7 @@ final class DirectFileStorage: Storage {
   func canonicalPath(_ path: String) -> String { files.canonicalPath(path) }
 }
 
-/// One engine device: metadata I/O direct and immediate, data I/O deferred to the queue.
+/// One engine device: metadata reads direct and immediate, data reads and all writes deferred.
 final class DirectFileDevice: BlockDevice {
   let plain: SparseFileDevice
   let directFD: Int32
@@ -78,11 +81,7 @@ final class DirectFileDevice: BlockDevice {
   func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
     queue.ios += 1
     guard Self.aligned(offset, buffer.count) else { return try plain.write(buffer, at: offset, kind: kind) }
-    if kind == .data {
-      try queue.deferWrite(fd: directFD, offset: offset, bytes: buffer)
-    } else {
-      try queue.direct(fd: directFD, offset: offset, write: buffer, name: name)
-    }
+    try queue.deferWrite(fd: directFD, offset: offset, bytes: buffer)
   }
 
   func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {

@@ -62,7 +62,7 @@ public struct DiskValidation {
     // The simulated SR must hold the chain however small a device the profile was measured on.
     var model = profile.model
     model.capacityBytes = Swift.max(model.capacityBytes, 64 << 30)
-    let disk = DiskProfile(name: profile.name, path: profile.path, model: model)
+    let disk = DiskProfile(name: profile.name, path: profile.path, model: model, engineCPU: profile.engineCPU)
     let scenario = PoolScenario(
       chain: chain, workload: workload, disk: disk, sr: .file, device: .metadata, engine: Self.engine,
       seed: seed, recordTrace: true)

@@ -60,9 +60,24 @@ struct RealChainRun {
     }
     group.wait()
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    try vhd.close()
+    try close(vhd, queue: queue)
     if let failure = shared.failure { throw failure }
     return Result(latenciesNs: shared.latencies, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
+  }
+
+  /// Closes the chain with buffers of its own (the workers' are gone) and issues the writes the close
+  /// deferred (footer, BAT map).
+  private func close(_ vhd: VHDChain, queue: DeferredIOQueue) throws {
+    guard let staging = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
+      let bounce = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes)
+    else { throw StorageError(.system(ENOMEM), path: "close buffers") }
+    defer {
+      free(staging)
+      free(bounce)
+    }
+    queue.begin(staging: staging)
+    try vhd.close()
+    try DeferredIOQueue.run(queue.pending[...], bounce: bounce)
   }
 }
 
@@ -86,7 +101,7 @@ final class SharedRun: @unchecked Sendable {
     latencies.reserveCapacity(total)
   }
 
-  /// One worker: take a request, run the engine on it under the lock, issue its data I/O outside.
+  /// One worker: take a request, run the engine on it under the lock, issue its deferred I/O outside.
   func work() {
     guard let staging = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
       let bounce = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
@@ -124,15 +139,18 @@ final class SharedRun: @unchecked Sendable {
       physicalIOs += queue.ios
       mine.removeAll(keepingCapacity: true)
       mine.append(contentsOf: queue.pending)
+      queue.handOver(owner: staging)
       lock.unlock()
       do { try DeferredIOQueue.run(mine[...], bounce: bounce) } catch {
         lock.lock()
+        queue.retire(owner: staging)
         failure = error
         lock.unlock()
         return
       }
       let t1 = DispatchTime.now().uptimeNanoseconds
       lock.lock()
+      queue.retire(owner: staging)
       latencies.append(Double(t1 - t0))
       lock.unlock()
     }

@@ -58,6 +58,14 @@ extension DiskProfileFile {
     return latency
   }
 
+  /// `{allocating_write: [size classes], punch_hole: <distribution>}`.
+  static func fileSystem(_ r: NodeReader) throws(ScenarioError) -> FileSystemAllocation {
+    let m = try r.mapping(allowed: ["allocating_write", "punch_hole"])
+    return FileSystemAllocation(
+      allocatingWrite: try sizeClasses(try m.required("allocating_write")),
+      punchHole: try distribution(try m.required("punch_hole")))
+  }
+
   /// `{probability: P, <distribution>}`.
   static func writeStall(_ r: NodeReader) throws(ScenarioError) -> WriteStall {
     let m = try r.mapping(allowed: ["probability"] + distributionKeys)

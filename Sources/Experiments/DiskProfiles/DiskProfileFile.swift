@@ -8,10 +8,10 @@ import Yams
 /// strict, positioned errors, and finding a profile by name or path.
 public enum DiskProfileFile {
   static let topKeys = [
-    "name", "kind", "source", "capacity_bytes", "variability", "ssd", "rotating", "iscsi",
+    "name", "kind", "source", "capacity_bytes", "variability", "ssd", "rotating", "iscsi", "engine_cpu",
   ]
   static let ssdKeys = [
-    "channels", "read_bandwidth_mb_s", "write_bandwidth_mb_s", "read", "write", "write_stall",
+    "channels", "read_bandwidth_mb_s", "write_bandwidth_mb_s", "read", "write", "write_stall", "file_system",
   ]
   static let rotatingKeys = [
     "rpm", "settle_us", "full_stroke_us", "transfer_mb_s", "seek_variation", "write_cache",
@@ -89,7 +89,17 @@ public enum DiskProfileFile {
     default: model = try iscsi(section, capacity: capacity)
     }
     model.capacityBytes = capacity
-    return DiskProfile(name: name, path: file, model: model, variability: variability)
+    var cpu = EngineCPUCost.none
+    if let c = map["engine_cpu"] {
+      let cm = try c.mapping(allowed: ["request_us", "level_us"])
+      let nonNegative = { (n: NodeReader) throws(ScenarioError) -> SimTime in
+        microseconds(try n.double("a number of microseconds ≥ 0") { $0 >= 0 })
+      }
+      cpu = EngineCPUCost(
+        perRequest: try nonNegative(try cm.required("request_us")),
+        perLevel: try nonNegative(try cm.required("level_us")))
+    }
+    return DiskProfile(name: name, path: file, model: model, variability: variability, engineCPU: cpu)
   }
 
   static func positive(_ r: NodeReader) throws(ScenarioError) -> Double {
@@ -103,7 +113,8 @@ public enum DiskProfileFile {
       read: try sizeClasses(try m.required("read")), write: try sizeClasses(try m.required("write")),
       readBandwidth: try positive(try m.required("read_bandwidth_mb_s")) * 1e6,
       writeBandwidth: try positive(try m.required("write_bandwidth_mb_s")) * 1e6, channels: channels,
-      capacityBytes: capacity, writeStall: try m["write_stall"].map(writeStall))
+      capacityBytes: capacity, writeStall: try m["write_stall"].map(writeStall),
+      fileSystem: try m["file_system"].map(fileSystem))
   }
 
   static func rotating(_ r: NodeReader, capacity: UInt64) throws(ScenarioError) -> RotatingDiskModel {

@@ -7,7 +7,8 @@ import Simulation
 /// `DiskProfileFile` reads, with a comment block saying where every figure came from.
 public enum DiskProfileWriter {
   public static func yaml(
-    name: String, source: String, comments: [String], model: SSDModel, variability: Bool = true
+    name: String, source: String, comments: [String], model: SSDModel, variability: Bool = true,
+    engineCPU: EngineCPUCost = .none
   ) -> String {
     var lines = comments.map { "# \($0)" }
     lines += [
@@ -16,6 +17,13 @@ public enum DiskProfileWriter {
       "source: \(quoted(source))",
       "capacity_bytes: \(model.capacityBytes)",
       "variability: \(variability)",
+    ]
+    if engineCPU != .none {
+      lines.append(
+        "engine_cpu: {request_us: \(number(Double(engineCPU.perRequest.nanoseconds) / 1000)), "
+          + "level_us: \(number(Double(engineCPU.perLevel.nanoseconds) / 1000))}")
+    }
+    lines += [
       "ssd:",
       "  channels: \(model.channels)",
       "  read_bandwidth_mb_s: \(number(model.readBandwidth / 1e6))",
@@ -23,12 +31,21 @@ public enum DiskProfileWriter {
     ]
     for (key, latency) in [("read", model.read), ("write", model.write)] {
       lines.append("  \(key):")
-      for c in latency.classes {
-        lines.append("    - size_kib: \(c.bytes >> 10)")
-        lines.append("      " + distribution(c.latency))
-      }
+      lines += sizeClasses(latency, indent: "  ")
+    }
+    if let fs = model.fileSystem {
+      lines.append("  file_system:")
+      lines.append("    allocating_write:")
+      lines += sizeClasses(fs.allocatingWrite, indent: "    ")
+      lines.append("    punch_hole: {\(distribution(fs.punchHole))}")
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func sizeClasses(_ latency: SizeClassLatency, indent: String) -> [String] {
+    latency.classes.flatMap { c in
+      ["\(indent)  - size_kib: \(c.bytes >> 10)", "\(indent)    " + distribution(c.latency)]
+    }
   }
 
   /// One distribution as a flow-style key: value.

@@ -209,6 +209,7 @@ public struct ScenarioRunner: Sendable {
   static func makePool(_ run: ScenarioRun, sr: SR, gc: GCSettings, samples: Bool) throws -> PoolSimulation {
     let p = run.pool
     let pool = try PoolSimulation(disk: run.settings.diskModel, sr: sr, gc: gc, seed: p.seed)
+    pool.engineCPU = run.settings.profile.engineCPU
     let interval = SimTime(nanoseconds: p.duration.nanoseconds / Int64(seriesSamples))
     if interval > .zero { pool.sampleInterval = interval }
     pool.recordTrace = samples

@@ -94,6 +94,7 @@ public struct ConsistencyScenario {
       depth: depth, virtualSize: virtualSize, baseFill: 0, writesPerSnapshot: 0, seed: seed
     ).build(in: sr, nameLabel: "vdi")
     let pool = try PoolSimulation(disk: disk.model, sr: sr, seed: seed, scenario: "consistency")
+    pool.engineCPU = disk.engineCPU
     pool.recordWrites = true
     let vdi = try pool.attach(vdi: uuid)
     try pool.addVM(vdi: vdi, generator: makeGenerator(diskSectors: virtualSize / 512))

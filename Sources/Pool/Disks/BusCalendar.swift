@@ -21,6 +21,16 @@ public struct BusCalendar: Sendable, Equatable {
 
   public var reservations: Int { starts.count - head }
 
+  /// The first time at or after `ready` that no reservation covers.
+  public func firstFree(at ready: SimTime) -> SimTime {
+    let t = ready.nanoseconds
+    var i = head
+    while i < ends.count && ends[i] <= t { i += 1 }
+    // Touching reservations are merged, so the end of the one covering `t` is free.
+    if i < starts.count && starts[i] <= t { return SimTime(nanoseconds: ends[i]) }
+    return ready
+  }
+
   /// Reserves `duration` ns at the first free time ≥ `ready`; returns when the transfer ends. `now` (the
   /// service start, never decreasing) lets the calendar forget the past.
   public mutating func reserve(ready: SimTime, duration: Int64, now: SimTime) -> SimTime {

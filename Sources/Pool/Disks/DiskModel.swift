@@ -7,13 +7,32 @@ public struct DiskOp: Equatable, Sendable {
   public var offset: UInt64
   public var length: UInt64
   public var isWrite: Bool
+  /// What the write does to a file SR's sparse file: a model with a `FileSystemAllocation` charges
+  /// allocating writes and hole punches by it; other models treat them as plain writes.
+  public var space: SpaceChange
+  /// The SR volume (file) the op belongs to, −1 when not known: a file system locks per file.
+  public var file: Int32
 
   @inlinable
-  public init(offset: UInt64, length: UInt64, isWrite: Bool) {
+  public init(
+    offset: UInt64, length: UInt64, isWrite: Bool, space: SpaceChange = .none, file: Int32 = -1
+  ) {
     self.offset = offset
     self.length = length
     self.isWrite = isWrite
+    self.space = space
+    self.file = file
   }
+}
+
+/// A write's effect on the space of the file it lands in (docs/simulation.md#file-system-allocation).
+public enum SpaceChange: UInt8, Sendable {
+  /// Reads, and writes over blocks the file already has.
+  case none
+  /// A write into a hole: the file system allocates blocks for it.
+  case allocates
+  /// Zeroing (`writeZeros`): a sparse file punches a hole or grows; no data moves.
+  case punchesHole
 }
 
 /// A physical device's timing: how long one unit of the device is busy serving one guest request's

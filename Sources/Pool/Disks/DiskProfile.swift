@@ -14,13 +14,19 @@ public struct DiskProfile: Sendable, Equatable, CustomStringConvertible {
   public var path: String?
   /// False: every distribution at its mean (`variability: off`), for deterministic figures.
   public var variability: Bool
+  /// The host's engine processor time per request, measured with the device (`engine_cpu`).
+  public var engineCPU: EngineCPUCost
   private let base: any DiskModel
 
-  public init(name: String, path: String? = nil, model: any DiskModel, variability: Bool = true) {
+  public init(
+    name: String, path: String? = nil, model: any DiskModel, variability: Bool = true,
+    engineCPU: EngineCPUCost = .none
+  ) {
     self.name = name
     self.path = path
     self.base = model
     self.variability = variability
+    self.engineCPU = engineCPU
   }
 
   /// The model to simulate with.

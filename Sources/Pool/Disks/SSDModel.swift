@@ -21,12 +21,16 @@ public struct SSDModel: DiskModel {
   public var channels: Int
   public var capacityBytes: UInt64
   public var writeStall: WriteStall?
+  /// The file system of a file SR in front of the device (calibrated on a file); nil: a raw device,
+  /// where allocating writes are plain writes and a zeroing writes its zeros.
+  public var fileSystem: FileSystemAllocation?
   var bus = BusCalendar()
   var variates = DiskVariates()
 
   public init(
     read: SizeClassLatency, write: SizeClassLatency, readBandwidth: Double, writeBandwidth: Double,
-    channels: Int, capacityBytes: UInt64, writeStall: WriteStall? = nil
+    channels: Int, capacityBytes: UInt64, writeStall: WriteStall? = nil,
+    fileSystem: FileSystemAllocation? = nil
   ) {
     precondition(channels > 0, "SSDModel needs at least one channel")
     self.read = read
@@ -36,6 +40,7 @@ public struct SSDModel: DiskModel {
     self.channels = channels
     self.capacityBytes = capacityBytes
     self.writeStall = writeStall
+    self.fileSystem = fileSystem
   }
 
   /// Fixed latencies (no variability).
@@ -56,6 +61,15 @@ public struct SSDModel: DiskModel {
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     var t = now
     for op in ops {
+      if fileSystem != nil {
+        if op.space != .none {
+          t = fileSystem!.serveExclusive(op, ready: t, at: variates.uniform(), now: now)
+          if op.space == .punchesHole { continue }
+          t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
+          continue
+        }
+        t = fileSystem!.shared(op, ready: t)
+      }
       let latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
       t += SimTime(nanoseconds: Int64(latency.rounded()))
       if op.isWrite, let stall = writeStall, variates.uniform() < stall.probability {
@@ -64,6 +78,7 @@ public struct SSDModel: DiskModel {
       t = bus.reserve(
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
+      if fileSystem != nil { fileSystem!.sharedRuns(op, until: t) }
     }
     return t - now
   }
@@ -74,6 +89,7 @@ public struct SSDModel: DiskModel {
     m.read = read.deterministic
     m.write = write.deterministic
     m.writeStall = nil
+    m.fileSystem = fileSystem?.deterministic
     return m
   }
 

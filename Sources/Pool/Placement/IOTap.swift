@@ -18,6 +18,10 @@ public final class IOTap: IOObserver {
     var counts = [Int](repeating: 0, count: IOTap.countSlots)
     var bytes = [UInt64](repeating: 0, count: IOTap.countSlots)
     var failure: PoolError?
+    /// The device ops of the call's latest data write (`dataOps.lowerBound == -1`: none pending),
+    /// marked allocating if a bitmap write follows, and whether the call zeroed a block's space.
+    var dataOps = -1 ..< -1
+    var zeroed = false
   }
 
   let state: UnsafeMutablePointer<State>
@@ -52,6 +56,8 @@ public final class IOTap: IOObserver {
   public func begin(levels: [Int]) {
     state.pointee.levelVolumes = levels
     state.pointee.ops.removeAll(keepingCapacity: true)
+    state.pointee.dataOps = -1 ..< -1
+    state.pointee.zeroed = false
     state.pointee.counts.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     state.pointee.bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
   }
@@ -61,12 +67,41 @@ public final class IOTap: IOObserver {
     state.pointee.counts[slot] &+= 1
     state.pointee.bytes[slot] &+= io.length
     guard io.length > 0, io.level < state.pointee.levelVolumes.count else { return }
+    let space = spaceChange(io)
+    let first = state.pointee.ops.count
     do {
       try state.pointee.placement.translate(
         volume: state.pointee.levelVolumes[io.level], offset: io.offset, length: io.length,
-        isWrite: io.direction == .write, into: &state.pointee.ops)
+        isWrite: io.direction == .write, space: space, into: &state.pointee.ops)
     } catch {
       if state.pointee.failure == nil { state.pointee.failure = error }
+    }
+    if io.direction == .write && io.kind == .data && !io.zeroing {
+      state.pointee.dataOps = first..<state.pointee.ops.count
+    }
+  }
+
+  /// What a write does to the space of its sparse file (docs/simulation.md#file-system-allocation).
+  /// The engine writes a block's data, then its bitmap when the data set bits that were clear, so a
+  /// bitmap write marks the data write before it as landing in a hole (sectors the file never had:
+  /// a block's data area is a hole until written). A zeroing punches a hole; after one, the block's
+  /// bitmap lands in that hole too. A footer write moves the footer to the file's new end.
+  private func spaceChange(_ io: PhysicalIO) -> SpaceChange {
+    guard io.direction == .write else { return .none }
+    if io.zeroing {
+      state.pointee.zeroed = true
+      return .punchesHole
+    }
+    switch io.kind {
+    case .bitmap:
+      let data = state.pointee.dataOps
+      if data.lowerBound >= 0 {
+        for i in data { state.pointee.ops[i].space = .allocates }
+      }
+      state.pointee.dataOps = -1 ..< -1
+      return state.pointee.zeroed ? .allocates : .none
+    case .footer: return .allocates
+    default: return .none
     }
   }
 }

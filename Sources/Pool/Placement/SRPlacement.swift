@@ -105,7 +105,8 @@ public struct SRPlacement: Sendable {
   /// Appends the physical I/Os for `length` bytes at `offset` of `volume`, allocating on first touch.
   @inline(__always)
   public mutating func translate(
-    volume: Int, offset: UInt64, length: UInt64, isWrite: Bool, into ops: inout [DiskOp]
+    volume: Int, offset: UInt64, length: UInt64, isWrite: Bool, space: SpaceChange = .none,
+    into ops: inout [DiskOp]
   ) throws(PoolError) {
     var off = offset
     var left = length
@@ -117,10 +118,12 @@ public struct SRPlacement: Sendable {
       let n = Swift.min(left, size - within)
       let p = try physicalExtent(volume: volume, extent: e)
       let phys = UInt64(p) * size + within
-      if ops.count > first, let last = ops.last, last.isWrite == isWrite, last.offset + last.length == phys {
+      if ops.count > first, let last = ops.last, last.isWrite == isWrite, last.space == space,
+        last.offset + last.length == phys
+      {
         ops[ops.count - 1].length += n
       } else {
-        ops.append(DiskOp(offset: phys, length: n, isWrite: isWrite))
+        ops.append(DiskOp(offset: phys, length: n, isWrite: isWrite, space: space, file: Int32(volume)))
       }
       off += n
       left -= n

@@ -98,7 +98,15 @@ extension PoolModel {
     if requests[s].isWrite && tapdisks[vdi].mirror != nil {
       tapdisks[vdi].mirror!.mark(sector: requests[s].sector, sectors: requests[s].sectors)
     }
-    submit(s, sim: &sim)
+    let cpu = engineCPU.time(levels: requests[s].work.levelsProbed)
+    if cpu == .zero {
+      submit(s, sim: &sim)
+    } else {
+      // The tapdisk's thread runs its engine calls one after another.
+      let end = Swift.max(now, tapdisks[vdi].engineFreeAt) + cpu
+      tapdisks[vdi].engineFreeAt = end
+      sim.schedule(.engineDone(slot: s), at: end)
+    }
   }
 
   /// The request's disk operations join the disk's queue (a request with none completes now).

@@ -34,6 +34,8 @@ struct Tapdisk {
   var levelVolumes: [Int]
   let maxOutstanding: Int
   var inFlight = 0
+  /// When the tapdisk's one thread finishes the engine calls it has begun (`EngineCPUCost`).
+  var engineFreeAt = SimTime.zero
   private(set) var state = State.running
   /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
   var waiting = RingBuffer<Int32>(capacity: 16)

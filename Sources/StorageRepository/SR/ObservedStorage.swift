@@ -63,7 +63,8 @@ final class ObservedDevice: BlockDevice {
   }
 
   func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
-    observer.observe(PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length))
+    observer.observe(
+      PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length, zeroing: true))
     try base.writeZeros(at: offset, length: length, kind: kind)
   }
 

@@ -77,13 +77,19 @@ public struct PhysicalIO: Equatable, Sendable, CustomStringConvertible {
   public var direction: IODirection
   public var offset: UInt64
   public var length: UInt64
+  /// A `writeZeros`: the range is to read as zeros. No data need move (a sparse file punches a hole
+  /// or grows), so a timing model may charge it differently from a write of `length` bytes.
+  public var zeroing: Bool
 
-  public init(level: Int, kind: IOKind, direction: IODirection, offset: UInt64, length: UInt64) {
+  public init(
+    level: Int, kind: IOKind, direction: IODirection, offset: UInt64, length: UInt64, zeroing: Bool = false
+  ) {
     self.level = level
     self.kind = kind
     self.direction = direction
     self.offset = offset
     self.length = length
+    self.zeroing = zeroing
   }
 
   public var description: String { "L\(level) \(direction) \(kind) @\(offset)+\(length)" }

@@ -120,7 +120,8 @@ public final class VHDImage {
     guard length > 0 else { return }
     if let observer {
       observer.observe(
-        PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length))
+        PhysicalIO(level: level, kind: kind, direction: .write, offset: offset, length: length, zeroing: true)
+      )
     }
     do { try device.writeZeros(at: offset, length: length, kind: kind) } catch {
       throw VHDError.wrap(error, file: path, field: kind.description)

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
+import Simulation
+import StorageRepository
+import Testing
+import VHD
+
+/// docs/simulation.md#file-system-allocation: the tap's marks and the exclusive lane of the model.
+@Suite struct FileSystemAllocationTests {
+  /// A 1 µs transfer per 4 KiB (4.096 GB/s), 50 µs writes, 100 µs reads, 4 channels.
+  func device(fileSystem: Bool) -> SSDModel {
+    var m = SSDModel(
+      readLatency: .microseconds(100), writeLatency: .microseconds(50), readBandwidth: 4.096e9,
+      writeBandwidth: 4.096e9, channels: 4, capacityBytes: 1 << 30)
+    if fileSystem {
+      m.fileSystem = FileSystemAllocation(
+        allocatingWrite: SizeClassLatency(.fixed(.microseconds(200))), punchHole: .fixed(.microseconds(30)))
+    }
+    return m
+  }
+
+  func service(_ m: inout SSDModel, _ op: DiskOp, atMicroseconds t: Int64) -> Int64 {
+    m.serviceTime([op], at: SimTime(nanoseconds: t * 1000)).nanoseconds / 1000
+  }
+
+  @Test func allocatingWritesTakeTheLaneOneAtATimeAndOthersWaitForIt() {
+    var m = device(fileSystem: true)
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
+    let read = DiskOp(offset: 1 << 20, length: 4096, isWrite: false)
+    // 200 µs allocating + 1 µs transfer; the second waits for the first's 200 µs on the lane.
+    #expect(service(&m, alloc, atMicroseconds: 0) == 201)
+    #expect(service(&m, alloc, atMicroseconds: 0) == 401)
+    // A read at 10 µs waits for the lane (free at 400 µs), then 100 + 1.
+    #expect(service(&m, read, atMicroseconds: 10) == 491)
+    // Once the lane is free a read is the device's read.
+    #expect(service(&m, read, atMicroseconds: 600) == 101)
+    // A punch: the punch time on the lane, no data moves.
+    let punch = DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole)
+    #expect(service(&m, punch, atMicroseconds: 800) == 30)
+    // Variability off keeps the section.
+    #expect(m.deterministic.fileSystem != nil)
+  }
+
+  /// The exclusive holder waits for the shared I/O under way: a read from 0 to 101 µs holds back an
+  /// allocating write ready at 10 µs, which then takes its 200 µs and the transfer.
+  @Test func anAllocatingWriteWaitsForTheReadsUnderWay() {
+    var m = device(fileSystem: true)
+    #expect(service(&m, DiskOp(offset: 1 << 20, length: 4096, isWrite: false), atMicroseconds: 0) == 101)
+    #expect(
+      service(&m, DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates), atMicroseconds: 10)
+        == 292)
+  }
+
+  /// The lock is per file: an allocating write of file 1 holds back file 1's read, not file 2's.
+  @Test func theLaneIsPerFile() {
+    var m = device(fileSystem: true)
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates, file: 1)
+    #expect(service(&m, alloc, atMicroseconds: 0) == 201)
+    let other = DiskOp(offset: 1 << 20, length: 4096, isWrite: false, file: 2)
+    #expect(service(&m, other, atMicroseconds: 10) == 101)
+    let same = DiskOp(offset: 2 << 20, length: 4096, isWrite: false, file: 1)
+    #expect(service(&m, same, atMicroseconds: 10) == 291)
+  }
+
+  @Test func withoutAFileSystemMarksAreChargedAsPlainWrites() {
+    var m = device(fileSystem: false)
+    let punch = DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole)
+    // 50 µs write + 2 MiB at 4.096 GB/s (512 µs).
+    #expect(service(&m, punch, atMicroseconds: 0) == 562)
+    // Two at once overlap (no lane): the second only waits 1 µs for the bus.
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
+    #expect(service(&m, alloc, atMicroseconds: 1000) == 51)
+    #expect(service(&m, alloc, atMicroseconds: 1000) == 52)
+  }
+
+  /// The engine on a one-level chain: a write into a new block, another into the same block, and a
+  /// rewrite of written sectors, with the space marks of their device writes in the engine's order.
+  @Test func tapMarksWhatTheEngineWritesIntoHoles() throws {
+    let storage = MemoryStorage(flavour: .metadataOnly)
+    let sr = SR.forChains(storage: storage, kind: .file, capacity: 1 << 40, engine: EngineOptions(), seed: 1)
+    let spec = ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: 0, writesPerSnapshot: 0, seed: 1)
+    let path = sr.path(of: try spec.build(in: sr, nameLabel: "v"))
+    var placement = SRPlacement(kind: .file, capacity: 1 << 40)
+    let volume = try placement.attach(path, size: 1 << 20)
+    let tap = IOTap(placement: placement)
+    let chain = try VHDChain.open(path, storage: storage, writable: true, options: EngineOptions())
+    chain.setObserver(tap)
+    let data = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+    defer { data.deallocate() }
+    var accounting = RequestAccounting()
+    func marks(sector: UInt64) throws -> [(SpaceChange, UInt64)] {
+      tap.begin(levels: [volume])
+      try chain.write(sector: sector, count: 8, from: data, accounting: &accounting)
+      return tap.ops.map { ($0.space, $0.length) }
+    }
+    // New block: footer to the new end; the gap to the block's 4 KiB-aligned start with the bitmap,
+    // and the 2 MiB data area, punched (split where the file's extents are not contiguous); the BAT
+    // sector; then the data and its bitmap, both into holes.
+    let fresh = try marks(sector: 0)
+    let spaces = fresh.map(\.0)
+    #expect(spaces.first == .allocates && fresh.first?.1 == 512)
+    #expect(spaces.dropFirst().dropLast(3).allSatisfy { $0 == .punchesHole })
+    #expect(Array(spaces.suffix(3)) == [.none, .allocates, .allocates])
+    #expect(Array(fresh.suffix(2).map(\.1)) == [4096, 512])
+    let gapAndBitmap = fresh[1].1
+    #expect(gapAndBitmap >= 512 && gapAndBitmap <= 4096 + 512)
+    let punched = fresh.filter { $0.0 == .punchesHole }.reduce(0) { $0 + $1.1 }
+    #expect(punched == gapAndBitmap + (2 << 20))
+    // Same block, clear bits: the data lands in a hole; the bitmap sector exists now.
+    let second = try marks(sector: 8)
+    #expect(second.map(\.0) == [.allocates, .none])
+    // Written sectors again: an overwrite, no bitmap write.
+    let again = try marks(sector: 0)
+    #expect(again.map(\.0) == [.none])
+  }
+}
