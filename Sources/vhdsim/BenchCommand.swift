@@ -27,7 +27,8 @@ struct BenchCommand: ParsableCommand {
       writes, chain depth 16, metrics on), metadata-only and in-memory devices; peak RSS.
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
-      (metadata-only devices): wall seconds and peak RSS (--vms, --days to scale).
+      (metadata-only devices), guests at 0.005 requests/s each: wall seconds and peak RSS (--vms, --days, \
+      --disk-gib, --iops to scale).
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -44,6 +45,9 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print one JSON object.") var json = false
   @Option(help: "fleet: VMs (default 200).") var vms: Int?
   @Option(help: "fleet: simulated days (default 30).") var days: Int?
+  @Option(name: .customLong("disk-gib"), help: "fleet: disk size per VM in GiB (default 50).") var diskGiB:
+    Int?
+  @Option(help: "fleet: guest requests per second per VM, half writes (default 0.005).") var iops: Double?
   @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
   @Option(help: ArgumentHelp("Suite: baseline to compare with.", valueName: "file")) var baseline: String?
   @Option(help: ArgumentHelp("Suite: write this run as a new baseline.", valueName: "file")) var save: String?
@@ -69,11 +73,25 @@ struct BenchCommand: ParsableCommand {
       case .kernel: report = try KernelBenchmarks.run()
       case .fleet:
         let progress = progressOptions.line("fleet")
-        report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30) { progress?.update($0) }
+        report = try FleetBenchmark.run(fleetParameters) { progress?.update($0) }
         progress?.finish()
       }
       print(json ? report.json : report.text)
     }
+  }
+
+  /// The fleet's options (defaults where absent).
+  var fleetParameters: FleetBenchmark.Parameters {
+    .init(vms: vms ?? 200, days: days ?? 30, diskGiB: diskGiB ?? 50, iops: iops ?? 0.005)
+  }
+
+  /// The fleet's options must be positive (checked before anything runs).
+  func validate() throws {
+    let p = fleetParameters
+    guard p.vms > 0 else { throw ValidationError("--vms takes 1 or more") }
+    guard p.days > 0 else { throw ValidationError("--days takes 1 or more") }
+    guard p.diskGiB > 0 else { throw ValidationError("--disk-gib takes 1 or more") }
+    guard p.iops > 0, p.iops.isFinite else { throw ValidationError("--iops takes a number above 0") }
   }
 
   func runSuite() throws {

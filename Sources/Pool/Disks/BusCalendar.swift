@@ -42,9 +42,10 @@ public struct BusCalendar: Sendable, Equatable {
       head = 0
     }
     var t = ready.nanoseconds
-    var i = head
-    // Skip intervals that end before we are ready.
-    while i < ends.count && ends[i] <= t { i += 1 }
+    // Skip intervals that end before we are ready: the intervals are disjoint and sorted, so their
+    // ends are too, and a binary search finds the first that ends later (a request of thousands of
+    // I/Os, such as a GC pass's metadata reads, reserves each after the last it made).
+    var i = firstEnding(after: t)
     // Find a gap: before interval i starts, from t, long enough.
     while i < starts.count {
       if starts[i] >= t + duration { break }
@@ -67,5 +68,16 @@ public struct BusCalendar: Sendable, Equatable {
       ends.insert(end, at: i)
     }
     return SimTime(nanoseconds: end)
+  }
+
+  /// Index of the first live interval that ends after `t` (`ends.count` when none does).
+  private func firstEnding(after t: Int64) -> Int {
+    var lo = head
+    var hi = ends.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if ends[mid] <= t { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
   }
 }

@@ -24,10 +24,13 @@ struct EngineCall {
     return buffer
   }
 
-  /// Opens the chain ending at `leafPath` read-write, observed by the tap.
+  /// Opens the chain ending at `leafPath` read-write, observed by the tap. On metadata-only storage
+  /// guest reads skip the zero fill of unallocated sectors: nothing reads those bytes, and data the
+  /// device keeps none of cannot be checked anyway.
   func open(_ leafPath: String) throws -> VHDChain {
     let chain = try VHDChain.open(leafPath, storage: storage, writable: true, options: options)
     chain.setObserver(tap)
+    if (storage as? MemoryStorage)?.flavour == .metadataOnly { chain.zeroFillsUnheldSectors = false }
     return chain
   }
 

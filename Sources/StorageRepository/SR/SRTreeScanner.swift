@@ -42,8 +42,9 @@ final class SRTreeScanner {
     // coalesce touches a handful of files, not all of them). Storages that cannot say what changed
     // are read afresh every time.
     let namespace = storage.namespaceGeneration()
-    if var next = treeCache, next.orphansAsRoots == orphansAsRoots, namespace == next.namespace,
-      let changes = storage.contentChanges(since: next.generation)
+    if var next = treeCache, next.orphansAsRoots == orphansAsRoots, let namespace,
+      let changes = storage.contentChanges(since: next.generation),
+      namespace == next.namespace || holdsSameNodeFiles(as: next.tree, changed: changes.paths)
     {
       // Same names: refresh the changed nodes in place when their links held. The cache lets go of
       // the tree first, so refreshing does not copy every node.
@@ -59,6 +60,7 @@ final class SRTreeScanner {
       }
       if linksKept {
         next.generation = changes.now
+        next.namespace = namespace
         treeCache = next
         return next.tree
       }
@@ -82,6 +84,31 @@ final class SRTreeScanner {
         namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, tree: tree)
     }
     return tree
+  }
+
+  /// Whether the folder's names changed only outside the nodes (a journal came or went): the same
+  /// node names in the same order as `tree`, and at each the file the last scan read there, unchanged
+  /// since or listed in `changed` (and so read again). A full scan would then reuse every other node
+  /// as it stands, so refreshing the changed ones gives the same tree without touching them all.
+  private func holdsSameNodeFiles(as tree: VHDTree, changed: Set<String>) -> Bool {
+    guard let names = try? storage.list(directory: directory) else { return false }
+    var k = 0
+    for name in names where kind.uuid(ofNodeName: name) != nil {
+      guard k < tree.nodes.count else { return false }
+      let path = tree.nodes[k].path
+      k += 1
+      guard VHDPath.basename(path) == name, let cached = scanCache[path] else { return false }
+      if !changed.contains(path) && storage.contentGeneration(path) != cached.generation { return false }
+      // A parent that is not one of the folder's nodes can go without their names changing.
+      if let parent = cached.parentPath,
+        VHDPath.directory(storage.canonicalPath(parent)) != directory
+          || kind.uuid(ofNodeName: VHDPath.basename(parent)) == nil,
+        !storage.exists(parent)
+      {
+        return false
+      }
+    }
+    return k == tree.nodes.count
   }
 
   /// One node as a scan sees it: read from its file, or reused when the file has not changed since

@@ -58,6 +58,14 @@ public enum SectorBitmap {
       }
       n += 1
     }
+    // Whole 8-byte words where the run is long (a whole block's bitmap: 64 words, not 512 bytes).
+    while n + 64 <= hi {
+      if p.loadUnaligned(fromByteOffset: n >> 3, as: UInt64.self) != ~0 {
+        p.storeBytes(of: ~0 as UInt64, toByteOffset: n >> 3, as: UInt64.self)
+        changed = true
+      }
+      n += 64
+    }
     while n + 8 <= hi {
       let b = p.load(fromByteOffset: n >> 3, as: UInt8.self)
       if b != 0xFF {
@@ -82,6 +90,10 @@ public enum SectorBitmap {
     while n < hi && n & 7 != 0 {
       if !test(p, n) { return false }
       n += 1
+    }
+    while n + 64 <= hi {
+      if p.loadUnaligned(fromByteOffset: n >> 3, as: UInt64.self) != ~0 { return false }
+      n += 64
     }
     while n + 8 <= hi {
       if p.load(fromByteOffset: n >> 3, as: UInt8.self) != 0xFF { return false }

@@ -17,6 +17,11 @@ public final class VHDChain {
   /// run on its own, as tapdisk does; bulk readers (export) raise it to trade bytes for calls.
   /// When it is non-zero, reads also skip the device's holes (`dataRegions`).
   public var mergeGapSectors = 0
+  /// Whether reads write zeros for the sectors no level holds. Only a caller that never looks at
+  /// the bytes it reads turns this off (the pool on metadata-only devices, whose data reads are
+  /// zeros anyway): a 1 MiB read of unallocated space then costs its lookups, not a 1 MiB memset.
+  /// What is counted and what I/O is issued do not change.
+  public var zeroFillsUnheldSectors = true
 
   /// The deepest chain `open` follows before calling it a loop.
   public static let maximumOpenDepth = 1024
@@ -217,13 +222,16 @@ public final class VHDChain {
       // Whatever no level held reads as zeros, including sectors past a smaller parent.
       let fullHi = first + count
       for w in wlo...whi { pending[w] |= SectorBitmap.mask(word: w, lo: hi, hi: fullHi) }
+      let fill = zeroFillsUnheldSectors
       forEachRun(pending, lo: lo, hi: fullHi) { s, n in
-        (dst + (s - first) * 512).initializeMemory(as: UInt8.self, repeating: 0, count: n * 512)
+        if fill { (dst + (s - first) * 512).initializeMemory(as: UInt8.self, repeating: 0, count: n * 512) }
         accounting.run(level: -1, sector: blockLBA + UInt64(s), count: n)
       }
     } else if hi < first + count {
       let n = first + count - hi
-      (dst + (hi - first) * 512).initializeMemory(as: UInt8.self, repeating: 0, count: n * 512)
+      if zeroFillsUnheldSectors {
+        (dst + (hi - first) * 512).initializeMemory(as: UInt8.self, repeating: 0, count: n * 512)
+      }
       accounting.run(level: -1, sector: blockLBA + UInt64(hi), count: n)
     }
   }

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import Testing
+
+@testable import Benchmarking
+
+/// `bench fleet --json`: the field names the capacity studies read, and the options reaching the
+/// scenario it runs.
+@Suite struct FleetBenchmarkTests {
+  @Test func jsonNamesTheFleetAndItsLoad() throws {
+    let p = FleetBenchmark.Parameters(vms: 2, days: 1, diskGiB: 1, iops: 0.01)
+    let report = try FleetBenchmark.run(p)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+    for key in [
+      "vdis", "srs", "simulated_days", "resolution", "guest_requests", "wall_seconds", "peak_rss_mib",
+      "iops_per_vm", "gc_coalesces", "gc_bytes_copied",
+    ] {
+      #expect(object[key] != nil, "missing \(key)")
+    }
+    #expect(object["vdis"] as? Int == 2)
+    #expect(object["srs"] as? Int == 1)
+    #expect(object["simulated_days"] as? Int == 1)
+    #expect(object["resolution"] as? String == "request")
+    #expect(object["iops_per_vm"] as? Double == 0.01)
+    // Seeded: the same fleet simulates the same requests again.
+    let requests = try #require(object["guest_requests"] as? Int)
+    #expect(requests > 0)
+    #expect(try FleetBenchmark.run(p).value("guest_requests") == Double(requests))
+  }
+
+  @Test func scenarioTextCarriesTheOptions() {
+    let text = FleetBenchmark.scenario(.init(vms: 3, days: 2, diskGiB: 4, iops: 20))
+    #expect(text.contains("duration: 172800"))
+    #expect(text.contains("size_mib: 4096"))
+    #expect(text.contains("- count: 3"))
+    #expect(text.contains("rate: 20.0"))
+  }
+}
