@@ -127,10 +127,9 @@ public final class PoolSimulation {
   @discardableResult
   public func addVM(vdi: Int, workload: WorkloadSpec) throws -> Int {
     guard model.tapdisks.indices.contains(vdi) else { throw PoolError("no attached VDI \(vdi)") }
-    try workload.validate(virtualSize: model.tapdisks[vdi].chain.virtualSize)
-    let generator = BuiltInWorkload(
+    let generator = try BuiltInWorkload(
       spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(model.vms.count))
-    maxRequestBytes = Swift.max(maxRequestBytes, workload.requestBytes)
+    maxRequestBytes = Swift.max(maxRequestBytes, workload.largestRequestBytes)
     return try addVM(vdi: vdi, generator: generator)
   }
 
