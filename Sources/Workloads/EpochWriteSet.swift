@@ -17,6 +17,8 @@ public struct EpochWriteSet: Sendable {
   public private(set) var blocks: [Int] = []
   /// `wordsPerBlock` words per entry of `blocks`, MSB first (sector k of word w is bit 63 − k).
   var masks: [UInt64] = []
+  /// Write segments (a write's part in one block) per entry of `blocks`.
+  var segmentCounts: [Int32] = []
   /// Index into `blocks` of each disk block, or −1.
   var slots: [Int32]
   /// Write requests gathered.
@@ -35,6 +37,7 @@ public struct EpochWriteSet: Sendable {
     for b in blocks { slots[b] = -1 }
     blocks.removeAll(keepingCapacity: true)
     masks.removeAll(keepingCapacity: true)
+    segmentCounts.removeAll(keepingCapacity: true)
     writes = 0
     writtenSectors = 0
   }
@@ -49,7 +52,9 @@ public struct EpochWriteSet: Sendable {
       let block = Int(s / UInt64(Self.sectorsPerBlock))
       let first = Int(s % UInt64(Self.sectorsPerBlock))
       let n = min(left, Self.sectorsPerBlock - first)
-      setRange(slot: slot(of: block), first, first + n)
+      let k = slot(of: block)
+      segmentCounts[k] += 1
+      setRange(slot: k, first, first + n)
       s += UInt64(n)
       left -= n
     }
@@ -59,6 +64,10 @@ public struct EpochWriteSet: Sendable {
   public func withMask<R>(_ index: Int, _ body: (UnsafePointer<UInt64>) throws -> R) rethrows -> R {
     try masks.withUnsafeBufferPointer { try body($0.baseAddress! + index * Self.wordsPerBlock) }
   }
+
+  /// Write segments that fell in the `index`-th touched block (what a request-level run probes the
+  /// block's BAT entry for).
+  public func segments(_ index: Int) -> Int { Int(segmentCounts[index]) }
 
   /// Sectors set in the mask of the `index`-th touched block.
   public func coveredSectors(_ index: Int) -> Int {
@@ -73,6 +82,7 @@ public struct EpochWriteSet: Sendable {
     if s >= 0 { return Int(s) }
     slots[block] = Int32(blocks.count)
     blocks.append(block)
+    segmentCounts.append(0)
     masks.append(contentsOf: repeatElement(0, count: Self.wordsPerBlock))
     return blocks.count - 1
   }

@@ -88,6 +88,9 @@ extension Scenario {
             at[.device] ?? consistencyPosition!,
             "consistency_check needs device: memory (the metadata device keeps no data to compare)")
         }
+        if s.guest.resolution == .epoch {
+          try checkEpoch(s, at: at)
+        }
         for group in vms {
           switch group.workload {
           case .builtIn(let spec) where UInt64(spec.largestRequestBytes) > s.virtualSize:
