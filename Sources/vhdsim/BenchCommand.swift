@@ -28,6 +28,8 @@ struct BenchCommand: ParsableCommand {
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
       (metadata-only devices): wall seconds and peak RSS (--vms, --days to scale).
+      epoch       epoch resolution's cost: the bulk write sampler per write (uniform and Zipf) and \
+      markWritten per touched block, one VM-hour at a time at 20 requests/s on a 50 GiB disk.
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -37,6 +39,7 @@ struct BenchCommand: ParsableCommand {
     case endToEnd = "end-to-end"
     case kernel
     case fleet
+    case epoch
   }
 
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")); none = the suite.")
@@ -71,6 +74,7 @@ struct BenchCommand: ParsableCommand {
         let progress = progressOptions.line("fleet")
         report = try FleetBenchmark.run(vms: vms ?? 200, days: days ?? 30) { progress?.update($0) }
         progress?.finish()
+      case .epoch: report = try EpochBenchmark.run()
       }
       print(json ? report.json : report.text)
     }
