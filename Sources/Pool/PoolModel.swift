@@ -31,6 +31,8 @@ public enum PoolEvent: Sendable {
   case gcQuietPeriodEnded
   /// A GC worker's timer (operation overhead, pause retry, copy timeout) expires.
   case gcTimer(worker: Int32)
+  /// An epoch ends: every epoch-resolution VM's guest I/O so far is applied (as before any event).
+  case epochTick
 }
 
 /// The simulated system as one `SimulationModel`: its parts, and the dispatch of every event to the
@@ -46,6 +48,9 @@ struct PoolModel: SimulationModel {
   var engineCPU = EngineCPUCost.none
   var tapdisks: [Tapdisk] = []
   var vms: [VirtualMachine] = []
+  /// VMs simulated at epoch resolution (`EpochGuestPath.swift`), and their longest interval.
+  var epochGuests: [EpochGuest] = []
+  var epochLength: SimTime?
   var requests = SlotTable()
   var metrics = MetricsRecorder()
   /// Write log and snapshots of a consistency pool.
@@ -68,6 +73,12 @@ struct PoolModel: SimulationModel {
   var tap: IOTap { engine.tap }
 
   mutating func handle(_ event: PoolEvent, at now: SimTime, sim: inout Simulator<PoolEvent>) {
+    if !epochGuests.isEmpty {
+      do { try catchUpEpochs(to: now) } catch {
+        fail(error, sim: &sim)
+        return
+      }
+    }
     switch event {
     case .arrive(let slot): arrive(slot, sim: &sim)
     case .engineDone(let slot): submit(slot, sim: &sim)
@@ -84,6 +95,7 @@ struct PoolModel: SimulationModel {
     case .gcKick: host.daemon.kick(&self, &sim)
     case .gcQuietPeriodEnded: host.daemon.quietPeriodEnded(&self, &sim)
     case .gcTimer(let worker): host.daemon.timerExpired(worker: Int(worker), &self, &sim)
+    case .epochTick: if let length = epochLength { sim.schedule(.epochTick, after: length) }
     }
   }
 

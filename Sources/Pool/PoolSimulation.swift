@@ -129,14 +129,18 @@ public final class PoolSimulation {
   /// The chain a tapdisk has open now.
   public func chain(vdi: Int) -> VHDChain { model.tapdisks[vdi].chain }
 
-  /// Adds a VM running `workload` against `vdi`; its requests start at time zero.
+  /// Adds a VM running `workload` against `vdi`; its requests start at time zero. At epoch
+  /// resolution (an open-loop workload only) its I/O is applied in bulk
+  /// (docs/simulation.md#epoch-resolution); VMs are numbered across both resolutions.
   @discardableResult
-  public func addVM(vdi: Int, workload: WorkloadSpec) throws -> Int {
+  public func addVM(vdi: Int, workload: WorkloadSpec, resolution: GuestResolution = .request) throws -> Int {
     guard model.tapdisks.indices.contains(vdi) else { throw PoolError("no attached VDI \(vdi)") }
-    try workload.validate(virtualSize: model.tapdisks[vdi].chain.virtualSize)
-    let generator = BuiltInWorkload(
-      spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(model.vms.count))
-    maxRequestBytes = Swift.max(maxRequestBytes, workload.requestBytes)
+    if case .epoch(let length) = resolution {
+      return try addEpochVM(vdi: vdi, workload: workload, length: length)
+    }
+    let generator = try BuiltInWorkload(
+      spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(vmCount))
+    maxRequestBytes = Swift.max(maxRequestBytes, workload.largestRequestBytes)
     return try addVM(vdi: vdi, generator: generator)
   }
 
@@ -161,7 +165,22 @@ public final class PoolSimulation {
       throw PoolError("generator I/O depth \(depth) must be at least 1")
     }
     model.vms.append(VirtualMachine(vdi: vdi, generator: generator))
-    return model.vms.count - 1
+    return vmCount - 1
+  }
+
+  /// VMs added so far, at either resolution.
+  var vmCount: Int { model.vms.count + model.epochGuests.count }
+
+  private func addEpochVM(vdi: Int, workload: WorkloadSpec, length: SimTime) throws -> Int {
+    guard length > .zero else { throw PoolError("epoch length \(length) must be positive") }
+    guard !model.journal.recordWrites else {
+      throw PoolError("a pool that records writes for a consistency check needs request resolution")
+    }
+    let guest = try EpochGuest(
+      vdi: vdi, spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(vmCount))
+    model.epochGuests.append(guest)
+    model.epochLength = Swift.min(model.epochLength ?? length, length)
+    return vmCount - 1
   }
 
   /// Snapshots attached VDI `vdi` at `time` as a VM snapshot does (an SR double snapshot: pause, the
@@ -208,6 +227,7 @@ public final class PoolSimulation {
       }
     }
     if model.metrics.sampleInterval != nil { sim.schedule(.sample, at: sim.now) }
+    if let length = model.epochLength { sim.schedule(.epochTick, at: sim.now + length) }
   }
 
   /// Runs `duration` more simulated time and returns everything measured since time zero, less the
@@ -251,9 +271,15 @@ public final class PoolSimulation {
   /// The result at the current time: warm-up cut, disks and GC closed.
   private func measured() throws -> RunResult {
     if let f = model.failure { throw f }
+    try model.catchUpEpochs(to: sim.now)
     var r = model.metrics.result
     r.duration = sim.now
-    r = model.metrics.warmup.apply(to: r)
+    // Epoch resolution times nothing, so there is no latency to detect a warm-up in: nothing is cut.
+    if model.epochGuests.isEmpty {
+      r = model.metrics.warmup.apply(to: r)
+    } else {
+      r.epochLength = model.epochLength
+    }
     r.disks = [model.disk.statistics(at: sim.now)]
     try model.host.recordSpace(at: sim.now)
     if model.host.daemon.settings.enabled { r.gc = model.host.finalResult(at: sim.now) }

@@ -157,6 +157,19 @@ public final class RandomStream {
   /// True with probability p.
   @inlinable public func bernoulli(_ p: Double) -> Bool { gsl_ran_bernoulli(rng, p) == 1 }
 
+  /// Poisson with the given mean (GSL's method; a mean beyond what its 32-bit result holds is split
+  /// into pieces, whose Poisson sum is Poisson with the total mean).
+  public func poisson(mean: Double) -> Int {
+    guard mean > 0, mean.isFinite else { return 0 }
+    var left = mean
+    var total = 0
+    while left > 1e9 {
+      total += Int(gsl_ran_poisson(rng, 1e9))
+      left -= 1e9
+    }
+    return total + Int(gsl_ran_poisson(rng, left))
+  }
+
   /// An exponential span of simulated time with the given mean (rounded to the nanosecond).
   @inlinable
   public func exponential(mean: SimTime) -> SimTime {

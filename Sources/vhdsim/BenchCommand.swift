@@ -29,6 +29,8 @@ struct BenchCommand: ParsableCommand {
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
       (metadata-only devices), guests at 0.005 requests/s each: wall seconds and peak RSS (--vms, --days, \
       --disk-gib, --iops to scale).
+      epoch       epoch resolution's cost: the bulk write sampler per write (uniform and Zipf) and \
+      markWritten per touched block, one VM-hour at a time at 20 requests/s on a 50 GiB disk.
       """)
 
   enum Name: String, ExpressibleByArgument, CaseIterable {
@@ -38,6 +40,7 @@ struct BenchCommand: ParsableCommand {
     case endToEnd = "end-to-end"
     case kernel
     case fleet
+    case epoch
   }
 
   @Argument(help: "Benchmark: \(Name.allCases.map(\.rawValue).joined(separator: ", ")); none = the suite.")
@@ -75,6 +78,7 @@ struct BenchCommand: ParsableCommand {
         let progress = progressOptions.line("fleet")
         report = try FleetBenchmark.run(fleetParameters) { progress?.update($0) }
         progress?.finish()
+      case .epoch: report = try EpochBenchmark.run()
       }
       print(json ? report.json : report.text)
     }

@@ -43,7 +43,7 @@ import Testing
       error("colour: red\n" + Self.valid)
         == "s.yaml:1:1: unknown key \"colour\"; expected one of: name, description, seed, replicates, "
         + "duration, sr, disk, device, consistency_check, chain, engine, vms, policies, sweep, gc, pool, "
-        + "snapshots, quick, warmup, report")
+        + "snapshots, quick, warmup, report, resolution, epoch")
     #expect(
       error("sr: {kind: lvm, size_gib: 3}\n" + Self.valid)
         == "s.yaml:1:17: unknown key \"size_gib\" in sr; expected one of: kind, provisioning, capacity_gib, "

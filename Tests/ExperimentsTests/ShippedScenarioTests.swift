@@ -12,8 +12,9 @@ import Testing
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios")
 
   static let shipped = [
-    "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "seed-chain-depth.yaml",
-    "seed-delete-all.yaml", "trace-fio.yaml", "trace-msr.yaml", "yum-during-snapshot.yaml",
+    "backup-fleet.yaml", "leaf-coalesce-designs.yaml", "quickstart.yaml", "resolution-agreement.yaml",
+    "seed-chain-depth.yaml", "seed-delete-all.yaml", "trace-fio.yaml", "trace-msr.yaml",
+    "yum-during-snapshot.yaml",
   ]
 
   static func load(_ name: String) throws -> Scenario {
@@ -200,6 +201,31 @@ import Testing
     let quick = try Self.quick(s)
     #expect(quick.runs.count == 2)
     #expect(quick.runs.allSatisfy { $0.vms.count == 4 && $0.settings.duration == 864_000 })
+  }
+
+  @Test func resolutionAgreementComparesTheTwoResolutions() throws {
+    let s = try Self.load("resolution-agreement.yaml")
+    #expect(s.managed)
+    #expect(s.policies.map(\.name) == ["request", "epoch"])
+    #expect(s.runCount == 2 * 5)
+    let runs = s.runs()
+    #expect(
+      runs.map(\.settings.guest.guestResolution)
+        == Array(repeating: .request, count: 5) + Array(repeating: .epoch(length: .seconds(3600)), count: 5))
+    for run in runs {
+      #expect(run.settings.duration == 259_200)
+      #expect(run.vms.count == 20)
+      #expect(Self.rates(run) == Array(repeating: 20, count: 20))
+      #expect(run.pool.sr == .lvm && run.settings[.srProvisioning] == .provisioning(.thin))
+      #expect(run.pool.device == .metadata && run.pool.chain.virtualSize == 20 << 30)
+      guard case .builtIn(let spec) = run.vms[0].workload else { continue }
+      #expect(spec.sizes?.description == "4k/25:16k/25:32k/25:64k/25" && spec.readFraction == 0.5)
+    }
+    let b = try #require(s.snapshots?.backups)
+    #expect(b.every == 21600 && b.keep == 7)
+    let quick = try Self.quick(s)
+    #expect(quick.runs.count == 4)
+    #expect(quick.runs.allSatisfy { $0.vms.count == 2 && $0.settings.duration == 86_400 })
   }
 
   @Test func leafCoalesceDesignsSweepTheRate() throws {

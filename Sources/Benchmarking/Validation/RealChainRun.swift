@@ -46,7 +46,7 @@ struct RealChainRun {
     }
     let shared = SharedRun(
       chain: vhd, queue: queue,
-      generator: workload.generator(virtualSize: chain.virtualSize, seed: seed), total: requests)
+      generator: try workload.generator(virtualSize: chain.virtualSize, seed: seed), total: requests)
     let start = DispatchTime.now().uptimeNanoseconds
     let group = DispatchGroup()
     for _ in 0..<depth {

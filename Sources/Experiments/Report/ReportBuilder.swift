@@ -117,10 +117,11 @@ public struct ReportBuilder {
     Metric.bitmapLookupsPerRequestLevel.parameterValue(of: metric) != nil
   }
 
-  /// The same value in every replicate of every policy and sweep point.
+  /// The same value in every replicate of every policy and sweep point (a metric some runs do not
+  /// have, such as latency at epoch resolution, is not "the same in every run").
   func isConstant(_ metric: String) -> Bool {
     let es = report.groups.compactMap { $0.metrics[metric] }
-    guard let first = es.first else { return false }
+    guard let first = es.first, es.count == report.groups.count else { return false }
     return es.allSatisfy { ($0.constant || $0.n == 1) && $0.mean == first.mean }
   }
 

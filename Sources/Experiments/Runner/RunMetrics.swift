@@ -21,17 +21,21 @@ public struct RunMetrics: Sendable, Equatable {
     let depth = run.settings.depth
     var v: [String: Double] = [:]
     func set(_ metric: Metric, _ value: Double) { v[metric.name] = value }
-    set(.readLatencyP50, us(r.latency.reads.p50))
-    set(.readLatencyP99, us(r.latency.reads.p99))
-    set(.writeLatencyP99, us(r.latency.writes.p99))
-    set(.latencyMean, us(r.latency.all.mean))
+    // Epoch resolution times no request: its latencies (and physical I/Os) are absent, not zero.
+    let timed = r.epochLength == nil
+    if timed {
+      set(.readLatencyP50, us(r.latency.reads.p50))
+      set(.readLatencyP99, us(r.latency.reads.p99))
+      set(.writeLatencyP99, us(r.latency.writes.p99))
+      set(.latencyMean, us(r.latency.all.mean))
+      set(.physicalIOsPerRequest, per(r.io.deviceIOs))
+    }
     set(.iops, r.iops)
     set(.batProbesPerRequest, per(total.batProbes))
     set(.bitmapReadsPerRequest, per(total.bitmapReads))
     set(.bitmapCacheHitsPerRequest, per(total.bitmapCacheHits))
     set(.batmapShortcutsPerRequest, per(total.batmapShortcuts))
     set(.levelsProbedPerRequest, per(r.chain.levelsProbedSum))
-    set(.physicalIOsPerRequest, per(r.io.deviceIOs))
     set(.chainDepth, Double(depth))
     set(.warmupSeconds, r.warmup.time.seconds)
     set(.warmupRequests, Double(r.warmup.requests))

@@ -28,9 +28,9 @@ extension ScenarioRunner {
     case .builtIn(let spec):
       // The group's own pattern, read mix, size and arrivals (not the harness's fixed random mix).
       let workload = SyntheticWorkload(
-        arrivals: spec.arrivals.process, sizes: SizeMix(bytes: spec.requestBytes),
+        arrivals: spec.arrivals.process, sizes: spec.sizeMix,
         readFraction: spec.readFraction,
-        address: spec.pattern == .sequential ? .sequential(strideBytes: nil) : .uniform, region: 0..<0)
+        address: spec.pattern == .sequential ? .sequential(strideBytes: nil) : spec.address, region: 0..<0)
       scenario.makeCustomGenerator = { sectors, _ in
         var w = workload
         w.region = 0..<sectors

@@ -228,7 +228,7 @@ public struct ScenarioRunner: Sendable {
   static func addVM(_ vm: ScenarioRun.VM, vdi: Int, to pool: PoolSimulation, run: ScenarioRun) throws {
     switch vm.workload {
     case .builtIn(let spec):
-      try pool.addVM(vdi: vdi, workload: spec)
+      try pool.addVM(vdi: vdi, workload: spec, resolution: run.settings.guest.guestResolution)
     case .preset(let preset):
       let generator = try preset.makeGenerator(
         requests: Int.max, seed: vm.seed, diskSectors: run.pool.chain.virtualSize / 512)

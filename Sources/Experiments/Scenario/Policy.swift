@@ -24,7 +24,7 @@ public struct Policy: Equatable, Sendable {
     self.leafCoalesce = leafCoalesce
   }
 
-  static let keys = ["name", "chain", "engine", "gc", "pool"]
+  static let keys = ["name", "chain", "engine", "gc", "pool", "resolution", "epoch"]
 
   /// The implicit policy of a scenario that lists none.
   public static let defaultName = "default"
@@ -34,6 +34,10 @@ public struct Policy: Equatable, Sendable {
     let nameReader = try map.required("name")
     let name = try Scenario.identifier(nameReader)
     var overrides: [Override] = []
+    for p in [ScenarioParameter.resolution, .epoch] {
+      guard let v = map[p.rawValue] else { continue }
+      overrides.append(Override(parameter: p, value: try p.decode(v), position: v.position))
+    }
     for section in ["chain", "engine", "gc", "pool"] {
       guard let s = map[section] else { continue }
       let params = ScenarioParameter.policyParameters.filter { $0.rawValue.hasPrefix(section + ".") }

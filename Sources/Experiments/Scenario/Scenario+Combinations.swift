@@ -94,12 +94,15 @@ extension Scenario {
             at[.device] ?? consistencyPosition!,
             "consistency_check needs device: memory (the metadata device keeps no data to compare)")
         }
+        if s.guest.resolution == .epoch {
+          try checkEpoch(s, at: at)
+        }
         for group in vms {
           switch group.workload {
-          case .builtIn(let spec) where UInt64(spec.requestBytes) > s.virtualSize:
+          case .builtIn(let spec) where UInt64(spec.largestRequestBytes) > s.virtualSize:
             throw error(
               at[.chainSizeMiB] ?? group.position,
-              "a \(spec.requestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
+              "a \(spec.largestRequestBytes >> 10) KiB request does not fit a \(s.sizeMiB) MiB disk")
           case .preset where s.rate != nil:
             throw error(
               at[.vmsRate] ?? group.position, "vms.rate applies to built-in workloads, not to a preset")

@@ -101,7 +101,7 @@ public struct Scenario: Equatable, Sendable {
   static let topKeys = [
     "name", "description", "seed", "replicates", "duration", "sr", "disk", "device", "consistency_check",
     "chain", "engine", "vms", "policies", "sweep", "gc", "pool", "snapshots", "quick",
-    "warmup", "report",
+    "warmup", "report", "resolution", "epoch",
   ]
 
   /// Scenario and policy names end up in seeds and, later, in file names: letters, digits, `.`, `_`, `-`.
@@ -136,6 +136,8 @@ public struct Scenario: Equatable, Sendable {
       positions[p] = value.position
     }
     try set(.duration, map["duration"])
+    try set(.resolution, map["resolution"])
+    try set(.epoch, map["epoch"])
     for p in [ScenarioParameter.sr, .disk, .device] {
       guard let v = map[p.rawValue] else { continue }
       // `sr: {kind: lvm}`, `disk: {preset: nvme}`: sections, so later keys (capacity, a custom

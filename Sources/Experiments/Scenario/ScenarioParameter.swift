@@ -46,6 +46,8 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
   case poolHosts = "pool.hosts"
   case gcMaxCopyMiB = "gc.max_copy_mib"
   case vmsRate = "vms.rate"
+  case resolution
+  case epoch
 
   /// Parameters a policy may override (its `chain` and `engine` sections).
   public static let policyParameters: [ScenarioParameter] =
@@ -53,7 +55,7 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       .chainDepth, .chainSizeMiB, .chainBaseFill, .chainWritesPerSnapshot, .chainWritePattern, .engineBATMap,
       .engineBitmapCache,
     ]
-    + gcParameters + [.poolHosts]
+    + gcParameters + [.poolHosts, .resolution, .epoch]
 
   /// The `gc` section's keys (base settings and policy overrides).
   public static let gcParameters: [ScenarioParameter] = [
@@ -144,6 +146,11 @@ public enum ScenarioParameter: String, CaseIterable, Hashable, Sendable {
       return .number(try r.double("a number of seconds in [0, 3600]") { $0 >= 0 && $0 <= 3600 })
     case .gcMaxCopyMiB:
       return .integer(try r.int(in: 1...1024, "a number of MiB"))
+    case .resolution:
+      return .resolution(try r.choice(Resolution.self))
+    case .epoch:
+      return .number(
+        try r.double("a number of seconds in [1, 604800] (one week)") { $0 >= 1 && $0 <= 604_800 })
     case .vmsRate:
       return .number(try r.double("a rate in requests/s, > 0 and ≤ 10000000") { $0 > 0 && $0 <= 10_000_000 })
     }

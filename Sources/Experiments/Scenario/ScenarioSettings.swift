@@ -77,10 +77,16 @@ public struct ScenarioSettings: Equatable, Sendable {
   }
   /// The garbage collector of a managed SR (`gc` section).
   public var gc = GCOptions()
-  /// Open-loop rate replacing every built-in VM's (`vms.rate`, requests/s); nil: as each group says.
-  public var rate: Double?
+  /// The swept rate and the resolution of guest I/O.
+  public var guest = GuestOptions()
 
   public init() {}
+
+  /// Open-loop rate replacing every built-in VM's (`vms.rate`, requests/s); nil: as each group says.
+  public var rate: Double? {
+    get { guest.rate }
+    set { guest.rate = newValue }
+  }
 
   /// The `gc` section's settings in scenario units (seconds, MiB, decoded choices).
   public struct GCOptions: Equatable, Sendable {
@@ -184,6 +190,8 @@ public struct ScenarioSettings: Equatable, Sendable {
       case .poolHosts: .integer(gc.costs.hosts)
       case .gcMaxCopyMiB: .integer(gc.maxCopyMiB)
       case .vmsRate: .number(rate ?? 0)
+      case .resolution: .resolution(guest.resolution)
+      case .epoch: .number(guest.epochSeconds)
       }
     }
     set {
@@ -231,6 +239,8 @@ public struct ScenarioSettings: Equatable, Sendable {
       case (.poolHosts, .integer(let v)): gc.costs.hosts = v
       case (.gcMaxCopyMiB, .integer(let v)): gc.maxCopyMiB = v
       case (.vmsRate, .number(let v)): rate = v
+      case (.resolution, .resolution(let v)): guest.resolution = v
+      case (.epoch, .number(let v)): guest.epochSeconds = v
       default: preconditionFailure("\(parameter.rawValue) cannot take the value \(newValue)")
       }
     }

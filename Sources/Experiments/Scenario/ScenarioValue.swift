@@ -21,6 +21,7 @@ public enum ScenarioValue: Equatable, Sendable, CustomStringConvertible {
   case leafCoalesce(LeafCoalesceDesign)
   case tracker(CoalesceTracker.Variant)
   case liveTest(LiveCoalescePolicy.LiveTest)
+  case resolution(Resolution)
 
   /// The choice's name, for the values that are choices.
   var choiceName: String? {
@@ -36,6 +37,7 @@ public enum ScenarioValue: Equatable, Sendable, CustomStringConvertible {
     case .leafCoalesce(let v): v.scenarioName
     case .tracker(let v): v.scenarioName
     case .liveTest(let v): v.scenarioName
+    case .resolution(let v): v.scenarioName
     }
   }
 

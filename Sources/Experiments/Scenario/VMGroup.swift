@@ -27,7 +27,7 @@ public struct VMGroup: Equatable, Sendable {
   }
 
   static let keys = ["count", "workload"]
-  static let builtInKeys = ["pattern", "read_fraction", "block_size_kib", "iodepth", "rate"]
+  static let builtInKeys = ["pattern", "read_fraction", "iodepth", "rate"] + shapeKeys
 
   /// Decodes one entry of `vms`: one group, or one per device of a trace with `per_device`.
   static func decode(_ r: NodeReader) throws(ScenarioError) -> [VMGroup] {
@@ -60,11 +60,7 @@ public struct VMGroup: Equatable, Sendable {
     if let f = wmap["read_fraction"] {
       spec.readFraction = try f.double("a fraction in 0...1") { (0...1).contains($0) }
     }
-    if let b = wmap["block_size_kib"] {
-      let kib = try b.int(in: 4...65536)
-      guard kib % 4 == 0 else { throw b.error("\(b.path): expected a multiple of 4 KiB, found \(kib)") }
-      spec.requestBytes = kib << 10
-    }
+    try decodeShape(wmap, at: w, into: &spec)
     switch (wmap["iodepth"], wmap["rate"]) {
     case (.some, .some):
       throw wmap.keyReader("rate")!.error(

@@ -68,6 +68,9 @@ public struct RunResult: Sendable, Equatable {
   /// What the SR and its GC did (pools over an SR only). Not part of `digest`, which covers the guest
   /// side; `GCResult.digest` covers this.
   public var gc: GCResult?
+  /// The epoch length when guest I/O ran at epoch resolution (docs/simulation.md#epoch-resolution):
+  /// then no request was timed and the latencies are absent, not zero. Nil at request resolution.
+  public var epochLength: SimTime?
 
   public init() {}
 

@@ -320,6 +320,15 @@ public final class VHDChain {
     try leaf.write(sector: sector, count: count, from: source, accounting: &accounting)
   }
 
+  /// Marks the sectors set in `mask` of block `block` written in the leaf, as zero-data writes
+  /// would (``VHDImage/markWritten(block:mask:accounting:level:)``).
+  public func markWritten(block: Int, mask: UnsafePointer<UInt64>, accounting: inout RequestAccounting)
+    throws
+  {
+    accounting.reset(depth: images.count)
+    try leaf.markWritten(block: block, mask: mask, accounting: &accounting)
+  }
+
   /// Convenience: writes a byte array whose length is a multiple of 512.
   public func write(sector: UInt64, bytes: [UInt8]) throws {
     guard bytes.count % 512 == 0 else {

@@ -109,7 +109,7 @@ extension VHDImage {
   /// (and the data area unless the write covers it or the policy says not to), then — after an
   /// fsync when the engine is `synced` — the BAT sector points at the block. Until that last write
   /// the block is unreferenced space before a valid footer. Returns the new entry.
-  private func allocateBlock(_ block: Int, wholeBlockWrite: Bool) throws -> UInt32 {
+  func allocateBlock(_ block: Int, wholeBlockWrite: Bool) throws -> UInt32 {
     let end = endOfDataSector
     let entry = BlktapLayout.alignedBlockStart(afterSector: end, bitmapSectors: UInt64(bitmapSectors))
     let blockEnd = entry + UInt64(bitmapSectors + sectorsPerBlock)
