@@ -46,7 +46,7 @@ struct EngineCPUTiming {
       sr.path(of: try chain.build(in: sr, nameLabel: "vdi")), storage: storage, writable: true,
       options: engine)
     let workload = WorkloadSpec(readFraction: 0.7, arrivals: .closedLoop(ioDepth: 1))
-    var generator = workload.generator(virtualSize: chain.virtualSize, seed: seed)
+    var generator = try workload.generator(virtualSize: chain.virtualSize, seed: seed)
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 4096)
     defer { buffer.deallocate() }
     memset(buffer, 0x3C, 1 << 20)
