@@ -68,7 +68,7 @@ let package = Package(
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "CGSL"]),
     .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"], exclude: ["Fixtures"]),
     .testTarget(name: "vhdsimTests", dependencies: ["vhdsim"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Pool", "Simulation", "Statistics"]),
     // sm's rules, each with its source reference, checked through the SR and the pool
     // (docs/storage-manager.md).
     .testTarget(name: "FidelityTests", dependencies: ["Pool", "StorageRepository", "VHD", "Simulation"]),

@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
       (metadata-only devices), guests at 0.005 requests/s each: wall seconds and peak RSS (--vms, --days, \
-      --disk-gib, --iops to scale).
+      --disk-gib, --iops, --srs to scale; --resolution epoch for bulk guest I/O).
       epoch       epoch resolution's cost: the bulk write sampler per write (uniform and Zipf) and \
       markWritten per touched block, one VM-hour at a time at 20 requests/s on a 50 GiB disk.
       """)
@@ -51,6 +51,9 @@ struct BenchCommand: ParsableCommand {
   @Option(name: .customLong("disk-gib"), help: "fleet: disk size per VM in GiB (default 50).") var diskGiB:
     Int?
   @Option(help: "fleet: guest requests per second per VM, half writes (default 0.005).") var iops: Double?
+  @Option(help: "fleet: independent thin LVM SRs the VMs are spread over (default 1).") var srs: Int?
+  @Option(help: "fleet: guest I/O resolution, request or epoch (default request).")
+  var resolution: FleetResolution?
   @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
   @Option(help: ArgumentHelp("Suite: baseline to compare with.", valueName: "file")) var baseline: String?
   @Option(help: ArgumentHelp("Suite: write this run as a new baseline.", valueName: "file")) var save: String?
@@ -86,7 +89,9 @@ struct BenchCommand: ParsableCommand {
 
   /// The fleet's options (defaults where absent).
   var fleetParameters: FleetBenchmark.Parameters {
-    .init(vms: vms ?? 200, days: days ?? 30, diskGiB: diskGiB ?? 50, iops: iops ?? 0.005)
+    .init(
+      vms: vms ?? 200, days: days ?? 30, diskGiB: diskGiB ?? 50, iops: iops ?? 0.005, srs: srs ?? 1,
+      resolution: resolution?.rawValue ?? "request")
   }
 
   /// The fleet's options must be positive (checked before anything runs).
@@ -96,6 +101,7 @@ struct BenchCommand: ParsableCommand {
     guard p.days > 0 else { throw ValidationError("--days takes 1 or more") }
     guard p.diskGiB > 0 else { throw ValidationError("--disk-gib takes 1 or more") }
     guard p.iops > 0, p.iops.isFinite else { throw ValidationError("--iops takes a number above 0") }
+    guard (1...p.vms).contains(p.srs) else { throw ValidationError("--srs takes 1 to the number of VMs") }
   }
 
   func runSuite() throws {
@@ -139,4 +145,9 @@ struct BenchCommand: ParsableCommand {
   }
 
   func printJSON(_ run: RegressionSuite.Run) throws { print(try jsonText(run)) }
+}
+
+/// `bench fleet --resolution`: the scenario key's two values.
+enum FleetResolution: String, ExpressibleByArgument, CaseIterable {
+  case request, epoch
 }

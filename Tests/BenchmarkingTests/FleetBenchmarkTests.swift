@@ -35,5 +35,23 @@ import Testing
     #expect(text.contains("size_mib: 4096"))
     #expect(text.contains("- count: 3"))
     #expect(text.contains("rate: 20.0"))
+    #expect(text.contains("resolution: request"))
+    #expect(text.contains("count: 1}"))
+  }
+
+  /// Two SRs at epoch resolution: the VMs are spread over both (each SR its own pool), and the
+  /// fleet's counts are the SRs' sums — the same as the SRs run one by one as single-SR fleets' units.
+  @Test func severalSRsAtEpochResolution() throws {
+    let p = FleetBenchmark.Parameters(vms: 4, days: 1, diskGiB: 1, iops: 5, srs: 2, resolution: "epoch")
+    let text = FleetBenchmark.scenario(p)
+    #expect(text.contains("resolution: epoch"))
+    #expect(text.contains("count: 2}"))
+    let report = try FleetBenchmark.run(p)
+    #expect(report.value("srs") == 2)
+    #expect(report.value("vdis") == 4)
+    let requests = try #require(report.value("guest_requests"))
+    // Poisson at 5/s for a day per VM: 4 × 432,000 expected; far from zero, and seeded.
+    #expect(requests > 4 * 400_000 && requests < 4 * 460_000)
+    #expect(try FleetBenchmark.run(p).value("guest_requests") == requests)
   }
 }

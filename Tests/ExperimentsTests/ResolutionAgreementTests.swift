@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Experiments
 import Foundation
+import Statistics
 import Testing
 
 /// Request and epoch resolution (docs/simulation.md#epoch-resolution) of one small managed pool,
@@ -35,10 +36,6 @@ import Testing
         resolution: epoch
         epoch: 600
     """
-
-  /// t₀.₉₇₅ with 5 degrees of freedom: the smaller sample's n − 1, a conservative stand-in for
-  /// Welch's degrees of freedom (which are at least that).
-  static let t975df5 = 2.570581835636314
 
   /// Margins: relative to the request-level mean (`relative`) or absolute (`absolute`), whichever
   /// is wider.
@@ -79,19 +76,14 @@ import Testing
       }
       let (a, b) = (values("request"), values("epoch"))
       #expect(a.count == 6 && b.count == 6)
-      let (ma, va) = meanAndVariance(a)
-      let (mb, vb) = meanAndVariance(b)
-      let half = Self.t975df5 * (va / Double(a.count) + vb / Double(b.count)).squareRoot()
+      let ma = a.reduce(0, +) / Double(a.count)
       let margin = max(relative * abs(ma), absolute)
-      let diff = mb - ma
+      // The report's test (report.equivalence): Welch's 95 % interval of epoch − request inside ±margin.
+      let e = try equivalenceTest(b, a, margin: margin)
       #expect(
-        diff - half >= -margin && diff + half <= margin,
-        "\(metric): epoch − request = \(diff) ± \(half) (request \(ma), epoch \(mb)), margin ±\(margin)")
+        e.equivalent,
+        "\(metric): epoch − request = \(e.difference) in [\(e.interval.lower), \(e.interval.upper)] (request \(ma)), margin ±\(margin)"
+      )
     }
-  }
-
-  func meanAndVariance(_ xs: [Double]) -> (Double, Double) {
-    let m = xs.reduce(0, +) / Double(xs.count)
-    return (m, xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1))
   }
 }
