@@ -134,6 +134,10 @@ import Testing
         "- **Warm-up cut**: 250 ms–500 ms of simulated time per run (400–1000 requests), excluded from every metric.\n"
       ))
     #expect(md.contains("- Warm-up cut from every metric: 250 ms–500 ms per run\n"))
+    // Nothing cut (warmup: none): no finding, and "What was run" says so.
+    let none = try Self.markdown(extra: ["warmup_seconds": [0, 0, 0], "warmup_requests": [0, 0, 0]])
+    #expect(!none.contains("**Warm-up cut**"))
+    #expect(none.contains("- No warm-up was cut (every run measured from its start)\n"))
   }
 
   @Test func effectSizesBeyondTenAreBoundedAndDegenerateOnesNamed() throws {

@@ -155,7 +155,10 @@ public struct ReportBuilder {
     let warm = report.records.compactMap { r in r.metrics.first { $0.name == "warmup_seconds" }?.value }
     if let lo = warm.min(), let hi = warm.max() {
       let w = HumanScale.choose(unit: "s", magnitude: hi)
-      bullets.append("Warm-up cut from every metric: \(w.text(lo))–\(w.text(hi)) per run")
+      bullets.append(
+        hi > 0
+          ? "Warm-up cut from every metric: \(w.text(lo))–\(w.text(hi)) per run"
+          : "No warm-up was cut (every run measured from its start)")
     }
     return [.heading(level: 2, text: "What was run"), .bullets(bullets)]
   }

@@ -195,7 +195,8 @@ struct ReportFindings {
   var warmUp: [String] {
     // WARM-UP CUT: shown when the runs' records carry the warm-up metrics; none is invented otherwise.
     let seconds = report.records.compactMap { r in r.metrics.first { $0.name == "warmup_seconds" }?.value }
-    guard !seconds.isEmpty else { return [] }
+    // Nothing cut (`warmup: none`, or MSER-5 found no transient): nothing to say.
+    guard seconds.contains(where: { $0 > 0 }) else { return [] }
     let requests = report.records.compactMap { r in r.metrics.first { $0.name == "warmup_requests" }?.value }
     let scale = HumanScale.choose(unit: "s", values: seconds)
     var s =
