@@ -66,9 +66,9 @@ import Testing
     #expect(findings.lowerBound < table.lowerBound)
     #expect(
       md.contains(
-        "| `iops` | b | ±5 % of the baseline (50.5 requests/s) | 1010 requests/s | 1015 requests/s | 5 | "
+        "| `iops` | requests/s | ±5 % (50.5) | 1010 | 1015 | 5 | "
           + "[-17.67, 27.67] | yes |"))
-    #expect(md.contains("| `read_latency_p50_us` | b | ±1 (1 µs) | 100 µs | 102 µs | 2 | [2, 2] | **no** |"))
+    #expect(md.contains("| `read_latency_p50_us` | µs | ±1 | 100 | 102 | 2 | [2, 2] | **no** |"))
   }
 
   @Test func needsTwoPolicies() {

@@ -68,18 +68,27 @@ struct EquivalenceTable {
 
   var blocks: [ReportDocument.Block] {
     guard !rows.isEmpty else { return [] }
+    // One number format per row, its unit in a column of its own, so the table fits a page; the
+    // policy column only when several policies are tested.
+    let policies = Set(rows.map(\.policy)).count > 1
     let header =
-      ["metric", "policy"] + (sweeping ? ["sweep"] : [])
-      + ["margin", "baseline mean", "mean", "Δ", "Δ 95 % CI", "inside margin"]
+      ["metric"] + (policies ? ["policy"] : []) + (sweeping ? ["sweep"] : [])
+      + ["unit", "margin", "baseline", "mean", "Δ", "Δ 95 % CI", "agrees"]
     let table = rows.map { r -> [String] in
       let scale = ReportCells.scale(r.metric, [r.baselineMean, r.mean])
-      var cells = ["`\(r.metric)`", r.policy] + (sweeping ? [r.sweep] : [])
-      cells.append("\(r.margin.text) (\(scale.text(r.result?.margin ?? 0)))")
-      cells += [scale.text(r.baselineMean), scale.text(r.mean)]
+      let n = scale.bare
+      var cells = ["`\(r.metric)`"] + (policies ? [r.policy] : []) + (sweeping ? [r.sweep] : [])
+      cells.append(scale.showsUnit ? scale.unit : "")
+      // A margin in % shows what it came to; an absolute one is already in the metric's units.
+      if case .relative = r.margin.size {
+        cells.append("\(r.margin.text) (\(n.text(r.result?.margin ?? 0)))")
+      } else {
+        cells.append(r.margin.text)
+      }
+      cells += [n.text(r.baselineMean), n.text(r.mean)]
       if let e = r.result {
         cells += [
-          scale.bare.text(e.difference),
-          "[\(scale.bare.text(e.interval.lower)), \(scale.bare.text(e.interval.upper))]",
+          n.text(e.difference), "[\(n.text(e.interval.lower)), \(n.text(e.interval.upper))]",
           e.equivalent ? "yes" : "**no**",
         ]
       } else {
@@ -92,8 +101,8 @@ struct EquivalenceTable {
       .paragraph(
         "An equivalence test per metric: the policy agrees with the baseline when the 95 % Welch interval of "
           + "the difference of means lies inside ±margin (Schuirmann's two one-sided tests in interval form, "
-          + "at 2.5 % per side). Margins are the scenario's (`report.equivalence`); a relative margin is a "
-          + "fraction of the baseline's mean. Metrics equal in every replicate compare their exact difference."
+          + "at 2.5 % per side). Margins are the scenario's (`report.equivalence`); a margin in % is a "
+          + "fraction of the baseline's mean, shown with what it came to. Metrics equal in every replicate compare their exact difference."
       ),
       .table(header: header, rows: table),
     ]

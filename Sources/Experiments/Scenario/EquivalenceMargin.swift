@@ -29,11 +29,11 @@ public struct EquivalenceMargin: Equatable, Sendable {
     }
   }
 
-  /// As the report prints it: "±5 %" or "±1".
+  /// As the report prints it: "±5 %" (of the baseline's mean) or "±1".
   public var text: String {
     switch size {
     case .absolute(let x): "±\(ScenarioReport.format(x))"
-    case .relative(let f): "±\(ScenarioReport.format(f * 100)) % of the baseline"
+    case .relative(let f): "±\(ScenarioReport.format(f * 100)) %"
     }
   }
 
