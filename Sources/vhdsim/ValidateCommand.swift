@@ -10,11 +10,13 @@ struct ValidateCommand: ParsableCommand {
     commandName: "validate",
     abstract: "Run a workload through real chains on this device and through the simulator; compare.",
     discussion: """
-      For every chain depth × iodepth: random 4 KiB requests, 70 % reads, closed loop. Real: the VHD
-      engine on O_DIRECT files in FOLDER (built there first), iodepth worker threads, wall-clock
-      latency. Simulated: the same chains and workload seed with the disk profile. Writes
-      validation.json, report.md and report.html (overlaid CDFs, IOPS, p50/p90/p99, DiskSim's demerit,
-      physical I/Os per request) into --out. docs/simulation.md#validation.
+      For every chain depth × iodepth: random 4 KiB requests, 70 % reads, closed loop. Real: the VHD \
+      engine on O_DIRECT files in FOLDER (built there first), iodepth worker threads, wall-clock \
+      latency. Simulated: the same chains and workload seed with the disk profile. Writes \
+      validation.json, report.md and report.html into --out: the findings first (cases within the \
+      accuracy goal), simulated against real IOPS, DiskSim's demerit, p50/p90/p99, physical I/Os per \
+      request, latency by request class (read or write × physical I/Os), and both response-time CDFs \
+      per case. docs/simulation.md#validation.
       """)
 
   @Option(help: "Disk profile (preset name, file, or NAME for Profiles/disks/NAME.yaml).") var profile =

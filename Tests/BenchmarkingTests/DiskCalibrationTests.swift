@@ -1,9 +1,11 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
-import Benchmarking
 import Foundation
 import Pool
 import Simulation
 import Testing
+import VHD
+
+// SPDX-License-Identifier: GPL-3.0-or-later
+@testable import Benchmarking
 
 @Suite struct DiskCalibrationTests {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
@@ -40,8 +42,9 @@ import Testing
     #expect(throws: CalibrationError.self) { try FioResult.parse(json: Data("not json".utf8), file: "x") }
   }
 
-  /// Synthetic grid from a known device: lognormal latency (median 100 µs, σ 0.4) at depth 1; 6 units
-  /// (IOPS at depth 32 = 6 / mean service); 1 MiB jobs at 800/400 MB/s. The fit must give them back.
+  /// Synthetic grid from a known device: lognormal latency (median 100 µs, σ 0.4) at depth 1; six
+  /// depth-1 units' IOPS at depth 32 (6 / mean service); 1 MiB jobs at 800/400 MB/s. The fit must
+  /// give them back.
   /// The synthetic device's completion-latency quantiles: `truth` plus `transfer` ns.
   func quantiles(_ truth: LatencyDistribution, transfer: Double) -> [(p: Double, ns: Double)] {
     let percentiles = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9]
@@ -105,15 +108,23 @@ import Testing
       let fitted = fs.allocatingWrite.value(bytes: 4096, at: p)
       #expect(abs(fitted - allocation.value(at: p)) / allocation.value(at: p) < 1e-6)
     }
-    // The plain fit is unchanged by the extra job (channels from the written file's jobs).
-    #expect(m.channels == 6)
+    // The plain fit is unchanged by the extra job (scaling from the written file's jobs).
+    #expect(m.channels == 32)
+    #expect(abs((m.queueDepthScaling?.factor(isWrite: true, inFlight: 32) ?? 0) - 32.0 / 6) < 1e-9)
   }
 
   @Test func fitRecoversKnownParameters() throws {
     let truth = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
     let grid = syntheticGrid(truth)
     let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
-    #expect(m.channels == 6)
+    // Six units' worth of IOPS at depth 32: the mean latency there is 32 / 6 of depth 1's, and the
+    // device accepts 32 at once.
+    let scaling = try #require(m.queueDepthScaling)
+    for curve in [scaling.read, scaling.write] {
+      #expect(curve.map(\.depth) == [1, 32] && curve[0].factor == 1)
+      #expect(abs(curve[1].factor - 32.0 / 6) < 1e-9)
+    }
+    #expect(m.channels == 32)
     #expect(m.readBandwidth == 800e6 && m.writeBandwidth == 400e6)
     for latency in [m.read, m.write] {
       #expect(latency.classes.map(\.bytes) == [4096, 65_536, 1 << 20])
@@ -171,5 +182,33 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: file), "the probe removes the file it created")
     case .failure(let e): #expect(e == .directIORefused(path: file, errno: EINVAL))
     }
+  }
+}
+
+/// `HolePunchTiming` times the engine's own zeroing of a new block at a file's end: after each call
+/// the old footer's sector is a hole again and the file has grown by one block; the table rises.
+@Suite struct HolePunchTimingTests {
+  @Test func timesTheEnginesZeroingOfANewBlockAtTheEnd() throws {
+    let base = ProcessInfo.processInfo.environment["VHDSIM_BENCH_DIR"] ?? NSTemporaryDirectory()
+    let file = (base as NSString).appendingPathComponent("vhdsim-punch-test-\(getpid())")
+    defer { unlink(file) }
+    let table: QuantileTable
+    do { table = try HolePunchTiming(file: file, count: 12).measure() } catch {
+      // A file system without O_DIRECT (tmpfs before Linux 6.6) cannot write the footer as the engine does.
+      print("skipped: \(base): \(error); set VHDSIM_BENCH_DIR to a folder on a real disk")
+      return
+    }
+    #expect(
+      table.probabilities.count == 15 && table.probabilities.first == 0 && table.probabilities.last == 1)
+    #expect(zip(table.nanoseconds, table.nanoseconds.dropFirst()).allSatisfy { $0 <= $1 })
+    #expect(table.nanoseconds[0] > 0)
+    // 1 MiB, then 12 blocks of bitmap + 2 MiB; the last footer written reads as zeros.
+    let device = try SparseFileDevice.open(path: file, writable: false)
+    #expect(device.length == (1 << 20) + 12 * HolePunchTiming.blockBytes)
+    var sector = [UInt8](repeating: 1, count: 512)
+    try sector.withUnsafeMutableBytes {
+      try device.read(into: $0, at: (1 << 20) + 11 * HolePunchTiming.blockBytes, kind: .footer)
+    }
+    #expect(sector.allSatisfy { $0 == 0 })
   }
 }

@@ -45,8 +45,42 @@ import Testing
       Set(first?.keys.map { $0 } ?? []) == [
         "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
         "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
-        "physical_ios_per_request_real", "physical_ios_per_request_simulated",
+        "physical_ios_per_request_real", "physical_ios_per_request_simulated", "classes",
       ])
+    // The classes split every request, and both sides served the same requests.
+    for c in cases {
+      #expect(c.samples.classes.reduce(0) { $0 + $1.requestsReal } == c.requests)
+      #expect(c.samples.classes.reduce(0) { $0 + $1.requestsSimulated } == c.requests)
+    }
+    for c in cases where c.iodepth == 1 {
+      #expect(c.samples.classes.allSatisfy { $0.requestsReal == $0.requestsSimulated }, "depth \(c.depth)")
+    }
+    let markdown = try String(
+      contentsOfFile: (out as NSString).appendingPathComponent("report.md"), encoding: .utf8)
+    #expect(markdown.contains("in every case") || markdown.contains("differ in"))
+    #expect(markdown.contains("The simulation meets the accuracy goal"))
+  }
+
+  /// Requests split by read/write and physical I/Os; means and p99 per side, classes only one side
+  /// has show zeros on the other.
+  @Test func requestClassesGroupBothSides() {
+    typealias R = RequestClassComparison.Request
+    let real = [
+      R(isWrite: false, physicalIOs: 1, latencyNs: 100_000),
+      R(isWrite: false, physicalIOs: 1, latencyNs: 300_000),
+      R(isWrite: true, physicalIOs: 3, latencyNs: 500_000),
+    ]
+    let sim = [
+      R(isWrite: false, physicalIOs: 1, latencyNs: 200_000),
+      R(isWrite: true, physicalIOs: 6, latencyNs: 900_000),
+    ]
+    let k = RequestClassComparison.compare(real: real, simulated: sim)
+    #expect(k.map(\.isWrite) == [false, true, true] && k.map(\.physicalIOs) == [1, 3, 6])
+    #expect(k[0].requestsReal == 2 && k[0].requestsSimulated == 1)
+    #expect(k[0].meanRealUs == 200 && k[0].meanSimulatedUs == 200)
+    #expect(abs(k[0].p99RealUs - 298) < 1e-9)
+    #expect(k[1].requestsSimulated == 0 && k[1].meanSimulatedUs == 0 && k[1].meanRealUs == 500)
+    #expect(k[2].requestsReal == 0 && k[2].p99SimulatedUs == 900)
   }
 
   @Test func demeritIsTheRMSDistanceBetweenQuantileFunctions() {

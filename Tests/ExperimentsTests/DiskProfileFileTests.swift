@@ -63,11 +63,23 @@ import Testing
     model.fileSystem = FileSystemAllocation(
       allocatingWrite: try #require(SizeClassLatency([.init(bytes: 4096, latency: .empirical(table))])),
       punchHole: .lognormal(median: 20_000, sigma: 0.3))
+    model.queueDepthScaling = QueueDepthScaling(
+      read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2.2765), .init(depth: 32, factor: 5.7021)],
+      write: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 1.9492)])
     let cpu = EngineCPUCost(perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480))
     let text = DiskProfileWriter.yaml(
       name: "fs", source: "test", comments: [], model: model, engineCPU: cpu)
     let back = try DiskProfileFile.parse(yaml: text, file: "fs.yaml")
     #expect(back.engineCPU == cpu)
+    #expect((back.model as? SSDModel)?.queueDepthScaling == model.queueDepthScaling)
+    let flat = text.replacingOccurrences(of: "[[1, 1], [8, 2.2765]", with: "[[2, 1], [8, 2.2765]")
+    #expect(flat != text)
+    #expect {
+      try DiskProfileFile.parse(yaml: flat, file: "q.yaml")
+    } throws: { e in
+      guard let e = e as? ScenarioError else { return false }
+      return e.file == "q.yaml" && e.message.contains("queue_depth_scaling") && e.message.contains("[1, 1]")
+    }
     var ops: [DiskOp] = []
     for i in 0..<200 {
       let space: SpaceChange = i % 3 == 0 ? .allocates : i % 3 == 1 ? .punchesHole : .none

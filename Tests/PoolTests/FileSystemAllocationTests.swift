@@ -62,6 +62,23 @@ import VHD
     #expect(service(&m, same, atMicroseconds: 10) == 291)
   }
 
+  /// The lock is fair: a read that asks while an allocating write waits for the reads under way
+  /// queues behind it instead of slipping into the gap before it (docs/simulation.md#file-system-allocation).
+  @Test func aReadAfterAWaitingWriterQueuesBehindIt() {
+    var m = device(fileSystem: true)
+    let read = DiskOp(offset: 1 << 20, length: 4096, isWrite: false)
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
+    // Read 0–101 µs; the write asks at 10 µs, holds 101–301 µs, transfer to 302 µs.
+    #expect(service(&m, read, atMicroseconds: 0) == 101)
+    #expect(service(&m, alloc, atMicroseconds: 10) == 292)
+    // A read asking at 20 µs would fit before 101 µs on the device, but waits for the writer (to
+    // 301 µs), then 100 + 1: done at 402 µs.
+    #expect(service(&m, read, atMicroseconds: 20) == 382)
+    // A read of another file does not wait.
+    #expect(
+      service(&m, DiskOp(offset: 3 << 20, length: 4096, isWrite: false, file: 4), atMicroseconds: 20) == 101)
+  }
+
   @Test func withoutAFileSystemMarksAreChargedAsPlainWrites() {
     var m = device(fileSystem: false)
     let punch = DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole)

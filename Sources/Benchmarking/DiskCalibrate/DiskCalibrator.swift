@@ -149,8 +149,9 @@ public struct DiskCalibrator {
     var comments = [
       "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, psync, iodepth threads) on \(target).",
       "Latency tables: fio completion-latency quantiles of the random queue-depth-1 jobs, less the bus",
-      "transfer at the fitted bandwidth; bandwidths: best 1 MiB job; channels: Little's law at the",
-      "deepest random 4 KiB jobs; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
+      "transfer at the fitted bandwidth; bandwidths: best 1 MiB job; queue_depth_scaling: the random",
+      "4 KiB jobs' mean latency (depth / IOPS) over depth 1's; channels: their deepest depth;",
+      "file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
       "(docs/simulation.md#calibration). The grid:",
       "job                      IOPS        MB/s    mean us",

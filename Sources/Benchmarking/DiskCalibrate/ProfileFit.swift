@@ -8,8 +8,9 @@ import Simulation
 ///   depth) moved — the shared bus of the model;
 /// - latency per direction and size class: the queue-depth-1 random job's completion-latency quantile
 ///   table (fio's min, percentiles, max), less the bus transfer time the model adds separately;
-/// - channels: Little's law at the deepest random 4 KiB job, units busy = IOPS × mean service time at
-///   depth 1, per direction, averaged over read and write, rounded, within 1 … that depth;
+/// - queue-depth scaling per direction: each random 4 KiB job's mean latency by Little's law (depth /
+///   IOPS) over the depth-1 job's; channels: the deepest such job's depth (the latency factor, not a
+///   count of units, carries the device's parallelism up to there);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
 ///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer; the punch time is
 ///   `punchHole` (timed hole punches), or zero when not measured.
@@ -55,21 +56,29 @@ public enum ProfileFit {
         allocatingWrite: try latency(true, writeBandwidth, sparse: true),
         punchHole: punchHole.map { .empirical($0) } ?? .constant(nanoseconds: 0))
     }
-    var units: [Double] = []
-    var deepest = 1
+    var curves: [[QueueDepthScaling.Point]] = []
     for w in [false, true] {
       let small = grid.filter {
         $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 && !$0.job.sparse
+      }.sorted { $0.job.queueDepth < $1.job.queueDepth }
+      guard let one = small.first, one.job.queueDepth == 1, small.count > 1, one.result.iops > 0 else {
+        throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper")
       }
-      guard let one = small.first(where: { $0.job.queueDepth == 1 }),
-        let deep = small.max(by: { $0.job.queueDepth < $1.job.queueDepth }), deep.job.queueDepth > 1
-      else { throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper") }
-      deepest = Swift.max(deepest, deep.job.queueDepth)
-      units.append(deep.result.iops * one.result.meanLatencyNs / 1e9)
+      // Mean latency by Little's law (depth / IOPS) over depth 1's.
+      curves.append(
+        small.map { m in
+          .init(
+            depth: m.job.queueDepth,
+            factor: m.job.queueDepth == 1
+              ? 1 : one.result.iops * Double(m.job.queueDepth) / Swift.max(1e-9, m.result.iops))
+        })
     }
-    let channels = Swift.min(deepest, Swift.max(1, Int((units.reduce(0, +) / Double(units.count)).rounded())))
+    guard let scaling = QueueDepthScaling(read: curves[0], write: curves[1]) else {
+      throw .missingMeasurement("random 4 KiB jobs at distinct depths")
+    }
+    let channels = scaling.deepest
     return SSDModel(
       read: read, write: write, readBandwidth: readBandwidth, writeBandwidth: writeBandwidth,
-      channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem)
+      channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem, queueDepthScaling: scaling)
   }
 }

@@ -74,10 +74,15 @@ public struct DiskValidation {
       result = try pool.run(for: .milliseconds(20))
     }
     let done = result.trace.sorted { $0.completed < $1.completed }.prefix(requests)
-    let simulated = done.map { Double(($0.completed - $0.issued).nanoseconds) }.sorted()
+    let simulatedRequests = done.map {
+      RequestClassComparison.Request(
+        isWrite: $0.isWrite, physicalIOs: $0.iosByKind.reduce(0, +),
+        latencyNs: Double(($0.completed - $0.issued).nanoseconds))
+    }
+    let simulated = simulatedRequests.map(\.latencyNs).sorted()
     let simIOs = done.reduce(0) { $0 + $1.iosByKind.reduce(0, +) }
     let simSeconds = (done.last?.completed ?? .zero).seconds
-    let realSorted = real.latenciesNs.sorted()
+    let realSorted = real.requests.map(\.latencyNs).sorted()
     let realMean = realSorted.reduce(0, +) / Double(Swift.max(1, realSorted.count))
     let demerit = CDFComparison.demerit(real: realSorted, simulated: simulated)
     let q = CDFComparison.quantile
@@ -90,6 +95,8 @@ public struct DiskValidation {
       demeritUs: demerit / 1000, demeritPercent: 100 * demerit / realMean,
       physicalIOsPerRequestReal: Double(real.physicalIOs) / Double(Swift.max(1, realSorted.count)),
       physicalIOsPerRequestSimulated: Double(simIOs) / Double(Swift.max(1, simulated.count)),
-      samples: ValidationSamples(realNs: realSorted, simulatedNs: simulated))
+      samples: ValidationSamples(
+        realNs: realSorted, simulatedNs: simulated,
+        classes: RequestClassComparison.compare(real: real.requests, simulated: simulatedRequests)))
   }
 }

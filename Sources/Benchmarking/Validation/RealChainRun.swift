@@ -22,7 +22,8 @@ struct RealChainRun {
   var requests: Int
 
   struct Result {
-    var latenciesNs: [Double]
+    /// Every request in completion order: read or write, physical I/Os, wall-clock latency.
+    var requests: [RequestClassComparison.Request]
     var elapsedSeconds: Double
     var physicalIOs: Int
   }
@@ -62,7 +63,7 @@ struct RealChainRun {
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     try close(vhd, queue: queue)
     if let failure = shared.failure { throw failure }
-    return Result(latenciesNs: shared.latencies, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
+    return Result(requests: shared.done, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
   }
 
   /// Closes the chain with buffers of its own (the workers' are gone) and issues the writes the close
@@ -88,7 +89,7 @@ final class SharedRun: @unchecked Sendable {
   var generator: any RequestGenerator
   let total: Int
   var issued = 0
-  var latencies: [Double] = []
+  var done: [RequestClassComparison.Request] = []
   var physicalIOs = 0
   var failure: (any Error)?
   let lock = NSLock()
@@ -98,7 +99,7 @@ final class SharedRun: @unchecked Sendable {
     self.queue = queue
     self.generator = generator
     self.total = total
-    latencies.reserveCapacity(total)
+    done.reserveCapacity(total)
   }
 
   /// One worker: take a request, run the engine on it under the lock, issue its deferred I/O outside.
@@ -137,6 +138,7 @@ final class SharedRun: @unchecked Sendable {
         return
       }
       physicalIOs += queue.ios
+      let ios = queue.ios
       mine.removeAll(keepingCapacity: true)
       mine.append(contentsOf: queue.pending)
       queue.handOver(owner: staging)
@@ -151,7 +153,7 @@ final class SharedRun: @unchecked Sendable {
       let t1 = DispatchTime.now().uptimeNanoseconds
       lock.lock()
       queue.retire(owner: staging)
-      latencies.append(Double(t1 - t0))
+      done.append(.init(isWrite: r.operation == .write, physicalIOs: ios, latencyNs: Double(t1 - t0)))
       lock.unlock()
     }
   }

@@ -34,16 +34,45 @@ public struct ValidationCase: Encodable, Sendable {
     case demeritPercent = "demerit_percent"
     case physicalIOsPerRequestReal = "physical_ios_per_request_real"
     case physicalIOsPerRequestSimulated = "physical_ios_per_request_simulated"
+    case classes
+  }
+
+  /// The fields, then `classes` (from `samples`).
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(depth, forKey: .depth)
+    try c.encode(iodepth, forKey: .iodepth)
+    try c.encode(readFraction, forKey: .readFraction)
+    try c.encode(requests, forKey: .requests)
+    try c.encode(iopsReal, forKey: .iopsReal)
+    try c.encode(iopsSimulated, forKey: .iopsSimulated)
+    try c.encode(p50RealUs, forKey: .p50RealUs)
+    try c.encode(p50SimulatedUs, forKey: .p50SimulatedUs)
+    try c.encode(p99RealUs, forKey: .p99RealUs)
+    try c.encode(p99SimulatedUs, forKey: .p99SimulatedUs)
+    try c.encode(demeritUs, forKey: .demeritUs)
+    try c.encode(demeritPercent, forKey: .demeritPercent)
+    try c.encode(physicalIOsPerRequestReal, forKey: .physicalIOsPerRequestReal)
+    try c.encode(physicalIOsPerRequestSimulated, forKey: .physicalIOsPerRequestSimulated)
+    try c.encode(samples.classes, forKey: .classes)
   }
 
   /// The IOPS ratio simulated / real.
   public var iopsRatio: Double { iopsSimulated / Swift.max(1e-9, iopsReal) }
 }
 
-/// The two response-time samples of a case, sorted, in nanoseconds.
+/// The two response-time samples of a case, sorted, in nanoseconds, and its requests by class.
 public struct ValidationSamples: Sendable {
   public var realNs: [Double]
   public var simulatedNs: [Double]
+  /// The requests by class (read or write × physical I/Os), each side's count and latency.
+  public var classes: [RequestClassComparison] = []
+
+  public init(realNs: [Double], simulatedNs: [Double], classes: [RequestClassComparison] = []) {
+    self.realNs = realNs
+    self.simulatedNs = simulatedNs
+    self.classes = classes
+  }
 
   public var p90RealUs: Double { CDFComparison.quantile(realNs, 0.9) / 1000 }
   public var p90SimulatedUs: Double { CDFComparison.quantile(simulatedNs, 0.9) / 1000 }

@@ -37,6 +37,57 @@ public struct ValidationReport {
     try Data((json + "\n").utf8).write(
       to: URL(fileURLWithPath: dir.appendingPathComponent("validation.json")))
     var doc = ReportDocument(title: "Validation of disk profile \(profile)")
+    doc.blocks.append(.paragraph(findings))
+    let plots = dir.appendingPathComponent("plots")
+    doc.blocks.append(render(iopsPlot, in: plots, gnuplot: gnuplot))
+    doc.blocks.append(.heading(level: 2, text: "Cases"))
+    doc.blocks.append(
+      .table(
+        header: [
+          "depth", "iodepth", "IOPS real", "IOPS sim", "sim / real", "demerit µs", "demerit %",
+          "phys I/O per request",
+        ],
+        rows: cases.map { c in
+          [
+            "\(c.depth)", "\(c.iodepth)", Self.f(c.iopsReal, 0), Self.f(c.iopsSimulated, 0),
+            Self.f(c.iopsRatio, 3),
+            Self.f(c.demeritUs), Self.f(c.demeritPercent),
+            Self.pair(c.physicalIOsPerRequestReal, c.physicalIOsPerRequestSimulated, 3),
+          ]
+        }))
+    doc.blocks.append(.heading(level: 2, text: "Response-time percentiles, µs (real / simulated)"))
+    doc.blocks.append(
+      .table(
+        header: ["depth", "iodepth", "requests", "p50", "p90", "p99"],
+        rows: cases.map { c in
+          [
+            "\(c.depth)", "\(c.iodepth)", "\(c.requests)", Self.pair(c.p50RealUs, c.p50SimulatedUs),
+            Self.pair(c.samples.p90RealUs, c.samples.p90SimulatedUs),
+            Self.pair(c.p99RealUs, c.p99SimulatedUs),
+          ]
+        }))
+    doc.blocks.append(.heading(level: 2, text: "By request class"))
+    doc.blocks.append(
+      .paragraph(
+        "Requests grouped by what the engine did for them: read or write, and the physical I/Os it "
+          + "issued (a read of one level's data: 1; a write into written sectors: 1; a write into a hole "
+          + "of an allocated block: data, bitmap and more; a write that allocates a block: the most). "
+          + "Both sides serve the same requests, so the counts agree; the latencies show which kind the "
+          + "model gets wrong."))
+    doc.blocks.append(
+      .table(
+        header: ["depth", "iodepth", "request", "count", "mean µs", "p99 µs"],
+        rows: cases.flatMap { c in
+          c.samples.classes.map { k in
+            [
+              "\(c.depth)", "\(c.iodepth)", "\(k.isWrite ? "write" : "read"), \(k.physicalIOs) I/O",
+              k.requestsReal == k.requestsSimulated
+                ? "\(k.requestsReal)" : "\(k.requestsReal) / \(k.requestsSimulated)",
+              Self.pair(k.meanRealUs, k.meanSimulatedUs, 0), Self.pair(k.p99RealUs, k.p99SimulatedUs, 0),
+            ]
+          }
+        }))
+    doc.blocks.append(.heading(level: 2, text: "How"))
     doc.blocks.append(
       .paragraph(
         "\(machine). Each case runs the same guest workload (random 4 KiB, read fraction "
@@ -45,26 +96,6 @@ public struct ValidationReport {
           + "latency) and simulated with the profile. Demerit: root-mean-square horizontal distance between "
           + "the two response-time CDFs (DiskSim's figure), absolute and as % of the real mean. "
           + "docs/simulation.md#validation says how."))
-    doc.blocks.append(
-      .table(
-        header: [
-          "depth", "iodepth", "requests", "IOPS real", "IOPS sim", "IOPS sim/real", "p50 real µs",
-          "p50 sim µs",
-          "p90 real µs", "p90 sim µs", "p99 real µs", "p99 sim µs", "demerit µs", "demerit %",
-          "phys I/O per req real", "phys I/O per req sim",
-        ],
-        rows: cases.map { c in
-          [
-            "\(c.depth)", "\(c.iodepth)", "\(c.requests)", Self.f(c.iopsReal, 0), Self.f(c.iopsSimulated, 0),
-            Self.f(c.iopsRatio, 3), Self.f(c.p50RealUs), Self.f(c.p50SimulatedUs),
-            Self.f(c.samples.p90RealUs),
-            Self.f(c.samples.p90SimulatedUs), Self.f(c.p99RealUs), Self.f(c.p99SimulatedUs),
-            Self.f(c.demeritUs),
-            Self.f(c.demeritPercent), Self.f(c.physicalIOsPerRequestReal, 3),
-            Self.f(c.physicalIOsPerRequestSimulated, 3),
-          ]
-        }))
-    let plots = dir.appendingPathComponent("plots")
     for c in cases {
       let plot = Plot(
         name: "cdf-depth\(c.depth)-iodepth\(c.iodepth)",
@@ -75,13 +106,68 @@ public struct ValidationReport {
           .init("real", style: .steps, rows: Self.cdfRows(c.samples.realNs)),
           .init("simulated (\(profile))", style: .steps, rows: Self.cdfRows(c.samples.simulatedNs)),
         ])
-      var svg: String?
-      var note: String?
-      do { svg = try gnuplot.render(plot, in: plots) } catch { note = "\(error)" }
-      doc.blocks.append(.plot(name: plot.name, title: plot.title, svg: svg, note: note))
+      doc.blocks.append(render(plot, in: plots, gnuplot: gnuplot))
     }
     try Data(doc.markdown.utf8).write(to: URL(fileURLWithPath: dir.appendingPathComponent("report.md")))
     try Data(doc.html.utf8).write(to: URL(fileURLWithPath: dir.appendingPathComponent("report.html")))
+  }
+
+  func render(_ plot: Plot, in folder: String, gnuplot: Gnuplot) -> ReportDocument.Block {
+    var svg: String?
+    var note: String?
+    do { svg = try gnuplot.render(plot, in: folder) } catch { note = "\(error)" }
+    return .plot(name: plot.name, title: plot.title, svg: svg, note: note)
+  }
+
+  /// "real / simulated", or one figure when both print the same.
+  static func pair(_ real: Double, _ simulated: Double, _ digits: Int = 1) -> String {
+    let a = f(real, digits)
+    let b = f(simulated, digits)
+    return a == b ? a : "\(a) / \(b)"
+  }
+
+  /// The report's opening: how many cases meet the accuracy goal (IOPS within 10 %, demerit at most
+  /// 10 % of the real mean), the ranges, the worst case, and whether the engine's I/O agreed.
+  var findings: String {
+    guard !cases.isEmpty else { return "No cases were run." }
+    let n = cases.count
+    let iopsOK = cases.filter { abs($0.iopsRatio - 1) <= 0.1 }.count
+    let demeritOK = cases.filter { $0.demeritPercent <= 10 }.count
+    let both = cases.filter { abs($0.iopsRatio - 1) <= 0.1 && $0.demeritPercent <= 10 }.count
+    let ratios = cases.map(\.iopsRatio)
+    let demerits = cases.map(\.demeritPercent)
+    let worst = cases.max { abs($0.iopsRatio - 1) < abs($1.iopsRatio - 1) }!
+    let sameIOs = cases.filter {
+      Self.f($0.physicalIOsPerRequestReal, 3) == Self.f($0.physicalIOsPerRequestSimulated, 3)
+    }.count
+    var text =
+      "The simulation meets the accuracy goal (IOPS within 10 % and demerit at most 10 % of the real mean "
+      + "response time) in \(both) of \(n) cases. IOPS are within 10 % in \(iopsOK) of \(n) "
+      + "(simulated / real \(Self.f(ratios.min()!, 2)) to \(Self.f(ratios.max()!, 2))); the demerit is "
+      + "within 10 % in \(demeritOK) of \(n) (\(Self.f(demerits.min()!, 0)) to \(Self.f(demerits.max()!, 0)) %). "
+      + "Furthest off: chain depth \(worst.depth) at iodepth \(worst.iodepth), \(Self.f(worst.iopsSimulated, 0)) "
+      + "simulated against \(Self.f(worst.iopsReal, 0)) real IOPS. "
+    text +=
+      sameIOs == n
+      ? "The engine issued the same physical I/Os per request on both sides in every case."
+      : "The engine's physical I/Os per request differ in \(n - sameIOs) of \(n) cases."
+    return text
+  }
+
+  /// Simulated against real IOPS, one point per case, with the line of agreement and the ±10 % band.
+  var iopsPlot: Plot {
+    let hi = (cases.map { Swift.max($0.iopsReal, $0.iopsSimulated) }.max() ?? 1) * 1.1
+    var series: [Plot.Series] = Set(cases.map(\.iodepth)).sorted().map { d in
+      .init(
+        "iodepth \(d) (chain depths \(cases.filter { $0.iodepth == d }.map { "\($0.depth)" }.joined(separator: ", ")))",
+        style: .points, rows: cases.filter { $0.iodepth == d }.map { [$0.iopsReal, $0.iopsSimulated] })
+    }
+    series.append(.init("simulated = real", style: .lines, rows: [[0, 0], [hi, hi]], color: 6))
+    series.append(.init("±10 %", style: .lines, rows: [[0, 0], [hi, hi * 1.1]], color: 7))
+    series.append(.init("", style: .lines, rows: [[0, 0], [hi, hi * 0.9]], color: 7))
+    return Plot(
+      name: "iops", title: "IOPS: simulated against real, one point per case", xLabel: "real IOPS",
+      yLabel: "simulated IOPS", series: series)
   }
 
   /// At most 400 points of the empirical CDF (µs, fraction).

@@ -73,4 +73,26 @@ extension DiskProfileFile {
       probability: try m.required("probability").double("a probability in 0...1") { (0...1).contains($0) },
       duration: try distribution(r, extraKeys: ["probability"]))
   }
+
+  /// `{read: [[depth, factor], …], write: [[depth, factor], …]}`: each curve from `[1, 1]`, depths
+  /// rising (docs/simulation.md#queue-depth-scaling).
+  static func queueDepthScaling(_ r: NodeReader) throws(ScenarioError) -> QueueDepthScaling {
+    let m = try r.mapping(allowed: ["read", "write"])
+    func curve(_ key: String) throws(ScenarioError) -> [QueueDepthScaling.Point] {
+      var points: [QueueDepthScaling.Point] = []
+      for pair in try m.required(key).sequence() {
+        let items = try pair.sequence()
+        guard items.count == 2 else { throw pair.error("\(pair.path): expected [depth, factor]") }
+        points.append(
+          .init(
+            depth: try items[0].int(in: 1...65_536),
+            factor: try items[1].double("a positive number") { $0 > 0 && $0.isFinite }))
+      }
+      return points
+    }
+    guard let scaling = QueueDepthScaling(read: try curve("read"), write: try curve("write")) else {
+      throw r.error("\(r.path): each curve starts at [1, 1] and its depths rise")
+    }
+    return scaling
+  }
 }

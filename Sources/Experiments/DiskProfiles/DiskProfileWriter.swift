@@ -29,6 +29,12 @@ public enum DiskProfileWriter {
       "  read_bandwidth_mb_s: \(number(model.readBandwidth / 1e6))",
       "  write_bandwidth_mb_s: \(number(model.writeBandwidth / 1e6))",
     ]
+    if let scaling = model.queueDepthScaling {
+      let curve = { (points: [QueueDepthScaling.Point]) in
+        "[" + points.map { "[\($0.depth), \(number($0.factor))]" }.joined(separator: ", ") + "]"
+      }
+      lines.append("  queue_depth_scaling: {read: \(curve(scaling.read)), write: \(curve(scaling.write))}")
+    }
     for (key, latency) in [("read", model.read), ("write", model.write)] {
       lines.append("  \(key):")
       lines += sizeClasses(latency, indent: "  ")

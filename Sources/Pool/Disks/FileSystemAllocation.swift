@@ -10,7 +10,9 @@ import Simulation
 /// exclusively, while overwrites and reads take it shared. So each file (`DiskOp.file`) has a lane:
 /// its allocating writes and hole punches are served there one at a time, each after the file's
 /// shared I/O already under way has finished (the exclusive holder waits for the shared ones), and
-/// the file's other I/O waits while its lane is held. Ops of no known file share one lane.
+/// the file's other I/O that asks after an exclusive one asked waits until that one is done: the
+/// lock is fair, so a waiting writer is not overtaken by later readers. Ops of no known file share
+/// one lane.
 public struct FileSystemAllocation: Sendable, Equatable {
   /// Latency of a write into a hole, transfer excluded (it replaces the device's write latency).
   public var allocatingWrite: SizeClassLatency
@@ -20,6 +22,14 @@ public struct FileSystemAllocation: Sendable, Equatable {
   /// begun so far ends. They grow when a new file first appears, not per request.
   var lanes: [BusCalendar] = []
   var sharedUntil: [SimTime] = []
+  /// Per file, the exclusive ops not yet over: when each asked for the lock and when it ends.
+  var exclusive: [[Hold]] = []
+
+  /// An allocating write or punch: when it asked for its file's lock and when it lets go (ns).
+  struct Hold: Sendable, Equatable {
+    var asked: Int64
+    var end: Int64
+  }
 
   public init(allocatingWrite: SizeClassLatency, punchHole: LatencyDistribution) {
     self.allocatingWrite = allocatingWrite
@@ -33,13 +43,21 @@ public struct FileSystemAllocation: Sendable, Equatable {
       op.space == .punchesHole
       ? punchHole.value(at: u) : allocatingWrite.value(bytes: op.length, at: u)
     let f = slot(op)
-    return lanes[f].reserve(
+    let end = lanes[f].reserve(
       ready: Swift.max(ready, sharedUntil[f]), duration: Int64(ns.rounded()), now: now)
+    exclusive[f].removeAll { $0.end <= now.nanoseconds }
+    exclusive[f].append(Hold(asked: ready.nanoseconds, end: end.nanoseconds))
+    return end
   }
 
-  /// When `op`, ready at `ready`, may start: after the allocating write or punch holding its file's
-  /// lane.
-  mutating func shared(_ op: DiskOp, ready: SimTime) -> SimTime { lanes[slot(op)].firstFree(at: ready) }
+  /// When `op`, ready at `ready`, may start: after every allocating write or punch of its file that
+  /// asked for the lock before it (and is not over), and out of any that holds the lane then.
+  mutating func shared(_ op: DiskOp, ready: SimTime) -> SimTime {
+    let f = slot(op)
+    var t = ready.nanoseconds
+    for e in exclusive[f] where e.asked <= ready.nanoseconds { t = Swift.max(t, e.end) }
+    return lanes[f].firstFree(at: SimTime(nanoseconds: t))
+  }
 
   /// A shared I/O of `op`'s file runs until `end`: the file's exclusive ones wait for it.
   mutating func sharedRuns(_ op: DiskOp, until end: SimTime) {
@@ -53,6 +71,7 @@ public struct FileSystemAllocation: Sendable, Equatable {
     while lanes.count <= f {
       lanes.append(BusCalendar())
       sharedUntil.append(.zero)
+      exclusive.append([])
     }
     return f
   }

@@ -24,15 +24,20 @@ public struct SSDModel: DiskModel {
   /// The file system of a file SR in front of the device (calibrated on a file); nil: a raw device,
   /// where allocating writes are plain writes and a zeroing writes its zeros.
   public var fileSystem: FileSystemAllocation?
+  /// How latency grows with the I/Os in flight (a calibrated profile); nil: it does not, each of
+  /// `channels` units serves at its depth-1 latency.
+  public var queueDepthScaling: QueueDepthScaling?
+  var inFlight = InFlightIOs()
   var bus = BusCalendar()
   var variates = DiskVariates()
 
   public init(
     read: SizeClassLatency, write: SizeClassLatency, readBandwidth: Double, writeBandwidth: Double,
     channels: Int, capacityBytes: UInt64, writeStall: WriteStall? = nil,
-    fileSystem: FileSystemAllocation? = nil
+    fileSystem: FileSystemAllocation? = nil, queueDepthScaling: QueueDepthScaling? = nil
   ) {
     precondition(channels > 0, "SSDModel needs at least one channel")
+    self.queueDepthScaling = queueDepthScaling
     self.read = read
     self.write = write
     self.readBandwidth = readBandwidth
@@ -65,12 +70,18 @@ public struct SSDModel: DiskModel {
         if op.space != .none {
           t = fileSystem!.serveExclusive(op, ready: t, at: variates.uniform(), now: now)
           if op.space == .punchesHole { continue }
+          let start = t
           t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
+          if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
           continue
         }
         t = fileSystem!.shared(op, ready: t)
       }
-      let latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
+      let start = t
+      var latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
+      if let scaling = queueDepthScaling {
+        latency *= scaling.factor(isWrite: op.isWrite, inFlight: inFlight.count(at: t, now: now) + 1)
+      }
       t += SimTime(nanoseconds: Int64(latency.rounded()))
       if op.isWrite, let stall = writeStall, variates.uniform() < stall.probability {
         t += SimTime(nanoseconds: Int64(stall.duration.value(at: variates.uniform()).rounded()))
@@ -79,6 +90,7 @@ public struct SSDModel: DiskModel {
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
       if fileSystem != nil { fileSystem!.sharedRuns(op, until: t) }
+      if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
     }
     return t - now
   }
