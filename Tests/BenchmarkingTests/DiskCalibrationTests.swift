@@ -185,10 +185,10 @@ import VHD
   }
 }
 
-/// `HolePunchTiming` times the engine's own zeroing of a new block at a file's end: after each call
-/// the old footer's sector is a hole again and the file has grown by one block; the table rises.
+/// `HolePunchTiming` times the engine's own zeroings of a new block at a file's end: after each
+/// allocation the old footer reads as zeros, the new one is in place and the file ends after it.
 @Suite struct HolePunchTimingTests {
-  @Test func timesTheEnginesZeroingOfANewBlockAtTheEnd() throws {
+  @Test func timesTheEnginesZeroingOfNewBlocksAtTheEnd() throws {
     let base = ProcessInfo.processInfo.environment["VHDSIM_BENCH_DIR"] ?? NSTemporaryDirectory()
     let file = (base as NSString).appendingPathComponent("vhdsim-punch-test-\(getpid())")
     defer { unlink(file) }
@@ -202,13 +202,20 @@ import VHD
       table.probabilities.count == 15 && table.probabilities.first == 0 && table.probabilities.last == 1)
     #expect(zip(table.nanoseconds, table.nanoseconds.dropFirst()).allSatisfy { $0 <= $1 })
     #expect(table.nanoseconds[0] > 0)
-    // 1 MiB, then 12 blocks of bitmap + 2 MiB; the last footer written reads as zeros.
+    // Six allocations: the file ends after the sixth footer; the fifth's sector and the sixth
+    // block's data area read as zeros, the sixth footer as written.
+    let last = HolePunchTiming.footerSector(after: 6)
+    let previous = HolePunchTiming.footerSector(after: 5)
+    #expect(last - previous == 4097 + (8 - (previous + 1) % 8) % 8)
     let device = try SparseFileDevice.open(path: file, writable: false)
-    #expect(device.length == (1 << 20) + 12 * HolePunchTiming.blockBytes)
-    var sector = [UInt8](repeating: 1, count: 512)
-    try sector.withUnsafeMutableBytes {
-      try device.read(into: $0, at: (1 << 20) + 11 * HolePunchTiming.blockBytes, kind: .footer)
+    #expect(device.length == (last + 1) * 512)
+    func sector(_ s: UInt64) throws -> [UInt8] {
+      var bytes = [UInt8](repeating: 1, count: 512)
+      try bytes.withUnsafeMutableBytes { try device.read(into: $0, at: s * 512, kind: .footer) }
+      return bytes
     }
-    #expect(sector.allSatisfy { $0 == 0 })
+    #expect(try sector(last).allSatisfy { $0 == 0x5A })
+    #expect(try sector(previous).allSatisfy { $0 == 0 })
+    #expect(try sector(last - 1).allSatisfy { $0 == 0 })
   }
 }

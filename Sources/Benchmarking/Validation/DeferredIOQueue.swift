@@ -14,6 +14,8 @@ struct DeferredIO {
   var isWrite: Bool
   /// Reads: where the engine wanted the bytes. Writes: the bytes, in the worker's staging buffer.
   var target: UnsafeMutableRawPointer
+  /// A zeroing (`count` bytes from `offset`) done through this device: a new block's punch and growth.
+  var zeroing: SparseFileDevice? = nil
 }
 
 /// The state `DirectFileDevice`s share, used only by the thread holding the engine lock: the current
@@ -64,7 +66,7 @@ final class DeferredIOQueue {
 
   /// The current request's deferred writes are now its worker's to issue (`owner`: its staging).
   func handOver(owner: UnsafeMutableRawPointer) {
-    for io in pending where io.isWrite { inFlight.append((owner, io)) }
+    for io in pending where io.isWrite && io.zeroing == nil { inFlight.append((owner, io)) }
   }
 
   /// The worker owning `owner` has issued everything it was handed.
@@ -108,7 +110,9 @@ final class DeferredIOQueue {
   /// Issues deferred I/Os (outside the engine lock) with the worker's own `bounce` for reads.
   static func run(_ ios: ArraySlice<DeferredIO>, bounce: UnsafeMutableRawPointer) throws {
     for io in ios {
-      if io.isWrite {
+      if let device = io.zeroing {
+        try device.writeZeros(at: io.offset, length: UInt64(io.count), kind: .data)
+      } else if io.isWrite {
         try transfer(
           fd: io.fd, offset: io.offset, count: io.count, isWrite: true, bounce: io.target, name: "data")
       } else {

@@ -9,7 +9,7 @@ import VHD
 /// The real side of `vhdsim validate`: the VHD files of a folder opened as tapdisk opens them, with
 /// O_DIRECT, and the engine's I/O split as tapdisk splits it: reads of metadata (a bitmap the cache
 /// lacks) done at once by the engine call, which needs them to go on; guest data and every write
-/// (data, then the bitmap, BAT and footer updates, in the engine's order) queued in a
+/// (data, then the bitmap, BAT and footer updates, in the engine's order) and every zeroing queued in a
 /// `DeferredIOQueue` for the worker to issue after the engine lock is released. tapdisk's event loop
 /// likewise never waits for a write: it submits the data write and, once it completes, the bitmap
 /// write, while it serves other requests. So the I/O of `iodepth` requests overlaps on the device
@@ -41,7 +41,7 @@ final class DirectFileStorage: Storage {
   func canonicalPath(_ path: String) -> String { files.canonicalPath(path) }
 }
 
-/// One engine device: metadata reads direct and immediate, data reads and all writes deferred.
+/// One engine device: metadata reads direct and immediate, data reads, all writes and zeroings deferred.
 final class DirectFileDevice: BlockDevice {
   let plain: SparseFileDevice
   let directFD: Int32
@@ -84,9 +84,21 @@ final class DirectFileDevice: BlockDevice {
     try queue.deferWrite(fd: directFD, offset: offset, bytes: buffer)
   }
 
+  /// Deferred like a write, in the request's order: tapdisk's event loop never waits on the file
+  /// system while other requests could go on (it does not zero new blocks at all; this engine
+  /// punches the old footer and grows the file, which ext4 does under the file's lock after the
+  /// direct I/O in flight has drained).
   func writeZeros(at offset: UInt64, length: UInt64, kind: IOKind) throws {
-    if length > 0 { queue.ios += 1 }
-    try plain.writeZeros(at: offset, length: length, kind: kind)
+    guard length > 0 else { return }
+    queue.ios += 1
+    guard length <= UInt64(Int.max) else {
+      return try plain.writeZeros(at: offset, length: length, kind: kind)
+    }
+    queue.defer(
+      DeferredIO(
+        fd: directFD, offset: offset, count: Int(length), isWrite: true,
+        target: UnsafeMutableRawPointer(bitPattern: 1)!,
+        zeroing: plain))
   }
 
   func truncate(to length: UInt64) throws { try plain.truncate(to: length) }
