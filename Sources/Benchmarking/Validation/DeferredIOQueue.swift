@@ -18,7 +18,8 @@ struct DeferredIO {
   var zeroing: SparseFileDevice? = nil
 }
 
-/// The state `DirectFileDevice`s share, used only by the thread holding the engine lock: the current
+/// The state `DirectFileDevice`s share, used by the thread holding the engine lock (the writes in
+/// flight also by workers retiring them, under a lock of their own): the current
 /// request's I/O count, its deferred I/Os, the worker's staging buffer for deferred writes, and one
 /// bounce buffer for metadata reads done at once. Nothing here allocates per request.
 final class DeferredIOQueue {
@@ -29,6 +30,8 @@ final class DeferredIOQueue {
   /// a metadata read of the same range is served from there, as tapdisk keeps a bitmap in memory
   /// while its write is in flight (reading the device could return the bitmap before that write).
   private var inFlight: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
+  /// Guards `inFlight`: workers retire their writes without the engine lock.
+  private let inFlightLock = NSLock()
   private var staging: UnsafeMutableRawPointer?
   private var stagingUsed = 0
   private let bounce: UnsafeMutableRawPointer
@@ -66,21 +69,29 @@ final class DeferredIOQueue {
 
   /// The current request's deferred writes are now its worker's to issue (`owner`: its staging).
   func handOver(owner: UnsafeMutableRawPointer) {
+    inFlightLock.lock()
+    defer { inFlightLock.unlock() }
     for io in pending where io.isWrite && io.zeroing == nil { inFlight.append((owner, io)) }
   }
 
   /// The worker owning `owner` has issued everything it was handed.
   func retire(owner: UnsafeMutableRawPointer) {
+    inFlightLock.lock()
+    defer { inFlightLock.unlock() }
     inFlight.removeAll { $0.owner == owner }
   }
 
   func direct(fd: Int32, offset: UInt64, read buffer: UnsafeMutableRawBufferPointer, name: String) throws {
+    inFlightLock.lock()
     if let staged = inFlight.last(where: {
       $0.io.fd == fd && $0.io.offset == offset && $0.io.count == buffer.count
     }) {
+      // Copied under the lock: the owner may not reuse its staging until it has retired.
       buffer.baseAddress!.copyMemory(from: staged.io.target, byteCount: buffer.count)
+      inFlightLock.unlock()
       return
     }
+    inFlightLock.unlock()
     try Self.transfer(fd: fd, offset: offset, count: buffer.count, isWrite: false, bounce: bounce, name: name)
     buffer.baseAddress!.copyMemory(from: bounce, byteCount: buffer.count)
   }

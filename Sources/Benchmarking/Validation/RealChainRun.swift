@@ -82,7 +82,8 @@ struct RealChainRun {
   }
 }
 
-/// What the workers share, behind one lock: the engine (single-threaded), the generator, the counts.
+/// What the workers share: the engine (single-threaded) and the generator behind the engine lock,
+/// the finished requests behind their own.
 final class SharedRun: @unchecked Sendable {
   let chain: VHDChain
   let queue: DeferredIOQueue
@@ -92,7 +93,11 @@ final class SharedRun: @unchecked Sendable {
   var done: [RequestClassComparison.Request] = []
   var physicalIOs = 0
   var failure: (any Error)?
+  /// The engine lock: the engine, the generator, `issued`, `failure`.
   let lock = NSLock()
+  /// Guards `done` only, so that a worker finishing a request never waits for the engine: tapdisk's
+  /// completions do not wait behind another request's metadata read either.
+  let recordLock = NSLock()
 
   init(chain: VHDChain, queue: DeferredIOQueue, generator: any RequestGenerator, total: Int) {
     self.chain = chain
@@ -151,10 +156,10 @@ final class SharedRun: @unchecked Sendable {
         return
       }
       let t1 = DispatchTime.now().uptimeNanoseconds
-      lock.lock()
       queue.retire(owner: staging)
+      recordLock.lock()
       done.append(.init(isWrite: r.operation == .write, physicalIOs: ios, latencyNs: Double(t1 - t0)))
-      lock.unlock()
+      recordLock.unlock()
     }
   }
 }
