@@ -55,7 +55,7 @@ final class BitmapCache {
       }
       s = hand
       hand = (hand + 1) % capacity
-      slotOfBlock[Int(blockOfSlot[s])] = -1
+      if blockOfSlot[s] >= 0 { slotOfBlock[Int(blockOfSlot[s])] = -1 }
     }
     blockOfSlot[s] = Int32(block)
     slotOfBlock[block] = Int32(s)
@@ -63,9 +63,20 @@ final class BitmapCache {
     return slab + s * bitmapBytes
   }
 
+  /// Forgets `block`'s bitmap: its slot was taken for a read that failed, so it holds no bitmap.
+  /// The slot stays in the clock and is the first one reused.
+  func forget(_ block: Int) {
+    guard capacity > 0 else { return }
+    let s = Int(slotOfBlock[block])
+    guard s >= 0 else { return }
+    slotOfBlock[block] = -1
+    blockOfSlot[s] = -1
+    referenced[s] = false
+  }
+
   /// Forgets every cached bitmap (after the file changed underneath, e.g. reopen).
   func invalidateAll() {
-    for s in 0..<used { slotOfBlock[Int(blockOfSlot[s])] = -1 }
+    for s in 0..<used where blockOfSlot[s] >= 0 { slotOfBlock[Int(blockOfSlot[s])] = -1 }
     for s in 0..<capacity {
       blockOfSlot[s] = -1
       referenced[s] = false

@@ -96,10 +96,16 @@ extension VHDImage {
     }
     work.bitmapReads += 1
     let p = cache.insert(block)
-    try deviceRead(
-      UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512),
-      at: UInt64(blockTable.entries[block]) * 512,
-      kind: .bitmap)
+    do {
+      try deviceRead(
+        UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512),
+        at: UInt64(blockTable.entries[block]) * 512,
+        kind: .bitmap)
+    } catch {
+      // The slot holds no bitmap: a later consult must read again, not trust it.
+      cache.forget(block)
+      throw error
+    }
     return p
   }
 
