@@ -20,21 +20,39 @@ struct DeferredIO {
 
 /// The state `DirectFileDevice`s share, used by the thread holding the engine lock (the writes in
 /// flight also by workers retiring them, under a lock of their own): the current
-/// request's I/O count, its deferred I/Os, the worker's staging buffer for deferred writes, and one
-/// bounce buffer for metadata reads done at once. Nothing here allocates per request.
+/// request's I/O count, its deferred I/Os, the worker's staging buffer for deferred writes, the
+/// metadata sectors workers read for their requests, and the read a request stopped at. Nothing
+/// here allocates per request.
 final class DeferredIOQueue {
   static let bounceBytes = 1 << 20
   var ios = 0
+  /// Of `ios`, the metadata reads served from the request's own earlier reads (issued in an
+  /// earlier round, and counted there).
+  private(set) var servedFromPrefetch = 0
   private(set) var pending: [DeferredIO] = []
   /// Writes handed to workers and not yet known to be done, each with its worker's staging buffer:
   /// a metadata read of the same range is served from there, as tapdisk keeps a bitmap in memory
   /// while its write is in flight (reading the device could return the bitmap before that write).
   private var inFlight: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
-  /// Guards `inFlight`: workers retire their writes without the engine lock.
+  /// Metadata sectors a worker read outside the engine lock for its current request, each with the
+  /// worker's staging buffer as owner: the request's next engine call finds them here.
+  private var prefetched: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
+  /// Guards `inFlight` and `prefetched`: workers retire their writes and add their metadata reads
+  /// without the engine lock.
   private let inFlightLock = NSLock()
+  /// The metadata read the current engine call stopped at (nil: none): the worker reads it outside
+  /// the engine lock and calls the engine again, as tapdisk parks a request until its bitmap read
+  /// completes and serves others meanwhile.
+  private(set) var miss: DeferredIO?
+  /// Whether a metadata read the queue lacks stops the engine call (the workers' requests) or is
+  /// read at once (opening and closing the chain).
+  var parksMetadataReads = false
   private var staging: UnsafeMutableRawPointer?
   private var stagingUsed = 0
   private let bounce: UnsafeMutableRawPointer
+
+  /// Thrown by a metadata read the queue does not hold yet (`miss` says which).
+  struct MetadataMiss: Error {}
 
   init() throws {
     guard let b = UnsafeMutableRawPointer.aligned(Self.bounceBytes) else {
@@ -43,6 +61,7 @@ final class DeferredIOQueue {
     bounce = b
     pending.reserveCapacity(64)
     inFlight.reserveCapacity(256)
+    prefetched.reserveCapacity(256)
   }
 
   deinit { free(bounce) }
@@ -50,6 +69,8 @@ final class DeferredIOQueue {
   /// Starts a request: counts from zero, deferred writes go to `staging` (the worker's).
   func begin(staging: UnsafeMutableRawPointer) {
     ios = 0
+    servedFromPrefetch = 0
+    miss = nil
     pending.removeAll(keepingCapacity: true)
     self.staging = staging
     stagingUsed = 0
@@ -71,7 +92,14 @@ final class DeferredIOQueue {
   func handOver(owner: UnsafeMutableRawPointer) {
     inFlightLock.lock()
     defer { inFlightLock.unlock() }
-    for io in pending where io.isWrite && io.zeroing == nil { inFlight.append((owner, io)) }
+    for io in pending where io.isWrite && io.zeroing == nil {
+      inFlight.append((owner, io))
+      // A sector read earlier is stale once this write lands: read it again after.
+      prefetched.removeAll {
+        $0.io.fd == io.fd && $0.io.offset < io.offset + UInt64(io.count)
+          && io.offset < $0.io.offset + UInt64($0.io.count)
+      }
+    }
   }
 
   /// The worker owning `owner` has issued everything it was handed.
@@ -81,19 +109,45 @@ final class DeferredIOQueue {
     inFlight.removeAll { $0.owner == owner }
   }
 
+  /// A metadata read under the engine lock: from a write in flight, or from the current request's
+  /// own earlier read; otherwise it stops the engine call (`MetadataMiss`) for the worker to read,
+  /// or, outside the workers' requests, is read at once.
   func direct(fd: Int32, offset: UInt64, read buffer: UnsafeMutableRawBufferPointer, name: String) throws {
     inFlightLock.lock()
-    if let staged = inFlight.last(where: {
-      $0.io.fd == fd && $0.io.offset == offset && $0.io.count == buffer.count
-    }) {
-      // Copied under the lock: the owner may not reuse its staging until it has retired.
+    defer { inFlightLock.unlock() }
+    let same = { (io: DeferredIO) in io.fd == fd && io.offset == offset && io.count == buffer.count }
+    // Copied under the lock: an owner does not reuse its buffers before it retires or drops them.
+    if let staged = inFlight.last(where: { same($0.io) }) {
       buffer.baseAddress!.copyMemory(from: staged.io.target, byteCount: buffer.count)
-      inFlightLock.unlock()
       return
     }
-    inFlightLock.unlock()
-    try Self.transfer(fd: fd, offset: offset, count: buffer.count, isWrite: false, bounce: bounce, name: name)
-    buffer.baseAddress!.copyMemory(from: bounce, byteCount: buffer.count)
+    if let owner = staging, let read = prefetched.last(where: { $0.owner == owner && same($0.io) }) {
+      buffer.baseAddress!.copyMemory(from: read.io.target, byteCount: buffer.count)
+      servedFromPrefetch += 1
+      return
+    }
+    guard parksMetadataReads else {
+      try Self.transfer(
+        fd: fd, offset: offset, count: buffer.count, isWrite: false, bounce: bounce, name: name)
+      buffer.baseAddress!.copyMemory(from: bounce, byteCount: buffer.count)
+      return
+    }
+    miss = DeferredIO(fd: fd, offset: offset, count: buffer.count, isWrite: false, target: bounce)
+    throw MetadataMiss()
+  }
+
+  /// The worker owning `owner` read `io` (its bytes at `io.target`) for its current request.
+  func prefetch(_ io: DeferredIO, owner: UnsafeMutableRawPointer) {
+    inFlightLock.lock()
+    defer { inFlightLock.unlock() }
+    prefetched.append((owner, io))
+  }
+
+  /// The worker owning `owner` is done with its request's metadata reads.
+  func dropPrefetched(owner: UnsafeMutableRawPointer) {
+    inFlightLock.lock()
+    defer { inFlightLock.unlock() }
+    prefetched.removeAll { $0.owner == owner }
   }
 
   /// pread/pwrite of `count` bytes through an aligned `bounce`, retrying short transfers and EINTR.

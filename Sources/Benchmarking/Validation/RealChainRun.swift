@@ -48,6 +48,7 @@ struct RealChainRun {
     let shared = SharedRun(
       chain: vhd, queue: queue,
       generator: try workload.generator(virtualSize: chain.virtualSize, seed: seed), total: requests)
+    queue.parksMetadataReads = true
     let start = DispatchTime.now().uptimeNanoseconds
     let group = DispatchGroup()
     for _ in 0..<depth {
@@ -61,6 +62,7 @@ struct RealChainRun {
     }
     group.wait()
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    queue.parksMetadataReads = false
     try close(vhd, queue: queue)
     if let failure = shared.failure { throw failure }
     return Result(requests: shared.done, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
@@ -107,16 +109,19 @@ final class SharedRun: @unchecked Sendable {
     done.reserveCapacity(total)
   }
 
-  /// One worker: take a request, run the engine on it under the lock, issue its deferred I/O outside.
+  /// One worker: take a request, run the engine on it under the lock (reading any metadata sector
+  /// it stops at outside the lock, then running it again), issue its deferred I/O outside.
   func work() {
     guard let staging = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
       let bounce = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
-      let guest = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes)
+      let guest = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes),
+      let prefetch = UnsafeMutableRawPointer.aligned(DeferredIOQueue.bounceBytes)
     else { return }
     defer {
       free(staging)
       free(bounce)
       free(guest)
+      free(prefetch)
     }
     memset(guest, 0x3C, DeferredIOQueue.bounceBytes)
     var mine: [DeferredIO] = []
@@ -130,20 +135,45 @@ final class SharedRun: @unchecked Sendable {
         return
       }
       issued += 1
-      queue.begin(staging: staging)
-      do {
-        if r.operation == .write {
-          try chain.write(sector: r.lba, count: r.sectors, from: guest, accounting: &accounting)
-        } else if r.operation == .read {
-          try chain.read(sector: r.lba, count: r.sectors, into: guest, accounting: &accounting)
+      var metadata = prefetch
+      var rounds = 0
+      while true {
+        queue.begin(staging: staging)
+        do {
+          if r.operation == .write {
+            try chain.write(sector: r.lba, count: r.sectors, from: guest, accounting: &accounting)
+          } else if r.operation == .read {
+            try chain.read(sector: r.lba, count: r.sectors, into: guest, accounting: &accounting)
+          }
+          break
+        } catch {
+          guard var read = queue.miss, metadata + read.count <= prefetch + DeferredIOQueue.bounceBytes else {
+            failure = error
+            queue.dropPrefetched(owner: staging)
+            lock.unlock()
+            return
+          }
+          // The engine waits for a metadata sector: read it without the engine lock, then again.
+          lock.unlock()
+          read.target = metadata
+          do { try DeferredIOQueue.run([read][...], bounce: bounce) } catch {
+            lock.lock()
+            failure = error
+            queue.dropPrefetched(owner: staging)
+            lock.unlock()
+            return
+          }
+          metadata += (read.count + 4095) / 4096 * 4096
+          rounds += 1
+          queue.prefetch(read, owner: staging)
+          lock.lock()
         }
-      } catch {
-        failure = error
-        lock.unlock()
-        return
       }
-      physicalIOs += queue.ios
-      let ios = queue.ios
+      queue.dropPrefetched(owner: staging)
+      // The I/Os issued: the last engine call's, less the metadata reads it took from earlier
+      // rounds, plus those rounds' reads.
+      let ios = queue.ios - queue.servedFromPrefetch + rounds
+      physicalIOs += ios
       mine.removeAll(keepingCapacity: true)
       mine.append(contentsOf: queue.pending)
       queue.handOver(owner: staging)

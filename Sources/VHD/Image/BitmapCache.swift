@@ -10,7 +10,7 @@ final class BitmapCache {
   @exclusivity(unchecked) private var blockOfSlot: [Int32]
   @exclusivity(unchecked) private var referenced: [Bool]
   private let slab: UnsafeMutableRawPointer
-  /// Used when capacity is 0: the consult reads into this buffer every time.
+  /// Where a bitmap is read before it takes a slot (and, when capacity is 0, the slot itself).
   private let scratch: UnsafeMutableRawPointer
   @exclusivity(unchecked) private var hand = 0
   @exclusivity(unchecked) private var used = 0
@@ -29,6 +29,9 @@ final class BitmapCache {
     slab.deallocate()
     scratch.deallocate()
   }
+
+  /// The buffer a bitmap is read into before `insert` (one bitmap long).
+  var readBuffer: UnsafeMutableRawPointer { scratch }
 
   /// The cached bitmap of `block`, or nil.
   @inline(__always)
@@ -55,7 +58,7 @@ final class BitmapCache {
       }
       s = hand
       hand = (hand + 1) % capacity
-      if blockOfSlot[s] >= 0 { slotOfBlock[Int(blockOfSlot[s])] = -1 }
+      slotOfBlock[Int(blockOfSlot[s])] = -1
     }
     blockOfSlot[s] = Int32(block)
     slotOfBlock[block] = Int32(s)
@@ -63,20 +66,9 @@ final class BitmapCache {
     return slab + s * bitmapBytes
   }
 
-  /// Forgets `block`'s bitmap: its slot was taken for a read that failed, so it holds no bitmap.
-  /// The slot stays in the clock and is the first one reused.
-  func forget(_ block: Int) {
-    guard capacity > 0 else { return }
-    let s = Int(slotOfBlock[block])
-    guard s >= 0 else { return }
-    slotOfBlock[block] = -1
-    blockOfSlot[s] = -1
-    referenced[s] = false
-  }
-
   /// Forgets every cached bitmap (after the file changed underneath, e.g. reopen).
   func invalidateAll() {
-    for s in 0..<used where blockOfSlot[s] >= 0 { slotOfBlock[Int(blockOfSlot[s])] = -1 }
+    for s in 0..<used { slotOfBlock[Int(blockOfSlot[s])] = -1 }
     for s in 0..<capacity {
       blockOfSlot[s] = -1
       referenced[s] = false

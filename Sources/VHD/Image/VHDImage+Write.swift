@@ -95,17 +95,15 @@ extension VHDImage {
       return p
     }
     work.bitmapReads += 1
+    // Read first, then take a slot: a read that fails leaves the cache as it was (a claimed slot
+    // would be trusted next time, and even a released one moves the replacement order).
+    let scratch = cache.readBuffer
+    try deviceRead(
+      UnsafeMutableRawBufferPointer(start: scratch, count: bitmapSectors * 512),
+      at: UInt64(blockTable.entries[block]) * 512,
+      kind: .bitmap)
     let p = cache.insert(block)
-    do {
-      try deviceRead(
-        UnsafeMutableRawBufferPointer(start: p, count: bitmapSectors * 512),
-        at: UInt64(blockTable.entries[block]) * 512,
-        kind: .bitmap)
-    } catch {
-      // The slot holds no bitmap: a later consult must read again, not trust it.
-      cache.forget(block)
-      throw error
-    }
+    if p != scratch { p.copyMemory(from: scratch, byteCount: bitmapSectors * 512) }
     return p
   }
 
