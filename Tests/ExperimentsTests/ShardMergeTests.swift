@@ -83,6 +83,14 @@ import Testing
     let parts = try [dirs[1], dirs[2], dirs[0]].map { try RecordFiles.read(directory: $0) }
     let set = try RunSet.merge(parts)
     #expect(set.units.count == 4 && set.records.count == 2)
+    // Without shard 1 one unit (one SR of a run) is missing, and the error says so in those words.
+    #expect {
+      try RunSet.merge([parts[1], parts[2]])
+    } throws: { e in
+      guard let e = e as? MergeError, case .missingRuns(1, 4, let first, "unit") = e else { return false }
+      return first.count == 1
+        && e.description.hasPrefix("merge: 1 of 4 units (one SR of a run each) are missing")
+    }
     try ScenarioOutputs.write(set, to: merged, gnuplot: .fromPath())
     for name in Self.outputs {
       let a = try Fixture.read(whole, name)

@@ -21,10 +21,11 @@ public enum MergeError: Error, Equatable, Sendable, CustomStringConvertible {
   case noInput
   /// Two directories hold slices of different scenarios or options (their digests differ).
   case differentScenario(first: String, firstDigest: String, other: String, otherDigest: String)
-  /// A run present in two directories.
-  case duplicateRun(index: Int, label: String, first: String, second: String)
+  /// A run present in two directories (`unit`: what the records count, "run" or, with several SRs
+  /// a run, "unit (one SR of a run)").
+  case duplicateRun(index: Int, label: String, first: String, second: String, unit: String = "run")
   /// Runs no directory holds: how many, and the labels of the first few.
-  case missingRuns(count: Int, total: Int, first: [String])
+  case missingRuns(count: Int, total: Int, first: [String], unit: String = "run")
   /// A record whose run index or seed is not the scenario's.
   case foreignRun(directory: String, index: Int, message: String)
 
@@ -34,10 +35,11 @@ public enum MergeError: Error, Equatable, Sendable, CustomStringConvertible {
       "merge: no records directory given"
     case .differentScenario(let a, let da, let b, let db):
       "merge: \(b) holds a different scenario or options (digest \(db)) than \(a) (digest \(da))"
-    case .duplicateRun(let index, let label, let a, let b):
-      "merge: run \(index) (\(label)) is in both \(a) and \(b)"
-    case .missingRuns(let count, let total, let first):
-      "merge: \(count) of \(total) runs are missing, first: \(first.joined(separator: ", "))"
+    case .duplicateRun(let index, let label, let a, let b, let unit):
+      "merge: \(unit) \(index) (\(label)) is in both \(a) and \(b)"
+    case .missingRuns(let count, let total, let first, let unit):
+      "merge: \(count) of \(total) \(unit == "run" ? "runs" : "units (one SR of a run each)") are missing, first: "
+        + first.joined(separator: ", ")
     case .foreignRun(let dir, let index, let message):
       "merge: \(dir): run \(index): \(message)"
     }

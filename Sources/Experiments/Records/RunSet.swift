@@ -28,14 +28,17 @@ public struct RunSet: Sendable {
             "seed \(r.seed), but the scenario gives \(units[r.index].label) seed \(units[r.index].seed)")
       }
       guard slots[r.index] == nil else {
-        throw .duplicateRun(index: r.index, label: units[r.index].label, first: directory, second: directory)
+        throw .duplicateRun(
+          index: r.index, label: units[r.index].label, first: directory, second: directory,
+          unit: plan.unitNoun)
       }
       slots[r.index] = r
     }
     let missing = slots.indices.filter { slots[$0] == nil }
     guard missing.isEmpty else {
       throw .missingRuns(
-        count: missing.count, total: units.count, first: missing.prefix(5).map { units[$0].label })
+        count: missing.count, total: units.count, first: missing.prefix(5).map { units[$0].label },
+        unit: plan.unitNoun)
     }
     let all = slots.compactMap { $0 }
     let n = plan.runner.srCount
@@ -62,7 +65,8 @@ public struct RunSet: Sendable {
       for r in part.records {
         if let previous = owner[r.index] {
           throw .duplicateRun(
-            index: r.index, label: first.plan.units[r.index].label, first: previous, second: part.directory)
+            index: r.index, label: first.plan.units[r.index].label, first: previous, second: part.directory,
+            unit: first.plan.unitNoun)
         }
         owner[r.index] = part.directory
         all.append(r)

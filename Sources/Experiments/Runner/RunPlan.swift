@@ -30,6 +30,8 @@ public struct RunPlan: Sendable {
   public var runs: [ScenarioRun] { runner.runs }
   /// What shards split and records hold: every run's SRs (``ScenarioRunner/units``).
   public var units: [ScenarioRun] { runner.units }
+  /// What a record is, in merge errors: a run, or with several SRs a run one SR of it ("unit").
+  public var unitNoun: String { runner.srCount > 1 ? "unit" : "run" }
 
   /// The options that shape results, in a fixed text form.
   public var canonicalOptions: String {
