@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The state of one 2 MiB chunk of a metadata-only file packed into a single word, when it is
+/// simple enough: at most two runs of data sectors and at most one 64-sector group flagged as
+/// possibly holding stored metadata.
+///
+/// Why: a VHD data block is its 512-byte bitmap sector followed by 2 MiB of data, so a fully
+/// written block leaves each chunk it touches with data runs on either side of one bitmap sector,
+/// and a base disk is thousands of such chunks. As a 65-word record (`ChunkTable`) each costs
+/// 520 bytes; packed, it costs the 8 bytes of its table entry.
+///
+/// Layout (bit 63 set tells it from a record slot): run `r` (0 or 1) at bits `24r ..< 24r + 24`,
+/// first sector in the low 12 bits and last sector in the high 12; the run count at bits 48-49;
+/// the flagged group at bits 50-55, valid when bit 56 is set.
+struct CompactChunk: Equatable {
+  static let flag: UInt64 = 1 << 63
+  private static let runCountShift: UInt64 = 48
+  private static let groupShift: UInt64 = 50
+  private static let groupPresent: UInt64 = 1 << 56
+  private static let sectors = ChunkTable.sectorsPerChunk
+
+  let raw: UInt64
+
+  init(raw: UInt64) {
+    self.raw = raw
+  }
+
+  /// Packs `words` (a chunk record: data words, then the summary word); nil when they do not fit.
+  init?(packing words: UnsafePointer<UInt64>) {
+    let summary = words[ChunkTable.summaryWord]
+    guard summary & (summary &- 1) == 0 else { return nil }
+    var raw = Self.flag
+    if summary != 0 {
+      raw |= Self.groupPresent | UInt64(summary.trailingZeroBitCount) << Self.groupShift
+    }
+    var runs: UInt64 = 0
+    var sector = 0
+    while sector < Self.sectors {
+      let start = BitRuns.next(true, in: words, from: sector, to: Self.sectors, order: .lsbFirst)
+      if start == Self.sectors { break }
+      if runs == 2 { return nil }
+      let end = BitRuns.next(false, in: words, from: start, to: Self.sectors, order: .lsbFirst)
+      raw |= (UInt64(start) | UInt64(end - 1) << 12) << (24 * runs)
+      runs += 1
+      sector = end
+    }
+    self.raw = raw | runs << Self.runCountShift
+  }
+
+  /// True when the chunk holds no data sector and flags no group: it needs no entry at all.
+  var isEmpty: Bool { raw == Self.flag }
+
+  /// Writes the chunk record this word stands for into `words`.
+  func unpack(into words: UnsafeMutablePointer<UInt64>) {
+    DeviceSupport.zero(words, ChunkTable.recordWords * 8)
+    let runs = Int(raw >> Self.runCountShift & 3)
+    for run in 0..<runs {
+      let field = raw >> UInt64(24 * run)
+      let first = Int(field & 0xFFF)
+      let last = Int(field >> 12 & 0xFFF)
+      BitWords.forEachWord(from: first, to: last + 1) { word, mask in words[word] |= mask }
+    }
+    if raw & Self.groupPresent != 0 {
+      words[ChunkTable.summaryWord] = 1 << (raw >> Self.groupShift & 63)
+    }
+  }
+}
