@@ -21,6 +21,9 @@ final class ChunkTable {
   private var entries: [UInt64: UInt64] = [:]
   /// Where packed chunks are unpacked; valid until the next access.
   private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: ChunkTable.recordWords)
+  /// The chunk last handed out and its entry then, so `store` need not look it up again.
+  private var openChunk = UInt64.max
+  private var openEntry: UInt64?
 
   deinit {
     scratch.deallocate()
@@ -37,28 +40,36 @@ final class ChunkTable {
   /// The record of `chunk`, or nil when it holds nothing. A packed chunk's record is the scratch
   /// one, valid until the next call on this table.
   func words(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64>? {
-    guard let entry = entries[chunk] else { return nil }
+    guard let entry = open(chunk) else { return nil }
     return record(entry)
   }
 
   /// The record of `chunk`, an empty scratch one when it holds nothing yet.
   func wordsCreating(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64> {
-    guard let entry = entries[chunk] else {
+    guard let entry = open(chunk) else {
       DeviceSupport.zero(scratch, Self.recordWords * 8)
       return scratch
     }
     return record(entry)
   }
 
+  /// The summary word of `chunk` (without unpacking it), or nil when it holds nothing.
+  func summary(_ chunk: UInt64) -> UInt64? {
+    guard let entry = entries[chunk] else { return nil }
+    return entry & CompactChunk.flag != 0 ? CompactChunk(raw: entry).summary : record(entry)[Self.summaryWord]
+  }
+
   /// Keeps `words` as the state of `chunk` after a change: packed when it fits (releasing its
   /// arena record), dropped when it holds nothing, else in an arena record.
   func store(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
-    let slot = entries[chunk].flatMap { $0 & CompactChunk.flag == 0 ? Int32($0) : nil }
+    let entry = chunk == openChunk ? openEntry : entries[chunk]
+    openChunk = .max
+    let slot = entry.flatMap { $0 & CompactChunk.flag == 0 ? Int32($0) : nil }
     if let packed = CompactChunk(packing: words) {
       if let slot { records.release(slot) }
       if packed.isEmpty {
-        entries.removeValue(forKey: chunk)
-      } else {
+        if entry != nil { entries.removeValue(forKey: chunk) }
+      } else if entry != packed.raw {
         entries[chunk] = packed.raw
       }
       return
@@ -87,6 +98,13 @@ final class ChunkTable {
   /// Gives the arena's memory back when no record is left.
   func releaseAllIfEmpty() {
     records.releaseAllIfEmpty()
+  }
+
+  /// Looks `chunk` up and remembers the answer for `store`.
+  private func open(_ chunk: UInt64) -> UInt64? {
+    openChunk = chunk
+    openEntry = entries[chunk]
+    return openEntry
   }
 
   private func record(_ entry: UInt64) -> UnsafeMutablePointer<UInt64> {

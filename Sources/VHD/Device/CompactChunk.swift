@@ -26,25 +26,44 @@ struct CompactChunk: Equatable {
   }
 
   /// Packs `words` (a chunk record: data words, then the summary word); nil when they do not fit.
+  /// One pass over the words finds the run edges (bits that differ from the one below).
   init?(packing words: UnsafePointer<UInt64>) {
     let summary = words[ChunkTable.summaryWord]
     guard summary & (summary &- 1) == 0 else { return nil }
-    var raw = Self.flag
+    var edges: UInt64 = 0  // Up to four 13-bit edge positions, in order.
+    var edgeCount: UInt64 = 0
+    var carry: UInt64 = 0
+    for index in 0..<ChunkTable.dataWords {
+      let word = words[index]
+      var changes = word ^ (word << 1 | carry)
+      carry = word >> 63
+      while changes != 0 {
+        guard edgeCount < 4 else { return nil }
+        edges |= UInt64(index << 6 + changes.trailingZeroBitCount) << (13 * edgeCount)
+        edgeCount += 1
+        changes &= changes &- 1
+      }
+    }
+    if carry != 0 {
+      guard edgeCount < 4 else { return nil }
+      edges |= UInt64(Self.sectors) << (13 * edgeCount)
+      edgeCount += 1
+    }
+    var raw = Self.flag | (edgeCount / 2) << Self.runCountShift
+    for run in 0..<edgeCount / 2 {
+      let start = edges >> (26 * run) & 0x1FFF
+      let end = edges >> (26 * run + 13) & 0x1FFF
+      raw |= (start | (end - 1) << 12) << (24 * run)
+    }
     if summary != 0 {
       raw |= Self.groupPresent | UInt64(summary.trailingZeroBitCount) << Self.groupShift
     }
-    var runs: UInt64 = 0
-    var sector = 0
-    while sector < Self.sectors {
-      let start = BitRuns.next(true, in: words, from: sector, to: Self.sectors, order: .lsbFirst)
-      if start == Self.sectors { break }
-      if runs == 2 { return nil }
-      let end = BitRuns.next(false, in: words, from: start, to: Self.sectors, order: .lsbFirst)
-      raw |= (UInt64(start) | UInt64(end - 1) << 12) << (24 * runs)
-      runs += 1
-      sector = end
-    }
-    self.raw = raw | runs << Self.runCountShift
+    self.raw = raw
+  }
+
+  /// The summary word of the record this stands for.
+  var summary: UInt64 {
+    raw & Self.groupPresent == 0 ? 0 : 1 << (raw >> Self.groupShift & 63)
   }
 
   /// True when the chunk holds no data sector and flags no group: it needs no entry at all.
@@ -60,8 +79,6 @@ struct CompactChunk: Equatable {
       let last = Int(field >> 12 & 0xFFF)
       BitWords.forEachWord(from: first, to: last + 1) { word, mask in words[word] |= mask }
     }
-    if raw & Self.groupPresent != 0 {
-      words[ChunkTable.summaryWord] = 1 << (raw >> Self.groupShift & 63)
-    }
+    words[ChunkTable.summaryWord] = summary
   }
 }

@@ -86,10 +86,9 @@ final class MetadataBacking: DeviceBacking {
   /// Clears the summary bit of every group lying wholly within `dropped`: the caller promises
   /// `body` drops every stored sector there.
   private func forEachStoredSector(
-    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, dropped: Range<Int> = 0..<0,
+    chunk: UInt64, summary: inout UInt64, from: Int, to: Int, dropped: Range<Int> = 0..<0,
     _ body: (UInt64, SectorStore.Slot) -> Void
   ) {
-    var summary = words[Self.summaryWord]
     guard summary != 0 else { return }
     let firstGroup = from >> Self.groupShift
     let lastGroup = (to - 1) >> Self.groupShift
@@ -104,7 +103,6 @@ final class MetadataBacking: DeviceBacking {
         summary &= ~(1 << UInt64(group))
       }
     }
-    words[Self.summaryWord] = summary
   }
 
   /// Makes the stored metadata bytes within `[lower, upper)` (inside one chunk) read as zero:
@@ -114,7 +112,7 @@ final class MetadataBacking: DeviceBacking {
   ) {
     let chunkStart = chunk << Self.chunkShift
     let whole = Self.wholeSectors(chunkStart, lower, upper)
-    forEachStoredSector(chunk: chunk, words: words, from: from, to: to, dropped: whole) {
+    forEachStoredSector(chunk: chunk, summary: &words[Self.summaryWord], from: from, to: to, dropped: whole) {
       sector, slot in
       let sectorStart = sector << Self.sectorShift
       let zeroFrom = max(lower, sectorStart)
@@ -145,9 +143,9 @@ final class MetadataBacking: DeviceBacking {
     DeviceSupport.zero(base, buffer.count)
     let end = offset + UInt64(buffer.count)
     for chunk in Self.chunks(offset, end) {
-      guard let words = table.words(chunk), words[Self.summaryWord] != 0 else { continue }
+      guard var summary = table.summary(chunk), summary != 0 else { continue }
       let local = Self.localSectors(chunk, offset, end)
-      forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
+      forEachStoredSector(chunk: chunk, summary: &summary, from: local.from, to: local.to) {
         sector, slot in
         let sectorStart = sector << Self.sectorShift
         let from = max(offset, sectorStart)
@@ -261,7 +259,7 @@ final class MetadataBacking: DeviceBacking {
       let local = Self.localSectors(chunk, wanted.lowerBound, wanted.upperBound)
       for word in 0..<Self.dataWords { bits[word] = words[word] }
       if includeMetadata {
-        forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
+        forEachStoredSector(chunk: chunk, summary: &words[Self.summaryWord], from: local.from, to: local.to) {
           sector, _ in
           let index = Int(sector & UInt64(Self.sectorsPerChunk - 1))
           bits[index >> 6] |= 1 << UInt64(index & 63)
