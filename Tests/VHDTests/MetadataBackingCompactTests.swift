@@ -132,14 +132,21 @@ private struct Draws {
     return below(4) == 0 ? sector * 512 + below(512) : sector * 512
   }
 
-  /// All ones, all zeros, ones with one byte off, or random bytes.
+  /// All ones, all zeros, ones with one byte off, up to three runs of one bits, or random bytes.
   mutating func bytes(_ count: Int) -> [UInt8] {
-    switch below(4) {
+    switch below(5) {
     case 0: return [UInt8](repeating: 0xFF, count: count)
     case 1: return [UInt8](repeating: 0, count: count)
     case 2:
       var bytes = [UInt8](repeating: 0xFF, count: count)
       bytes[below(count)] = UInt8(below(255))
+      return bytes
+    case 3:
+      var bytes = [UInt8](repeating: 0, count: count)
+      for _ in 0..<1 + below(3) {
+        let first = below(count * 8)
+        for bit in first..<first + below(count * 8 - first + 1) { bytes[bit >> 3] |= 0x80 >> UInt8(bit & 7) }
+      }
       return bytes
     default: return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     }
@@ -237,21 +244,28 @@ private func expectAgreement(_ device: MetadataOnlyDevice, _ model: ReferenceFil
     #expect(bitmap == [UInt8](repeating: 0xFF, count: 512))
   }
 
-  @Test("a pattern sector takes bytes of its own when written in part, and gives them back")
+  @Test("a sector of one or two bit runs keeps no bytes; a third run gives it some, until it goes")
   func copyOnWrite() throws {
     let device = MetadataOnlyDevice(name: "cow")
     try Self.writeFullBlocks(device, count: 2)
     let bitmap = UInt64(Self.firstBlock) * 512
-    try [UInt8(0x0F)].withUnsafeBytes { try device.write($0, at: bitmap + 100, kind: .bitmap) }
-    #expect(device.backing.footprint.ownedSectors == 1)
-    var back = [UInt8](repeating: 0, count: 512)
-    try back.withUnsafeMutableBytes { try device.read(into: $0, at: bitmap, kind: .bitmap) }
     var expected = [UInt8](repeating: 0xFF, count: 512)
-    expected[100] = 0x0F
-    #expect(back == expected)
-    try [UInt8(0xFF)].withUnsafeBytes { try device.write($0, at: bitmap + 100, kind: .bitmap) }
-    #expect(device.backing.footprint.ownedSectors == 0)
+    for (byte, value, owned) in [(100, 0x0F, 0), (300, 0x5A, 1), (300, 0xFF, 0), (100, 0xFF, 0)] {
+      try [UInt8(value)].withUnsafeBytes { try device.write($0, at: bitmap + UInt64(byte), kind: .bitmap) }
+      expected[byte] = UInt8(value)
+      #expect(device.backing.footprint.ownedSectors == owned, "byte \(byte) = \(value)")
+      var back = [UInt8](repeating: 0, count: 512)
+      try back.withUnsafeMutableBytes { try device.read(into: $0, at: bitmap, kind: .bitmap) }
+      #expect(back == expected)
+      var middle = [UInt8](repeating: 0, count: 7)
+      try middle.withUnsafeMutableBytes { try device.read(into: $0, at: bitmap + 97, kind: .bitmap) }
+      #expect(middle == Array(expected[97..<104]))
+    }
     #expect(device.metadataBytes == 2 * 512)
+    // Half a block written: its bitmap is one run.
+    let half = [UInt8](repeating: 0xFF, count: 256) + [UInt8](repeating: 0, count: 256)
+    try half.withUnsafeBytes { try device.write($0, at: bitmap, kind: .bitmap) }
+    #expect(device.backing.footprint.ownedSectors == 0)
   }
 
   @Test("a chunk with three data runs keeps a record until it packs again")
