@@ -16,7 +16,7 @@ final class ChunkTable {
   static let recordWords = dataWords + 1
 
   /// Records of the chunks that do not pack.
-  private let records = SlotArena(slotSize: ChunkTable.recordWords * 8)
+  private let records = SlotArena(slotSize: ChunkTable.recordWords * 8, chunkBytes: SlotArena.smallChunkBytes)
   /// Chunk index → a `CompactChunk` word (bit 63 set) or a slot in `records`.
   private var entries: [UInt64: UInt64] = [:]
   /// Where packed chunks are unpacked; valid until the next access.

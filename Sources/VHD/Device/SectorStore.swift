@@ -14,7 +14,7 @@ final class SectorStore {
   /// Where a stored sector's bytes are: an arena slot (non-negative) or a `SectorRuns` code.
   typealias Slot = Int64
 
-  private let arena = SlotArena(slotSize: SectorStore.size)
+  private let arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
   private var slots: [UInt64: Slot] = [:]
 
   /// Sectors stored.
