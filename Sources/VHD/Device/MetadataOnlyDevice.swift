@@ -283,10 +283,10 @@ final class MetadataBacking: DeviceBacking {
 ///
 /// **Data reads return zeros.** Writes of kind `.data` record only which 512-byte sectors were
 /// written, never their bytes; every other kind (footer, header, BAT, bitmap, BATmap, locator) is
-/// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at about
-/// 1 KiB of memory per 2 MiB block instead of 2 MiB. A data write over bytes that held metadata
-/// (a footer overwritten by a new block, say) makes those bytes read as zero, as the real file
-/// would no longer hold them.
+/// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at tens of
+/// bytes per fully written 2 MiB block (about 1 KiB for a block written in many pieces) instead of
+/// 2 MiB. A data write over bytes that held metadata (a footer overwritten by a new block, say)
+/// makes those bytes read as zero, as the real file would no longer hold them.
 ///
 /// `writeZeros` behaves like a punched hole whatever its kind: stored metadata in the range reads
 /// as zero and sectors wholly inside stop counting as written data. `dataRegions` reports stored
