@@ -29,8 +29,6 @@ final class ChunkTable {
     scratch.deallocate()
   }
 
-  var isEmpty: Bool { entries.isEmpty }
-
   /// Chunks stored as full records (the rest are packed in their entries).
   var recordCount: Int { records.slotsInUse }
 

@@ -9,15 +9,12 @@
 /// and a base disk is thousands of such chunks. As a 65-word record (`ChunkTable`) each costs
 /// 520 bytes; packed, it costs the 8 bytes of its table entry.
 ///
-/// Layout (bit 63 set tells it from a record slot): run `r` (0 or 1) at bits `24r ..< 24r + 24`,
-/// first sector in the low 12 bits and last sector in the high 12; the run count at bits 48-49;
-/// the flagged group at bits 50-55, valid when bit 56 is set.
+/// Layout: bit 63 set (which tells it from a record slot); the data runs as a `BitRunPair` in bits
+/// 0-49; the flagged group at bits 50-55, valid when bit 56 is set.
 struct CompactChunk: Equatable {
   static let flag: UInt64 = 1 << 63
-  private static let runCountShift: UInt64 = 48
   private static let groupShift: UInt64 = 50
   private static let groupPresent: UInt64 = 1 << 56
-  private static let sectors = ChunkTable.sectorsPerChunk
 
   let raw: UInt64
 
@@ -30,31 +27,21 @@ struct CompactChunk: Equatable {
   init?(packing words: UnsafePointer<UInt64>) {
     let summary = words[ChunkTable.summaryWord]
     guard summary & (summary &- 1) == 0 else { return nil }
-    var edges: UInt64 = 0  // Up to four 13-bit edge positions, in order.
-    var edgeCount: UInt64 = 0
+    var runs = BitRunPair()
     var carry: UInt64 = 0
     for index in 0..<ChunkTable.dataWords {
       let word = words[index]
       var changes = word ^ (word << 1 | carry)
       carry = word >> 63
       while changes != 0 {
-        guard edgeCount < 4 else { return nil }
-        edges |= UInt64(index << 6 + changes.trailingZeroBitCount) << (13 * edgeCount)
-        edgeCount += 1
+        guard runs.addEdge(at: index << 6 + changes.trailingZeroBitCount) else { return nil }
         changes &= changes &- 1
       }
     }
     if carry != 0 {
-      guard edgeCount < 4 else { return nil }
-      edges |= UInt64(Self.sectors) << (13 * edgeCount)
-      edgeCount += 1
+      guard runs.addEdge(at: BitRunPair.bits) else { return nil }
     }
-    var raw = Self.flag | (edgeCount / 2) << Self.runCountShift
-    for run in 0..<edgeCount / 2 {
-      let start = edges >> (26 * run) & 0x1FFF
-      let end = edges >> (26 * run + 13) & 0x1FFF
-      raw |= (start | (end - 1) << 12) << (24 * run)
-    }
+    var raw = Self.flag | runs.code
     if summary != 0 {
       raw |= Self.groupPresent | UInt64(summary.trailingZeroBitCount) << Self.groupShift
     }
@@ -72,12 +59,8 @@ struct CompactChunk: Equatable {
   /// Writes the chunk record this word stands for into `words`.
   func unpack(into words: UnsafeMutablePointer<UInt64>) {
     DeviceSupport.zero(words, ChunkTable.recordWords * 8)
-    let runs = Int(raw >> Self.runCountShift & 3)
-    for run in 0..<runs {
-      let field = raw >> UInt64(24 * run)
-      let first = Int(field & 0xFFF)
-      let last = Int(field >> 12 & 0xFFF)
-      BitWords.forEachWord(from: first, to: last + 1) { word, mask in words[word] |= mask }
+    BitRunPair.forEachRun(in: raw) { first, end in
+      BitWords.forEachWord(from: first, to: end) { word, mask in words[word] |= mask }
     }
     words[ChunkTable.summaryWord] = summary
   }

@@ -23,8 +23,6 @@ final class SectorStore {
   /// Sectors stored with bytes of their own (not a run code).
   var ownedCount: Int { arena.slotsInUse }
 
-  var isEmpty: Bool { slots.isEmpty }
-
   /// Where `sector`'s bytes are, or nil when it is not stored.
   func slot(_ sector: UInt64) -> Slot? { slots[sector] }
 
