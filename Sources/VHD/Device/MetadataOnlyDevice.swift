@@ -3,30 +3,26 @@
 /// The state of one metadata-only "file": the bytes of its metadata sectors and a map of which
 /// sectors hold data. Shared by every handle on the file (see `MetadataOnlyDevice`).
 ///
-/// Layout: stored sectors are 512-byte slots in an arena, found through `sectorSlots`. The file is
-/// cut into 2 MiB chunks; each chunk that holds anything has a record of 65 words: 64 words of
-/// data bits (one per sector) and one summary word whose bit `g` says sectors `64g..<64g+64` of the
-/// chunk may hold stored metadata, so a data write checks the sector dictionary only where
-/// metadata can be.
+/// Layout: stored sectors are kept by a `SectorStore` (all-ones and all-zero sectors as patterns,
+/// without bytes). The file is cut into 2 MiB chunks, each with a record in a `ChunkTable`: one
+/// data bit per sector, and a summary word whose bit `g` says sectors `64g..<64g+64` of the chunk
+/// may hold stored metadata, so a data write checks the sector store only where metadata can be.
+/// Most records pack into their table entry (`CompactChunk`).
 final class MetadataBacking: DeviceBacking {
   static let sectorShift: UInt64 = 9
   static let sectorSize: UInt64 = 1 << sectorShift
   static let chunkShift: UInt64 = 21
-  static let sectorsPerChunk = 1 << Int(chunkShift - sectorShift)
+  static let sectorsPerChunk = ChunkTable.sectorsPerChunk
   static let groupShift = 6
-  static let dataWords = sectorsPerChunk >> 6
-  static let summaryWord = dataWords
+  static let dataWords = ChunkTable.dataWords
+  static let summaryWord = ChunkTable.summaryWord
   /// Largest length accepted: anything addressable (the maps are sparse).
   static let maximumLength = UInt64(Int64.max)
 
-  /// Stored metadata sector bytes.
-  private let sectors = SlotArena(slotSize: Int(MetadataBacking.sectorSize))
+  /// Stored metadata sectors.
+  private let stored = SectorStore()
   /// Chunk records (data bits and metadata summary).
-  private let records = SlotArena(slotSize: (MetadataBacking.dataWords + 1) * 8)
-  /// Sector index → slot in `sectors`.
-  private var sectorSlots: [UInt64: Int32] = [:]
-  /// Chunk index → slot in `records`.
-  private var chunkSlots: [UInt64: Int32] = [:]
+  private let table = ChunkTable()
   /// Sectors whose data bit is set.
   private(set) var dataSectorCount = 0
   /// File size: the furthest write or the last truncate.
@@ -35,53 +31,29 @@ final class MetadataBacking: DeviceBacking {
   var fileTime: LogicalFileTime?
 
   /// Bytes of stored metadata sectors.
-  var metadataBytes: UInt64 { UInt64(sectorSlots.count) << Self.sectorShift }
+  var metadataBytes: UInt64 { UInt64(stored.count) << Self.sectorShift }
+
+  /// What the file's state takes: chunks, those kept as full records, stored sectors, and those
+  /// with bytes of their own (for tests and memory accounting).
+  var footprint: (chunks: Int, records: Int, sectors: Int, ownedSectors: Int) {
+    (table.count, table.recordCount, stored.count, stored.ownedCount)
+  }
 
   // MARK: Records
 
-  private func record(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64>? {
-    guard let slot = chunkSlots[chunk] else { return nil }
-    return records.pointer(slot).assumingMemoryBound(to: UInt64.self)
-  }
-
-  private func recordCreating(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64> {
-    if let existing = record(chunk) { return existing }
-    let slot = records.allocate(zeroed: true)
-    chunkSlots[chunk] = slot
-    return records.pointer(slot).assumingMemoryBound(to: UInt64.self)
-  }
-
-  /// Frees a chunk record that holds nothing any more. Summary bits are hints that can outlive
-  /// their sectors, so groups still flagged are checked (and forgotten when empty) first.
-  private func dropRecordIfEmpty(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
+  /// Forgets the summary bits of groups that no longer hold a stored sector, once the chunk holds
+  /// no data (summary bits are hints that can outlive their sectors), so `store` can drop it.
+  private func pruneSummary(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
     for word in 0..<Self.dataWords where words[word] != 0 { return }
     var summary = words[Self.summaryWord]
     let firstSector = chunk << (Self.chunkShift - Self.sectorShift)
     for group in 0..<64 where summary & (1 << UInt64(group)) != 0 {
       let groupSector = firstSector + UInt64(group << Self.groupShift)
-      let holdsSome = (0..<UInt64(1 << Self.groupShift)).contains { sectorSlots[groupSector + $0] != nil }
+      let holdsSome = (0..<UInt64(1 << Self.groupShift)).contains { stored.slot(groupSector + $0) != nil }
       if holdsSome { break }
       summary &= ~(1 << UInt64(group))
     }
     words[Self.summaryWord] = summary
-    if summary == 0, let slot = chunkSlots.removeValue(forKey: chunk) { records.release(slot) }
-  }
-
-  /// Calls `body` with each existing chunk record in `chunks`, in ascending order. Walks the
-  /// dictionary instead of the range when the range is much larger than the number of records.
-  private func forEachRecord(
-    in chunks: ClosedRange<UInt64>, _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void
-  ) {
-    let span = chunks.upperBound - chunks.lowerBound
-    if span < UInt64(chunkSlots.count) * 4 + 64 {
-      for chunk in chunks {
-        if let words = record(chunk) { body(chunk, words) }
-      }
-    } else {
-      for chunk in chunkSlots.keys.filter({ chunks.contains($0) }).sorted() {
-        if let words = record(chunk) { body(chunk, words) }
-      }
-    }
   }
 
   /// The chunks that `[offset, end)` touches (`end > offset`).
@@ -114,10 +86,9 @@ final class MetadataBacking: DeviceBacking {
   /// Clears the summary bit of every group lying wholly within `dropped`: the caller promises
   /// `body` drops every stored sector there.
   private func forEachStoredSector(
-    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, dropped: Range<Int> = 0..<0,
-    _ body: (UInt64, Int32) -> Void
+    chunk: UInt64, summary: inout UInt64, from: Int, to: Int, dropped: Range<Int> = 0..<0,
+    _ body: (UInt64, SectorStore.Slot) -> Void
   ) {
-    var summary = words[Self.summaryWord]
     guard summary != 0 else { return }
     let firstGroup = from >> Self.groupShift
     let lastGroup = (to - 1) >> Self.groupShift
@@ -126,13 +97,12 @@ final class MetadataBacking: DeviceBacking {
       let groupEnd = groupStart + (1 << Self.groupShift)
       for local in max(from, groupStart)..<min(to, groupEnd) {
         let sector = (chunk << (Self.chunkShift - Self.sectorShift)) + UInt64(local)
-        if let slot = sectorSlots[sector] { body(sector, slot) }
+        if let slot = stored.slot(sector) { body(sector, slot) }
       }
       if dropped.lowerBound <= groupStart && groupEnd <= dropped.upperBound {
         summary &= ~(1 << UInt64(group))
       }
     }
-    words[Self.summaryWord] = summary
   }
 
   /// Makes the stored metadata bytes within `[lower, upper)` (inside one chunk) read as zero:
@@ -142,16 +112,15 @@ final class MetadataBacking: DeviceBacking {
   ) {
     let chunkStart = chunk << Self.chunkShift
     let whole = Self.wholeSectors(chunkStart, lower, upper)
-    forEachStoredSector(chunk: chunk, words: words, from: from, to: to, dropped: whole) {
+    forEachStoredSector(chunk: chunk, summary: &words[Self.summaryWord], from: from, to: to, dropped: whole) {
       sector, slot in
       let sectorStart = sector << Self.sectorShift
       let zeroFrom = max(lower, sectorStart)
       let zeroTo = min(upper, sectorStart + Self.sectorSize)
       if zeroFrom == sectorStart && zeroTo == sectorStart + Self.sectorSize {
-        sectorSlots.removeValue(forKey: sector)
-        sectors.release(slot)
+        stored.remove(sector, slot)
       } else {
-        DeviceSupport.zero(sectors.pointer(slot) + Int(zeroFrom - sectorStart), Int(zeroTo - zeroFrom))
+        stored.zero(sector, slot, from: Int(zeroFrom - sectorStart), count: Int(zeroTo - zeroFrom))
       }
     }
   }
@@ -174,15 +143,14 @@ final class MetadataBacking: DeviceBacking {
     DeviceSupport.zero(base, buffer.count)
     let end = offset + UInt64(buffer.count)
     for chunk in Self.chunks(offset, end) {
-      guard let words = record(chunk), words[Self.summaryWord] != 0 else { continue }
+      guard var summary = table.summary(chunk), summary != 0 else { continue }
       let local = Self.localSectors(chunk, offset, end)
-      forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
+      forEachStoredSector(chunk: chunk, summary: &summary, from: local.from, to: local.to) {
         sector, slot in
         let sectorStart = sector << Self.sectorShift
         let from = max(offset, sectorStart)
         let to = min(end, sectorStart + Self.sectorSize)
-        (base + Int(from - offset))
-          .copyMemory(from: sectors.pointer(slot) + Int(from - sectorStart), byteCount: Int(to - from))
+        stored.copy(slot, from: Int(from - sectorStart), count: Int(to - from), to: base + Int(from - offset))
       }
     }
   }
@@ -190,41 +158,36 @@ final class MetadataBacking: DeviceBacking {
   /// Stores the bytes of a non-data write. Sectors it covers wholly stop counting as data.
   func writeMetadata(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64) {
     guard let base = buffer.baseAddress, end > offset else { return }
-    var position = offset
-    while position < end {
-      let sector = position >> Self.sectorShift
-      let inSector = position & (Self.sectorSize - 1)
-      let count = min(Self.sectorSize - inSector, end - position)
-      let chunk = sector >> (Self.chunkShift - Self.sectorShift)
-      let words = recordCreating(chunk)
-      let local = Int(sector & UInt64(Self.sectorsPerChunk - 1))
-      let slot: Int32
-      if let existing = sectorSlots[sector] {
-        slot = existing
-      } else {
-        slot = sectors.allocate(zeroed: count < Self.sectorSize)
-        sectorSlots[sector] = slot
+    for chunk in Self.chunks(offset, end) {
+      let words = table.wordsCreating(chunk)
+      let part = Self.localSectors(chunk, offset, end)
+      var position = part.lower
+      while position < part.upper {
+        let sector = position >> Self.sectorShift
+        let inSector = position & (Self.sectorSize - 1)
+        let count = min(Self.sectorSize - inSector, part.upper - position)
+        let local = Int(sector & UInt64(Self.sectorsPerChunk - 1))
+        stored.write(sector, base + Int(position - offset), at: Int(inSector), count: Int(count))
         words[Self.summaryWord] |= 1 << UInt64(local >> Self.groupShift)
+        let bit: UInt64 = 1 << UInt64(local & 63)
+        if count == Self.sectorSize && words[local >> 6] & bit != 0 {
+          words[local >> 6] &= ~bit
+          dataSectorCount -= 1
+        }
+        position += count
       }
-      (sectors.pointer(slot) + Int(inSector))
-        .copyMemory(from: base + Int(position - offset), byteCount: Int(count))
-      let bit: UInt64 = 1 << UInt64(local & 63)
-      if count == Self.sectorSize && words[local >> 6] & bit != 0 {
-        words[local >> 6] &= ~bit
-        dataSectorCount -= 1
-      }
-      position += count
+      table.store(chunk, words)
     }
     length = max(length, end)
     fileTime?.touch()
   }
 
   /// Records a data write of `[offset, end)`: marks its sectors as data and makes any stored
-  /// metadata there read as zero. Allocates only when a chunk record is first created.
+  /// metadata there read as zero. Allocates only when a chunk needs a full record.
   func writeData(from offset: UInt64, to end: UInt64) {
     guard end > offset else { return }
     for chunk in Self.chunks(offset, end) {
-      let words = recordCreating(chunk)
+      let words = table.wordsCreating(chunk)
       let local = Self.localSectors(chunk, offset, end)
       clearStored(
         chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
@@ -232,6 +195,7 @@ final class MetadataBacking: DeviceBacking {
         dataSectorCount += (mask & ~words[word]).nonzeroBitCount
         words[word] |= mask
       }
+      table.store(chunk, words)
     }
     length = max(length, end)
     fileTime?.touch()
@@ -247,7 +211,7 @@ final class MetadataBacking: DeviceBacking {
 
   private func clear(from offset: UInt64, to end: UInt64) {
     guard end > offset else { return }
-    forEachRecord(in: Self.chunks(offset, end)) { chunk, words in
+    table.forEach(in: Self.chunks(offset, end)) { chunk, words in
       let local = Self.localSectors(chunk, offset, end)
       clearStored(
         chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
@@ -257,7 +221,8 @@ final class MetadataBacking: DeviceBacking {
         dataSectorCount -= (mask & words[word]).nonzeroBitCount
         words[word] &= ~mask
       }
-      dropRecordIfEmpty(chunk, words)
+      pruneSummary(chunk, words)
+      table.store(chunk, words)
     }
   }
 
@@ -266,8 +231,8 @@ final class MetadataBacking: DeviceBacking {
     if newLength < length {
       let sectorEnd = (length + Self.sectorSize - 1) & ~(Self.sectorSize - 1)
       clear(from: newLength, to: sectorEnd)
-      if chunkSlots.isEmpty { records.releaseAllIfEmpty() }
-      if sectorSlots.isEmpty { sectors.releaseAllIfEmpty() }
+      table.releaseAllIfEmpty()
+      stored.releaseAllIfEmpty()
     }
     length = newLength
     fileTime?.touch()
@@ -290,11 +255,11 @@ final class MetadataBacking: DeviceBacking {
   private func runs(in wanted: Range<UInt64>, includeMetadata: Bool) -> [Range<UInt64>] {
     var regions: [Range<UInt64>] = []
     var bits = [UInt64](repeating: 0, count: Self.dataWords)
-    forEachRecord(in: Self.chunks(wanted.lowerBound, wanted.upperBound)) { chunk, words in
+    table.forEach(in: Self.chunks(wanted.lowerBound, wanted.upperBound)) { chunk, words in
       let local = Self.localSectors(chunk, wanted.lowerBound, wanted.upperBound)
       for word in 0..<Self.dataWords { bits[word] = words[word] }
       if includeMetadata {
-        forEachStoredSector(chunk: chunk, words: words, from: local.from, to: local.to) {
+        forEachStoredSector(chunk: chunk, summary: &words[Self.summaryWord], from: local.from, to: local.to) {
           sector, _ in
           let index = Int(sector & UInt64(Self.sectorsPerChunk - 1))
           bits[index >> 6] |= 1 << UInt64(index & 63)
@@ -318,10 +283,10 @@ final class MetadataBacking: DeviceBacking {
 ///
 /// **Data reads return zeros.** Writes of kind `.data` record only which 512-byte sectors were
 /// written, never their bytes; every other kind (footer, header, BAT, bitmap, BATmap, locator) is
-/// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at about
-/// 1 KiB of memory per 2 MiB block instead of 2 MiB. A data write over bytes that held metadata
-/// (a footer overwritten by a new block, say) makes those bytes read as zero, as the real file
-/// would no longer hold them.
+/// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at tens of
+/// bytes per fully written 2 MiB block (about 1 KiB for a block written in many pieces) instead of
+/// 2 MiB. A data write over bytes that held metadata (a footer overwritten by a new block, say)
+/// makes those bytes read as zero, as the real file would no longer hold them.
 ///
 /// `writeZeros` behaves like a punched hole whatever its kind: stored metadata in the range reads
 /// as zero and sectors wholly inside stop counting as written data. `dataRegions` reports stored

@@ -5,15 +5,21 @@
   import Darwin
 #endif
 
-/// Fixed-size slots carved out of 1 MiB chunks, with a free list: the storage behind the in-memory
-/// devices. One allocation per MiB instead of one per page keeps the hot path free of `malloc`, and
-/// chunks never move, so a slot's pointer stays valid until the slot is released.
+/// Fixed-size slots carved out of chunks (1 MiB unless asked otherwise), with a free list: the
+/// storage behind the in-memory devices. One allocation per chunk instead of one per slot keeps the
+/// hot path free of `malloc`, and chunks never move, so a slot's pointer stays valid until the slot
+/// is released.
 final class SlotArena {
-  /// Bytes per chunk obtained from the system.
-  static let chunkBytes = 1 << 20
+  /// Bytes per chunk unless the owner asks for smaller ones.
+  static let defaultChunkBytes = 1 << 20
+  /// Bytes per chunk for stores that hold little in most files (the metadata-only device's), so a
+  /// file's first slot costs 16 KiB of heap, not 1 MiB that the allocator recycles dirty.
+  static let smallChunkBytes = 16 << 10
 
   /// Bytes per slot.
   let slotSize: Int
+  /// Bytes per chunk obtained from the system.
+  let chunkBytes: Int
   private let slotsPerChunk: Int
   private var chunks: [UnsafeMutableRawPointer] = []
   private var freeSlots: [Int32] = []
@@ -22,10 +28,11 @@ final class SlotArena {
   /// Slots currently handed out.
   private(set) var slotsInUse = 0
 
-  init(slotSize: Int) {
-    precondition(slotSize > 0 && slotSize <= Self.chunkBytes)
+  init(slotSize: Int, chunkBytes: Int = SlotArena.defaultChunkBytes) {
+    precondition(slotSize > 0 && slotSize <= chunkBytes)
     self.slotSize = slotSize
-    self.slotsPerChunk = Self.chunkBytes / slotSize
+    self.chunkBytes = chunkBytes
+    self.slotsPerChunk = chunkBytes / slotSize
   }
 
   deinit {
@@ -39,7 +46,7 @@ final class SlotArena {
       slot = reused
     } else {
       if nextFresh == chunks.count * slotsPerChunk {
-        chunks.append(.allocate(byteCount: Self.chunkBytes, alignment: 64))
+        chunks.append(.allocate(byteCount: chunkBytes, alignment: 64))
       }
       precondition(nextFresh < Int(Int32.max), "SlotArena: too many slots")
       slot = Int32(nextFresh)

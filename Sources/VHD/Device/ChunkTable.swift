@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// The per-chunk state of a metadata-only file: for each 2 MiB chunk that holds anything, which of
+/// its 4,096 sectors hold data and which 64-sector groups may hold stored metadata.
+///
+/// Callers see every chunk as a record of 65 words (64 words of data bits, bit `i & 63` of word
+/// `i >> 6` for chunk-local sector `i`, then the summary word whose bit `g` flags group `g`). A
+/// chunk simple enough to pack (`CompactChunk`: most of them, see there) lives in its table entry
+/// and is unpacked into a scratch record on access; only the others keep a record in the arena.
+/// A caller that changes a record hands it back with `store`, which packs it again when it fits
+/// (and drops it when it holds nothing).
+final class ChunkTable {
+  static let sectorsPerChunk = 4096
+  static let dataWords = sectorsPerChunk >> 6
+  static let summaryWord = dataWords
+  static let recordWords = dataWords + 1
+
+  /// Records of the chunks that do not pack.
+  private let records = SlotArena(slotSize: ChunkTable.recordWords * 8, chunkBytes: SlotArena.smallChunkBytes)
+  /// Chunk index → a `CompactChunk` word (bit 63 set) or a slot in `records`.
+  private var entries: [UInt64: UInt64] = [:]
+  /// Where packed chunks are unpacked; valid until the next access.
+  private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: ChunkTable.recordWords)
+  /// The chunk last handed out and its entry then, so `store` need not look it up again.
+  private var openChunk = UInt64.max
+  private var openEntry: UInt64?
+
+  deinit {
+    scratch.deallocate()
+  }
+
+  /// Chunks stored as full records (the rest are packed in their entries).
+  var recordCount: Int { records.slotsInUse }
+
+  /// Chunks holding anything.
+  var count: Int { entries.count }
+
+  /// The record of `chunk`, or nil when it holds nothing. A packed chunk's record is the scratch
+  /// one, valid until the next call on this table.
+  func words(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64>? {
+    guard let entry = open(chunk) else { return nil }
+    return record(entry)
+  }
+
+  /// The record of `chunk`, an empty scratch one when it holds nothing yet.
+  func wordsCreating(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64> {
+    guard let entry = open(chunk) else {
+      DeviceSupport.zero(scratch, Self.recordWords * 8)
+      return scratch
+    }
+    return record(entry)
+  }
+
+  /// The summary word of `chunk` (without unpacking it), or nil when it holds nothing.
+  func summary(_ chunk: UInt64) -> UInt64? {
+    guard let entry = entries[chunk] else { return nil }
+    return entry & CompactChunk.flag != 0 ? CompactChunk(raw: entry).summary : record(entry)[Self.summaryWord]
+  }
+
+  /// Keeps `words` as the state of `chunk` after a change: packed when it fits (releasing its
+  /// arena record), dropped when it holds nothing, else in an arena record.
+  func store(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
+    let entry = chunk == openChunk ? openEntry : entries[chunk]
+    openChunk = .max
+    let slot = entry.flatMap { $0 & CompactChunk.flag == 0 ? Int32($0) : nil }
+    if let packed = CompactChunk(packing: words) {
+      if let slot { records.release(slot) }
+      if packed.isEmpty {
+        if entry != nil { entries.removeValue(forKey: chunk) }
+      } else if entry != packed.raw {
+        entries[chunk] = packed.raw
+      }
+      return
+    }
+    if slot != nil { return }  // Changed in place.
+    let newSlot = records.allocate(zeroed: false)
+    records.pointer(newSlot).copyMemory(from: words, byteCount: Self.recordWords * 8)
+    entries[chunk] = UInt64(newSlot)
+  }
+
+  /// Calls `body` with each chunk in `chunks` that holds anything, in ascending order. Walks the
+  /// table instead of the range when the range is much larger than the table. `body` may `store`.
+  func forEach(in chunks: ClosedRange<UInt64>, _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void) {
+    let span = chunks.upperBound - chunks.lowerBound
+    if span < UInt64(entries.count) * 4 + 64 {
+      for chunk in chunks {
+        if let words = words(chunk) { body(chunk, words) }
+      }
+    } else {
+      for chunk in entries.keys.filter({ chunks.contains($0) }).sorted() {
+        if let words = words(chunk) { body(chunk, words) }
+      }
+    }
+  }
+
+  /// Gives the arena's memory back when no record is left.
+  func releaseAllIfEmpty() {
+    records.releaseAllIfEmpty()
+  }
+
+  /// Looks `chunk` up and remembers the answer for `store`.
+  private func open(_ chunk: UInt64) -> UInt64? {
+    openChunk = chunk
+    openEntry = entries[chunk]
+    return openEntry
+  }
+
+  private func record(_ entry: UInt64) -> UnsafeMutablePointer<UInt64> {
+    if entry & CompactChunk.flag != 0 {
+      CompactChunk(raw: entry).unpack(into: scratch)
+      return scratch
+    }
+    return records.pointer(Int32(entry)).assumingMemoryBound(to: UInt64.self)
+  }
+}
