@@ -7,12 +7,15 @@ struct NamespaceLog {
   static let capacity = 1 << 16
   /// Namespace changes so far: the generation of the newest entry.
   private(set) var generation: UInt64 = 0
-  private var paths = [String](repeating: "", count: NamespaceLog.capacity)
+  /// Generation g's path at (g − 1) mod `capacity`; grows to `capacity` as changes come, so a
+  /// storage with few changes (the crash sweep makes thousands) holds few.
+  private var paths: [String] = []
 
   /// Records a change of the name at `path` (a canonical path) as the next generation.
   mutating func record(_ path: String) {
+    let slot = Int(generation % UInt64(Self.capacity))
     generation &+= 1
-    paths[Int(generation % UInt64(Self.capacity))] = path
+    if slot == paths.count { paths.append(path) } else { paths[slot] = path }
   }
 
   /// The paths changed after generation `since`, or nil when the ring no longer reaches back that
@@ -22,8 +25,8 @@ struct NamespaceLog {
     var changed = Set<String>()
     var g = since
     while g < generation {
-      g &+= 1
       changed.insert(paths[Int(g % UInt64(Self.capacity))])
+      g &+= 1
     }
     return changed
   }
