@@ -3,9 +3,10 @@
 import VHD
 
 /// Builds the SR's VHD tree from its node files (docs/storage-manager.md#scan-and-tree) and keeps
-/// what the last scan read, so the next one re-reads only the files the storage says changed
-/// (`Storage.contentGeneration`, `contentChanges`). The SR owns one and asks it for every tree
-/// (`SR.scanTree`); it knows the SR's folder and kind, nothing of its records.
+/// what the last scan read and the last tree, so the next scan re-reads only the files and names
+/// the storage says changed (`Storage.contentChanges`, `namespaceChanges`) and updates that tree
+/// with them (`VHDTree+Update`). The SR owns one and asks it for every tree (`SR.scanTree`); it
+/// knows the SR's folder and kind, nothing of its records.
 final class SRTreeScanner {
   let storage: any Storage
   let directory: String
