@@ -113,19 +113,43 @@ public final class SRJournals {
   }
 
   /// Names in the SR folder that are journal entries (file SR: also a half-written `tmp-journal-`),
-  /// kept until the storage's namespace changes: the GC asks for them at every step, and the
-  /// folder holds every node of the SR.
+  /// kept across namespace changes: the GC asks for them at every step, and the folder holds every
+  /// node of the SR, so when the storage can say which names came or went only those are looked
+  /// at (`Storage.namespaceChanges`).
   func names() throws(SRError) -> [String] {
     let generation = sr.storage.namespaceGeneration()
-    if let generation, let cached = nameCache, cached.generation == generation { return cached.names }
-    let names = try sr.folderNames().filter { name in
-      switch sr.kind {
-      case .file: SRJournal.parseFileName(name) != nil || name.hasPrefix("tmp-journal-")
-      // Node LVs (most of the folder) are not journals; skip them before parsing.
-      case .lvm: !name.hasPrefix("VHD-") && SRJournal.parseLVName(name) != nil
+    if let generation, let cached = nameCache {
+      if cached.generation == generation { return cached.names }
+      if let names = updated(cached.names, since: cached.generation) {
+        nameCache = (generation, names)
+        return names
       }
     }
+    let names = try sr.folderNames().filter(isJournalName)
     nameCache = generation.map { ($0, names) }
     return names
+  }
+
+  /// `names` with the folder's names changed since namespace generation `since` taken in; nil when
+  /// the storage cannot tell or something below the folder changed (a listing then decides).
+  private func updated(_ names: [String], since: UInt64) -> [String]? {
+    guard let changed = sr.storage.namespaceChanges(since: since) else { return nil }
+    var kept = Set(names)
+    for path in changed {
+      if VHDPath.isNested(path, below: sr.directory) { return nil }
+      guard VHDPath.directory(path) == sr.directory else { continue }
+      let name = VHDPath.basename(path)
+      guard isJournalName(name) else { continue }
+      if sr.storage.exists(path) { kept.insert(name) } else { kept.remove(name) }
+    }
+    return kept.sorted()
+  }
+
+  private func isJournalName(_ name: String) -> Bool {
+    switch sr.kind {
+    case .file: SRJournal.parseFileName(name) != nil || name.hasPrefix("tmp-journal-")
+    // Node LVs (most of the folder) are not journals; skip them before parsing.
+    case .lvm: !name.hasPrefix("VHD-") && SRJournal.parseLVName(name) != nil
+    }
   }
 }

@@ -3,27 +3,23 @@
 import VHD
 
 /// Builds the SR's VHD tree from its node files (docs/storage-manager.md#scan-and-tree) and keeps
-/// what the last scan read, so the next one re-reads only the files the storage says changed
-/// (`Storage.contentGeneration`, `contentChanges`). The SR owns one and asks it for every tree
-/// (`SR.scanTree`); it knows the SR's folder and kind, nothing of its records.
+/// what the last scan read and the last tree, so the next scan re-reads only the files and names
+/// the storage says changed (`Storage.contentChanges`, `namespaceChanges`) and updates that tree
+/// with them (`VHDTree+Update`). The SR owns one and asks it for every tree (`SR.scanTree`); it
+/// knows the SR's folder and kind, nothing of its records.
 final class SRTreeScanner {
   let storage: any Storage
   let directory: String
   let kind: SRKind
   let engineOptions: EngineOptions
-  /// What the last scan read from each node file, by path, with the file's content generation
-  /// (storages that have one): unchanged files are not re-read.
-  var scanCache: [String: (generation: UInt64, node: VHDNode, parentPath: String?)] = [:]
-  /// The last tree `tree` built, with the storage's namespace and content generations then.
-  var treeCache: TreeCache?
-
-  /// The last scan: the storage's namespace and content generations then, and the tree.
-  struct TreeCache {
-    var namespace: UInt64
-    var generation: UInt64
-    var orphansAsRoots: Bool
-    var tree: VHDTree
-  }
+  /// What the scans read from each node file, by path, with the file's content generation: a file
+  /// that has not changed since is not read again while the parent it resolved to is there.
+  var scanCache: [String: (generation: UInt64, node: VHDNode, parentPath: String?, parentKey: String?)] = [:]
+  /// The last tree of each mode (`orphansAsRoots`): the GC's scans and a coalesce's relink scans
+  /// (force mode) alternate, and each keeps its own.
+  var treeCaches: [Bool: SRTreeCache] = [:]
+  /// Scans answered by updating the last tree rather than reading the folder (tests, profiles).
+  private(set) var updates = 0
 
   init(storage: any Storage, directory: String, kind: SRKind, engineOptions: EngineOptions) {
     self.storage = storage
@@ -37,97 +33,107 @@ final class SRTreeScanner {
   /// open is kept with `scanError`; a parent outside the SR is `.missingParent` unless
   /// `orphansAsRoots` (force mode).
   func tree(orphansAsRoots: Bool) throws(SRError) -> VHDTree {
-    // What the last scan saw stays right for every node whose file did not change since, so only
-    // changed, new and orphaned nodes are read again (a GC scan of a big SR between two steps of one
-    // coalesce touches a handful of files, not all of them). Storages that cannot say what changed
-    // are read afresh every time.
+    // The last tree stays right for every node whose file did not change and whose parent's name
+    // did not come or go since, so when the storage can say which files and names changed, only
+    // those nodes are read again and put into the tree (a snapshot, delete or coalesce step
+    // touches a handful of names, not the SR's nodes). Otherwise the folder is read afresh.
     let namespace = storage.namespaceGeneration()
-    if var next = treeCache, next.orphansAsRoots == orphansAsRoots, let namespace,
-      let changes = storage.contentChanges(since: next.generation),
-      namespace == next.namespace || holdsSameNodeFiles(as: next.tree, changed: changes.paths)
+    // The cache lets go of the tree first, so updating it does not copy every node.
+    if var cache = treeCaches.removeValue(forKey: orphansAsRoots), let namespace,
+      let changes = storage.contentChanges(since: cache.generation),
+      let names = namespace == cache.namespace ? [] : storage.namespaceChanges(since: cache.namespace),
+      update(&cache, changed: changes.paths, names: names, orphansAsRoots: orphansAsRoots)
     {
-      // Same names: refresh the changed nodes in place when their links held. The cache lets go of
-      // the tree first, so refreshing does not copy every node.
-      treeCache = nil
-      var linksKept = true
-      for path in changes.paths.sorted() where VHDPath.directory(path) == directory {
-        guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
-        let node = readNode(uuid: uuid, path: path)
-        if !next.tree.refresh(node) {
-          linksKept = false
-          break
-        }
-      }
-      if linksKept {
-        next.generation = changes.now
-        next.namespace = namespace
-        treeCache = next
-        return next.tree
-      }
+      cache.namespace = namespace
+      cache.generation = changes.now
+      treeCaches[orphansAsRoots] = cache
+      updates += 1
+      return cache.tree
     }
+    return try fullScan(orphansAsRoots: orphansAsRoots, namespace: namespace)
+  }
+
+  /// Every node name in the folder, read (or reused from `scanCache`) in listing order.
+  private func fullScan(orphansAsRoots: Bool, namespace: UInt64?) throws(SRError) -> VHDTree {
     let generation = storage.contentChanges(since: .max)?.now
     let names = try SRError.engine(directory) { try storage.list(directory: directory) }
     var nodes: [VHDNode] = []
-    var seen = Set<String>()
+    var reads: [(path: String, parentKey: String?)] = []
     for name in names {
       guard let uuid = kind.uuid(ofNodeName: name) else { continue }
       let path = VHDPath.join(directory, name)
-      seen.insert(path)
       // Names may now stand for other files (a rename, the leaf swap): each file is judged by its
       // own generation, which no other file ever had.
-      nodes.append(readNode(uuid: uuid, path: path))
+      let read = readNode(uuid: uuid, path: path)
+      nodes.append(read.node)
+      reads.append((path, read.parentKey))
     }
-    if scanCache.count > seen.count { scanCache = scanCache.filter { seen.contains($0.key) } }
+    if scanCache.count > reads.count {
+      let seen = Set(reads.map(\.path))
+      scanCache = scanCache.filter { seen.contains($0.key) }
+    }
     let tree = try VHDTree(nodes: nodes, orphansAsRoots: orphansAsRoots)
-    if let namespace, let generation {
-      treeCache = TreeCache(
-        namespace: namespace, generation: generation, orphansAsRoots: orphansAsRoots, tree: tree)
+    // Updates insert by path, so only a tree in path order can be updated.
+    let inPathOrder = zip(nodes, nodes.dropFirst()).allSatisfy { $0.path < $1.path }
+    if let namespace, let generation, inPathOrder, storage.canonicalPath(directory) == directory {
+      var cache = SRTreeCache(namespace: namespace, generation: generation, tree: tree)
+      for read in reads {
+        cache.noteRead(read.path, parentKey: read.parentKey, cached: scanCache[read.path] != nil)
+      }
+      treeCaches[orphansAsRoots] = cache
     }
     return tree
   }
 
-  /// Whether the folder's names changed only outside the nodes (a journal came or went): the same
-  /// node names in the same order as `tree`, and at each the file the last scan read there, unchanged
-  /// since or listed in `changed` (and so read again). A full scan would then reuse every other node
-  /// as it stands, so refreshing the changed ones gives the same tree without touching them all.
-  private func holdsSameNodeFiles(as tree: VHDTree, changed: Set<String>) -> Bool {
-    guard let names = try? storage.list(directory: directory) else { return false }
-    var k = 0
-    for name in names where kind.uuid(ofNodeName: name) != nil {
-      guard k < tree.nodes.count else { return false }
-      let path = tree.nodes[k].path
-      k += 1
-      guard VHDPath.basename(path) == name, let cached = scanCache[path] else { return false }
-      if !changed.contains(path) && storage.contentGeneration(path) != cached.generation { return false }
-      // A parent that is not one of the folder's nodes can go without their names changing.
-      if let parent = cached.parentPath,
-        VHDPath.directory(storage.canonicalPath(parent)) != directory
-          || kind.uuid(ofNodeName: VHDPath.basename(parent)) == nil,
-        !storage.exists(parent)
-      {
-        return false
+  /// Reads the nodes at the `changed` files and `names` again into `cache`, or drops them when
+  /// gone, making its tree the one a full scan would build now; false when the full scan must
+  /// decide (a subfolder's names changed, or a node lost its parent and only a full scan raises
+  /// that error).
+  private func update(
+    _ next: inout SRTreeCache, changed: Set<String>, names: Set<String>, orphansAsRoots: Bool
+  )
+    -> Bool
+  {
+    var affected = next.uncached
+    for path in names where VHDPath.isNested(path, below: directory) { return false }
+    for path in changed.union(names) where VHDPath.directory(path) == directory {
+      if kind.uuid(ofNodeName: VHDPath.basename(path)) != nil { affected.insert(path) }
+    }
+    // A node was reused only while the parent it resolved to was there.
+    for path in names { affected.formUnion(next.dependents(of: path)) }
+    for path in affected.sorted() {
+      guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
+      if storage.exists(path) {
+        let read = readNode(uuid: uuid, path: path)
+        next.tree.upsert(read.node)
+        next.noteRead(path, parentKey: read.parentKey, cached: scanCache[path] != nil)
+      } else {
+        next.tree.remove(uuid)
+        scanCache[path] = nil
+        next.noteGone(path)
       }
     }
-    return k == tree.nodes.count
+    return next.tree.isComplete(orphansAsRoots: orphansAsRoots)
   }
 
-  /// One node as a scan sees it: read from its file, or reused when the file has not changed since
-  /// the last read (and its parent is still there).
-  private func readNode(uuid: String, path: String) -> VHDNode {
+  /// One node as a scan sees it, with the canonical path of the parent it was resolved through:
+  /// read from its file, or reused when the file has not changed since the last read (and that
+  /// parent is still there).
+  private func readNode(uuid: String, path: String) -> (node: VHDNode, parentKey: String?) {
     let generation = storage.contentGeneration(path)
     if let generation, let c = scanCache[path], c.generation == generation,
       c.parentPath.map({ storage.exists($0) }) ?? true
     {
-      return c.node
+      return (c.node, c.parentKey)
     }
     var node = VHDNode(uuid: uuid, path: path)
-    var parentPath: String?
     do {
       let image = try VHDImage.open(path, storage: storage, writable: false, options: engineOptions)
       node.hidden = image.isHidden
       node.virtualSize = image.virtualSize
       node.physicalSize = image.device.length
       node.allocatedBlocks = image.allocatedBlockCount
+      var parentPath: String?
       if image.format == .differencing {
         // An `OLD_` leaf left by a leaf coalesce points at a parent that was renamed away: it is
         // an orphan (a root, docs/storage-manager.md#scan-and-tree), not a scan error, so the GC
@@ -135,7 +141,7 @@ final class SRTreeScanner {
         if uuid.hasPrefix("OLD_"), (try? VHDChain.resolveParent(of: image, storage: storage)) == nil {
           node.parent = "missing-parent-of-" + uuid
           scanCache[path] = nil
-          return node
+          return (node, nil)
         }
         let resolved = try VHDChain.resolveParent(of: image, storage: storage)
         parentPath = resolved
@@ -143,11 +149,13 @@ final class SRTreeScanner {
         node.parent = kind.uuid(ofNodeName: parentName) ?? parentName
         if VHDPath.directory(storage.canonicalPath(resolved)) != directory { node.parent = resolved }
       }
-      if let generation { scanCache[path] = (generation, node, parentPath) }
+      let parentKey = parentPath.map { storage.canonicalPath($0) }
+      if let generation { scanCache[path] = (generation, node, parentPath, parentKey) }
+      return (node, parentKey)
     } catch {
       node.scanError = true
       scanCache[path] = nil
+      return (node, nil)
     }
-    return node
   }
 }

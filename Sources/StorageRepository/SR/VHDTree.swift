@@ -3,13 +3,19 @@
 /// The forest of VHD nodes of one SR, linked by parent uuid as the GC links them
 /// (docs/storage-manager.md#scan-and-tree). Nodes keep discovery (scan) order, because the GC's
 /// candidate order within one tree height is scan order.
-public struct VHDTree: Sendable {
+public struct VHDTree: Equatable, Sendable {
   /// Every node, in discovery order.
-  public private(set) var nodes: [VHDNode]
+  public internal(set) var nodes: [VHDNode]
   /// Root uuids, in discovery order (`vdiTrees`).
-  public let roots: [String]
-  private let index: [String: Int]
-  private let childIndex: [String: [String]]
+  public internal(set) var roots: [String]
+  /// Each node's position in `nodes`, by uuid.
+  var index: [String: Int]
+  /// Children uuids in discovery order, by parent uuid (no entry for a leaf).
+  var childIndex: [String: [String]]
+  /// The nodes linked as roots because the parent their file names is not in the tree (force
+  /// mode, `OLD_` leaves), with that parent's uuid, so that the tree can link them again if it
+  /// comes (`VHDTree+Update`).
+  var orphans: [String: String]
 
   /// Links `nodes` by parent uuid. A missing parent is a hard error, as in the GC, unless
   /// `orphansAsRoots` (force mode) or the orphan's uuid starts with `OLD_` (left by a leaf coalesce).
@@ -18,6 +24,7 @@ public struct VHDTree: Sendable {
     for (i, node) in nodes.enumerated() { index[node.uuid] = i }
     var children: [String: [String]] = [:]
     var roots: [String] = []
+    var orphans: [String: String] = [:]
     var linked = nodes
     for (i, node) in nodes.enumerated() {
       guard let parent = node.parent else {
@@ -27,6 +34,7 @@ public struct VHDTree: Sendable {
       if index[parent] == nil {
         guard orphansAsRoots || node.uuid.hasPrefix("OLD_") else { throw .missingParent(node: node.uuid) }
         linked[i].parent = nil
+        orphans[node.uuid] = parent
         roots.append(node.uuid)
         continue
       }
@@ -36,17 +44,10 @@ public struct VHDTree: Sendable {
     self.roots = roots
     self.index = index
     self.childIndex = children
+    self.orphans = orphans
   }
 
   public func node(_ uuid: String) -> VHDNode? { index[uuid].map { nodes[$0] } }
-
-  /// Replaces what the tree knows of a node whose links did not change (sizes, hidden flag):
-  /// false, and nothing changed, when the node is unknown or its parent differs.
-  mutating func refresh(_ node: VHDNode) -> Bool {
-    guard let i = index[node.uuid], nodes[i].parent == node.parent else { return false }
-    nodes[i] = node
-    return true
-  }
 
   /// Children in discovery order.
   public func children(of uuid: String) -> [String] { childIndex[uuid] ?? [] }

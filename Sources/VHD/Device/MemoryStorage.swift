@@ -106,8 +106,8 @@ public final class MemoryStorage: Storage {
   /// Every (implicit) folder's direct entries, each with the number of files under it, so listing
   /// a folder and telling a folder from a file do not walk every path of the storage.
   private var entries: [String: [String: Int]] = [:]
-  /// Creates, removes and renames so far (`namespaceGeneration`).
-  private var namespaceChanges: UInt64 = 0
+  /// The paths of the last creates, removes and renames (`namespaceGeneration`, `namespaceChanges`).
+  private var namespaceLog = NamespaceLog()
   /// Each file's current path by its id (`contentChanges`).
   private var pathOfID: [Int: String] = [:]
   /// The last listing of each folder, valid while the namespace is unchanged.
@@ -197,9 +197,9 @@ public final class MemoryStorage: Storage {
   public func list(directory: String) throws -> [String] {
     let key = canonicalPath(directory)
     if files[key] != nil { throw StorageError(.system(ENOTDIR), path: key) }
-    if let cached = listings[key], cached.generation == namespaceChanges { return cached.names }
+    if let cached = listings[key], cached.generation == namespaceLog.generation { return cached.names }
     let names = (entries[key]?.keys).map { $0.sorted() } ?? []
-    listings[key] = (namespaceChanges, names)
+    listings[key] = (namespaceLog.generation, names)
     return names
   }
 
@@ -218,7 +218,11 @@ public final class MemoryStorage: Storage {
   /// Whether some file lies under `key`, making it an (implicit) folder.
   private func isDirectory(_ key: String) -> Bool { entries[key] != nil }
 
-  public func namespaceGeneration() -> UInt64? { namespaceChanges }
+  public func namespaceGeneration() -> UInt64? { namespaceLog.generation }
+
+  public func namespaceChanges(since generation: UInt64) -> Set<String>? {
+    namespaceLog.changed(since: generation)
+  }
 
   public func contentChanges(since generation: UInt64) -> (now: UInt64, paths: Set<String>)? {
     guard let ids = clock.changed(since: generation) else { return nil }
@@ -229,14 +233,14 @@ public final class MemoryStorage: Storage {
 
   /// Counts a file at `key` into (delta 1) or out of (−1) the folder index, up to the root.
   private func index(_ key: String, _ delta: Int) {
-    namespaceChanges &+= 1
+    namespaceLog.record(key)
     var path = key
     while path != "/" {
       let (directory, name) = PathNormalizer.split(path)
-      var children = entries[directory, default: [:]]
-      let count = children[name, default: 0] + delta
-      children[name] = count > 0 ? count : nil
-      entries[directory] = children.isEmpty ? nil : children
+      // In place: a copy of a big folder's entries per create would cost O(files).
+      let count = entries[directory, default: [:]][name, default: 0] + delta
+      entries[directory, default: [:]][name] = count > 0 ? count : nil
+      if entries[directory]?.isEmpty == true { entries[directory] = nil }
       path = directory
     }
   }

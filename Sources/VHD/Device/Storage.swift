@@ -29,6 +29,11 @@ public protocol Storage: AnyObject {
   /// A stamp that changes whenever any file is created, removed or renamed; nil when the storage
   /// cannot tell. Lets a reader cache what a folder holds.
   func namespaceGeneration() -> UInt64?
+  /// The paths created, removed or renamed (either end) after namespace generation `generation`
+  /// (a value from `namespaceGeneration`); nil when the storage cannot tell (or no longer
+  /// remembers that far back). Lets a reader that caches a folder's files (the SR's tree) take in
+  /// the names that came and went instead of listing and revisiting all of them.
+  func namespaceChanges(since generation: UInt64) -> Set<String>?
   /// The storage-wide content generation now and the paths of the files whose content changed
   /// after `generation` (a value from an earlier call or `contentGeneration`; `.max` asks for the
   /// generation only); nil when the storage cannot tell (or no longer remembers that far back).
@@ -38,6 +43,7 @@ public protocol Storage: AnyObject {
 extension Storage {
   public func contentGeneration(_ path: String) -> UInt64? { nil }
   public func namespaceGeneration() -> UInt64? { nil }
+  public func namespaceChanges(since generation: UInt64) -> Set<String>? { nil }
   public func contentChanges(since generation: UInt64) -> (now: UInt64, paths: Set<String>)? { nil }
 }
 
