@@ -156,7 +156,11 @@ final class SharedRun: @unchecked Sendable {
           // The engine waits for a metadata sector: read it without the engine lock, then again.
           lock.unlock()
           read.target = metadata
-          do { try DeferredIOQueue.run([read][...], bounce: bounce) } catch {
+          do {
+            try DeferredIOQueue.transfer(
+              fd: read.fd, offset: read.offset, count: read.count, isWrite: false, bounce: metadata,
+              name: "metadata")
+          } catch {
             lock.lock()
             failure = error
             queue.dropPrefetched(owner: staging)
