@@ -88,9 +88,10 @@ private struct ReferenceFile {
     }
   }
 
-  /// The file's bytes, data reading as zeros.
-  func contents() -> [UInt8] {
-    var bytes = [UInt8](repeating: 0, count: length)
+  /// The file's bytes as a read sees them: stored sectors byte-exact, every other byte
+  /// `background` (zero, or for a data read the caller's buffer byte, which the device leaves).
+  func contents(background: UInt8 = 0) -> [UInt8] {
+    var bytes = [UInt8](repeating: background, count: length)
     for (index, sectorBytes) in stored {
       let start = Int(index) * Self.sector
       guard start < length else { continue }
@@ -156,13 +157,16 @@ private struct Draws {
 /// Checks every observable of `device` against `model`.
 private func expectAgreement(_ device: MetadataOnlyDevice, _ model: ReferenceFile, _ step: String) throws {
   try #require(device.length == UInt64(model.length), "\(step): length")
-  var back = [UInt8](repeating: 0xA5, count: model.length)
-  try back.withUnsafeMutableBytes { try device.read(into: $0, at: 0, kind: .data) }
-  let expected = model.contents()
-  let same = back.withUnsafeBytes { a in
-    expected.withUnsafeBytes { b in a.isEmpty ? 0 : memcmp(a.baseAddress!, b.baseAddress!, a.count) }
+  // A metadata read zero-fills what is not stored; a data read leaves the caller's bytes there.
+  for (kind, background) in [(IOKind.bat, UInt8(0)), (IOKind.data, UInt8(0xA5))] {
+    var back = [UInt8](repeating: 0xA5, count: model.length)
+    try back.withUnsafeMutableBytes { try device.read(into: $0, at: 0, kind: kind) }
+    let expected = model.contents(background: background)
+    let same = back.withUnsafeBytes { a in
+      expected.withUnsafeBytes { b in a.isEmpty ? 0 : memcmp(a.baseAddress!, b.baseAddress!, a.count) }
+    }
+    try #require(same == 0, "\(step): contents read as \(kind)")
   }
-  try #require(same == 0, "\(step): contents")
   try #require(device.writtenDataRanges() == model.runs(model.data, in: 0..<model.length), "\(step): data")
   try #require(device.writtenDataBytes == UInt64(model.data.count * 512), "\(step): data bytes")
   try #require(device.metadataBytes == UInt64(model.stored.count * 512), "\(step): metadata bytes")

@@ -6,7 +6,7 @@ protocol DeviceBacking: AnyObject {
   /// Largest length the store accepts.
   static var maximumLength: UInt64 { get }
   var length: UInt64 { get }
-  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64)
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind)
   func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, end: UInt64, kind: IOKind)
   func writeZeros(from offset: UInt64, to end: UInt64)
   func truncate(to length: UInt64)
@@ -25,7 +25,7 @@ extension BackedDevice {
 
   public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
     _ = try DeviceSupport.readEnd(offset: offset, count: buffer.count, length: backing.length, device: name)
-    backing.read(into: buffer, at: offset)
+    backing.read(into: buffer, at: offset, kind: kind)
   }
 
   public func write(_ buffer: UnsafeRawBufferPointer, at offset: UInt64, kind: IOKind) throws {

@@ -30,7 +30,7 @@ final class MemoryBacking: DeviceBacking {
   }
 
   /// Copies `[offset, offset + buffer.count)` out; the caller has checked the range.
-  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) {
     guard let base = buffer.baseAddress else { return }
     forEachPage(at: offset, count: buffer.count) { page, inPage, done, count in
       let slot = slot(ofPage: page)

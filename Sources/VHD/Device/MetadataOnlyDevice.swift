@@ -49,8 +49,7 @@ final class MetadataBacking: DeviceBacking {
     let firstSector = chunk << (Self.chunkShift - Self.sectorShift)
     for group in 0..<64 where summary & (1 << UInt64(group)) != 0 {
       let groupSector = firstSector + UInt64(group << Self.groupShift)
-      let holdsSome = (0..<UInt64(1 << Self.groupShift)).contains { stored.slot(groupSector + $0) != nil }
-      if holdsSome { break }
+      if stored.storedMask(group: groupSector >> SectorStore.groupShift) != 0 { break }
       summary &= ~(1 << UInt64(group))
     }
     words[Self.summaryWord] = summary
@@ -95,8 +94,15 @@ final class MetadataBacking: DeviceBacking {
     for group in firstGroup...lastGroup where summary & (1 << UInt64(group)) != 0 {
       let groupStart = group << Self.groupShift
       let groupEnd = groupStart + (1 << Self.groupShift)
-      for local in max(from, groupStart)..<min(to, groupEnd) {
-        let sector = (chunk << (Self.chunkShift - Self.sectorShift)) + UInt64(local)
+      let groupFirstSector = (chunk << (Self.chunkShift - Self.sectorShift)) + UInt64(groupStart)
+      var mask = stored.storedMask(group: groupFirstSector >> SectorStore.groupShift)
+      // Only the sectors of [from, to) within the group.
+      let lo = max(from, groupStart) - groupStart
+      let hi = min(to, groupEnd) - groupStart
+      mask &= (hi == 64 ? ~0 : (1 << UInt64(hi)) - 1) & ~((1 << UInt64(lo)) - 1)
+      while mask != 0 {
+        let sector = groupFirstSector + UInt64(mask.trailingZeroBitCount)
+        mask &= mask - 1
         if let slot = stored.slot(sector) { body(sector, slot) }
       }
       if dropped.lowerBound <= groupStart && groupEnd <= dropped.upperBound {
@@ -138,9 +144,12 @@ final class MetadataBacking: DeviceBacking {
 
   /// Fills `buffer` from `offset`: stored metadata bytes where there are some, zeros elsewhere
   /// (data included). The caller has checked the range.
-  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
+  /// Copies the stored metadata bytes in range into `buffer`. Other bytes read as zeros, except
+  /// for a read of kind `.data`: data is not kept, so such a read leaves them as the buffer had
+  /// them (zeroing megabytes nobody looks at was most of a coalesce's cost).
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) {
     guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-    DeviceSupport.zero(base, buffer.count)
+    if kind != .data { DeviceSupport.zero(base, buffer.count) }
     let end = offset + UInt64(buffer.count)
     for chunk in Self.chunks(offset, end) {
       guard var summary = table.summary(chunk), summary != 0 else { continue }
@@ -281,7 +290,9 @@ final class MetadataBacking: DeviceBacking {
 
 /// A device for capacity studies at terabyte scale that keeps only the metadata.
 ///
-/// **Data reads return zeros.** Writes of kind `.data` record only which 512-byte sectors were
+/// **Data is not kept.** Reads return zeros where nothing is stored, except that a read of kind
+/// `.data` leaves those bytes of the caller's buffer untouched (pass a zeroed buffer to get zeros;
+/// the engine's data reads on such a device only count). Writes of kind `.data` record only which 512-byte sectors were
 /// written, never their bytes; every other kind (footer, header, BAT, bitmap, BATmap, locator) is
 /// kept byte-exact, so the engine can open, grow, snapshot and coalesce a 1 TiB chain at tens of
 /// bytes per fully written 2 MiB block (about 1 KiB for a block written in many pieces) instead of

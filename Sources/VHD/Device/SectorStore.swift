@@ -14,8 +14,14 @@ final class SectorStore {
   /// Where a stored sector's bytes are: an arena slot (non-negative) or a `SectorRuns` code.
   typealias Slot = Int64
 
+  /// Sectors per occupancy group: one bit each in a group's mask.
+  static let groupShift: UInt64 = 6
+
   private let arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
   private var slots: [UInt64: Slot] = [:]
+  /// Which sectors of each group of 64 are stored (group → mask, bit `i` = sector `64g + i`), so a
+  /// scan of a range asks once per group instead of once per sector (most groups hold one bitmap).
+  private var groups: [UInt64: UInt64] = [:]
 
   /// Sectors stored.
   var count: Int { slots.count }
@@ -25,6 +31,9 @@ final class SectorStore {
 
   /// Where `sector`'s bytes are, or nil when it is not stored.
   func slot(_ sector: UInt64) -> Slot? { slots[sector] }
+
+  /// Which sectors of group `group` (sectors `64 * group ..< 64 * group + 64`) are stored.
+  func storedMask(group: UInt64) -> UInt64 { groups[group] ?? 0 }
 
   /// Copies `count` bytes from `offset` within a stored sector to `destination`.
   func copy(_ slot: Slot, from offset: Int, count: Int, to destination: UnsafeMutableRawPointer) {
@@ -39,6 +48,7 @@ final class SectorStore {
   /// zero) if it was not.
   func write(_ sector: UInt64, _ source: UnsafeRawPointer, at offset: Int, count: Int) {
     let existing = slots[sector]
+    if existing == nil { groups[sector >> Self.groupShift, default: 0] |= 1 << (sector & 63) }
     if count == Self.size, let code = SectorRuns.code(of: source) {
       if let existing, existing >= 0 { arena.release(Int32(existing)) }
       slots[sector] = code
@@ -61,6 +71,9 @@ final class SectorStore {
   /// Forgets a stored sector.
   func remove(_ sector: UInt64, _ slot: Slot) {
     slots.removeValue(forKey: sector)
+    let group = sector >> Self.groupShift
+    let mask = (groups[group] ?? 0) & ~(1 << (sector & 63))
+    groups[group] = mask == 0 ? nil : mask
     if slot >= 0 { arena.release(Int32(slot)) }
   }
 
