@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Pool
+import Simulation
 import Testing
 
 @Suite struct PlacementTests {
@@ -11,6 +12,29 @@ import Testing
     #expect(a.allocate() == 3)
     #expect(a.allocate() == nil)
     #expect(a.allocatedBytes == 4 << 20)
+  }
+
+  /// Random allocate/free sequences against a one-flag-per-extent first-fit reference: the
+  /// word-wise scan must hand out exactly the lowest free extent every time, across word edges.
+  @Test(arguments: [1, 2, 3] as [UInt64]) func extentAllocatorMatchesFirstFitReference(seed: UInt64) {
+    var random = SplitMix64(seed: seed)
+    let count = 64 * 5 + 17
+    var a = ExtentAllocator(extentSize: 1 << 20, capacity: UInt64(count) << 20)
+    var reference = [Bool](repeating: false, count: count)
+    for step in 0..<4_000 {
+      let held = reference.indices.filter { reference[$0] }
+      if !held.isEmpty && random.next() % 5 < 2 {
+        let extent = held[Int(random.next() % UInt64(held.count))]
+        a.free(extent)
+        reference[extent] = false
+      } else {
+        let expected = reference.firstIndex(of: false)
+        let got = a.allocate()
+        #expect(got == expected, "step \(step)")
+        if let expected { reference[expected] = true }
+      }
+      #expect(a.allocatedCount == reference.filter { $0 }.count)
+    }
   }
 
   @Test func fileSRInterleavesGrowingFilesAndSplitsAtExtents() throws {

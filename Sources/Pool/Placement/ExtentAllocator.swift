@@ -7,7 +7,9 @@
 public struct ExtentAllocator: Sendable, Equatable {
   public let extentSize: UInt64
   public let extentCount: Int
-  private var used: [Bool]
+  /// One bit per extent handed out so far (bit `i % 64` of word `i / 64`); grows as extents are.
+  private var used: [UInt64]
+  /// No extent below this index is free.
   private var lowestFree = 0
   public private(set) var allocatedCount = 0
 
@@ -21,20 +23,34 @@ public struct ExtentAllocator: Sendable, Equatable {
 
   public var allocatedBytes: UInt64 { UInt64(allocatedCount) * extentSize }
 
-  /// The lowest free extent's index, or nil when the device is full.
+  /// The lowest free extent's index, or nil when the device is full. Scans a word of 64 extents
+  /// at a time: after deletes free extents low down, a full scan of a 30 TiB SR's 7.8 million
+  /// extents one by one was a visible part of every snapshot.
   public mutating func allocate() -> Int? {
-    while lowestFree < used.count && used[lowestFree] { lowestFree += 1 }
-    guard lowestFree < extentCount else { return nil }
-    if lowestFree == used.count { used.append(true) } else { used[lowestFree] = true }
+    var word = lowestFree >> 6
+    var candidate = lowestFree
+    while word < used.count {
+      let free = ~used[word] & (~0 << UInt64(candidate & 63))
+      if free != 0 {
+        candidate = word << 6 + free.trailingZeroBitCount
+        break
+      }
+      word += 1
+      candidate = word << 6
+    }
+    guard candidate < extentCount else { return nil }
+    if candidate >> 6 >= used.count { used.append(0) }
+    used[candidate >> 6] |= 1 << UInt64(candidate & 63)
     allocatedCount += 1
-    let e = lowestFree
-    lowestFree += 1
-    return e
+    lowestFree = candidate + 1
+    return candidate
   }
 
   public mutating func free(_ extent: Int) {
-    precondition(extent < used.count && used[extent], "freeing an extent that is not allocated")
-    used[extent] = false
+    precondition(
+      extent >= 0 && extent >> 6 < used.count && used[extent >> 6] & (1 << UInt64(extent & 63)) != 0,
+      "freeing an extent that is not allocated")
+    used[extent >> 6] &= ~(1 << UInt64(extent & 63))
     allocatedCount -= 1
     if extent < lowestFree { lowestFree = extent }
   }
