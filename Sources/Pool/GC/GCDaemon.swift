@@ -352,10 +352,12 @@ final class GCDaemon {
     pool.requests[s].vm = Int32(w.id)
     pool.requests[s].vdi = -1
     pool.requests[s].ops.removeAll(keepingCapacity: true)
+    let placement = pool.tap.state
     for node in nodes {
-      guard let volume = pool.tap.placement.volume(named: node.path) else { continue }
-      for (offset, length) in VHDMetadataReads.ranges(of: node) {
-        try pool.tap.state.pointee.placement.translate(
+      // Through the tap's pointer: `pool.tap.placement` would copy the placement per node.
+      guard let volume = placement.pointee.placement.volume(named: node.path) else { continue }
+      try VHDMetadataReads.forEachRange(of: node) { offset, length throws(PoolError) in
+        try placement.pointee.placement.translate(
           volume: volume, offset: offset, length: length, isWrite: false, into: &pool.requests[s].ops)
       }
     }

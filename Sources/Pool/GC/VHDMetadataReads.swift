@@ -11,12 +11,13 @@ enum VHDMetadataReads {
   static let headerLength: UInt64 = 1024
   static let batOffset: UInt64 = 1536
 
-  /// (offset, length) of the footer, header and BAT of `node`.
-  static func ranges(of node: VHDNode) -> [(UInt64, UInt64)] {
+  /// Calls `body` with the (offset, length) of the header, the BAT and the footer of `node`, without
+  /// an array (a GC pass visits every VHD of the SR).
+  static func forEachRange<E: Error>(of node: VHDNode, _ body: (UInt64, UInt64) throws(E) -> Void) throws(E) {
     let blocks = (node.virtualSize + VHDSpace.blockSize - 1) / VHDSpace.blockSize
     let batBytes = (blocks * 4 + 511) / 512 * 512
-    var out: [(UInt64, UInt64)] = [(headerOffset, headerLength), (batOffset, batBytes)]
-    if node.physicalSize >= 512 { out.append((node.physicalSize - 512, 512)) }
-    return out
+    try body(headerOffset, headerLength)
+    try body(batOffset, batBytes)
+    if node.physicalSize >= 512 { try body(node.physicalSize - 512, 512) }
   }
 }

@@ -30,6 +30,7 @@ extension PoolSimulation {
     host.uuidOfTapdisk.append(contentsOf: repeatElement(nil, count: vdi + 1 - host.uuidOfTapdisk.count))
     host.uuidOfTapdisk[vdi] = uuid
     host.tapdiskOfUUID[uuid] = vdi
+    if host.resultIndex[uuid] == nil { host.resultIndex[uuid] = host.result.pauses.count }
     host.result.pauses.append(PauseStats(vdi: uuid))
     host.result.series.depth.append(DepthSeries(vdi: uuid, samples: []))
     host.lastDepth[uuid] = nil

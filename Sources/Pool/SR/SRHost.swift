@@ -22,6 +22,9 @@ final class SRHost {
   var pauseStarted: [Int: SimTime] = [:]
   /// Last recorded depth per VDI, to record changes only.
   var lastDepth: [String: Int] = [:]
+  /// Where each VDI's entries are in `result.pauses` and `result.series.depth` (appended together
+  /// when it is first attached), so recording does not search them per VDI.
+  var resultIndex: [String: Int] = [:]
   /// Size each node's volume was last placed for (`syncPlacement` skips unchanged ones).
   var placedSizes: [String: UInt64] = [:]
 
@@ -37,8 +40,7 @@ final class SRHost {
 
   /// Records one finished pause of tapdisk `vdi` of `length`.
   func recordPause(vdi: Int, length: SimTime) {
-    guard uuidOfTapdisk.indices.contains(vdi), let uuid = uuidOfTapdisk[vdi],
-      let k = result.pauses.firstIndex(where: { $0.vdi == uuid })
+    guard uuidOfTapdisk.indices.contains(vdi), let uuid = uuidOfTapdisk[vdi], let k = resultIndex[uuid]
     else { return }
     result.pauses[k].count += 1
     result.pauses[k].total += length
@@ -53,7 +55,7 @@ final class SRHost {
       let d = tree.depth(of: uuid)
       if lastDepth[uuid] != d {
         lastDepth[uuid] = d
-        if let k = result.series.depth.firstIndex(where: { $0.vdi == uuid }) {
+        if let k = resultIndex[uuid] {
           result.series.depth[k].samples.append(DepthSample(time: now, depth: d))
         }
       }
