@@ -236,25 +236,6 @@ struct MetadataReader {
     }
   }
 
-  func readBAT(header h: DynamicDiskHeader) throws -> ([UInt32], [UInt8]) {
-    let n = Int(h.maxTableEntries)
-    let bytes = 4 * n
-    let padded = Int(BlktapLayout.pad(UInt64(bytes)))
-    let available =
-      device.length > h.tableOffset ? Int(min(UInt64(padded), device.length - h.tableOffset)) : 0
-    guard available >= bytes else {
-      throw VHDError(
-        .truncated, file: path, field: "BAT", offset: h.tableOffset,
-        "BAT of \(n) entries runs past the end of the file")
-    }
-    let raw = try read(available, at: h.tableOffset, field: "BAT")
-    var bat = [UInt32](repeating: 0, count: n)
-    for i in 0..<n { bat[i] = raw.be32(4 * i) }
-    var padding = Array(raw[bytes..<available])
-    padding += [UInt8](repeating: 0, count: padded - available)
-    return (bat, padding)
-  }
-
   enum BATMapResult {
     case absent
     case present(BATMapHeader, [UInt8])
@@ -310,10 +291,13 @@ struct MetadataReader {
     // Bytes past `len` are neither read nor checksummed by libvhd: treat them as zero.
     for i in len..<map.count { map[i] = 0 }
     let blocks = Int(f.currentSize >> 21)
-    for b in 0..<min(blocks, bat.count) where bat[b] == VHDImage.unusedEntry {
-      if map.withUnsafeBytes({ SectorBitmap.test($0.baseAddress!, b) }) {
-        return invalid("map", bh.batmapOffset + UInt64(b / 8), "batmap shows unallocated block \(b) full")
+    let fullButUnused = map.withUnsafeBytes { bits in
+      (0..<min(blocks, bat.count)).first {
+        bat[$0] == VHDImage.unusedEntry && SectorBitmap.test(bits.baseAddress!, $0)
       }
+    }
+    if let b = fullButUnused {
+      return invalid("map", bh.batmapOffset + UInt64(b / 8), "batmap shows unallocated block \(b) full")
     }
     return .present(bh, map)
   }
@@ -352,38 +336,5 @@ struct MetadataReader {
       }
     }
     return (paths, end)
-  }
-
-  func validate(
-    bat: [UInt32], header h: DynamicDiskHeader, footer f: HardDiskFooter, metadataEndSector: UInt64,
-    dataLimitSector: UInt64
-  ) throws {
-    let blocks = Int((f.currentSize + UInt64(h.blockSize) - 1) / UInt64(h.blockSize))
-    let span = UInt64(h.sectorsPerBlock + h.bitmapSectors)
-    var used: [(start: UInt64, index: Int)] = []
-    used.reserveCapacity(blocks)
-    for i in 0..<min(blocks, bat.count) where bat[i] != VHDImage.unusedEntry {
-      let e = UInt64(bat[i])
-      let at = h.tableOffset + 4 * UInt64(i)
-      if e < metadataEndSector {
-        throw VHDError(
-          .invalidField, file: path, field: "BAT[\(i)]", offset: at,
-          "block at sector \(e) lies inside the metadata (ends at sector \(metadataEndSector))")
-      }
-      if e + span > dataLimitSector {
-        throw VHDError(
-          .batEntryPastEnd, file: path, field: "BAT[\(i)]", offset: at,
-          "block at sector \(e) ends past the end of the file")
-      }
-      used.append((e, i))
-    }
-    used.sort { $0.start < $1.start }
-    for k in used.indices.dropFirst() where used[k].start < used[k - 1].start + span {
-      throw VHDError(
-        .overlappingBlocks, file: path, field: "BAT[\(used[k].index)]",
-        offset: h.tableOffset + 4 * UInt64(used[k].index),
-        "block \(used[k].index) at sector \(used[k].start) overlaps block \(used[k - 1].index) at sector \(used[k - 1].start)"
-      )
-    }
   }
 }
