@@ -6,6 +6,10 @@ import Simulation
 import StorageRepository
 import Testing
 
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
 /// The report: tables and plots with gnuplot, tables and a notice without; the CDF's buckets; plot
 /// scripts; and the notebook reading the CSV columns the runner writes.
 @Suite struct ReportTests {
@@ -102,6 +106,35 @@ import Testing
         "using 1:2:($3-$1):(0) with vectors nohead lw 8 lc rgb \"\(PlotPalette.colors[0])\" title \"coalesce\""
       ))
     #expect(Gnuplot.data(plot) == "# coalesce\n1 0 2\n3 1 4\n\n\n# pause\n1.5 1 1.75\n")
+  }
+
+  /// Error bars: rows `x y low high`, drawn by gnuplot's xerrorbars / yerrorbars in the series' colour;
+  /// the SVG gnuplot writes for them is well-formed XML (reports inline it in their HTML).
+  @Test func errorBarSeries() throws {
+    let plot = Plot(
+      name: "bars", title: "Bars", xLabel: "real", yLabel: "simulated",
+      series: [
+        .init("horizontal", style: .xErrorBars, rows: [[100, 120, 80, 130], [200, 190, 150, 260]]),
+        .init("vertical", style: .yErrorBars, rows: [[150, 150, 140, 160]], color: 3),
+      ])
+    let script = Gnuplot.script(plot)
+    #expect(
+      script.contains(
+        "index 0 using 1:2:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 "
+          + "lc rgb \"\(PlotPalette.colors[0])\" title \"horizontal\""))
+    #expect(script.contains("index 1 using 1:2:3:4 with yerrorbars pt 5 ps 1.2 lw 1.5 "))
+    #expect(script.contains("lc rgb \"\(PlotPalette.colors[3])\" title \"vertical\""))
+    #expect(
+      Gnuplot.data(plot) == "# horizontal\n100 120 80 130\n200 190 150 260\n\n\n# vertical\n150 150 140 160\n"
+    )
+    let gnuplot = Gnuplot.fromPath()
+    try #require(gnuplot.executable != nil || ProcessInfo.processInfo.environment["CI"] != "true")
+    guard gnuplot.executable != nil else { return }
+    let dir = Fixture.temporaryDirectory("bars")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let svg = try gnuplot.render(plot, in: dir)
+    let parser = XMLParser(data: Data(svg.utf8))
+    #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
   }
 
   /// A 60 s coalesce in a 30-day run is drawn 1/200 of the span wide (3.6 hours), in days.

@@ -97,6 +97,8 @@ public struct Gnuplot: Sendable {
     case .linesPoints: return "using 1:2 with linespoints \(width) \(dash) \(point) ps 0.8 \(color)"
     case .steps: return "using 1:2 with steps \(width) \(dash) \(color)"
     case .segments: return "using 1:2:($3-$1):(0) with vectors nohead lw 8 \(color)"
+    case .xErrorBars: return "using 1:2:3:4 with xerrorbars \(point) ps 1.2 lw 1.5 \(color)"
+    case .yErrorBars: return "using 1:2:3:4 with yerrorbars \(point) ps 1.2 lw 1.5 \(color)"
     }
   }
 

@@ -8,6 +8,11 @@ public struct Plot: Sendable, Equatable {
     case lines, points, linesPoints, steps
     /// Rows `x1 y x2`: a horizontal bar from x1 to x2 at y (timelines).
     case segments
+    /// Rows `x y low high`: a marker at (x, y) with a horizontal bar from x = low to x = high, for a
+    /// point whose x is uncertain (a measurement's range over repeats, a confidence interval).
+    case xErrorBars
+    /// Rows `x y low high`: a marker at (x, y) with a vertical bar from y = low to y = high.
+    case yErrorBars
   }
 
   public struct Series: Sendable, Equatable {
