@@ -43,8 +43,10 @@ final class ProgressLine {
     return "\(s / 3600)h" + ((s % 3600) / 60 < 10 ? "0" : "") + "\((s % 3600) / 60)m"
   }
 
-  /// Reports `done` of `total` steps; `step` names the one that just finished (plain lines only).
-  func update(_ done: Int, _ total: Int, step: String) {
+  /// Reports `done` of `total` steps; `step` names the one that just finished (plain lines only);
+  /// `phase` says what is running now, after the counts on a terminal (e.g. `repeat 2 of 5`: a bar
+  /// of many steps says little about where a long run is).
+  func update(_ done: Int, _ total: Int, step: String, phase: String? = nil) {
     let fraction = Double(done) / Double(max(1, total))
     if !isTerminal {
       let elapsed = elapsed
@@ -53,7 +55,7 @@ final class ProgressLine {
         fd: 2, Array("[\(done)/\(total)] \(step)  elapsed \(Self.duration(elapsed)), ETA \(eta)\n".utf8))
       return
     }
-    draw(fraction, counts: " \(done)/\(total)")
+    draw(fraction, counts: " \(done)/\(total)" + (phase.map { ", \($0)" } ?? ""))
   }
 
   /// Fraction-only form for callers without countable steps: the bar on a terminal, otherwise one

@@ -16,7 +16,12 @@ struct ValidateCommand: ParsableCommand {
       validation.json, report.md and report.html into --out: the findings first (cases within the \
       accuracy goal), simulated against real IOPS, DiskSim's demerit, p50/p90/p99, physical I/Os per \
       request, latency by request class (read or write × physical I/Os), and both response-time CDFs \
-      per case. docs/simulation.md#validation.
+      per case. The real side of a shared machine moves between runs: --repeats N runs each case's \
+      real side N times (in rounds, every case once a round, each on a freshly built chain) and the \
+      simulated side once, pools the real runs, and reports their spread beside the comparison: the \
+      real IOPS range and median, the p50/p99 ranges and the noise floor (the largest demerit of one \
+      real run against the others pooled), and in how many cases the model lands within it. \
+      docs/simulation.md#validation.
       """)
 
   @Option(help: "Disk profile (preset name, file, or NAME for Profiles/disks/NAME.yaml).") var profile =
@@ -25,6 +30,8 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "I/O depths, comma-separated.") var iodepth = "1,8"
   @Option(help: "Folder on the device to build the real chains in.") var folder = "vhdsim-validate"
   @Option(help: "Output folder.") var out: String
+  @Option(help: "Real runs per case, 1...20 (simulated once: it is deterministic); >1 adds the real spread.")
+  var repeats = 1
   @Flag(help: "64 MiB chains and 400 requests per case (CI).") var quick = false
   @Flag(help: "Print the result as one JSON object.") var json = false
 
@@ -39,6 +46,7 @@ struct ValidateCommand: ParsableCommand {
   func validate() throws {
     _ = try Self.list(depths, "depths")
     _ = try Self.list(iodepth, "iodepth")
+    do { try DiskValidation.check(repeats: repeats) } catch { throw ValidationError(error.description) }
   }
 
   func run() throws {
@@ -47,8 +55,9 @@ struct ValidateCommand: ParsableCommand {
       var validation = DiskValidation(
         profile: disk, depths: try Self.list(depths, "depths"), iodepths: try Self.list(iodepth, "iodepth"),
         folder: folder, quick: quick)
+      validation.repeats = repeats
       let bar = ProgressLine(label: "validate")
-      validation.progress = { done, total, step in bar.update(done, total, step: step) }
+      validation.progress = { p in bar.update(p.done, p.total, step: p.step, phase: p.phase) }
       let cases = try validation.run()
       bar.finish()
       let report = ValidationReport(
@@ -59,9 +68,14 @@ struct ValidateCommand: ParsableCommand {
       } else {
         print("vhdsim validate: \(cases.count) cases; report in \(out)/report.md")
         for c in cases {
+          let spread = c.realSpread.map {
+            String(
+              format: " (real: %.0f–%.0f IOPS, noise floor %.1f %%)", $0.iopsMin, $0.iopsMax,
+              $0.demeritPercent)
+          }
           print(
             "depth \(c.depth) iodepth \(c.iodepth): demerit "
-              + String(format: "%.1f %%, IOPS sim/real %.3f", c.demeritPercent, c.iopsRatio))
+              + String(format: "%.1f %%, IOPS sim/real %.3f", c.demeritPercent, c.iopsRatio) + (spread ?? ""))
         }
       }
     }

@@ -5,9 +5,9 @@ import Pool
 import Simulation
 import VHD
 
-/// `vhdsim validate`: the same guest workload through the same chains, once for real on the device
-/// (`RealChainRun`) and once simulated with a disk profile, compared case by case
-/// (docs/simulation.md#validation).
+/// `vhdsim validate`: the same guest workload through the same chains, for real on the device
+/// (`RealChainRun`, `repeats` times) and simulated once with a disk profile (`SimulatedChainRun`),
+/// compared case by case (docs/simulation.md#validation).
 public struct DiskValidation {
   public var profile: DiskProfile
   public var depths: [Int]
@@ -17,9 +17,16 @@ public struct DiskValidation {
   public var folder: String
   public var quick: Bool
   public var seed: UInt64 = 1
-  /// Requests per case, each side (quick: 400; else 12 000).
+  /// Requests per case, each side and each run (quick: 400; else 12 000).
   public var requests: Int
-  public var progress: (Int, Int, String) -> Void = { _, _, _ in }
+  /// How many times each case's real side runs (``repeatsRange``); with more than one, each case
+  /// carries the real side's spread (docs/simulation.md#repeats-and-the-noise-floor).
+  public var repeats = 1
+  public var progress: (ValidationProgress) -> Void = { _ in }
+
+  /// The repeats `run` accepts: one at least; at most twenty, so that a mistyped count does not hold
+  /// the device for hours (each real run builds its chain anew).
+  public static let repeatsRange = 1...20
 
   public init(profile: DiskProfile, depths: [Int], iodepths: [Int], folder: String, quick: Bool) {
     self.profile = profile
@@ -30,73 +37,67 @@ public struct DiskValidation {
     requests = quick ? 400 : 12_000
   }
 
+  /// Throws unless `repeats` is in ``repeatsRange``.
+  public static func check(repeats: Int) throws(ValidationOptionError) {
+    guard repeatsRange.contains(repeats) else { throw .repeatsOutOfRange(repeats) }
+  }
+
   /// Virtual size of each chain (the quick form for CI: 64 MiB).
   var sizeBytes: UInt64 { quick ? 64 << 20 : 1 << 30 }
   static let engine = EngineOptions(
     bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
 
+  /// Every case simulated first (deterministic CPU work: when it runs changes nothing), then the real
+  /// runs in rounds, every case once a round, so that a slow drift of the host's load reaches every
+  /// case alike instead of whichever case ran last. Each real run builds its chain afresh.
   public func run() throws -> [ValidationCase] {
+    try Self.check(repeats: repeats)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try DiskCalibrator.checkTarget(
       file: (folder as NSString).appendingPathComponent("probe"), sizeBytes: sizeBytes)
-    var cases: [ValidationCase] = []
-    let total = depths.count * iodepths.count
-    for depth in depths {
-      for iodepth in iodepths {
-        cases.append(try runCase(depth: depth, iodepth: iodepth))
-        progress(cases.count, total, "depth \(depth), iodepth \(iodepth)")
+    let keys = depths.flatMap { d in iodepths.map { (depth: d, iodepth: $0) } }
+    var done = 0
+    func finished(_ step: String, repeatNow: Int?) {
+      done += 1
+      progress(
+        ValidationProgress(
+          done: done, total: keys.count * (repeats + 1), step: step, repeatNow: repeatNow, repeats: repeats))
+    }
+    var simulated: [ChainRunResult] = []
+    for (n, k) in keys.enumerated() {
+      simulated.append(try side(depth: k.depth, iodepth: k.iodepth).simulated.run())
+      finished(
+        "depth \(k.depth), iodepth \(k.iodepth): simulated", repeatNow: n == keys.count - 1 ? 1 : nil)
+    }
+    var real = [[ChainRunResult]](repeating: [], count: keys.count)
+    for round in 1...repeats {
+      for (n, k) in keys.enumerated() {
+        real[n].append(
+          try side(depth: k.depth, iodepth: k.iodepth).real.run(
+            in: (folder as NSString).appendingPathComponent("chain")))
+        finished(
+          "depth \(k.depth), iodepth \(k.iodepth): real, repeat \(round) of \(repeats)",
+          repeatNow: n == keys.count - 1 ? Swift.min(round + 1, repeats) : round)
       }
     }
     try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("chain"))
-    return cases
+    return keys.indices.map {
+      ValidationCase(
+        depth: keys[$0].depth, iodepth: keys[$0].iodepth, readFraction: readFraction, real: real[$0],
+        simulated: simulated[$0])
+    }
   }
 
-  func runCase(depth: Int, iodepth: Int) throws -> ValidationCase {
+  /// Both sides of one case: the same chain spec, workload, engine and seed.
+  func side(depth: Int, iodepth: Int) -> (real: RealChainRun, simulated: SimulatedChainRun) {
     let chain = ChainSpec(
       depth: depth, virtualSize: sizeBytes, baseFill: 0.5, writesPerSnapshot: 64, seed: seed)
     let workload = WorkloadSpec(readFraction: readFraction, arrivals: .closedLoop(ioDepth: iodepth))
-    let real = try RealChainRun(
-      chain: chain, workload: workload, engine: Self.engine, seed: seed, requests: requests
+    return (
+      RealChainRun(chain: chain, workload: workload, engine: Self.engine, seed: seed, requests: requests),
+      SimulatedChainRun(
+        chain: chain, workload: workload, engine: Self.engine, profile: profile, seed: seed,
+        requests: requests)
     )
-    .run(in: (folder as NSString).appendingPathComponent("chain"))
-    // The simulated SR must hold the chain however small a device the profile was measured on.
-    var model = profile.model
-    model.capacityBytes = Swift.max(model.capacityBytes, 64 << 30)
-    let disk = DiskProfile(name: profile.name, path: profile.path, model: model, engineCPU: profile.engineCPU)
-    let scenario = PoolScenario(
-      chain: chain, workload: workload, disk: disk, sr: .file, device: .metadata, engine: Self.engine,
-      seed: seed, recordTrace: true)
-    // As many requests as the real run made: simulate in slices until that many completed, then keep
-    // the first `requests` completions (the same part of the workload's request sequence).
-    let pool = try scenario.makePool()
-    var result = try pool.run(for: .milliseconds(20))
-    while result.trace.count < requests && pool.now < .seconds(600) {
-      result = try pool.run(for: .milliseconds(20))
-    }
-    let done = result.trace.sorted { $0.completed < $1.completed }.prefix(requests)
-    let simulatedRequests = done.map {
-      RequestClassComparison.Request(
-        isWrite: $0.isWrite, physicalIOs: $0.iosByKind.reduce(0, +),
-        latencyNs: Double(($0.completed - $0.issued).nanoseconds))
-    }
-    let simulated = simulatedRequests.map(\.latencyNs).sorted()
-    let simIOs = done.reduce(0) { $0 + $1.iosByKind.reduce(0, +) }
-    let simSeconds = (done.last?.completed ?? .zero).seconds
-    let realSorted = real.requests.map(\.latencyNs).sorted()
-    let realMean = realSorted.reduce(0, +) / Double(Swift.max(1, realSorted.count))
-    let demerit = CDFComparison.demerit(real: realSorted, simulated: simulated)
-    let q = CDFComparison.quantile
-    return ValidationCase(
-      depth: depth, iodepth: iodepth, readFraction: readFraction, requests: realSorted.count,
-      iopsReal: Double(realSorted.count) / real.elapsedSeconds,
-      iopsSimulated: Double(simulated.count) / Swift.max(1e-9, simSeconds),
-      p50RealUs: q(realSorted, 0.5) / 1000, p50SimulatedUs: q(simulated, 0.5) / 1000,
-      p99RealUs: q(realSorted, 0.99) / 1000, p99SimulatedUs: q(simulated, 0.99) / 1000,
-      demeritUs: demerit / 1000, demeritPercent: 100 * demerit / realMean,
-      physicalIOsPerRequestReal: Double(real.physicalIOs) / Double(Swift.max(1, realSorted.count)),
-      physicalIOsPerRequestSimulated: Double(simIOs) / Double(Swift.max(1, simulated.count)),
-      samples: ValidationSamples(
-        realNs: realSorted, simulatedNs: simulated,
-        classes: RequestClassComparison.compare(real: real.requests, simulated: simulatedRequests)))
   }
 }

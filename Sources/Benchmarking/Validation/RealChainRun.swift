@@ -21,16 +21,10 @@ struct RealChainRun {
   var seed: UInt64
   var requests: Int
 
-  struct Result {
-    /// Every request in completion order: read or write, physical I/Os, wall-clock latency.
-    var requests: [RequestClassComparison.Request]
-    var elapsedSeconds: Double
-    var physicalIOs: Int
-  }
-
-  /// Builds the chain under `folder` (removed first if present) with buffered I/O, syncs it to the
-  /// device, then runs the requests.
-  func run(in folder: String) throws -> Result {
+  /// Builds the chain under `folder` (removed first if present, so every run starts from a fresh
+  /// chain: the same content for the same seed, none of it allocated or cached by an earlier run)
+  /// with buffered I/O, syncs it to the device, then runs the requests.
+  func run(in folder: String) throws -> ChainRunResult {
     try? FileManager.default.removeItem(atPath: folder)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let sr = SR(
@@ -65,7 +59,7 @@ struct RealChainRun {
     queue.parksMetadataReads = false
     try close(vhd, queue: queue)
     if let failure = shared.failure { throw failure }
-    return Result(requests: shared.done, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
+    return ChainRunResult(requests: shared.done, elapsedSeconds: elapsed, physicalIOs: shared.physicalIOs)
   }
 
   /// Closes the chain with buffers of its own (the workers' are gone) and issues the writes the close

@@ -2,12 +2,16 @@
 import Foundation
 
 /// One case of `vhdsim validate` as its JSON prints it (the field names), with the two latency
-/// samples kept for the report's CDFs.
+/// samples kept for the report's CDFs. With repeats the real figures are those of all real runs
+/// pooled (IOPS: their median) and the real side's spread follows them; with one run the spread's
+/// fields are absent, so the JSON is what it was before repeats existed.
 public struct ValidationCase: Encodable, Sendable {
   public var depth: Int
   public var iodepth: Int
   public var readFraction: Double
+  /// Requests per run, each side.
   public var requests: Int
+  /// The real IOPS; with repeats, the median of the runs'.
   public var iopsReal: Double
   public var iopsSimulated: Double
   public var p50RealUs: Double
@@ -18,7 +22,8 @@ public struct ValidationCase: Encodable, Sendable {
   public var demeritPercent: Double
   public var physicalIOsPerRequestReal: Double
   public var physicalIOsPerRequestSimulated: Double
-  /// Both latency samples (not encoded).
+  /// Both latency samples (not encoded), the classes and the real side's spread (encoded as fields
+  /// of the case).
   public var samples = ValidationSamples(realNs: [], simulatedNs: [])
 
   enum CodingKeys: String, CodingKey {
@@ -35,9 +40,11 @@ public struct ValidationCase: Encodable, Sendable {
     case physicalIOsPerRequestReal = "physical_ios_per_request_real"
     case physicalIOsPerRequestSimulated = "physical_ios_per_request_simulated"
     case classes
+    case iopsWithinRealRange = "iops_within_real_range"
+    case demeritWithinRealSpread = "demerit_within_real_spread"
   }
 
-  /// The fields, then `classes` (from `samples`).
+  /// The fields, then `classes` (from `samples`), then with repeats the real side's spread.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(depth, forKey: .depth)
@@ -55,23 +62,46 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(physicalIOsPerRequestReal, forKey: .physicalIOsPerRequestReal)
     try c.encode(physicalIOsPerRequestSimulated, forKey: .physicalIOsPerRequestSimulated)
     try c.encode(samples.classes, forKey: .classes)
+    // The spread's own fields (absent for one run), then the two verdicts that need the model's figures.
+    try realSpread?.encode(to: encoder)
+    try c.encodeIfPresent(iopsWithinRealRange, forKey: .iopsWithinRealRange)
+    try c.encodeIfPresent(demeritWithinRealSpread, forKey: .demeritWithinRealSpread)
   }
 
   /// The IOPS ratio simulated / real.
   public var iopsRatio: Double { iopsSimulated / Swift.max(1e-9, iopsReal) }
+
+  /// How far the real side moved over its repeats; nil for one run.
+  public var realSpread: RealRunSpread? { samples.realSpread }
+
+  /// Whether the simulated IOPS lie within the real runs' range (nil for one run).
+  public var iopsWithinRealRange: Bool? { realSpread.map { $0.contains(iops: iopsSimulated) } }
+
+  /// Whether the model's demerit is at most the real side's noise floor, i.e. the simulated CDF is no
+  /// further from the pooled real one than a real run is from the others (nil for one run).
+  public var demeritWithinRealSpread: Bool? { realSpread.map { demeritUs <= $0.demeritUs } }
 }
 
-/// The two response-time samples of a case, sorted, in nanoseconds, and its requests by class.
+/// What a case's figures were computed from, beyond the figures: the two response-time samples,
+/// sorted, in nanoseconds (the real one over all runs), the requests by class, and with repeats the
+/// real runs' spread.
 public struct ValidationSamples: Sendable {
   public var realNs: [Double]
   public var simulatedNs: [Double]
-  /// The requests by class (read or write × physical I/Os), each side's count and latency.
+  /// The requests by class (read or write × physical I/Os), each side's count and latency; the real
+  /// counts are over all runs.
   public var classes: [RequestClassComparison] = []
+  /// With two or more real runs, how far they differed.
+  public var realSpread: RealRunSpread?
 
-  public init(realNs: [Double], simulatedNs: [Double], classes: [RequestClassComparison] = []) {
+  public init(
+    realNs: [Double], simulatedNs: [Double], classes: [RequestClassComparison] = [],
+    realSpread: RealRunSpread? = nil
+  ) {
     self.realNs = realNs
     self.simulatedNs = simulatedNs
     self.classes = classes
+    self.realSpread = realSpread
   }
 
   public var p90RealUs: Double { CDFComparison.quantile(realNs, 0.9) / 1000 }

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+extension ValidationCase {
+  /// The case's figures from its real runs (one or more) and its one simulated run. With several real
+  /// runs their requests are pooled: the percentiles, the demerit and the classes are those of the
+  /// pooled sample, whose CDF estimates the machine's behaviour better than any one run's; the real
+  /// IOPS is the runs' median, and the spread (``RealRunSpread``) says how far the runs differed.
+  init(depth: Int, iodepth: Int, readFraction: Double, real: [ChainRunResult], simulated: ChainRunResult) {
+    let realRequests = real.flatMap(\.requests)
+    let realSorted = realRequests.map(\.latencyNs).sorted()
+    let simSorted = simulated.requests.map(\.latencyNs).sorted()
+    let realMean = realSorted.reduce(0, +) / Double(Swift.max(1, realSorted.count))
+    let demerit = CDFComparison.demerit(real: realSorted, simulated: simSorted)
+    let q = CDFComparison.quantile
+    self.init(
+      depth: depth, iodepth: iodepth, readFraction: readFraction, requests: real.first?.requests.count ?? 0,
+      iopsReal: RealRunSpread.median(real.map(\.iops)), iopsSimulated: simulated.iops,
+      p50RealUs: q(realSorted, 0.5) / 1000, p50SimulatedUs: q(simSorted, 0.5) / 1000,
+      p99RealUs: q(realSorted, 0.99) / 1000, p99SimulatedUs: q(simSorted, 0.99) / 1000,
+      demeritUs: demerit / 1000, demeritPercent: 100 * demerit / realMean,
+      physicalIOsPerRequestReal: Double(real.reduce(0) { $0 + $1.physicalIOs })
+        / Double(Swift.max(1, realSorted.count)),
+      physicalIOsPerRequestSimulated: Double(simulated.physicalIOs) / Double(Swift.max(1, simSorted.count)),
+      samples: ValidationSamples(
+        realNs: realSorted, simulatedNs: simSorted,
+        classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),
+        realSpread: real.count > 1
+          ? RealRunSpread(runs: real.map { .init(iops: $0.iops, latenciesNs: $0.requests.map(\.latencyNs)) })
+          : nil))
+  }
+}

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// A `DiskValidation` setting out of its range, found before anything is built or run; its text
+/// names the `vhdsim validate` option the setting comes from.
+public enum ValidationOptionError: Error, Equatable, CustomStringConvertible {
+  /// `--repeats` outside ``DiskValidation/repeatsRange``.
+  case repeatsOutOfRange(Int)
+
+  public var description: String {
+    switch self {
+    case .repeatsOutOfRange(let n):
+      "--repeats must be an integer \(DiskValidation.repeatsRange.lowerBound)..."
+        + "\(DiskValidation.repeatsRange.upperBound), found \(n)"
+    }
+  }
+}
