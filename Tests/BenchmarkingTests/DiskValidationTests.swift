@@ -51,6 +51,8 @@ import Testing
       contentsOfFile: (out as NSString).appendingPathComponent("report.md"), encoding: .utf8)
     #expect(markdown.contains("in every case") || markdown.contains("differ in"))
     #expect(markdown.contains("The simulation meets the accuracy goal"))
+    // One run: no spread section, no error bars.
+    #expect(!markdown.contains("Within the machine's own spread"))
   }
 
   /// Requests split by read/write and physical I/Os; means and p99 per side, classes only one side

@@ -127,7 +127,7 @@ import Testing
 
   /// `vhdsim validate --quick --repeats 2` as the command runs it (one chain depth, both iodepths, few
   /// requests to stay fast): every case's real side twice in rounds, the simulated side once, the
-  /// progress naming the repeats, and the JSON carrying the spread.
+  /// progress naming the repeats, and the JSON and report carrying the spread.
   @Test func quickValidationWithTwoRepeats() throws {
     let folder = QuickValidation.folder("validate-repeats-test")
     defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -169,6 +169,19 @@ import Testing
       #expect(number("demerit_real_spread_us") >= 0 && number("demerit_real_spread_percent") >= 0)
       #expect(row["iops_within_real_range"] is Bool && row["demerit_within_real_spread"] is Bool)
       #expect(row["demerit_us"] != nil && row["classes"] != nil)
+    }
+    let markdown = try String(
+      contentsOfFile: (out as NSString).appendingPathComponent("report.md"), encoding: .utf8)
+    #expect(markdown.contains("## Within the machine's own spread"))
+    #expect(markdown.contains("The real side of every case ran 2 times, in rounds"))
+    #expect(markdown.contains("lands within the machine's own run-to-run spread in"))
+    let html = try String(
+      contentsOfFile: (out as NSString).appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("Within the machine's own spread"))
+    if let script = try? String(
+      contentsOfFile: (out as NSString).appendingPathComponent("plots/iops.gp"), encoding: .utf8)
+    {
+      #expect(script.contains("with xerrorbars"))
     }
   }
 }

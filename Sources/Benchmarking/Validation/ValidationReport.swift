@@ -40,11 +40,13 @@ public struct ValidationReport {
     doc.blocks.append(.paragraph(findings))
     let plots = dir.appendingPathComponent("plots")
     doc.blocks.append(render(iopsPlot, in: plots, gnuplot: gnuplot))
+    doc.blocks.append(contentsOf: spreadBlocks)
     doc.blocks.append(.heading(level: 2, text: "Cases"))
     doc.blocks.append(
       .table(
         header: [
-          "depth", "iodepth", "IOPS real", "IOPS sim", "sim / real", "demerit µs", "demerit %",
+          "depth", "iodepth", repeats > 1 ? "IOPS real (median)" : "IOPS real", "IOPS sim", "sim / real",
+          "demerit µs", "demerit %",
           "phys I/O per request",
         ],
         rows: cases.map { c in
@@ -73,7 +75,11 @@ public struct ValidationReport {
           + "issued (a read of one level's data: 1; a write into written sectors: 1; a write into a hole "
           + "of an allocated block: data, bitmap and more; a write that allocates a block: the most). "
           + "Both sides serve the same requests, so the counts agree; the latencies show which kind the "
-          + "model gets wrong."))
+          + "model gets wrong."
+          + (repeats > 1
+            ? " The real latencies are over all \(repeats) runs; a count is per run where the runs together "
+              + "made \(repeats) times the simulated count, and shows as all runs' / simulated otherwise."
+            : "")))
     doc.blocks.append(
       .table(
         header: ["depth", "iodepth", "request", "count", "mean µs", "p99 µs"],
@@ -81,8 +87,8 @@ public struct ValidationReport {
           c.samples.classes.map { k in
             [
               "\(c.depth)", "\(c.iodepth)", "\(k.isWrite ? "write" : "read"), \(k.physicalIOs) I/O",
-              k.requestsReal == k.requestsSimulated
-                ? "\(k.requestsReal)" : "\(k.requestsReal) / \(k.requestsSimulated)",
+              k.requestsReal == repeats * k.requestsSimulated
+                ? "\(k.requestsSimulated)" : "\(k.requestsReal) / \(k.requestsSimulated)",
               Self.pair(k.meanRealUs, k.meanSimulatedUs, 0), Self.pair(k.p99RealUs, k.p99SimulatedUs, 0),
             ]
           }
@@ -154,19 +160,32 @@ public struct ValidationReport {
     return text
   }
 
-  /// Simulated against real IOPS, one point per case, with the line of agreement and the ±10 % band.
+  /// Simulated against real IOPS, one point per case, with the line of agreement and the ±10 % band;
+  /// with repeats each point has a horizontal bar over the real runs' range (the simulated side does
+  /// not vary), so a point whose bar crosses the line is a case the machine cannot tell from the model.
   var iopsPlot: Plot {
-    let hi = (cases.map { Swift.max($0.iopsReal, $0.iopsSimulated) }.max() ?? 1) * 1.1
+    let hi =
+      (cases.map { Swift.max($0.realSpread?.iopsMax ?? 0, $0.iopsReal, $0.iopsSimulated) }.max() ?? 1) * 1.1
+    /// `x y`, or with repeats `x y low high` for the bar.
+    func row(_ c: ValidationCase) -> [Double] {
+      guard repeats > 1 else { return [c.iopsReal, c.iopsSimulated] }
+      return [
+        c.iopsReal, c.iopsSimulated, c.realSpread?.iopsMin ?? c.iopsReal, c.realSpread?.iopsMax ?? c.iopsReal,
+      ]
+    }
     var series: [Plot.Series] = Set(cases.map(\.iodepth)).sorted().map { d in
       .init(
         "iodepth \(d) (chain depths \(cases.filter { $0.iodepth == d }.map { "\($0.depth)" }.joined(separator: ", ")))",
-        style: .points, rows: cases.filter { $0.iodepth == d }.map { [$0.iopsReal, $0.iopsSimulated] })
+        style: repeats > 1 ? .xErrorBars : .points, rows: cases.filter { $0.iodepth == d }.map(row))
     }
     series.append(.init("simulated = real", style: .lines, rows: [[0, 0], [hi, hi]], color: 6))
     series.append(.init("±10 %", style: .lines, rows: [[0, 0], [hi, hi * 1.1]], color: 7))
     series.append(.init("", style: .lines, rows: [[0, 0], [hi, hi * 0.9]], color: 7))
     return Plot(
-      name: "iops", title: "IOPS: simulated against real, one point per case", xLabel: "real IOPS",
+      name: "iops",
+      title: "IOPS: simulated against real, one point per case"
+        + (repeats > 1 ? " (real: median and min–max of \(repeats) runs)" : ""),
+      xLabel: repeats > 1 ? "real IOPS (median of \(repeats) runs)" : "real IOPS",
       yLabel: "simulated IOPS", series: series)
   }
 
