@@ -142,7 +142,12 @@ import Testing
     #expect(progress.map(\.done) == [1, 2, 3, 4, 5, 6] && progress.allSatisfy { $0.total == 6 })
     #expect(progress.map(\.repeatNow) == [nil, 1, 1, 2, 2, 2])
     #expect(
-      progress[3].step == "depth 2, iodepth 2: real, repeat 1 of 2" && progress[3].phase == "repeat 2 of 2")
+      progress.map(\.step) == [
+        "depth 2, iodepth 1: simulated", "depth 2, iodepth 2: simulated",
+        "depth 2, iodepth 1: real, repeat 1 of 2", "depth 2, iodepth 2: real, repeat 1 of 2",
+        "depth 2, iodepth 1: real, repeat 2 of 2", "depth 2, iodepth 2: real, repeat 2 of 2",
+      ])
+    #expect(progress.map(\.phase)[2...3] == ["repeat 1 of 2", "repeat 2 of 2"])
     #expect(cases.count == 2)
     for c in cases {
       #expect(c.requests == 100 && c.samples.realNs.count == 200 && c.samples.simulatedNs.count == 100)
