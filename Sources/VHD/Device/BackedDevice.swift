@@ -11,6 +11,10 @@ protocol DeviceBacking: AnyObject {
   func writeZeros(from offset: UInt64, to end: UInt64)
   func truncate(to length: UInt64)
   func dataRegions(in range: Range<UInt64>) -> [Range<UInt64>]
+  /// Modification time stamped by the owning storage's logical clock; nil for standalone devices.
+  var fileTime: LogicalFileTime? { get }
+  /// What the last open of this file as a VHD parsed (`ParsedImageCache`).
+  var parsedImage: ParsedImageCache { get set }
 }
 
 /// A device that is a handle on a `DeviceBacking`: the validation and forwarding that
@@ -22,6 +26,17 @@ protocol BackedDevice: BlockDevice {
 
 extension BackedDevice {
   public var length: UInt64 { backing.length }
+
+  /// What an earlier open parsed from this file, when nothing has changed the file since; nil for
+  /// a device of no storage.
+  var cachedParse: ParsedImage? {
+    backing.fileTime.flatMap { backing.parsedImage.image(at: $0.generation) }
+  }
+
+  /// Keeps `image`, just parsed from this file, for the next open.
+  func cacheParse(_ image: ParsedImage) {
+    if let time = backing.fileTime { backing.parsedImage.store(image, at: time.generation) }
+  }
 
   public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, kind: IOKind) throws {
     _ = try DeviceSupport.readEnd(offset: offset, count: buffer.count, length: backing.length, device: name)

@@ -20,6 +20,7 @@ final class MemoryBacking: DeviceBacking {
   private(set) var length: UInt64 = 0
   /// Modification time stamped by the owning storage's logical clock; nil for standalone devices.
   var fileTime: LogicalFileTime?
+  var parsedImage = ParsedImageCache()
 
   /// Bytes held in pages.
   var allocatedBytes: UInt64 { UInt64(pages.slotsInUse) << Self.pageShift }

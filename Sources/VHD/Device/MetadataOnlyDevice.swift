@@ -29,6 +29,7 @@ final class MetadataBacking: DeviceBacking {
   private(set) var length: UInt64 = 0
   /// Modification time stamped by the owning storage's logical clock; nil for standalone devices.
   var fileTime: LogicalFileTime?
+  var parsedImage = ParsedImageCache()
 
   /// Bytes of stored metadata sectors.
   var metadataBytes: UInt64 { UInt64(stored.count) << Self.sectorShift }

@@ -44,7 +44,7 @@ extension VHDImage {
         timestamp: VHDTimestamp.fromUnix(stamp.unixTime))
       let image = VHDImage(
         path: path, device: device, format: .fixed, footer: footer, header: nil, virtualSize: size,
-        options: options, bat: [], batPadding: [], batmapHeader: nil, batmap: [], metadataEndSector: 0)
+        options: options)
       // A preallocated file already reads as zeros (punching holes would undo the allocation).
       if device.length < size { try image.deviceWriteZeros(at: 0, length: size, kind: .data) }
       try image.writeFooter(both: false)
@@ -137,10 +137,12 @@ extension VHDImage {
       batmapHeader.checksum = map.withUnsafeBytes {
         batmapChecksum(UnsafeRawBufferPointer(rebasing: $0[0..<len]), signed: false)
       }
+      let blockLayout = BlockLayout(header: header, virtualSize: size, metadataEndSector: metadataEnd / 512)
       let image = VHDImage(
         path: path, device: device, format: parent == nil ? .dynamic : .differencing, footer: footer,
-        header: header, virtualSize: size, options: options, bat: bat, batPadding: padding,
-        batmapHeader: batmapHeader, batmap: map, metadataEndSector: metadataEnd / 512)
+        header: header, virtualSize: size, options: options, layout: blockLayout,
+        blockTable: BlockTable(entries: bat, padding: padding, layout: blockLayout),
+        batmap: BATMapState(header: batmapHeader, bits: map))
       // Write order as vhd-util create: footer copy, header, BAT, BATmap, locators, end footer.
       try image.deviceWrite(footer.encoded(), at: 0, kind: .footer)
       try image.deviceWrite(header.encoded(), at: 512, kind: .header)

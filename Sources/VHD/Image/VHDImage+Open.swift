@@ -25,14 +25,17 @@ extension VHDImage {
     return VHDImage(
       path: path, device: device, format: .raw,
       footer: HardDiskFooter(diskType: .fixed, currentSize: size, uniqueID: .null, timestamp: 0),
-      header: nil, virtualSize: size, options: options, bat: [], batPadding: [], batmapHeader: nil,
-      batmap: [], metadataEndSector: 0)
+      header: nil, virtualSize: size, options: options)
   }
 
   /// Opens a VHD on an already-open device.
   public static func open(device: any BlockDevice, path: String, options: EngineOptions = .init()) throws
     -> VHDImage
   {
+    let backed = device as? any BackedDevice
+    if let parsed = backed?.cachedParse {
+      return parsed.image(on: device, path: path, options: options)
+    }
     let reader = MetadataReader(device: device, path: path)
     let (footer, footerAtEnd) = try reader.readFooter()
     if let problem = footer.openProblem() {
@@ -53,8 +56,7 @@ extension VHDImage {
       }
       return VHDImage(
         path: path, device: device, format: .fixed, footer: footer, header: nil,
-        virtualSize: footer.currentSize, options: options, bat: [], batPadding: [], batmapHeader: nil,
-        batmap: [], metadataEndSector: 0)
+        virtualSize: footer.currentSize, options: options)
     }
     let header = try reader.readHeader(at: footer.dataOffset)
     try reader.validate(header: header, footer: footer)
@@ -69,6 +71,7 @@ extension VHDImage {
     var batmapHeader: BATMapHeader?
     var batmap: [UInt8] = []
     var rebuildBATMap = false
+    var batmapSound = true
     switch batmapResult {
     case .absent: break
     case .present(let h, let map):
@@ -76,6 +79,7 @@ extension VHDImage {
       batmap = map
       metadataEnd = max(metadataEnd, h.batmapOffset + UInt64(h.batmapSize) * 512)
     case .invalid(let error):
+      batmapSound = false
       if device.isWritable, let h = reader.rebuildableBATMapHeader(error, layout: layout) {
         // Sound header, map or checksum not: rebuilt from the bitmaps once the image is open.
         batmapHeader = h
@@ -99,19 +103,15 @@ extension VHDImage {
     try reader.validate(
       bat: bat, header: header, footer: footer, metadataEndSector: metadataEndSector,
       dataLimitSector: dataLimitSector)
-    let image = VHDImage(
-      path: path, device: device, format: footer.diskType == .dynamic ? .dynamic : .differencing,
-      footer: footer, header: header, virtualSize: footer.currentSize, options: options, bat: bat,
-      batPadding: padding, batmapHeader: batmapHeader, batmap: batmap, metadataEndSector: metadataEndSector)
-    image.locatorPaths = locatorPaths
-    // With the end footer gone (live tapdisk image, or a writer stopped by a crash), the next block
-    // still goes after the last one. A libvhd-policy writer puts the footer back at the end of data
-    // from the copy at 0: its next allocation moves it there, or its flush or close writes it, as
-    // libvhd's next footer write would (docs/vhd-format.md#crash-safety). Nothing is written here,
-    // so a command that refuses after the open leaves the file as it was.
-    if device.isWritable && !footerAtEnd && options.footerPolicy == .everyAllocation {
-      image.footerDirty = true
-    }
+    let blockLayout = BlockLayout(
+      header: header, virtualSize: footer.currentSize, metadataEndSector: metadataEndSector)
+    let parsed = ParsedImage(
+      footer: footer, footerAtEnd: footerAtEnd, header: header, layout: blockLayout,
+      blockTable: BlockTable(entries: bat, padding: padding, layout: blockLayout),
+      batmap: BATMapState(header: batmapHeader, bits: batmap), locatorPaths: locatorPaths)
+    // A damaged BATmap makes the result depend on the open's mode (rebuilt, refused or ignored): not kept.
+    if batmapSound { backed?.cacheParse(parsed) }
+    let image = parsed.image(on: device, path: path, options: options)
     if rebuildBATMap { try BATMapRepair.rebuild(image) }
     return image
   }

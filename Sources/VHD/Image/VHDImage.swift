@@ -39,11 +39,14 @@ public final class VHDImage {
 
   public static let unusedEntry: UInt32 = 0xFFFF_FFFF
 
+  /// An image over `device` holding the given metadata; without a layout, one with no blocks (a
+  /// fixed disk or raw image).
   init(
     path: String, device: any BlockDevice, format: ImageFormat, footer: HardDiskFooter,
-    header: DynamicDiskHeader?, virtualSize: UInt64, options: EngineOptions, bat: [UInt32],
-    batPadding: [UInt8], batmapHeader: BATMapHeader?, batmap: [UInt8], metadataEndSector: UInt64
+    header: DynamicDiskHeader?, virtualSize: UInt64, options: EngineOptions, layout: BlockLayout? = nil,
+    blockTable: BlockTable? = nil, batmap: BATMapState = BATMapState(header: nil, bits: [])
   ) {
+    let layout = layout ?? BlockLayout(header: header, virtualSize: virtualSize, metadataEndSector: 0)
     self.path = path
     self.device = device
     self.format = format
@@ -51,10 +54,9 @@ public final class VHDImage {
     self.header = header
     self.virtualSize = virtualSize
     self.options = options
-    let layout = BlockLayout(header: header, virtualSize: virtualSize, metadataEndSector: metadataEndSector)
     blockLayout = layout
-    blockTable = BlockTable(entries: bat, padding: batPadding, layout: layout)
-    self.batmap = BATMapState(header: batmapHeader, bits: batmap)
+    self.blockTable = blockTable ?? BlockTable(entries: [], padding: [], layout: layout)
+    self.batmap = batmap
     cache = BitmapCache(
       blocks: layout.blockCount, bitmapBytes: layout.bitmapSectors * 512,
       capacity: options.bitmapCacheCapacity)
