@@ -283,4 +283,22 @@ private func expectAgreement(_ device: MetadataOnlyDevice, _ model: ReferenceFil
     try device.writeZeros(at: 0, length: 21 * 512, kind: .data)
     #expect(device.backing.footprint.chunks == 0)
   }
+
+  @Test(
+    "a data write over sectors that already hold data still zeroes metadata bytes stored in them",
+    arguments: [0, 3] as [UInt64])
+  func dataOverDataClearsStoredBytes(extraRuns: UInt64) throws {
+    let device = MetadataOnlyDevice(name: "over")
+    try device.writeData(at: 0, length: 64 * 512)
+    // More data runs make the chunk a record rather than a packed entry.
+    for run in 0..<extraRuns { try device.writeData(at: (100 + 10 * run) * 512, length: 512) }
+    try [UInt8](repeating: 0x3C, count: 100).withUnsafeBytes {
+      try device.write($0, at: 5 * 512 + 7, kind: .bat)
+    }
+    try device.writeData(at: 4 * 512, length: 2 * 512)
+    var back = [UInt8](repeating: 0xEE, count: 512)
+    try back.withUnsafeMutableBytes { try device.read(into: $0, at: 5 * 512, kind: .bat) }
+    #expect(back.allSatisfy { $0 == 0 }, "stored bytes left: \(back.filter { $0 != 0 }.count)")
+    #expect(device.metadataBytes == 0)
+  }
 }

@@ -17,13 +17,13 @@ final class ChunkTable {
 
   /// Records of the chunks that do not pack.
   private let records = SlotArena(slotSize: ChunkTable.recordWords * 8, chunkBytes: SlotArena.smallChunkBytes)
-  /// Chunk index → a `CompactChunk` word (bit 63 set) or a slot in `records`.
-  private var entries: [UInt64: UInt64] = [:]
+  /// Chunk index → a `CompactChunk` word (bit 63 set) or a slot in `records` plus one (0: nothing).
+  private let entries = ChunkEntryMap()
   /// Where packed chunks are unpacked; valid until the next access.
   private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: ChunkTable.recordWords)
   /// The chunk last handed out and its entry then, so `store` need not look it up again.
   private var openChunk = UInt64.max
-  private var openEntry: UInt64?
+  private var openEntry: UInt64 = 0
 
   deinit {
     scratch.deallocate()
@@ -38,13 +38,14 @@ final class ChunkTable {
   /// The record of `chunk`, or nil when it holds nothing. A packed chunk's record is the scratch
   /// one, valid until the next call on this table.
   func words(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64>? {
-    guard let entry = open(chunk) else { return nil }
-    return record(entry)
+    let entry = open(chunk)
+    return entry == 0 ? nil : record(entry)
   }
 
   /// The record of `chunk`, an empty scratch one when it holds nothing yet.
   func wordsCreating(_ chunk: UInt64) -> UnsafeMutablePointer<UInt64> {
-    guard let entry = open(chunk) else {
+    let entry = open(chunk)
+    guard entry != 0 else {
       DeviceSupport.zero(scratch, Self.recordWords * 8)
       return scratch
     }
@@ -53,8 +54,33 @@ final class ChunkTable {
 
   /// The summary word of `chunk` (without unpacking it), or nil when it holds nothing.
   func summary(_ chunk: UInt64) -> UInt64? {
-    guard let entry = entries[chunk] else { return nil }
+    let entry = entries[chunk]
+    guard entry != 0 else { return nil }
     return entry & CompactChunk.flag != 0 ? CompactChunk(raw: entry).summary : record(entry)[Self.summaryWord]
+  }
+
+  /// When every chunk-local sector in `[from, to)` of `chunk` holds data, the chunk's summary
+  /// word; nil otherwise. Reads a packed chunk without unpacking it.
+  func summaryIfAllData(_ chunk: UInt64, from: Int, to: Int) -> UInt64? {
+    let entry = entries[chunk]
+    guard entry != 0 else { return nil }
+    if entry & CompactChunk.flag != 0 {
+      var covered = false
+      BitRunPair.forEachRun(in: entry) { first, end in covered = covered || (first <= from && to <= end) }
+      return covered ? CompactChunk(raw: entry).summary : nil
+    }
+    let words = record(entry)
+    var full = true
+    BitWords.forEachWord(from: from, to: to) { word, mask in full = full && words[word] & mask == mask }
+    return full ? words[Self.summaryWord] : nil
+  }
+
+  /// The summary bits of the 64-sector groups that chunk-local sectors `[from, to)` touch.
+  static func groupMask(from: Int, to: Int) -> UInt64 {
+    let first = from >> 6
+    let last = (to - 1) >> 6
+    let upper: UInt64 = last == 63 ? ~0 : (1 << UInt64(last + 1)) - 1
+    return upper & ~((1 << UInt64(first)) - 1)
   }
 
   /// Keeps `words` as the state of `chunk` after a change: packed when it fits (releasing its
@@ -62,44 +88,35 @@ final class ChunkTable {
   func store(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {
     let entry = chunk == openChunk ? openEntry : entries[chunk]
     openChunk = .max
-    let slot = entry.flatMap { $0 & CompactChunk.flag == 0 ? Int32($0) : nil }
+    let slot = entry != 0 && entry & CompactChunk.flag == 0 ? Int32(entry - 1) : nil
     if let packed = CompactChunk(packing: words) {
       if let slot { records.release(slot) }
-      if packed.isEmpty {
-        if entry != nil { entries.removeValue(forKey: chunk) }
-      } else if entry != packed.raw {
-        entries[chunk] = packed.raw
-      }
+      let newEntry = packed.isEmpty ? 0 : packed.raw
+      if entry != newEntry { entries.set(chunk, newEntry) }
       return
     }
     if slot != nil { return }  // Changed in place.
     let newSlot = records.allocate(zeroed: false)
     records.pointer(newSlot).copyMemory(from: words, byteCount: Self.recordWords * 8)
-    entries[chunk] = UInt64(newSlot)
+    entries.set(chunk, UInt64(newSlot) + 1)
   }
 
-  /// Calls `body` with each chunk in `chunks` that holds anything, in ascending order. Walks the
-  /// table instead of the range when the range is much larger than the table. `body` may `store`.
+  /// Calls `body` with each chunk in `chunks` that holds anything, in ascending order, visiting
+  /// only the table's pages that exist. `body` may `store`.
   func forEach(in chunks: ClosedRange<UInt64>, _ body: (UInt64, UnsafeMutablePointer<UInt64>) -> Void) {
-    let span = chunks.upperBound - chunks.lowerBound
-    if span < UInt64(entries.count) * 4 + 64 {
-      for chunk in chunks {
-        if let words = words(chunk) { body(chunk, words) }
-      }
-    } else {
-      for chunk in entries.keys.filter({ chunks.contains($0) }).sorted() {
-        if let words = words(chunk) { body(chunk, words) }
-      }
+    entries.forEach(in: chunks) { chunk, _ in
+      if let words = words(chunk) { body(chunk, words) }
     }
   }
 
-  /// Gives the arena's memory back when no record is left.
+  /// Gives the arena's and the table's memory back when nothing is left.
   func releaseAllIfEmpty() {
     records.releaseAllIfEmpty()
+    if entries.count == 0 { entries.releasePages() }
   }
 
-  /// Looks `chunk` up and remembers the answer for `store`.
-  private func open(_ chunk: UInt64) -> UInt64? {
+  /// Looks `chunk` up (0: nothing) and remembers the answer for `store`.
+  private func open(_ chunk: UInt64) -> UInt64 {
     openChunk = chunk
     openEntry = entries[chunk]
     return openEntry
@@ -110,6 +127,6 @@ final class ChunkTable {
       CompactChunk(raw: entry).unpack(into: scratch)
       return scratch
     }
-    return records.pointer(Int32(entry)).assumingMemoryBound(to: UInt64.self)
+    return records.pointer(Int32(entry - 1)).assumingMemoryBound(to: UInt64.self)
   }
 }

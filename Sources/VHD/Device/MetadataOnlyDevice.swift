@@ -112,6 +112,15 @@ final class MetadataBacking: DeviceBacking {
     }
   }
 
+  /// True when a stored sector lies among the chunk-local sectors `[from, to)`.
+  private func holdsStoredSector(chunk: UInt64, summary: UInt64, from: Int, to: Int) -> Bool {
+    guard summary & ChunkTable.groupMask(from: from, to: to) != 0 else { return false }
+    var found = false
+    var flags = summary
+    forEachStoredSector(chunk: chunk, summary: &flags, from: from, to: to) { _, _ in found = true }
+    return found
+  }
+
   /// Makes the stored metadata bytes within `[lower, upper)` (inside one chunk) read as zero:
   /// sectors wholly inside are dropped, partial ones zeroed in place.
   private func clearStored(
@@ -197,8 +206,15 @@ final class MetadataBacking: DeviceBacking {
   func writeData(from offset: UInt64, to end: UInt64) {
     guard end > offset else { return }
     for chunk in Self.chunks(offset, end) {
-      let words = table.wordsCreating(chunk)
       let local = Self.localSectors(chunk, offset, end)
+      // Rewriting sectors that already hold data and no stored bytes changes nothing (epoch
+      // resolution does it for every block a later interval touches again).
+      if let summary = table.summaryIfAllData(chunk, from: local.from, to: local.to),
+        !holdsStoredSector(chunk: chunk, summary: summary, from: local.from, to: local.to)
+      {
+        continue
+      }
+      let words = table.wordsCreating(chunk)
       clearStored(
         chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
       BitWords.forEachWord(from: local.from, to: local.to) { word, mask in
