@@ -68,14 +68,13 @@ enum GCCostCharging {
   ) throws -> Bool {
     guard daemon.settings.costs.metadataIO else { return false }
     let tree = try pool.host.sr.scanTree()
-    var nodes: [VHDNode] = []
-    for _ in 0..<scans { nodes += tree.nodes }
+    var checked: [VHDNode] = []
     for uuid in checking {
-      if let n = tree.node(uuid) { nodes.append(n) }
-      if parent, let p = tree.parent(of: uuid), let n = tree.node(p) { nodes.append(n) }
+      if let n = tree.node(uuid) { checked.append(n) }
+      if parent, let p = tree.parent(of: uuid), let n = tree.node(p) { checked.append(n) }
     }
-    guard !nodes.isEmpty else { return false }
-    try daemon.submitMetadataReads(w, nodes: nodes, &pool, &sim)
+    guard scans > 0 && !tree.nodes.isEmpty || !checked.isEmpty else { return false }
+    try daemon.submitMetadataReads(w, scans: scans, of: tree.nodes, checked: checked, &pool, &sim)
     return true
   }
 }

@@ -29,6 +29,8 @@ final class GCDaemon {
   let recorder = GCStepRecorder()
   /// GC requests on the disk now.
   private var requestsInFlight = 0
+  /// The last whole-SR scan's reads, reused while the tree and the layout stay the same.
+  private(set) var metadataReads = MetadataReadCache()
   /// Time integration of "some GC operation runs" and of "a GC process is alive".
   private(set) var busySince: SimTime?
   private(set) var activeSince: SimTime?
@@ -345,22 +347,21 @@ final class GCDaemon {
   /// Sends one GC request reading every listed VHD's footer, header and BAT (a scan's or a check's
   /// reads; the same node may appear once per scan), through the placement like any GC I/O.
   func submitMetadataReads(
-    _ w: GCWorker, nodes: [VHDNode], _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
+    _ w: GCWorker, scans: Int, of nodes: [VHDNode], checked: [VHDNode], _ pool: inout PoolModel,
+    _ sim: inout Simulator<PoolEvent>
   ) throws {
     let s = pool.requests.allocate()
     pool.requests[s].kind = .gc
     pool.requests[s].vm = Int32(w.id)
     pool.requests[s].vdi = -1
     pool.requests[s].ops.removeAll(keepingCapacity: true)
+    // Through the tap's pointer: `pool.tap.placement` would copy the placement.
     let placement = pool.tap.state
-    for node in nodes {
-      // Through the tap's pointer: `pool.tap.placement` would copy the placement per node.
-      guard let volume = placement.pointee.placement.volume(named: node.path) else { continue }
-      try VHDMetadataReads.forEachRange(of: node) { offset, length throws(PoolError) in
-        try placement.pointee.placement.translate(
-          volume: volume, offset: offset, length: length, isWrite: false, into: &pool.requests[s].ops)
-      }
+    for _ in 0..<scans {
+      try metadataReads.appendScan(
+        of: nodes, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     }
+    try MetadataReadCache.append(checked, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     requestsInFlight += 1
     w.requestInFlight = true
     pool.submit(s, sim: &sim)

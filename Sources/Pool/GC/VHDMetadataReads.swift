@@ -11,13 +11,16 @@ enum VHDMetadataReads {
   static let headerLength: UInt64 = 1024
   static let batOffset: UInt64 = 1536
 
-  /// Calls `body` with the (offset, length) of the header, the BAT and the footer of `node`, without
-  /// an array (a GC pass visits every VHD of the SR).
-  static func forEachRange<E: Error>(of node: VHDNode, _ body: (UInt64, UInt64) throws(E) -> Void) throws(E) {
-    let blocks = (node.virtualSize + VHDSpace.blockSize - 1) / VHDSpace.blockSize
+  /// Calls `body` with the (offset, length) of the header, the BAT and the footer of a VHD of
+  /// `virtualSize` whose file is `physicalSize` bytes, without an array (a GC pass visits every VHD
+  /// of the SR).
+  static func forEachRange<E: Error>(
+    virtualSize: UInt64, physicalSize: UInt64, _ body: (UInt64, UInt64) throws(E) -> Void
+  ) throws(E) {
+    let blocks = (virtualSize + VHDSpace.blockSize - 1) / VHDSpace.blockSize
     let batBytes = (blocks * 4 + 511) / 512 * 512
     try body(headerOffset, headerLength)
     try body(batOffset, batBytes)
-    if node.physicalSize >= 512 { try body(node.physicalSize - 512, 512) }
+    if physicalSize >= 512 { try body(physicalSize - 512, 512) }
   }
 }

@@ -20,6 +20,9 @@ public struct SRPlacement: Sendable {
   /// Per volume: physical extent per volume extent, −1 where nothing is allocated yet.
   private var maps: [[Int32]] = []
   private var names: [String: Int] = [:]
+  /// Changes whenever a translation could change: a volume attached, renamed or removed, or an
+  /// extent allocated or freed (so a cache of translated ops knows it is stale).
+  public private(set) var generation: UInt64 = 0
 
   public init(kind: Kind, capacity: UInt64, extentSize: UInt64? = nil) {
     self.kind = kind
@@ -45,6 +48,7 @@ public struct SRPlacement: Sendable {
     let v = maps.count
     maps.append([])
     names[name] = v
+    generation &+= 1
     if kind == .lvm { try reserve(volume: v, upTo: size) }
     return v
   }
@@ -61,6 +65,7 @@ public struct SRPlacement: Sendable {
     guard oldName != newName, let v = names.removeValue(forKey: oldName) else { return }
     remove(newName)
     names[newName] = v
+    generation &+= 1
   }
 
   /// The storage repository removed a node: its extents go back to the allocator. The volume's
@@ -69,6 +74,7 @@ public struct SRPlacement: Sendable {
     guard let v = names.removeValue(forKey: name) else { return }
     for p in maps[v] where p >= 0 { allocator.free(Int(p)) }
     maps[v] = []
+    generation &+= 1
   }
 
   /// LVM: sizes a volume to exactly the extents covering `size` bytes (inflate allocates the
@@ -78,6 +84,7 @@ public struct SRPlacement: Sendable {
     if maps[volume].count > n {
       for e in n..<maps[volume].count where maps[volume][e] >= 0 { allocator.free(Int(maps[volume][e])) }
       maps[volume].removeLast(maps[volume].count - n)
+      generation &+= 1
     }
     try reserve(volume: volume, upTo: size)
   }
@@ -99,6 +106,7 @@ public struct SRPlacement: Sendable {
       throw PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
     }
     maps[volume][extent] = Int32(p)
+    generation &+= 1
     return Int32(p)
   }
 

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import StorageRepository
+
+/// The physical reads of one scan of the whole SR (footer, header and BAT of every VHD, through the
+/// placement), kept for the next scan of the same tree on the same layout.
+///
+/// Why: sm reads every VHD's metadata on every GC pass and several times around each coalesce
+/// (docs/storage-manager.md#per-round-costs), so a fleet's GC translates O(coalesces × VHDs) ranges,
+/// most of them of a tree and a layout that have not changed since the previous scan. The ops
+/// depend only on each node's path, virtual and physical size and on the placement's extent maps,
+/// so equal nodes and an unchanged `SRPlacement.generation` give the same ops.
+struct MetadataReadCache {
+  private var nodes: [VHDNode] = []
+  private var generation: UInt64 = .max
+  private var ops: [DiskOp] = []
+  /// Scans served from the cache and scans translated (for tests).
+  private(set) var hits = 0
+  private(set) var misses = 0
+
+  /// Appends the reads of one scan of `nodes` to `out`, translating them only when the nodes or
+  /// the layout changed since the last call.
+  mutating func appendScan(
+    of nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp]
+  ) throws(PoolError) {
+    if generation == placement.generation && self.nodes == nodes {
+      hits += 1
+    } else {
+      misses += 1
+      ops.removeAll(keepingCapacity: true)
+      try Self.append(nodes, placement: &placement, to: &ops)
+      self.nodes = nodes
+      generation = placement.generation
+    }
+    out.append(contentsOf: ops)
+  }
+
+  /// Appends the footer, header and BAT reads of each of `nodes` to `out`, reading the nodes in
+  /// place (copying each node's strings was a tenth of a large fleet's run).
+  static func append(_ nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp])
+    throws(PoolError)
+  {
+    let count = nodes.count
+    for i in 0..<count {
+      guard let volume = placement.volume(named: nodes[i].path) else { continue }
+      try VHDMetadataReads.forEachRange(
+        virtualSize: nodes[i].virtualSize, physicalSize: nodes[i].physicalSize
+      ) {
+        offset, length throws(PoolError) in
+        try placement.translate(volume: volume, offset: offset, length: length, isWrite: false, into: &out)
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import SeededRandom
+import StorageRepository
+import Testing
+
+@testable import Pool
+
+/// The GC's whole-SR scan reads, reused while the tree and the layout are unchanged, must be the
+/// reads a fresh translation gives, op for op, whatever changed in between.
+@Suite struct MetadataReadCacheTests {
+  private static func fresh(_ nodes: [VHDNode], _ placement: inout SRPlacement) throws -> [DiskOp] {
+    var ops: [DiskOp] = []
+    try MetadataReadCache.append(nodes, placement: &placement, to: &ops)
+    return ops
+  }
+
+  @Test(
+    "reuse only while nothing changed: same tree and layout hit, any change misses",
+    arguments: [
+      SRPlacement.Kind.lvm, .file,
+    ])
+  func hitsAndMisses(kind: SRPlacement.Kind) throws {
+    var placement = SRPlacement(kind: kind, capacity: 64 << 30, extentSize: 1 << 20)
+    var nodes: [VHDNode] = []
+    for k in 0..<6 {
+      let path = "/sr/\(k).vhd"
+      let v = try placement.attach(path, size: 40 << 20)
+      try placement.reserve(volume: v, upTo: 40 << 20)
+      nodes.append(VHDNode(uuid: "\(k)", path: path, virtualSize: 8 << 30, physicalSize: UInt64(4 + k) << 20))
+    }
+    var cache = MetadataReadCache()
+    var ops: [DiskOp] = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.hits == 1 && cache.misses == 1)
+    let one = try Self.fresh(nodes, &placement)
+    #expect(ops == one + one)
+    // A node grew: its footer moved.
+    nodes[3].physicalSize += 2 << 20
+    ops = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.misses == 2)
+    #expect(ops == (try Self.fresh(nodes, &placement)))
+    // The layout changed under the same nodes: a volume removed and its name given to another.
+    placement.remove("/sr/2.vhd")
+    placement.rename("/sr/5.vhd", to: "/sr/2.vhd")
+    ops = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.misses == 3)
+    #expect(ops == (try Self.fresh(nodes, &placement)))
+  }
+
+  @Test(
+    "random changes to nodes and layout: every scan equals a fresh translation",
+    arguments: [1, 2, 3] as [UInt64])
+  func randomSteps(seed: UInt64) throws {
+    var random = SplitMix64(seed: seed)
+    func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+    var placement = SRPlacement(kind: seed % 2 == 0 ? .file : .lvm, capacity: 256 << 30, extentSize: 4 << 20)
+    var nodes: [VHDNode] = []
+    var cache = MetadataReadCache()
+    var next = 0
+    for step in 0..<400 {
+      switch below(6) {
+      case 0:  // A new node and its volume.
+        let path = "/sr/\(next).vhd"
+        next += 1
+        _ = try placement.attach(path, size: UInt64(1 + below(64)) << 20)
+        nodes.append(
+          VHDNode(
+            uuid: path, path: path, virtualSize: UInt64(1 + below(100)) << 30,
+            physicalSize: UInt64(1 + below(64)) << 20))
+      case 1 where !nodes.isEmpty:  // A node grows or shrinks, with its volume.
+        let i = below(nodes.count)
+        nodes[i].physicalSize = UInt64(1 + below(256)) << 20
+        if let v = placement.volume(named: nodes[i].path) {
+          try placement.resize(volume: v, to: nodes[i].physicalSize)
+        }
+      case 2 where !nodes.isEmpty:  // A node and its volume go.
+        placement.remove(nodes.remove(at: below(nodes.count)).path)
+      case 3 where nodes.count > 1:  // A rename over another node (a coalesce's relink).
+        let a = below(nodes.count)
+        let b = below(nodes.count)
+        placement.rename(nodes[a].path, to: nodes[b].path)
+      default: break  // No change: the next scan may reuse.
+      }
+      var cached: [DiskOp] = []
+      try cache.appendScan(of: nodes, placement: &placement, to: &cached)
+      #expect(cached == (try Self.fresh(nodes, &placement)), "seed \(seed) step \(step)")
+    }
+    #expect(cache.hits > 50 && cache.misses > 50, "hits \(cache.hits), misses \(cache.misses)")
+  }
+}
