@@ -18,10 +18,12 @@ public enum FleetBenchmark {
     public var iops = 0.005
     public var srs = 1
     public var resolution = "request"
+    /// Request sizes as a fio bssplit mix (`"4k/25:64k/75"`); nil: every request 1 MiB.
+    public var sizes: String?
 
     public init(
       vms: Int = 200, days: Int = 30, diskGiB: Int = 50, iops: Double = 0.005, srs: Int = 1,
-      resolution: String = "request"
+      resolution: String = "request", sizes: String? = nil
     ) {
       self.vms = vms
       self.days = days
@@ -29,7 +31,15 @@ public enum FleetBenchmark {
       self.iops = iops
       self.srs = srs
       self.resolution = resolution
+      self.sizes = sizes
     }
+
+    /// The workload's size key: the mix when given, else 1 MiB requests.
+    var sizeKey: String { sizes.map { "sizes: \"\($0)\"" } ?? "block_size_kib: 1024" }
+
+    /// Each SR's LUN in GiB: room for every VM's base copy, seven backups, its leaf and a coalesce
+    /// in flight if the guests rewrite the whole disk between backups (a write-heavy fleet does).
+    var srCapacityGiB: Int { Swift.max(1024, (vms + srs - 1) / srs * diskGiB * 10) }
   }
 
   /// The study as a scenario, so it runs exactly as `vhdsim run` would run the same file.
@@ -41,12 +51,12 @@ public enum FleetBenchmark {
     duration: \(p.days * 86_400)
     resolution: \(p.resolution)
     sr: {kind: lvm, provisioning: thin, count: \(p.srs)}
-    disk: {preset: iscsi, capacity_gib: \(Swift.max(1024, (p.vms + p.srs - 1) / p.srs * p.diskGiB * 3))}
+    disk: {preset: iscsi, capacity_gib: \(p.srCapacityGiB)}
     device: metadata
     chain: {depth: 1, size_mib: \(p.diskGiB * 1024), base_fill: 0.2}
     vms:
       - count: \(p.vms)
-        workload: {pattern: random, read_fraction: 0.5, block_size_kib: 1024, rate: \(p.iops)}
+        workload: {pattern: random, read_fraction: 0.5, \(p.sizeKey), rate: \(p.iops)}
     snapshots:
       backups: {every: 86400, keep: 7, first: 3600}
     gc: {quiet_period: 0}
@@ -60,7 +70,7 @@ public enum FleetBenchmark {
     report.note(
       "setup",
       "\(p.vms) VMs × \(p.diskGiB) GiB over \(p.srs) SR(s), LVM thin, iSCSI, nightly backups keep 7, GC snapshot-coalesce, "
-        + "1 MiB random requests at \(p.iops)/s per VM (50% writes), metadata-only devices")
+        + "random requests of \(p.sizes ?? "1m") at \(p.iops)/s per VM (50% writes), metadata-only devices")
     report.note("resolution", p.resolution)
     let s = try Scenario.parse(yaml: scenario(p), file: "<bench fleet>")
     let units = s.runs()[0].units

@@ -3,6 +3,7 @@ import ArgumentParser
 import Benchmarking
 import Foundation
 import VHD
+import Workloads
 
 /// `vhdsim bench`: without a name, the regression suite judged against a baseline; with a name,
 /// one benchmark, one JSON object with named figures (`--json`) or text.
@@ -28,7 +29,8 @@ struct BenchCommand: ParsableCommand {
       kernel      event-queue hold model (1,000 pending) and M/M/1, beside the same models in SimPy.
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
       (metadata-only devices), guests at 0.005 requests/s each: wall seconds and peak RSS (--vms, --days, \
-      --disk-gib, --iops, --srs to scale; --resolution epoch for bulk guest I/O).
+      --disk-gib, --iops, --srs to scale; --sizes for a request size mix; --resolution epoch for bulk \
+      guest I/O).
       epoch       epoch resolution's cost: the bulk write sampler per write (uniform and Zipf) and \
       markWritten per touched block, one VM-hour at a time at 20 requests/s on a 50 GiB disk.
       """)
@@ -54,6 +56,10 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "fleet: independent thin LVM SRs the VMs are spread over (default 1).") var srs: Int?
   @Option(help: "fleet: guest I/O resolution, request or epoch (default request).")
   var resolution: FleetResolution?
+  @Option(
+    help: ArgumentHelp(
+      "fleet: request sizes as a fio bssplit mix (default: every request 1 MiB).", valueName: "mix"))
+  var sizes: String?
   @Flag(help: "Suite: fewer repetitions, shorter pool run (CI).") var quick = false
   @Option(help: ArgumentHelp("Suite: baseline to compare with.", valueName: "file")) var baseline: String?
   @Option(help: ArgumentHelp("Suite: write this run as a new baseline.", valueName: "file")) var save: String?
@@ -91,7 +97,7 @@ struct BenchCommand: ParsableCommand {
   var fleetParameters: FleetBenchmark.Parameters {
     .init(
       vms: vms ?? 200, days: days ?? 30, diskGiB: diskGiB ?? 50, iops: iops ?? 0.005, srs: srs ?? 1,
-      resolution: resolution?.rawValue ?? "request")
+      resolution: resolution?.rawValue ?? "request", sizes: sizes)
   }
 
   /// The fleet's options must be positive (checked before anything runs).
@@ -102,6 +108,9 @@ struct BenchCommand: ParsableCommand {
     guard p.diskGiB > 0 else { throw ValidationError("--disk-gib takes 1 or more") }
     guard p.iops > 0, p.iops.isFinite else { throw ValidationError("--iops takes a number above 0") }
     guard (1...p.vms).contains(p.srs) else { throw ValidationError("--srs takes 1 to the number of VMs") }
+    if let sizes = p.sizes {
+      do { _ = try SizeMix(parsing: sizes) } catch { throw ValidationError("--sizes: \(error)") }
+    }
   }
 
   func runSuite() throws {

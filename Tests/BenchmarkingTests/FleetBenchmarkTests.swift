@@ -37,6 +37,14 @@ import Testing
     #expect(text.contains("rate: 20.0"))
     #expect(text.contains("resolution: request"))
     #expect(text.contains("count: 1}"))
+    #expect(text.contains("block_size_kib: 1024"))
+    // Room for a base, seven backups, a leaf and a coalesce per VM: 3 × 4 GiB × 10, at least 1 TiB.
+    #expect(text.contains("capacity_gib: 1024}"))
+    let mixed = FleetBenchmark.scenario(
+      .init(vms: 40, days: 2, diskGiB: 50, iops: 20, srs: 2, sizes: "4k/50:64k/50"))
+    #expect(mixed.contains("sizes: \"4k/50:64k/50\""))
+    #expect(!mixed.contains("block_size_kib"))
+    #expect(mixed.contains("capacity_gib: 10000}"))
   }
 
   /// Two SRs at epoch resolution: the VMs are spread over both (each SR its own pool), and the
