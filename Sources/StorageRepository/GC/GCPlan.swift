@@ -27,19 +27,36 @@ public struct GCPlan: Equatable, Sendable {
     tree: VHDTree, policy: GCPolicy = .xcp, relinkProtected: Set<String> = [], failed: Set<String> = [],
     leafExcluded: Set<String> = []
   ) {
-    garbage = tree.garbage(relinkProtected: relinkProtected, policy: policy)
+    let links = VHDTreeLinks(tree)
+    garbage = tree.garbage(links, relinkProtected: relinkProtected, policy: policy)
     guard policy.coalesce else {
       coalesceable = []
       leafCoalesceable = []
       return
     }
-    let found = tree.nodes.map(\.uuid).filter { tree.isCoalesceable($0) && !failed.contains($0) }
+    // By position, reading the nodes in place (see `VHDTreeLinks`).
+    var found: [String] = []
+    var leaves: [String] = []
+    tree.nodes.withUnsafeBufferPointer { nodes in
+      for i in nodes.indices where links.parent[i] >= 0 {
+        let siblings = links.children[links.parent[i]].count
+        let children = links.children[i].count
+        if VHDTree.coalesceable(nodes[i], siblings: siblings, children: children) {
+          if failed.isEmpty || !failed.contains(nodes[i].uuid) { found.append(nodes[i].uuid) }
+        } else if policy.leafCoalesce
+          && VHDTree.leafCoalesceable(nodes[i], siblings: siblings, children: children)
+        {
+          let uuid = nodes[i].uuid
+          if (failed.isEmpty || !failed.contains(uuid))
+            && (leafExcluded.isEmpty || !leafExcluded.contains(uuid))
+          {
+            leaves.append(uuid)
+          }
+        }
+      }
+    }
     coalesceable = Self.order(found, in: tree, by: policy.candidateOrder)
-    leafCoalesceable =
-      policy.leafCoalesce
-      ? tree.nodes.map(\.uuid).filter {
-        tree.isLeafCoalesceable($0) && !failed.contains($0) && !leafExcluded.contains($0)
-      } : []
+    leafCoalesceable = leaves
   }
 
   /// Orders non-leaf candidates. Tallest-tree-first groups by the height of the candidate's whole

@@ -7,41 +7,66 @@ extension VHDTree {
   /// this child; how many children the node itself has does not matter (a base copy with two
   /// leaves can still be merged upward).
   public func isCoalesceable(_ uuid: String) -> Bool {
-    guard let n = node(uuid), !n.scanError, let p = n.parent else { return false }
-    return children(of: p).count == 1 && n.hidden && !children(of: uuid).isEmpty
+    guard let n = node(uuid), let p = n.parent else { return false }
+    return Self.coalesceable(n, siblings: children(of: p).count, children: children(of: uuid).count)
   }
 
   /// `isLeafCoalesceable`: a visible leaf that is its parent's only child. A clone or snapshot
   /// sharing the parent blocks it.
   public func isLeafCoalesceable(_ uuid: String) -> Bool {
-    guard let n = node(uuid), !n.scanError, let p = n.parent else { return false }
-    return children(of: p).count == 1 && !n.hidden && children(of: uuid).isEmpty
+    guard let n = node(uuid), let p = n.parent else { return false }
+    return Self.leafCoalesceable(n, siblings: children(of: p).count, children: children(of: uuid).count)
+  }
+
+  /// The `isCoalesceable` rule for a node with a parent, given the parent's child count
+  /// (`siblings`, itself included) and its own.
+  static func coalesceable(_ n: VHDNode, siblings: Int, children: Int) -> Bool {
+    !n.scanError && siblings == 1 && n.hidden && children > 0
+  }
+
+  /// The `isLeafCoalesceable` rule for a node with a parent, counted as for `coalesceable`.
+  static func leafCoalesceable(_ n: VHDNode, siblings: Int, children: Int) -> Bool {
+    !n.scanError && siblings == 1 && !n.hidden && children == 0
   }
 
   /// `getAllPrunable` from every root, post-order: hidden leaves (unless a pending relink journal
   /// protects them, since a tapdisk may still have the file open), and interior nodes all of whose
   /// children are garbage. `relinkProtected` is where the journal layer plugs in.
   public func garbage(relinkProtected: Set<String> = [], policy: GCPolicy = .xcp) -> [String] {
+    garbage(VHDTreeLinks(self), relinkProtected: relinkProtected, policy: policy)
+  }
+
+  /// `garbage` through links already built.
+  func garbage(_ links: VHDTreeLinks, relinkProtected: Set<String>, policy: GCPolicy) -> [String] {
     var out: [String] = []
-    for root in roots { _ = prunable(root, relinkProtected, policy, into: &out) }
+    nodes.withUnsafeBufferPointer { nodes in
+      for root in links.roots {
+        _ = Self.prunable(root, nodes, links, relinkProtected, policy, into: &out)
+      }
+    }
     return out
   }
 
-  /// Whether `uuid` is garbage; appends every garbage node of its subtree to `out`.
-  private func prunable(
-    _ uuid: String, _ relinkProtected: Set<String>, _ policy: GCPolicy, into out: inout [String]
+  /// Whether the node at `i` is garbage; appends every garbage node of its subtree to `out`.
+  private static func prunable(
+    _ i: Int, _ nodes: UnsafeBufferPointer<VHDNode>, _ links: VHDTreeLinks, _ relinkProtected: Set<String>,
+    _ policy: GCPolicy, into out: inout [String]
   ) -> Bool {
-    let n = node(uuid)!
-    let kids = children(of: uuid)
-    if kids.isEmpty {
-      guard !relinkProtected.contains(uuid), !n.scanError, n.hidden else { return false }
-      out.append(uuid)
+    if links.children[i].isEmpty {
+      guard nodes[i].hidden, !nodes[i].scanError,
+        relinkProtected.isEmpty || !relinkProtected.contains(nodes[i].uuid)
+      else { return false }
+      out.append(nodes[i].uuid)
       return true
     }
     var all = true
-    for child in kids where !prunable(child, relinkProtected, policy, into: &out) { all = false }
-    guard all, !n.scanError, n.hidden || !policy.interiorGarbageMustBeHidden else { return false }
-    out.append(uuid)
+    for child in links.children[i] where !prunable(child, nodes, links, relinkProtected, policy, into: &out) {
+      all = false
+    }
+    guard all, !nodes[i].scanError, nodes[i].hidden || !policy.interiorGarbageMustBeHidden else {
+      return false
+    }
+    out.append(nodes[i].uuid)
     return true
   }
 }

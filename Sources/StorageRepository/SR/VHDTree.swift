@@ -58,11 +58,13 @@ public struct VHDTree: Equatable, Sendable {
 
   /// Chain depth as `vhd-util query -d` counts it: nodes from `uuid` to its root, itself included.
   public func depth(of uuid: String) -> Int {
+    // By position, without copying each node on the way (the pool asks after every SR operation).
     var depth = 0
-    var current: String? = uuid
-    while let c = current, let n = node(c) {
+    var position = index[uuid]
+    while let p = position {
       depth += 1
-      current = n.parent
+      guard let parent = nodes[p].parent else { break }
+      position = index[parent]
     }
     return depth
   }
