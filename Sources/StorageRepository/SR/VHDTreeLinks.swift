@@ -20,11 +20,11 @@ struct VHDTreeLinks {
     var children = [[Int]](repeating: [], count: tree.nodes.count)
     for (uuid, kids) in tree.childIndex {
       guard let p = tree.index[uuid] else { continue }
-      children[p] = kids.map { tree.index[$0]! }
+      children[p] = kids.compactMap { tree.index[$0] }
       for c in children[p] { parent[c] = p }
     }
     self.parent = parent
     self.children = children
-    roots = tree.roots.map { tree.index[$0]! }
+    roots = tree.roots.compactMap { tree.index[$0] }
   }
 }
