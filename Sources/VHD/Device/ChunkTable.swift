@@ -75,14 +75,6 @@ final class ChunkTable {
     return full ? words[Self.summaryWord] : nil
   }
 
-  /// The summary bits of the 64-sector groups that chunk-local sectors `[from, to)` touch.
-  static func groupMask(from: Int, to: Int) -> UInt64 {
-    let first = from >> 6
-    let last = (to - 1) >> 6
-    let upper: UInt64 = last == 63 ? ~0 : (1 << UInt64(last + 1)) - 1
-    return upper & ~((1 << UInt64(first)) - 1)
-  }
-
   /// Keeps `words` as the state of `chunk` after a change: packed when it fits (releasing its
   /// arena record), dropped when it holds nothing, else in an arena record.
   func store(_ chunk: UInt64, _ words: UnsafeMutablePointer<UInt64>) {

@@ -112,9 +112,9 @@ final class MetadataBacking: DeviceBacking {
     }
   }
 
-  /// True when a stored sector lies among the chunk-local sectors `[from, to)`.
+  /// True when a stored sector lies among the chunk-local sectors `[from, to)` (only the groups
+  /// `summary` flags are looked at).
   private func holdsStoredSector(chunk: UInt64, summary: UInt64, from: Int, to: Int) -> Bool {
-    guard summary & ChunkTable.groupMask(from: from, to: to) != 0 else { return false }
     var found = false
     var flags = summary
     forEachStoredSector(chunk: chunk, summary: &flags, from: from, to: to) { _, _ in found = true }
