@@ -52,10 +52,22 @@ import Testing
 
   @Test(arguments: 0..<16)
   func bulkEqualsOneByOne(seed: Int) throws {
+    try compareBulk(seed: seed, flavour: .inMemory)
+  }
+
+  /// On the metadata-only device `markWritten` marks a block's pieces in one device call
+  /// (`MetadataOnlyDevice.writeZeroData`): the kept bytes and the data sectors must still be what
+  /// the requests leave.
+  @Test(arguments: 0..<8)
+  func bulkEqualsOneByOneMetadataOnly(seed: Int) throws {
+    try compareBulk(seed: seed, flavour: .metadataOnly)
+  }
+
+  func compareBulk(seed: Int, flavour: MemoryStorage.Flavour) throws {
     var rng = TestRNG(UInt64(seed))
     let options = Self.optionSets[seed % Self.optionSets.count]
     let depth = 1 + seed / 2 % 2
-    let (one, bulk) = (MemoryStorage(), MemoryStorage())
+    let (one, bulk) = (MemoryStorage(flavour: flavour), MemoryStorage(flavour: flavour))
     let leaf = try makeChain(one, depth: depth, seed: UInt64(seed), options: options)
     _ = try makeChain(bulk, depth: depth, seed: UInt64(seed), options: options)
     let writes = randomWrites(&rng, count: 1 + rng.below(60))
@@ -93,6 +105,12 @@ import Testing
     for path in ["/sr/base.vhd", leaf] {
       let mismatch = firstMismatch(try contents(bulk, path), try contents(one, path))
       #expect(mismatch == nil, "seed \(seed): \(path) differs at byte \(mismatch ?? -1)")
+      if flavour == .metadataOnly {
+        let a = try #require(try one.open(path, writable: false) as? MetadataOnlyDevice)
+        let b = try #require(try bulk.open(path, writable: false) as? MetadataOnlyDevice)
+        #expect(a.writtenDataRanges() == b.writtenDataRanges(), "seed \(seed): \(path) data sectors")
+        #expect(a.length == b.length)
+      }
     }
     #expect(VHDCheck.check(path: leaf, storage: bulk).isEmpty)
     if depth == 2 { #expect(allocated == order.count, "a fresh leaf allocates every touched block") }

@@ -99,6 +99,26 @@ private func lastMaskedSector(_ mask: UnsafePointer<UInt64>, words: Int) -> UInt
 /// Writes zeros (as data) to each run of `mask` in `image`'s block whose data area starts at
 /// `dataStart`, in pieces of at most 2 MiB.
 private func writeZeroRuns(of mask: UnsafePointer<UInt64>, in image: VHDImage, dataStart: UInt64) throws {
+  if let device = image.device as? MetadataOnlyDevice {
+    // The same physical writes for the I/O tap, applied to the device in one pass.
+    if let observer = image.observer {
+      BitRuns.forEach(in: mask, from: 0, to: image.sectorsPerBlock, order: .msbFirst) { s, e in
+        var sector = s
+        while sector < e {
+          let n = min(e - sector, zeroData.count / 512)
+          observer.observe(
+            PhysicalIO(
+              level: image.level, kind: .data, direction: .write, offset: (dataStart + UInt64(sector)) * 512,
+              length: UInt64(n) * 512))
+          sector += n
+        }
+      }
+    }
+    do { try device.writeZeroData(runsOf: mask, count: image.sectorsPerBlock, at: dataStart * 512) } catch {
+      throw VHDError.wrap(error, file: image.path, field: IOKind.data.description)
+    }
+    return
+  }
   var failure: (any Error)?
   zeroData.withUnsafeBytes { zeros in
     BitRuns.forEach(in: mask, from: 0, to: image.sectorsPerBlock, order: .msbFirst) { s, e in
