@@ -8,6 +8,14 @@
 /// write), which it gives back when its bytes fall into a pattern again. Why: most stored sectors
 /// of a large chain are bitmaps of fully written blocks and BAT sectors of unallocated entries,
 /// both all ones.
+///
+/// Sectors are found by their 2 MiB chunk (the `ChunkTable`'s chunks) through a `ChunkEntryMap`,
+/// not a hash: every bitmap read and write, footer write and zeroing looks sectors up, and hashing
+/// them cost several per cent of a fleet run. A chunk's entry is its one stored sector packed
+/// (`PackedSector`, bit 63 set), which is what most chunks hold (the bitmap of the block crossing
+/// it), or the index plus one of a sorted list of its packed sectors (`SortedWordLists`: chunk 0's
+/// header and BAT, a footer beside a bitmap). Either costs at most 16 bytes a sector, plus the
+/// map's pages of 4 KiB per 512 chunks, which the file's `ChunkTable` has for the same chunks.
 final class SectorStore {
   static let size = 512
 
@@ -16,24 +24,52 @@ final class SectorStore {
 
   /// Sectors per occupancy group: one bit each in a group's mask.
   static let groupShift: UInt64 = 6
+  /// Sectors per chunk, as a shift (4,096: 2 MiB).
+  private static let chunkShift = UInt64(ChunkTable.sectorsPerChunk.trailingZeroBitCount)
+  private static let localMask = UInt64(ChunkTable.sectorsPerChunk - 1)
+  /// Set in a chunk entry that is a packed sector rather than a list index plus one.
+  private static let packed: UInt64 = 1 << 63
 
   private let arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
-  private var slots: [UInt64: Slot] = [:]
-  /// Which sectors of each group of 64 are stored (group → mask, bit `i` = sector `64g + i`), so a
-  /// scan of a range asks once per group instead of once per sector (most groups hold one bitmap).
-  private var groups: [UInt64: UInt64] = [:]
+  /// Chunk → its packed sector (bit 63 set) or the index of its list plus one.
+  private let chunks = ChunkEntryMap()
+  /// The packed sectors, in order, of chunks that store more than one.
+  private let lists = SortedWordLists()
 
   /// Sectors stored.
-  var count: Int { slots.count }
+  private(set) var count = 0
 
   /// Sectors stored with bytes of their own (not a run code).
   var ownedCount: Int { arena.slotsInUse }
 
   /// Where `sector`'s bytes are, or nil when it is not stored.
-  func slot(_ sector: UInt64) -> Slot? { slots[sector] }
+  func slot(_ sector: UInt64) -> Slot? {
+    let place = find(sector)
+    return place.found ? place.sector.slot : nil
+  }
 
   /// Which sectors of group `group` (sectors `64 * group ..< 64 * group + 64`) are stored.
-  func storedMask(group: UInt64) -> UInt64 { groups[group] ?? 0 }
+  func storedMask(group: UInt64) -> UInt64 {
+    let entry = chunks[group >> (Self.chunkShift - Self.groupShift)]
+    guard entry != 0 else { return 0 }
+    let first = Int(truncatingIfNeeded: group << Self.groupShift & Self.localMask)
+    if entry & Self.packed != 0 {
+      let local = PackedSector(raw: entry).local
+      return local >> Self.groupShift == first >> Self.groupShift ? 1 << UInt64(local & 63) : 0
+    }
+    let list = Int32(truncatingIfNeeded: entry - 1)
+    let words = lists.words(list)
+    let count = lists.count(list)
+    var position = lists.lowerBound(list, PackedSector.first(of: first))
+    var mask: UInt64 = 0
+    while position < count {
+      let local = PackedSector(raw: words[position]).local
+      guard local - first < 64 else { break }
+      mask |= 1 << UInt64(local - first)
+      position += 1
+    }
+    return mask
+  }
 
   /// Copies `count` bytes from `offset` within a stored sector to `destination`.
   func copy(_ slot: Slot, from offset: Int, count: Int, to destination: UnsafeMutableRawPointer) {
@@ -47,16 +83,16 @@ final class SectorStore {
   /// Writes `count` bytes from `source` at `offset` within `sector`, storing the sector (the rest
   /// zero) if it was not.
   func write(_ sector: UInt64, _ source: UnsafeRawPointer, at offset: Int, count: Int) {
-    let existing = slots[sector]
-    if existing == nil { groups[sector >> Self.groupShift, default: 0] |= 1 << (sector & 63) }
+    let place = find(sector)
+    let existing = place.found ? place.sector.slot : nil
     if count == Self.size, let code = SectorRuns.code(of: source) {
       if let existing, existing >= 0 { arena.release(Int32(existing)) }
-      slots[sector] = code
+      set(sector, code, at: place)
       return
     }
     let slot = owned(existing, overwritten: count == Self.size)
     (arena.pointer(slot) + offset).copyMemory(from: source, byteCount: count)
-    settle(sector, slot)
+    set(sector, settled(slot), at: place)
   }
 
   /// Zeroes `count` bytes from `offset` within a stored sector (part of it: whole sectors are
@@ -65,21 +101,84 @@ final class SectorStore {
     guard slot != SectorRuns.zeros else { return }
     let owned = owned(slot, overwritten: false)
     DeviceSupport.zero(arena.pointer(owned) + offset, count)
-    settle(sector, owned)
+    let newSlot = settled(owned)
+    if newSlot != slot { set(sector, newSlot, at: find(sector)) }
   }
 
   /// Forgets a stored sector.
   func remove(_ sector: UInt64, _ slot: Slot) {
-    slots.removeValue(forKey: sector)
-    let group = sector >> Self.groupShift
-    let mask = (groups[group] ?? 0) & ~(1 << (sector & 63))
-    groups[group] = mask == 0 ? nil : mask
+    let place = find(sector)
+    guard place.found else { return }
+    count -= 1
+    let chunk = sector >> Self.chunkShift
+    if place.entry & Self.packed != 0 {
+      chunks.set(chunk, 0)
+    } else {
+      let list = Int32(truncatingIfNeeded: place.entry - 1)
+      lists.remove(from: list, at: place.position)
+      if lists.count(list) == 1 {
+        chunks.set(chunk, lists.words(list)[0] | Self.packed)
+        lists.release(list)
+      }
+    }
     if slot >= 0 { arena.release(Int32(slot)) }
   }
 
-  /// Gives the arena's memory back when no sector owns bytes.
+  /// Gives the arena's, the lists' and the map's memory back when no sector owns bytes (the map's
+  /// and the lists' only when no sector is stored).
   func releaseAllIfEmpty() {
     arena.releaseAllIfEmpty()
+    if count == 0 {
+      chunks.releasePages()
+      lists.releaseAll()
+    }
+  }
+
+  /// Where a sector is or would go: its chunk's entry, its packed form when `found`, and in a list
+  /// its position (or the insertion point).
+  private struct Place {
+    var entry: UInt64
+    var position = 0
+    var sector = PackedSector(raw: 0)
+    var found = false
+  }
+
+  @inline(__always)
+  private func find(_ sector: UInt64) -> Place {
+    let entry = chunks[sector >> Self.chunkShift]
+    var place = Place(entry: entry)
+    guard entry != 0 else { return place }
+    let local = Int(truncatingIfNeeded: sector & Self.localMask)
+    if entry & Self.packed != 0 {
+      place.sector = PackedSector(raw: entry & ~Self.packed)
+      place.found = place.sector.local == local
+      return place
+    }
+    let list = Int32(truncatingIfNeeded: entry - 1)
+    place.position = lists.lowerBound(list, PackedSector.first(of: local))
+    if place.position < lists.count(list) {
+      place.sector = PackedSector(raw: lists.words(list)[place.position])
+      place.found = place.sector.local == local
+    }
+    return place
+  }
+
+  /// Records `slot` as `sector`'s bytes, where `find` placed it.
+  private func set(_ sector: UInt64, _ slot: Slot, at place: Place) {
+    let chunk = sector >> Self.chunkShift
+    let word = PackedSector(local: Int(truncatingIfNeeded: sector & Self.localMask), slot: slot).raw
+    if place.entry == 0 || (place.found && place.entry & Self.packed != 0) {
+      chunks.set(chunk, word | Self.packed)
+    } else if place.entry & Self.packed != 0 {
+      let other = place.entry & ~Self.packed
+      chunks.set(chunk, UInt64(lists.make(min(word, other), max(word, other))) + 1)
+    } else if place.found {
+      lists.words(Int32(truncatingIfNeeded: place.entry - 1))[place.position] = word
+      return
+    } else {
+      lists.insert(word, into: Int32(truncatingIfNeeded: place.entry - 1), at: place.position)
+    }
+    if !place.found { count += 1 }
   }
 
   /// A slot of the sector's own holding its current bytes (zeros when it was not stored), unless
@@ -91,13 +190,10 @@ final class SectorStore {
     return slot
   }
 
-  /// Records `slot` as `sector`'s bytes, or the run code they turned into (releasing the slot).
-  private func settle(_ sector: UInt64, _ slot: Int32) {
-    if let code = SectorRuns.code(of: UnsafeRawPointer(arena.pointer(slot))) {
-      arena.release(slot)
-      slots[sector] = code
-    } else {
-      slots[sector] = Slot(slot)
-    }
+  /// `slot`, or the run code its bytes turned into (releasing the slot).
+  private func settled(_ slot: Int32) -> Slot {
+    guard let code = SectorRuns.code(of: UnsafeRawPointer(arena.pointer(slot))) else { return Slot(slot) }
+    arena.release(slot)
+    return code
   }
 }
