@@ -168,8 +168,10 @@ final class SectorStore {
     let chunk = sector >> Self.chunkShift
     let word = PackedSector(local: Int(truncatingIfNeeded: sector & Self.localMask), slot: slot).raw
     if place.entry == 0 || (place.found && place.entry & Self.packed != 0) {
+      // Alone in its chunk, or the chunk's one sector again.
       chunks.set(chunk, word | Self.packed)
     } else if place.entry & Self.packed != 0 {
+      // Beside the chunk's one sector: both go to a new list.
       let other = place.entry & ~Self.packed
       chunks.set(chunk, UInt64(lists.make(min(word, other), max(word, other))) + 1)
     } else if place.found {
