@@ -71,4 +71,5 @@ final class ObservedDevice: BlockDevice {
   func truncate(to length: UInt64) throws { try base.truncate(to: length) }
   func flush() throws { try base.flush() }
   func dataRegions(in range: Range<UInt64>) throws -> [Range<UInt64>] { try base.dataRegions(in: range) }
+  func settle() { base.settle() }
 }

@@ -60,11 +60,15 @@ public protocol BlockDevice: AnyObject {
   /// disk's promise); throws when the device cannot hold it. Devices without a notion of
   /// allocation accept it as is.
   func preallocate(length: UInt64) throws
+  /// A hint that the file will rarely change from now on (a snapshot's new parent): a device may
+  /// trade the speed of later changes for memory. Changes nothing any call returns.
+  func settle()
 }
 
 extension BlockDevice {
   public var supportsConcurrentWrites: Bool { false }
   public func preallocate(length: UInt64) throws {}
+  public func settle() {}
 }
 
 /// A failed device operation, with the device name and offset so the message can say where.

@@ -94,6 +94,8 @@ public final class FaultInjectingDevice: BlockDevice {
     try base.dataRegions(in: range)
   }
 
+  public func settle() { base.settle() }
+
   /// Counts a write; true when it should go through whole, false when it is the crashing one
   /// (whose torn part, if any, the caller still writes). Throws when the crash already happened.
   private func countWrite(_ offset: UInt64, _ length: UInt64) throws -> Bool {

@@ -34,12 +34,18 @@ final class MetadataBacking: DeviceBacking {
   /// Bytes of stored metadata sectors.
   var metadataBytes: UInt64 { UInt64(stored.count) << Self.sectorShift }
 
-  /// What the file's state takes: chunks, those kept as full records, stored sectors, and those
+  /// What the file's state takes: chunks, those kept outside their entries (full records or
+  /// run-list codes), stored sectors, and those
   /// with bytes of their own (for tests and memory accounting).
   var footprint: (chunks: Int, records: Int, sectors: Int, ownedSectors: Int) {
     (table.count, table.recordCount, stored.count, stored.ownedCount)
   }
 
+  /// Bytes the chunks kept outside their entries take (full records and run-list codes).
+  var recordBytes: Int { table.recordBytes }
+
+  /// Codes the chunk records that fit a run-list code (`ChunkTable.settle`).
+  func settle() { table.settle() }
 
   // MARK: Records
 

@@ -49,6 +49,10 @@ public final class MetadataOnlyDevice: BlockDevice, BackedDevice {
     backing.writeData(runsOf: mask, count: count, firstSector: offset >> MetadataBacking.sectorShift)
   }
 
+  /// Keeps the file's irregular chunks coded, smaller and slower to change
+  /// (`ChunkTable.settle`); a snapshot's new parent is rarely written again.
+  public func settle() { backing.settle() }
+
   /// Bytes of sectors written as data (512-byte granularity), for capacity accounting.
   public var writtenDataBytes: UInt64 { UInt64(backing.dataSectorCount) << MetadataBacking.sectorShift }
 

@@ -46,7 +46,7 @@ final class SlotArena {
       slot = reused
     } else {
       if nextFresh == chunks.count * slotsPerChunk {
-        chunks.append(.allocate(byteCount: chunkBytes, alignment: 64))
+        chunks.append(.allocate(byteCount: chunkBytes, alignment: 16))
       }
       precondition(nextFresh < Int(Int32.max), "SlotArena: too many slots")
       slot = Int32(nextFresh)

@@ -60,6 +60,8 @@ public enum VHDSnapshot {
     let child = try VHDImage.createDifferencing(
       childPath, parent: .init(image: parent), size: options.size, metadataSize: options.metadataSize,
       storage: storage, stamp: stamp, options: engine)
+    // The parent is read-only from now on, save the coalesce that may one day write into it.
+    parent.device.settle()
     return (child, parent.path)
   }
 }
