@@ -20,6 +20,9 @@ struct DiskCalibrateCommand: ParsableCommand {
       (--quick: 1 and 32, one second per job); then random 4 KiB writes into a fresh sparse file
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
       engine's processor time per request on chains in memory (use a release build).
+      The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's
+      mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is
+      written (exit status 1) unless --allow-unsteady.
       TARGET is a file or a folder on the device to measure
       (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
       The profile: docs/simulation.md#disk-profiles; the fit: docs/simulation.md#calibration.
@@ -30,6 +33,8 @@ struct DiskCalibrateCommand: ParsableCommand {
   @Option(help: "Size of the file fio works on, GiB.") var size = 1.0
   @Option(help: "The profile's name (default: the output file's name).") var name: String?
   @Flag(help: "A smaller grid, one second per job.") var quick = false
+  @Flag(help: "Fit the grid even when a latency job run again after it disagrees (see the discussion).")
+  var allowUnsteady = false
 
   func validate() throws {
     guard size > 0, size.isFinite else { throw ValidationError("--size must be positive") }
@@ -41,14 +46,20 @@ struct DiskCalibrateCommand: ParsableCommand {
       let fio = try calibrator.check()
       let bar = ProgressLine(label: "calibrate")
       calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
-      let grid = try calibrator.measure(fio: fio)
+      let (grid, repeats) = try calibrator.measure(fio: fio)
+      if !allowUnsteady {
+        do { try CalibrationSteadiness.check(grid: grid, repeats: repeats) } catch {
+          bar.finish()
+          throw error
+        }
+      }
       let punches = try calibrator.timeHolePunches()
       let cpu = try calibrator.measureEngineCPU()
       bar.finish()
       let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(
-        name: profileName, target: target, grid: grid, model: model, engineCPU: cpu)
+        name: profileName, target: target, grid: grid, repeats: repeats, model: model, engineCPU: cpu)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }

@@ -13,6 +13,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
   case badFioOutput(file: String, reason: String)
   case missingMeasurement(String)
   case holePunchFailed(path: String, message: String)
+  case unsteady(job: String, firstMeanUs: Double, againMeanUs: Double, tolerance: Double)
 
   public var description: String {
     switch self {
@@ -30,6 +31,11 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     case .badFioOutput(let file, let reason): "\(file): not fio JSON output: \(reason)"
     case .missingMeasurement(let what): "the calibration grid lacks \(what)"
     case .holePunchFailed(let path, let message): "\(path): timing hole punches failed: \(message)"
+    case .unsteady(let job, let first, let again, let tolerance):
+      "the device changed speed during the calibration: fio job \(job) averaged "
+        + String(format: "%.1f µs, and %.1f µs when run again after the grid", first, again)
+        + String(format: " (more than %.1f× apart); nothing was written. ", tolerance)
+        + "Calibrate again when the machine and its host are quiet, or pass --allow-unsteady to fit it anyway"
     }
   }
 

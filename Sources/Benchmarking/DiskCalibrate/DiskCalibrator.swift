@@ -97,9 +97,20 @@ public struct DiskCalibrator {
     if ftruncate(fd, off_t(sizeBytes)) != 0 { throw .openFailure(path: sparseFile, errno: errno) }
   }
 
-  /// Runs every job of the grid and the allocation jobs, and returns what fio measured.
-  public func measure(fio: String) throws(CalibrationError) -> [FioMeasurement] {
-    let jobs = FioJob.grid(quick: quick) + FioJob.allocationJobs
+  /// Runs every job of the grid and the allocation jobs, then the grid's latency jobs again
+  /// (`CalibrationSteadiness`), and returns what fio measured: the grid and the repeats.
+  public func measure(fio: String) throws(CalibrationError) -> (
+    grid: [FioMeasurement], repeats: [FioMeasurement]
+  ) {
+    defer { if target != file { unlink(file) } }
+    let grid = FioJob.grid(quick: quick)
+    let repeated = CalibrationSteadiness.repeatedJobs(of: grid)
+    let all = try run(grid + FioJob.allocationJobs + repeated, fio: fio)
+    return (Array(all.dropLast(repeated.count)), Array(all.suffix(repeated.count)))
+  }
+
+  /// Runs `jobs` with fio, in order, and returns what it measured.
+  private func run(_ jobs: [FioJob], fio: String) throws(CalibrationError) -> [FioMeasurement] {
     var out: [FioMeasurement] = []
     defer { unlink(sparseFile) }
     for (i, job) in jobs.enumerated() {
@@ -121,7 +132,6 @@ public struct DiskCalibrator {
       out.append(FioMeasurement(job: job, result: r))
       progress(i + 1, jobs.count, job.name)
     }
-    if target != file { unlink(file) }
     return out
   }
 
@@ -144,7 +154,8 @@ public struct DiskCalibrator {
 
   /// The fitted profile file's text: the model and a comment block with the grid's figures.
   public static func profileYAML(
-    name: String, target: String, grid: [FioMeasurement], model: SSDModel, engineCPU: EngineCPUCost = .none
+    name: String, target: String, grid: [FioMeasurement], repeats: [FioMeasurement] = [], model: SSDModel,
+    engineCPU: EngineCPUCost = .none
   ) -> String {
     var comments = [
       "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, psync, iodepth threads) on \(target).",
@@ -153,10 +164,10 @@ public struct DiskCalibrator {
       "4 KiB jobs' mean latency (depth / IOPS) over depth 1's; channels: their deepest depth;",
       "file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
-      "(docs/simulation.md#calibration). The grid:",
+      "(docs/simulation.md#calibration). The grid, then its latency jobs run again:",
       "job                      IOPS        MB/s    mean us",
     ]
-    for m in grid {
+    for m in grid + repeats {
       comments.append(
         m.job.name.padding(toLength: 22, withPad: " ", startingAt: 0)
           + String(
