@@ -46,6 +46,8 @@ final class SlotArena {
       slot = reused
     } else {
       if nextFresh == chunks.count * slotsPerChunk {
+        // malloc's own alignment: a chunk aligned beyond it is carved from a larger block, and
+        // the hole a released one leaves is too small for the next, so freed memory stayed unused.
         chunks.append(.allocate(byteCount: chunkBytes, alignment: 16))
       }
       precondition(nextFresh < Int(Int32.max), "SlotArena: too many slots")

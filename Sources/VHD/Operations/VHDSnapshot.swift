@@ -60,7 +60,7 @@ public enum VHDSnapshot {
     let child = try VHDImage.createDifferencing(
       childPath, parent: .init(image: parent), size: options.size, metadataSize: options.metadataSize,
       storage: storage, stamp: stamp, options: engine)
-    // The parent is read-only from now on, save the coalesce that may one day write into it.
+    // The parent is not written again, except by a coalesce into it: let its device trade speed for memory.
     parent.device.settle()
     return (child, parent.path)
   }
