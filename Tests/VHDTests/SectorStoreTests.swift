@@ -34,6 +34,8 @@ private struct Oracle {
   private(set) var sectors: [UInt64: [UInt8]] = [:]
   /// Sectors whose bits form more than two runs of ones, counted bit by bit.
   private(set) var owned: Set<UInt64> = []
+  /// Sectors of `owned` a `settle` coded and nothing has changed since.
+  private(set) var coded: Set<UInt64> = []
   /// The stored sectors in the order they were first stored (removals swap in the last), for
   /// drawing one reproducibly.
   private(set) var order: [UInt64] = []
@@ -43,6 +45,7 @@ private struct Oracle {
     get { sectors[sector] }
     set {
       sectors[sector] = newValue
+      coded.remove(sector)
       if let newValue, Self.runs(in: newValue) > 2 { owned.insert(sector) } else { owned.remove(sector) }
       if newValue != nil, positions[sector] == nil {
         positions[sector] = order.count
@@ -55,6 +58,28 @@ private struct Oracle {
         }
       }
     }
+  }
+
+  /// What `SectorStore.settle` does: codes the sectors with more than two runs whose edges, in
+  /// little-endian word order (bit `k` of byte `b` is bit `8b + k`), fit 256 bytes of LEB128 gaps
+  /// after a 10-byte header.
+  mutating func settle() {
+    for sector in owned where Self.codeBytes(sectors[sector] ?? []) <= 256 { coded.insert(sector) }
+  }
+
+  static func codeBytes(_ bytes: [UInt8]) -> Int {
+    var size = 10
+    var previous = false
+    var last = 0
+    for bit in 0...bytes.count * 8 {
+      let set = bit < bytes.count * 8 && bytes[bit >> 3] >> UInt8(bit & 7) & 1 != 0
+      if set != previous {
+        size += bit - last < 128 ? 1 : 2
+        last = bit
+      }
+      previous = set
+    }
+    return size
   }
 
   static func runs(in bytes: [UInt8]) -> Int {
@@ -87,9 +112,10 @@ private struct Draws {
     return candidates[below(candidates.count)]
   }
 
-  /// All ones, all zeros, one or two runs of ones (a run code), three runs, or random bytes.
+  /// All ones, all zeros, one or two runs of ones (a run code), three runs, a bitmap of up to 60
+  /// whole-byte runs, or random bytes.
   mutating func bytes(_ count: Int) -> [UInt8] {
-    switch below(6) {
+    switch below(8) {
     case 0: return [UInt8](repeating: 0xFF, count: count)
     case 1: return [UInt8](repeating: 0, count: count)
     case 2, 3, 4:
@@ -97,6 +123,13 @@ private struct Draws {
       for _ in 0..<below(4) {
         let first = below(count * 8)
         for bit in first..<first + below(count * 8 - first + 1) { bytes[bit >> 3] |= 0x80 >> UInt8(bit & 7) }
+      }
+      return bytes
+    case 5, 6:
+      var bytes = [UInt8](repeating: 0, count: count)
+      for _ in 0..<below(61) {
+        let first = below(count)
+        for byte in first..<min(count, first + 1 + below(12)) { bytes[byte] = 0xFF }
       }
       return bytes
     default: return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -141,14 +174,19 @@ private struct Draws {
         return false
       }
     }
-    guard store.count == oracle.sectors.count, store.ownedCount == oracle.owned.count else {
-      Issue.record("\(step): count \(store.count)/\(oracle.sectors.count), owned \(store.ownedCount)")
+    guard store.count == oracle.sectors.count, store.ownedCount == oracle.owned.count - oracle.coded.count,
+      store.codedCount == oracle.coded.count
+    else {
+      Issue.record(
+        "\(step): count \(store.count)/\(oracle.sectors.count), owned \(store.ownedCount), coded \(store.codedCount)"
+      )
       return false
     }
     return true
   }
 
-  @Test("random writes, zeroing and removals agree with a dictionary of byte arrays", arguments: 1...4)
+  @Test(
+    "random writes, zeroing, removals and settles agree with a dictionary of byte arrays", arguments: 1...4)
   func agreesWithOracle(seed: UInt64) {
     let store = SectorStore()
     var oracle = Oracle()
@@ -181,7 +219,13 @@ private struct Draws {
         what = "write \(sector) [\(from), +\(count))"
       }
       guard Self.agree(store, oracle, sector, &draws, "seed \(seed) step \(step): \(what)") else { return }
-      if step % 500 == 499 {
+      // Settling codes the sectors of many runs, which later steps read, change and settle again.
+      let settles = draws.below(100) == 0
+      if settles {
+        store.settle()
+        oracle.settle()
+      }
+      if step % 500 == 499 || settles {
         for other in oracle.order {
           guard Self.agree(store, oracle, other, &draws, "seed \(seed) step \(step): all") else { return }
         }
@@ -195,5 +239,60 @@ private struct Draws {
     ones.withUnsafeBytes { store.write(4097, $0.baseAddress!, at: 0, count: 512) }
     #expect(store.slot(4097) == SectorRuns.code(of: ones))
     #expect(store.storedMask(group: 4097 >> 6) == 1 << (4097 & 63))
+  }
+
+  /// A block bitmap of 40 whole-byte runs: 512 bytes of its own while written, a 128-byte code
+  /// once settled that reads back the same bytes, and its own 512 bytes again on the next write.
+  @Test func settleCodesABitmapOfManyRuns() {
+    let store = SectorStore()
+    var bitmap = [UInt8](repeating: 0, count: 512)
+    for run in 0..<40 { for byte in run * 12..<run * 12 + 1 + run % 7 { bitmap[byte] = 0xFF } }
+    #expect(Oracle.runs(in: bitmap) == 40)
+    let sectors: [UInt64] = [7, 4097 + 7, 4097 + 8]
+    for sector in sectors {
+      bitmap.withUnsafeBytes { store.write(sector, $0.baseAddress!, at: 0, count: 512) }
+    }
+    #expect(store.ownedCount == 3 && store.codedCount == 0 && store.bytes == 3 * 512)
+    store.settle()
+    #expect(store.ownedCount == 0 && store.codedCount == 3 && store.bytes == 3 * 128)
+    for sector in sectors {
+      let slot = store.slot(sector) ?? 0
+      #expect(Self.read(store, slot, from: 0, count: 512) == bitmap)
+      #expect(Self.read(store, slot, from: 61, count: 300) == Array(bitmap[61..<361]))
+    }
+    // A write (one byte) and a zeroing each give a sector its own bytes again; a settle codes them.
+    var changed = bitmap
+    changed[1] = 0x0F
+    [UInt8(0x0F)].withUnsafeBytes { store.write(7, $0.baseAddress!, at: 1, count: 1) }
+    store.zero(4097 + 8, store.slot(4097 + 8) ?? 0, from: 0, count: 4)
+    var zeroed = bitmap
+    zeroed.replaceSubrange(0..<4, with: [0, 0, 0, 0])
+    #expect(store.ownedCount == 2 && store.codedCount == 1 && store.bytes == 2 * 512 + 128)
+    #expect(Self.read(store, store.slot(7) ?? 0, from: 0, count: 512) == changed)
+    #expect(Self.read(store, store.slot(4097 + 8) ?? 0, from: 0, count: 512) == zeroed)
+    store.settle()
+    #expect(store.ownedCount == 0 && store.codedCount == 3)
+    #expect(Self.read(store, store.slot(7) ?? 0, from: 0, count: 512) == changed)
+    // Removing gives the codes back.
+    for sector in sectors { store.remove(sector, store.slot(sector) ?? 0) }
+    #expect(store.count == 0 && store.codedCount == 0 && store.bytes == 0)
+  }
+
+  /// Through the device: a snapshot's parent settles its bitmaps, and `footprint` and
+  /// `sectorBytes` show it.
+  @Test func deviceSettlesBitmaps() throws {
+    let device = MetadataOnlyDevice(name: "bitmaps")
+    var bitmap = [UInt8](repeating: 0, count: 512)
+    for run in 0..<40 { for byte in run * 12..<run * 12 + 5 { bitmap[byte] = 0xFF } }
+    for block in 0..<4 {
+      try bitmap.withUnsafeBytes { try device.write($0, at: UInt64(7 + block * 4097) * 512, kind: .bitmap) }
+    }
+    #expect(device.backing.footprint.ownedSectors == 4 && device.backing.sectorBytes == 4 * 512)
+    device.reopen(writable: false).settle()
+    #expect(device.backing.footprint.ownedSectors == 0 && device.backing.footprint.sectors == 4)
+    #expect(device.backing.sectorBytes == 4 * 128)
+    var back = [UInt8](repeating: 0, count: 512)
+    try back.withUnsafeMutableBytes { try device.read(into: $0, at: UInt64(7 + 4097) * 512, kind: .bitmap) }
+    #expect(back == bitmap)
   }
 }

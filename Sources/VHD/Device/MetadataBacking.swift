@@ -35,8 +35,8 @@ final class MetadataBacking: DeviceBacking {
   var metadataBytes: UInt64 { UInt64(stored.count) << Self.sectorShift }
 
   /// What the file's state takes: chunks, those kept outside their entries (full records or
-  /// run-list codes), stored sectors, and those
-  /// with bytes of their own (for tests and memory accounting).
+  /// run-list codes), stored sectors, and those in a 512-byte slot of their own (not coded: see
+  /// `sectorBytes`), for tests and memory accounting.
   var footprint: (chunks: Int, records: Int, sectors: Int, ownedSectors: Int) {
     (table.count, table.recordCount, stored.count, stored.ownedCount)
   }
@@ -44,8 +44,15 @@ final class MetadataBacking: DeviceBacking {
   /// Bytes the chunks kept outside their entries take (full records and run-list codes).
   var recordBytes: Int { table.recordBytes }
 
-  /// Codes the chunk records that fit a run-list code (`ChunkTable.settle`).
-  func settle() { table.settle() }
+  /// Bytes the stored sectors' slots and run-list codes take.
+  var sectorBytes: Int { stored.bytes }
+
+  /// Codes the chunk records and the stored sectors that fit a run-list code (`ChunkTable.settle`,
+  /// `SectorStore.settle`).
+  func settle() {
+    table.settle()
+    stored.settle()
+  }
 
   // MARK: Records
 

@@ -9,6 +9,11 @@
 /// of a large chain are bitmaps of fully written blocks and BAT sectors of unallocated entries,
 /// both all ones.
 ///
+/// When the file settles (`settle`: a snapshot's new parent), a sector with a slot whose bits form a
+/// few dozen runs (a block bitmap after tens of guest writes) is coded into 32–256 bytes
+/// (`CodedSector`, `RunListCode`) and decoded on read; a write or zeroing gives it a slot again
+/// (copy on write), and a later `settle` may code it again.
+///
 /// Sectors are found by their 2 MiB chunk (the `ChunkTable`'s chunks) through a `ChunkEntryMap`,
 /// not a hash: every bitmap read and write, footer write and zeroing looks sectors up, and hashing
 /// them cost several per cent of a fleet run. A chunk's entry is its one stored sector packed
@@ -19,7 +24,8 @@
 final class SectorStore {
   static let size = 512
 
-  /// Where a stored sector's bytes are: an arena slot (non-negative) or a `SectorRuns` code.
+  /// Where a stored sector's bytes are: an arena slot (below 2³¹), a run-list code
+  /// (`CodedSector`: bit 49 set) or a `SectorRuns` code (negative).
   typealias Slot = Int64
 
   /// Sectors per occupancy group: one bit each in a group's mask.
@@ -30,7 +36,15 @@ final class SectorStore {
   /// Set in a chunk entry that is a packed sector rather than a list index plus one.
   private static let packed: UInt64 = 1 << 63
 
-  private let arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
+  /// The sectors' own bytes; replaced by a packed copy on `settle`.
+  private var arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
+  /// Run-list codes of settled sectors, one arena per size class of `RunListCode`.
+  private let codes = RunListCode.classBytes.map {
+    SlotArena(slotSize: $0, chunkBytes: SlotArena.smallChunkBytes)
+  }
+  /// Where a sector is coded or decoded (65 words), and a code built before it is known to fit.
+  private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CodedSector.words + 1)
+  private let codeBuffer = UnsafeMutableRawPointer.allocate(byteCount: RunListCode.maximumBytes, alignment: 8)
   /// Chunk → its packed sector (bit 63 set) or the index of its list plus one.
   private let chunks = ChunkEntryMap()
   /// The packed sectors, in order, of chunks that store more than one.
@@ -39,8 +53,22 @@ final class SectorStore {
   /// Sectors stored.
   private(set) var count = 0
 
-  /// Sectors stored with bytes of their own (not a run code).
+  deinit {
+    scratch.deallocate()
+    codeBuffer.deallocate()
+  }
+
+  /// Sectors stored in a 512-byte slot of their own (neither a run code nor a run-list code).
   var ownedCount: Int { arena.slotsInUse }
+
+  /// Sectors stored as run-list codes (since a `settle`).
+  var codedCount: Int { codes.reduce(0) { $0 + $1.slotsInUse } }
+
+  /// Bytes the sectors' slots and run-list codes take (slots in use).
+  var bytes: Int {
+    arena.slotsInUse * Self.size
+      + zip(codes, RunListCode.classBytes).reduce(0) { $0 + $1.0.slotsInUse * $1.1 }
+  }
 
   /// Where `sector`'s bytes are, or nil when it is not stored.
   func slot(_ sector: UInt64) -> Slot? {
@@ -75,6 +103,8 @@ final class SectorStore {
   func copy(_ slot: Slot, from offset: Int, count: Int, to destination: UnsafeMutableRawPointer) {
     if slot < 0 {
       SectorRuns.copy(slot, from: offset, count: count, to: destination)
+    } else if CodedSector.isCoded(slot) {
+      CodedSector.copy(code(slot), from: offset, count: count, to: destination, scratch: scratch)
     } else {
       destination.copyMemory(from: arena.pointer(Int32(slot)) + offset, byteCount: count)
     }
@@ -86,7 +116,7 @@ final class SectorStore {
     let place = find(sector)
     let existing = place.found ? place.sector.slot : nil
     if count == Self.size, let code = SectorRuns.code(of: source) {
-      if let existing, existing >= 0 { arena.release(Int32(existing)) }
+      if let existing { release(existing) }
       set(sector, code, at: place)
       return
     }
@@ -121,13 +151,52 @@ final class SectorStore {
         lists.release(list)
       }
     }
-    if slot >= 0 { arena.release(Int32(slot)) }
+    release(slot)
+  }
+
+  /// Codes every sector with a slot of its own whose bits fit a run-list code, and moves the
+  /// slots left to a fresh arena: a file that will rarely change again keeps its bitmaps of a few
+  /// dozen runs in 32–256 bytes instead of 512, and the memory of the coded ones goes back (an
+  /// arena keeps released slots for the same file, which will not need them).
+  func settle() {
+    let fresh = SlotArena(slotSize: Self.size, chunkBytes: SlotArena.smallChunkBytes)
+    /// Where the sector in `slot` goes: a code, a slot of `fresh`, or where it was.
+    func moved(_ slot: Slot) -> Slot {
+      guard slot >= 0, !CodedSector.isCoded(slot) else { return slot }
+      let bytes = UnsafeRawPointer(arena.pointer(Int32(slot)))
+      if let sizeClass = CodedSector.encode(bytes, scratch: scratch, into: codeBuffer) {
+        let codeSlot = codes[sizeClass].allocate(zeroed: false)
+        codes[sizeClass].pointer(codeSlot).copyMemory(
+          from: codeBuffer, byteCount: RunListCode.classBytes[sizeClass])
+        return CodedSector.slot(sizeClass: sizeClass, slot: codeSlot)
+      }
+      let newSlot = fresh.allocate(zeroed: false)
+      fresh.pointer(newSlot).copyMemory(from: bytes, byteCount: Self.size)
+      return Slot(newSlot)
+    }
+    chunks.forEach(in: 0...(UInt64.max >> Self.chunkShift)) { chunk, entry in
+      if entry & Self.packed != 0 {
+        let sector = PackedSector(raw: entry & ~Self.packed)
+        let word = PackedSector(local: sector.local, slot: moved(sector.slot)).raw
+        if word != sector.raw { chunks.set(chunk, word | Self.packed) }
+        return
+      }
+      let list = Int32(truncatingIfNeeded: entry - 1)
+      let words = lists.words(list)
+      for position in 0..<lists.count(list) {
+        let sector = PackedSector(raw: words[position])
+        // Same index, so the list stays sorted.
+        words[position] = PackedSector(local: sector.local, slot: moved(sector.slot)).raw
+      }
+    }
+    arena = fresh
   }
 
   /// Gives the arena's, the lists' and the map's memory back when no sector owns bytes (the map's
   /// and the lists' only when no sector is stored).
   func releaseAllIfEmpty() {
     arena.releaseAllIfEmpty()
+    for codes in codes { codes.releaseAllIfEmpty() }
     if count == 0 {
       chunks.releasePages()
       lists.releaseAll()
@@ -186,10 +255,32 @@ final class SectorStore {
   /// A slot of the sector's own holding its current bytes (zeros when it was not stored), unless
   /// the caller is about to overwrite all of them.
   private func owned(_ existing: Slot?, overwritten: Bool) -> Int32 {
-    if let existing, existing >= 0 { return Int32(existing) }
+    if let existing, existing >= 0, !CodedSector.isCoded(existing) { return Int32(existing) }
     let slot = arena.allocate(zeroed: false)
-    if !overwritten { SectorRuns.decode(existing ?? SectorRuns.zeros, into: arena.pointer(slot)) }
+    if let existing, CodedSector.isCoded(existing) {
+      if !overwritten {
+        CodedSector.copy(code(existing), from: 0, count: Self.size, to: arena.pointer(slot), scratch: scratch)
+      }
+      release(existing)
+    } else if !overwritten {
+      SectorRuns.decode(existing ?? SectorRuns.zeros, into: arena.pointer(slot))
+    }
     return slot
+  }
+
+  /// Gives back the slot or code slot `slot` holds, if any (the caller replaces or drops it).
+  private func release(_ slot: Slot) {
+    if slot < 0 { return }
+    if CodedSector.isCoded(slot) {
+      codes[CodedSector.sizeClass(slot)].release(CodedSector.arenaSlot(slot))
+    } else {
+      arena.release(Int32(slot))
+    }
+  }
+
+  /// The run-list code `slot` names.
+  private func code(_ slot: Slot) -> UnsafeRawPointer {
+    UnsafeRawPointer(codes[CodedSector.sizeClass(slot)].pointer(CodedSector.arenaSlot(slot)))
   }
 
   /// `slot`, or the run code its bytes turned into (releasing the slot).
