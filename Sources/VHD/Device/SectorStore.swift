@@ -36,8 +36,10 @@ final class SectorStore {
   /// Set in a chunk entry that is a packed sector rather than a list index plus one.
   private static let packed: UInt64 = 1 << 63
 
-  /// The sectors' own bytes; replaced by a packed copy on `settle`.
-  private var arena = SlotArena(slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
+  /// The sectors' own bytes; replaced by a packed copy on `settle` (unchecked: the hot paths
+  /// read it, and only `settle` assigns it, outside any access).
+  @exclusivity(unchecked) private var arena = SlotArena(
+    slotSize: SectorStore.size, chunkBytes: SlotArena.smallChunkBytes)
   /// Run-list codes of settled sectors, one arena per size class of `RunListCode`.
   private let codes = RunListCode.classBytes.map {
     SlotArena(slotSize: $0, chunkBytes: SlotArena.smallChunkBytes)
