@@ -198,7 +198,7 @@ final class SectorStore {
   /// and the lists' only when no sector is stored).
   func releaseAllIfEmpty() {
     arena.releaseAllIfEmpty()
-    for codes in codes { codes.releaseAllIfEmpty() }
+    for codeArena in codes { codeArena.releaseAllIfEmpty() }
     if count == 0 {
       chunks.releasePages()
       lists.releaseAll()
