@@ -235,25 +235,39 @@ final class MetadataBacking: DeviceBacking {
         continue
       }
       let words = table.wordsCreating(chunk)
-      clearStored(
+      markData(
         chunk: chunk, words: words, from: local.from, to: local.to, lower: local.lower, upper: local.upper)
-      BitWords.forEachWord(from: local.from, to: local.to) { word, mask in
-        dataSectorCount += (mask & ~words[word]).nonzeroBitCount
-        words[word] |= mask
-      }
       table.store(chunk, words)
     }
     length = max(length, end)
     fileTime?.touch()
   }
 
+  /// Marks chunk-local sectors `[from, to)` of `chunk` (its record `words`) as data and makes the
+  /// stored metadata bytes within `[lower, upper)` read as zero. Returns whether anything changed.
+  @discardableResult
+  private func markData(
+    chunk: UInt64, words: UnsafeMutablePointer<UInt64>, from: Int, to: Int, lower: UInt64, upper: UInt64
+  ) -> Bool {
+    var changed =
+      words[Self.summaryWord] != 0
+      && clearStored(chunk: chunk, words: words, from: from, to: to, lower: lower, upper: upper)
+    BitWords.forEachWord(from: from, to: to) { word, bits in
+      let new = bits & ~words[word]
+      guard new != 0 else { return }
+      dataSectorCount += new.nonzeroBitCount
+      words[word] |= new
+      changed = true
+    }
+    return changed
+  }
+
   /// Records data writes over each run of set bits in `mask` (`count` bits, each word's most
   /// significant bit first, as in a VHD sector bitmap), bit `i` standing for sector
   /// `firstSector + i`: the state one `writeData` per run leaves, with one record update per chunk
   /// instead of one per run (epoch resolution marks a block's tens of written pieces at once).
-  /// The caller has checked the range. Returns the end (bytes) of the last run, 0 when none.
-  @discardableResult
-  func writeData(runsOf mask: UnsafePointer<UInt64>, count: Int, firstSector: UInt64) -> UInt64 {
+  /// The caller has checked the range.
+  func writeData(runsOf mask: UnsafePointer<UInt64>, count: Int, firstSector: UInt64) {
     let chunkSectorsShift = Self.chunkShift - Self.sectorShift
     var end: UInt64 = 0
     var bit = 0
@@ -270,21 +284,10 @@ final class MetadataBacking: DeviceBacking {
       var changed = false
       var last = -1
       BitRuns.forEach(in: mask, from: bit, to: upto, order: .msbFirst) { s, e in
-        let from = s + shift
-        let to = e + shift
-        last = to
-        if words[Self.summaryWord] != 0 {
-          let lower = (chunkFirst + UInt64(from)) << Self.sectorShift
-          let upper = (chunkFirst + UInt64(to)) << Self.sectorShift
-          if clearStored(chunk: chunk, words: words, from: from, to: to, lower: lower, upper: upper) {
-            changed = true
-          }
-        }
-        BitWords.forEachWord(from: from, to: to) { word, bits in
-          let new = bits & ~words[word]
-          guard new != 0 else { return }
-          dataSectorCount += new.nonzeroBitCount
-          words[word] |= new
+        last = e + shift
+        let lower = (chunkFirst + UInt64(s + shift)) << Self.sectorShift
+        let upper = (chunkFirst + UInt64(last)) << Self.sectorShift
+        if markData(chunk: chunk, words: words, from: s + shift, to: last, lower: lower, upper: upper) {
           changed = true
         }
       }
@@ -293,10 +296,9 @@ final class MetadataBacking: DeviceBacking {
       // touches most blocks again in every later interval).
       if changed { table.store(chunk, words) }
     }
-    guard end > 0 else { return 0 }
+    guard end > 0 else { return }
     length = max(length, end)
     fileTime?.touch()
-    return end
   }
 
   /// Makes `[offset, end)` read as zeros, like a punched hole: stored metadata there is dropped or
