@@ -9,7 +9,8 @@ import Pool
 /// (wall time, peak RSS) and reports what the fleet did (GC work, chain depth, space).
 public enum FleetBenchmark {
   /// The fleet's size and load: `srs` independent thin LVM SRs (`sr.count`, VMs round-robin), guest
-  /// I/O at `request` or `epoch` resolution (one-hour epochs; docs/simulation.md#epoch-resolution).
+  /// I/O at `request` or `epoch` resolution (`epochSeconds` bounds an interval;
+  /// docs/simulation.md#epoch-resolution).
   public struct Parameters: Sendable, Equatable {
     public var vms = 200
     public var days = 30
@@ -20,10 +21,12 @@ public enum FleetBenchmark {
     public var resolution = "request"
     /// Request sizes as a fio bssplit mix (`"4k/25:64k/75"`); nil: every request 1 MiB.
     public var sizes: String?
+    /// Epoch resolution's longest interval (the scenario's `epoch`).
+    public var epochSeconds = 3600.0
 
     public init(
       vms: Int = 200, days: Int = 30, diskGiB: Int = 50, iops: Double = 0.005, srs: Int = 1,
-      resolution: String = "request", sizes: String? = nil
+      resolution: String = "request", sizes: String? = nil, epochSeconds: Double = 3600
     ) {
       self.vms = vms
       self.days = days
@@ -32,6 +35,7 @@ public enum FleetBenchmark {
       self.srs = srs
       self.resolution = resolution
       self.sizes = sizes
+      self.epochSeconds = epochSeconds
     }
 
     /// The workload's size key: the mix when given, else 1 MiB requests.
@@ -49,7 +53,7 @@ public enum FleetBenchmark {
     description: \(p.vms) VMs with \(p.diskGiB) GiB disks on \(p.srs) thin LVM SR(s), nightly backups keeping 7, GC on.
     seed: 200
     duration: \(p.days * 86_400)
-    resolution: \(p.resolution)
+    resolution: \(p.resolution)\(p.resolution == "epoch" ? "\nepoch: \(p.epochSeconds)" : "")
     sr: {kind: lvm, provisioning: thin, count: \(p.srs)}
     disk: {preset: iscsi, capacity_gib: \(p.srCapacityGiB)}
     device: metadata
@@ -72,6 +76,7 @@ public enum FleetBenchmark {
       "\(p.vms) VMs × \(p.diskGiB) GiB over \(p.srs) SR(s), LVM thin, iSCSI, nightly backups keep 7, GC snapshot-coalesce, "
         + "random requests of \(p.sizes ?? "1m") at \(p.iops)/s per VM (50% writes), metadata-only devices")
     report.note("resolution", p.resolution)
+    if p.resolution == "epoch" { report.add("epoch_seconds", p.epochSeconds) }
     let s = try Scenario.parse(yaml: scenario(p), file: "<bench fleet>")
     let units = s.runs()[0].units
     var results: [RunResult] = []

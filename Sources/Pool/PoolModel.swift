@@ -31,7 +31,8 @@ public enum PoolEvent: Sendable {
   case gcQuietPeriodEnded
   /// A GC worker's timer (operation overhead, pause retry, copy timeout) expires.
   case gcTimer(worker: Int32)
-  /// An epoch ends: every epoch-resolution VM's guest I/O so far is applied (as before any event).
+  /// An epoch ends: every epoch-resolution VM's guest I/O so far is applied (bounding how stale a
+  /// leaf seen by an event that does not apply its VM's I/O can be).
   case epochTick
 }
 
@@ -51,6 +52,10 @@ struct PoolModel: SimulationModel {
   /// VMs simulated at epoch resolution (`EpochGuestPath.swift`), and their longest interval.
   var epochGuests: [EpochGuest] = []
   var epochLength: SimTime?
+  /// The epoch VM on each tapdisk (index into `epochGuests`), and the one write set every epoch VM's
+  /// intervals are drawn into (its per-block masks held once per pool, not once per VM).
+  var epochGuestOfTapdisk: [Int: Int] = [:]
+  var epochScratch = EpochWriteSet(diskSectors: 0)
   var requests = SlotTable()
   var metrics = MetricsRecorder()
   /// Write log and snapshots of a consistency pool.
@@ -74,7 +79,7 @@ struct PoolModel: SimulationModel {
 
   mutating func handle(_ event: PoolEvent, at now: SimTime, sim: inout Simulator<PoolEvent>) {
     if !epochGuests.isEmpty {
-      do { try catchUpEpochs(to: now) } catch {
+      do { try catchUpEpochs(before: event, at: now) } catch {
         fail(error, sim: &sim)
         return
       }
@@ -95,7 +100,7 @@ struct PoolModel: SimulationModel {
     case .gcKick: host.daemon.kick(&self, &sim)
     case .gcQuietPeriodEnded: host.daemon.quietPeriodEnded(&self, &sim)
     case .gcTimer(let worker): host.daemon.timerExpired(worker: Int(worker), &self, &sim)
-    case .epochTick: if let length = epochLength { sim.schedule(.epochTick, after: length) }
+    case .epochTick: if let length = epochLength { sim.schedule(.epochTick, after: length) }  // caught up above
     }
   }
 

@@ -178,6 +178,7 @@ public final class PoolSimulation {
     }
     let guest = try EpochGuest(
       vdi: vdi, spec: workload, virtualSize: model.tapdisks[vdi].chain.virtualSize, random: vmStream(vmCount))
+    model.epochGuestOfTapdisk[vdi] = model.epochGuests.count
     model.epochGuests.append(guest)
     model.epochLength = Swift.min(model.epochLength ?? length, length)
     return vmCount - 1
@@ -271,7 +272,7 @@ public final class PoolSimulation {
   /// The result at the current time: warm-up cut, disks and GC closed.
   private func measured() throws -> RunResult {
     if let f = model.failure { throw f }
-    try model.catchUpEpochs(to: sim.now)
+    try model.catchUpEpochs(before: nil, at: sim.now)
     var r = model.metrics.result
     r.duration = sim.now
     // Epoch resolution times nothing, so there is no latency to detect a warm-up in: nothing is cut.

@@ -32,6 +32,8 @@ public struct EpochWriteSampler {
   /// First sector of the region and number of 4 KiB positions where the largest request fits.
   let firstSector: UInt64
   let positions: Int
+  /// The virtual disk's size in sectors.
+  public let diskSectors: UInt64
   /// The sequential cursor, in 4 KiB positions.
   var nextPosition = 0
   /// The last interval's writes.
@@ -59,6 +61,7 @@ public struct EpochWriteSampler {
     fixedSectors = sizes.entries[0].bytes / 512
     firstSector = region.lowerBound
     positions = Int((region.upperBound - region.lowerBound - largest) / 8) + 1
+    self.diskSectors = diskSectors
     writes = EpochWriteSet(diskSectors: diskSectors)
   }
 

@@ -32,6 +32,9 @@ public struct EpochWriteSet: Sendable {
     slots = [Int32](repeating: -1, count: n)
   }
 
+  /// Blocks of the disk it was made for.
+  public var diskBlocks: Int { slots.count }
+
   /// Forgets every write (keeps the storage).
   public mutating func removeAll() {
     for b in blocks { slots[b] = -1 }

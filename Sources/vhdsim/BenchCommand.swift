@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
       fleet       200 VMs × 50 GiB on a thin LVM SR, nightly backups keeping 7, GC on, 30 simulated days \
       (metadata-only devices), guests at 0.005 requests/s each: wall seconds and peak RSS (--vms, --days, \
       --disk-gib, --iops, --srs to scale; --sizes for a request size mix; --resolution epoch for bulk \
-      guest I/O).
+      guest I/O, --epoch for its interval bound).
       epoch       epoch resolution's cost: the bulk write sampler per write (uniform and Zipf) and \
       markWritten per touched block, one VM-hour at a time at 20 requests/s on a 50 GiB disk.
       """)
@@ -56,6 +56,10 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "fleet: independent thin LVM SRs the VMs are spread over (default 1).") var srs: Int?
   @Option(help: "fleet: guest I/O resolution, request or epoch (default request).")
   var resolution: FleetResolution?
+  @Option(
+    help: ArgumentHelp(
+      "fleet: longest epoch-resolution interval in seconds (default 3600).", valueName: "seconds"))
+  var epoch: Double?
   @Option(
     help: ArgumentHelp(
       "fleet: request sizes as a fio bssplit mix (default: every request 1 MiB).", valueName: "mix"))
@@ -97,7 +101,7 @@ struct BenchCommand: ParsableCommand {
   var fleetParameters: FleetBenchmark.Parameters {
     .init(
       vms: vms ?? 200, days: days ?? 30, diskGiB: diskGiB ?? 50, iops: iops ?? 0.005, srs: srs ?? 1,
-      resolution: resolution?.rawValue ?? "request", sizes: sizes)
+      resolution: resolution?.rawValue ?? "request", sizes: sizes, epochSeconds: epoch ?? 3600)
   }
 
   /// The fleet's options must be positive (checked before anything runs).
@@ -107,6 +111,10 @@ struct BenchCommand: ParsableCommand {
     guard p.days > 0 else { throw ValidationError("--days takes 1 or more") }
     guard p.diskGiB > 0 else { throw ValidationError("--disk-gib takes 1 or more") }
     guard p.iops > 0, p.iops.isFinite else { throw ValidationError("--iops takes a number above 0") }
+    guard p.epochSeconds > 0, p.epochSeconds.isFinite else {
+      throw ValidationError("--epoch takes a number above 0")
+    }
+    if epoch != nil && p.resolution != "epoch" { throw ValidationError("--epoch needs --resolution epoch") }
     guard (1...p.vms).contains(p.srs) else { throw ValidationError("--srs takes 1 to the number of VMs") }
     if let sizes = p.sizes {
       do { _ = try SizeMix(parsing: sizes) } catch { throw ValidationError("--sizes: \(error)") }

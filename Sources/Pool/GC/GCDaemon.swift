@@ -276,6 +276,10 @@ final class GCDaemon {
 
   private func worker(_ id: Int) -> GCWorker? { workers.indices.contains(id) ? workers[id] : nil }
 
+  /// The tapdisk of the leaf worker `id` coalesces (nil for a non-leaf coalesce, a leaf no tapdisk
+  /// serves, or a worker that has ended): what its events observe of guest I/O.
+  func leafTapdisk(ofWorker id: Int) -> Int? { worker(id)?.leaf?.vdi }
+
   func timerExpired(worker id: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     worker(id)?.timerExpired(self, &pool, &sim)
   }

@@ -3,23 +3,59 @@ import Simulation
 import VHD
 import Workloads
 
-/// Guest I/O at epoch resolution (docs/simulation.md#epoch-resolution): before the pool handles any
-/// event other than an epoch tick, every epoch VM's I/O up to that instant is applied, so a pause,
-/// snapshot, GC step, reopen or sample sees exactly the writes made before it. A VM whose tapdisk is
-/// not running keeps its interval open (its requests would be held) and applies it, to whatever
-/// chain the tapdisk then has, at the first event after it runs again.
+/// Guest I/O at epoch resolution (docs/simulation.md#epoch-resolution). A VM's guest I/O is applied
+/// lazily, when something is about to observe the VM's leaf: before its tapdisk pauses (a snapshot, a
+/// GC refresh or leaf-coalesce pause sees exactly the writes made before it), before each event of a
+/// GC worker coalescing that leaf (its copy reads the leaf), at every state sample and at every epoch
+/// tick, which therefore bounds how stale any other view of a leaf can be (the GC's scans and space
+/// checks see each leaf as of its VM's last interval). Events that cannot observe a leaf, above all
+/// the GC's copy I/O on other chains, apply nothing, so a VM's interval count does not grow with the
+/// number of VMs on its SR. A VM whose tapdisk is not running keeps its interval open (its requests
+/// would be held) and applies it, to whatever chain the tapdisk then has, once it runs again.
 ///
 /// An interval is applied in two halves: the first half's writes, then the interval's reads
 /// evaluated through the chain (their lookups, at the midpoint state), then the second half's writes.
 extension PoolModel {
-  /// Applies every running epoch VM's guest I/O up to `now`.
-  mutating func catchUpEpochs(to now: SimTime) throws {
-    for g in epochGuests.indices where epochGuests[g].appliedUntil < now {
+  /// Applies the guest I/O up to `now` of the VMs whose leaf `event`'s handler can observe (every
+  /// VM for a nil event: the end of the run).
+  mutating func catchUpEpochs(before event: PoolEvent?, at now: SimTime) throws {
+    // nil: every VM; a tapdisk: its VM only; an event that observes no leaf returns.
+    let only: Int?
+    switch event {
+    case nil, .epochTick?, .sample?: only = nil
+    case .pause(let vdi)?, .unpause(let vdi, _)?, .srSnapshotPaused(_, let vdi)?: only = Int(vdi)
+    case .gcTimer(let worker)?:
+      guard let vdi = host.daemon.leafTapdisk(ofWorker: Int(worker)) else { return }
+      only = vdi
+    case .arrive(let s)?, .engineDone(let s)?, .diskDone(let s)?, .done(let s)?:
+      switch requests[s].kind {
+      case .gc:
+        guard let vdi = host.daemon.leafTapdisk(ofWorker: Int(requests[s].vm)) else { return }
+        only = vdi
+      case .reopen: only = Int(requests[s].vdi)
+      case .guest: only = nil
+      }
+    case .srOperation?, .backup?, .autoScan?, .gcKick?, .gcQuietPeriodEnded?: return
+    }
+    let guests: Range<Int>
+    if let only {
+      guard let g = epochGuestOfTapdisk[only] else { return }
+      guests = g..<g + 1
+    } else {
+      guests = epochGuests.indices
+    }
+    for g in guests where epochGuests[g].appliedUntil < now {
       guard tapdisks[epochGuests[g].vdi].state == .running else { continue }
       let seconds = (now - epochGuests[g].appliedUntil).seconds
       let half = epochGuests[g].ratePerSecond * seconds / 2
       let fraction = epochGuests[g].readFraction
       let random = epochGuests[g].random
+      // Drawn into the pool's one scratch write set, swapped into the VM's sampler meanwhile.
+      if epochScratch.diskBlocks != epochGuests[g].sampler.writes.diskBlocks {
+        epochScratch = EpochWriteSet(diskSectors: epochGuests[g].sampler.diskSectors)
+      }
+      swap(&epochScratch, &epochGuests[g].sampler.writes)
+      defer { swap(&epochScratch, &epochGuests[g].sampler.writes) }
       let first = epochGuests[g].sampler.sample(
         expectedRequests: half, readFraction: fraction, random: random)
       try applyWrites(g)

@@ -24,6 +24,8 @@ extension PoolModel {
   /// another pause, snapshot or reopen (the caller retries shortly).
   mutating func requestPause(_ vdi: Int, for client: TapdiskClient, sim: inout Simulator<PoolEvent>) -> Bool {
     guard tapdisks[vdi].isIdle else { return false }
+    // The pause observes the leaf: an epoch VM's writes before it are applied first.
+    do { try catchUpEpochs(before: .pause(vdi: Int32(vdi)), at: sim.now) } catch { fail(error, sim: &sim) }
     host.pauseStarted[vdi] = sim.now
     markHeld(vdi, at: sim.now)
     if tapdisks[vdi].requestPause(for: client) == .paused { paused(vdi, for: client, sim: &sim) }
