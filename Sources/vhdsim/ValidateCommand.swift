@@ -32,6 +32,8 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "Output folder.") var out: String
   @Option(help: "Real runs per case, 1...20 (simulated once: it is deterministic); >1 adds the real spread.")
   var repeats = 1
+  @Option(help: "Requests per case, each side and each run, 100...1000000 (default: 12000; --quick: 400).")
+  var requests: Int?
   @Flag(help: "64 MiB chains and 400 requests per case (CI).") var quick = false
   @Flag(help: "Print the result as one JSON object.") var json = false
 
@@ -46,7 +48,10 @@ struct ValidateCommand: ParsableCommand {
   func validate() throws {
     _ = try Self.list(depths, "depths")
     _ = try Self.list(iodepth, "iodepth")
-    do { try DiskValidation.check(repeats: repeats) } catch { throw ValidationError(error.description) }
+    do {
+      try DiskValidation.check(repeats: repeats)
+      if let requests { try DiskValidation.check(requests: requests) }
+    } catch { throw ValidationError(error.description) }
   }
 
   func run() throws {
@@ -56,6 +61,7 @@ struct ValidateCommand: ParsableCommand {
         profile: disk, depths: try Self.list(depths, "depths"), iodepths: try Self.list(iodepth, "iodepth"),
         folder: folder, quick: quick)
       validation.repeats = repeats
+      if let requests { validation.requests = requests }
       let bar = ProgressLine(label: "validate")
       validation.progress = { p in bar.update(p.done, p.total, step: p.step, phase: p.phase) }
       let cases = try validation.run()

@@ -112,6 +112,20 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: folder))
   }
 
+  @Test func requestsOutsideTheirRangeAreRejectedBeforeAnythingRuns() throws {
+    #expect(throws: ValidationOptionError.requestsOutOfRange(99)) { try DiskValidation.check(requests: 99) }
+    #expect(throws: ValidationOptionError.requestsOutOfRange(1_000_001)) {
+      try DiskValidation.check(requests: 1_000_001)
+    }
+    try DiskValidation.check(requests: 100)
+    try DiskValidation.check(requests: 1_000_000)
+    let folder = NSTemporaryDirectory() + "vhdsim-validate-requests-\(getpid())"
+    var validation = DiskValidation(profile: .nvme, depths: [1], iodepths: [1], folder: folder, quick: true)
+    validation.requests = 0
+    #expect(throws: ValidationOptionError.requestsOutOfRange(0)) { try validation.run() }
+    #expect(!FileManager.default.fileExists(atPath: folder))
+  }
+
   /// The simulated side runs once per case however many real runs there are: it must give the same
   /// requests and latencies every time (same profile, same seed).
   @Test func theSimulatedSideIsDeterministic() throws {

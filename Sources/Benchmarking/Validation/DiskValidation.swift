@@ -17,7 +17,7 @@ public struct DiskValidation {
   public var folder: String
   public var quick: Bool
   public var seed: UInt64 = 1
-  /// Requests per case, each side and each run (quick: 400; else 12 000).
+  /// Requests per case, each side and each run (quick: 400; else 12 000), in ``requestsRange``.
   public var requests: Int
   /// How many times each case's real side runs (``repeatsRange``); with more than one, each case
   /// carries the real side's spread (docs/simulation.md#repeats-and-the-noise-floor).
@@ -37,9 +37,18 @@ public struct DiskValidation {
     requests = quick ? 400 : 12_000
   }
 
+  /// The requests per case `run` accepts: enough for a p99 (a hundred, the quick form's order), and
+  /// at most a million, whose latencies (8 bytes each, per run) still fit in memory many times over.
+  public static let requestsRange = 100...1_000_000
+
   /// Throws unless `repeats` is in ``repeatsRange``.
   public static func check(repeats: Int) throws(ValidationOptionError) {
     guard repeatsRange.contains(repeats) else { throw .repeatsOutOfRange(repeats) }
+  }
+
+  /// Throws unless `requests` is in ``requestsRange``.
+  public static func check(requests: Int) throws(ValidationOptionError) {
+    guard requestsRange.contains(requests) else { throw .requestsOutOfRange(requests) }
   }
 
   /// Virtual size of each chain (the quick form for CI: 64 MiB).
@@ -52,6 +61,7 @@ public struct DiskValidation {
   /// case alike instead of whichever case ran last. Each real run builds its chain afresh.
   public func run() throws -> [ValidationCase] {
     try Self.check(repeats: repeats)
+    try Self.check(requests: requests)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try DiskCalibrator.checkTarget(
       file: (folder as NSString).appendingPathComponent("probe"), sizeBytes: sizeBytes)

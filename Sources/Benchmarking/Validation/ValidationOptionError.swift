@@ -5,12 +5,17 @@
 public enum ValidationOptionError: Error, Equatable, CustomStringConvertible {
   /// `--repeats` outside ``DiskValidation/repeatsRange``.
   case repeatsOutOfRange(Int)
+  /// `--requests` outside ``DiskValidation/requestsRange``.
+  case requestsOutOfRange(Int)
 
   public var description: String {
     switch self {
     case .repeatsOutOfRange(let n):
       "--repeats must be an integer \(DiskValidation.repeatsRange.lowerBound)..."
         + "\(DiskValidation.repeatsRange.upperBound), found \(n)"
+    case .requestsOutOfRange(let n):
+      "--requests must be an integer \(DiskValidation.requestsRange.lowerBound)..."
+        + "\(DiskValidation.requestsRange.upperBound), found \(n)"
     }
   }
 }
