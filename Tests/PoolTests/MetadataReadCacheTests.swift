@@ -30,24 +30,27 @@ import Testing
     }
     var cache = MetadataReadCache()
     var ops: [DiskOp] = []
-    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, tree: 1, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, tree: 1, placement: &placement, to: &ops)
     #expect(cache.hits == 1 && cache.misses == 1)
     let one = try Self.fresh(nodes, &placement)
     #expect(ops == one + one)
-    // A node grew: its footer moved.
+    // A node grew (its footer moved): a tree of another number.
     nodes[3].physicalSize += 2 << 20
     ops = []
-    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, tree: 2, placement: &placement, to: &ops)
     #expect(cache.misses == 2)
     #expect(ops == (try Self.fresh(nodes, &placement)))
-    // The layout changed under the same nodes: a volume removed and its name given to another.
+    // The layout changed under the same tree: a volume removed and its name given to another.
     placement.remove("/sr/2.vhd")
     placement.rename("/sr/5.vhd", to: "/sr/2.vhd")
     ops = []
-    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, tree: 2, placement: &placement, to: &ops)
     #expect(cache.misses == 3)
     #expect(ops == (try Self.fresh(nodes, &placement)))
+    // A tree without a number is never reused.
+    for _ in 0..<2 { try cache.appendScan(of: nodes, tree: nil, placement: &placement, to: &ops) }
+    #expect(cache.misses == 5 && cache.hits == 1)
   }
 
   @Test(
@@ -60,8 +63,12 @@ import Testing
     var nodes: [VHDNode] = []
     var cache = MetadataReadCache()
     var next = 0
+    var tree: UInt64 = 0
     for step in 0..<400 {
-      switch below(6) {
+      // Every change below makes a tree of a new number, as the SR's scanner numbers its trees.
+      let action = below(6)
+      if action <= 3 { tree += 1 }
+      switch action {
       case 0:  // A new node and its volume.
         let path = "/sr/\(next).vhd"
         next += 1
@@ -85,7 +92,7 @@ import Testing
       default: break  // No change: the next scan may reuse.
       }
       var cached: [DiskOp] = []
-      try cache.appendScan(of: nodes, placement: &placement, to: &cached)
+      try cache.appendScan(of: nodes, tree: tree, placement: &placement, to: &cached)
       #expect(cached == (try Self.fresh(nodes, &placement)), "seed \(seed) step \(step)")
     }
     #expect(cache.hits > 50 && cache.misses > 50, "hits \(cache.hits), misses \(cache.misses)")

@@ -74,7 +74,8 @@ enum GCCostCharging {
       if parent, let p = tree.parent(of: uuid), let n = tree.node(p) { checked.append(n) }
     }
     guard scans > 0 && !tree.nodes.isEmpty || !checked.isEmpty else { return false }
-    try daemon.submitMetadataReads(w, scans: scans, of: tree.nodes, checked: checked, &pool, &sim)
+    try daemon.submitMetadataReads(
+      w, scans: scans, of: tree.nodes, tree: pool.host.sr.treeGeneration(), checked: checked, &pool, &sim)
     return true
   }
 }

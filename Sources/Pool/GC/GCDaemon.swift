@@ -351,7 +351,8 @@ final class GCDaemon {
   /// Sends one GC request reading every listed VHD's footer, header and BAT (a scan's or a check's
   /// reads; the same node may appear once per scan), through the placement like any GC I/O.
   func submitMetadataReads(
-    _ w: GCWorker, scans: Int, of nodes: [VHDNode], checked: [VHDNode], _ pool: inout PoolModel,
+    _ w: GCWorker, scans: Int, of nodes: [VHDNode], tree: UInt64?, checked: [VHDNode],
+    _ pool: inout PoolModel,
     _ sim: inout Simulator<PoolEvent>
   ) throws {
     let s = pool.requests.allocate()
@@ -363,7 +364,7 @@ final class GCDaemon {
     let placement = pool.tap.state
     for _ in 0..<scans {
       try metadataReads.appendScan(
-        of: nodes, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
+        of: nodes, tree: tree, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     }
     try MetadataReadCache.append(checked, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     requestsInFlight += 1

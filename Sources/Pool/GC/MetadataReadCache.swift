@@ -8,32 +8,35 @@ import StorageRepository
 /// (docs/storage-manager.md#per-round-costs), so a fleet's GC translates O(coalesces × VHDs) ranges,
 /// most of them of a tree and a layout that have not changed since the previous scan. The ops
 /// depend only on each node's path, virtual and physical size and on the placement's extent maps,
-/// so equal nodes and an unchanged `SRPlacement.generation` give the same ops.
+/// so the same tree (`SR.treeGeneration`) and an unchanged `SRPlacement.generation` give the same
+/// ops. The cache keeps the tree's number, not its nodes: holding the nodes array made the scanner
+/// copy every node when it next updated the tree.
 struct MetadataReadCache {
-  private var nodes: [VHDNode] = []
+  private var tree: UInt64?
   private var generation: UInt64 = .max
   private var ops: [DiskOp] = []
   /// Scans served from the cache and scans translated (for tests).
   private(set) var hits = 0
   private(set) var misses = 0
 
-  /// Appends the reads of one scan of `nodes` to `out`, translating them only when the nodes or
-  /// the layout changed since the last call.
+  /// Appends the reads of one scan of `nodes`, the nodes of the tree numbered `tree` (nil: a tree
+  /// without a number, never reused), to `out`, translating them only when the tree or the layout
+  /// changed since the last call.
   mutating func appendScan(
-    of nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp]
+    of nodes: [VHDNode], tree: UInt64?, placement: inout SRPlacement, to out: inout [DiskOp]
   ) throws(PoolError) {
-    if generation == placement.generation && self.nodes == nodes {
+    if let tree, tree == self.tree, generation == placement.generation {
       hits += 1
     } else {
       misses += 1
       ops.removeAll(keepingCapacity: true)
+      self.tree = nil
       try Self.append(nodes, placement: &placement, to: &ops)
-      self.nodes = nodes
+      self.tree = tree
       generation = placement.generation
     }
     out.append(contentsOf: ops)
   }
-
   /// Appends the footer, header and BAT reads of each of `nodes` to `out`, reading the nodes in
   /// place (copying each node's strings was a tenth of a large fleet's run).
   static func append(_ nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp])

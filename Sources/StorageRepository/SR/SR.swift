@@ -131,6 +131,13 @@ public final class SR {
     try scanner.tree(orphansAsRoots: orphansAsRoots)
   }
 
+  /// A number standing for the tree the last `scanTree` of this mode returned: equal numbers,
+  /// equal trees (any SR, any scan), so a consumer can keep what it derived from a tree without
+  /// comparing or holding its nodes. Nil before the first scan of the mode.
+  public func treeGeneration(orphansAsRoots: Bool = false) -> UInt64? {
+    scanner.treeGenerations[orphansAsRoots]
+  }
+
   /// `sr_scan`: the tree, and `virtual_allocation` recomputed as the storage manager does (file
   /// SR: virtual sizes of visible nodes; LVM: LV sizes of visible nodes).
   @discardableResult

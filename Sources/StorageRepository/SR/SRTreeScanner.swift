@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
+import Synchronization
 import VHD
+
+/// Numbers the trees of every scanner in the process: a tree keeps its number until a scan reads
+/// or drops a node of it, so two scans returning the same number returned the same tree.
+private let treeNumbers = Atomic<UInt64>(0)
 
 /// Builds the SR's VHD tree from its node files (docs/storage-manager.md#scan-and-tree) and keeps
 /// what the last scan read and the last tree, so the next scan re-reads only the files and names
@@ -20,6 +25,8 @@ final class SRTreeScanner {
   var treeCaches: [Bool: SRTreeCache] = [:]
   /// Scans answered by updating the last tree rather than reading the folder (tests, profiles).
   private(set) var updates = 0
+  /// The number of the tree each mode's last scan returned (see `treeNumbers`).
+  private(set) var treeGenerations: [Bool: UInt64] = [:]
 
   init(storage: any Storage, directory: String, kind: SRKind, engineOptions: EngineOptions) {
     self.storage = storage
@@ -50,7 +57,13 @@ final class SRTreeScanner {
       updates += 1
       return cache.tree
     }
+    newTree(orphansAsRoots)
     return try fullScan(orphansAsRoots: orphansAsRoots, namespace: namespace)
+  }
+
+  /// The tree of this mode changed (or may have): it gets a number no tree had before.
+  private func newTree(_ orphansAsRoots: Bool) {
+    treeGenerations[orphansAsRoots] = treeNumbers.add(1, ordering: .relaxed).newValue
   }
 
   /// Every node name in the folder, read (or reused from `scanCache`) in listing order.
@@ -101,18 +114,26 @@ final class SRTreeScanner {
     }
     // A node was reused only while the parent it resolved to was there.
     for path in names { affected.formUnion(next.dependents(of: path)) }
+    var changed = false
     for path in affected.sorted() {
       guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
       if storage.exists(path) {
         let read = readNode(uuid: uuid, path: path)
-        next.tree.upsert(read.node)
+        // A node read again as it is in the tree (a leaf written within its blocks) leaves the
+        // tree, and its number, as they are; an orphan's link is the upsert's to judge.
+        if next.tree.node(uuid) != read.node || next.tree.orphans[uuid] != nil {
+          next.tree.upsert(read.node)
+          changed = true
+        }
         next.noteRead(path, parentKey: read.parentKey, cached: scanCache[path] != nil)
       } else {
         next.tree.remove(uuid)
+        changed = true
         scanCache[path] = nil
         next.noteGone(path)
       }
     }
+    if changed { newTree(orphansAsRoots) }
     return next.tree.isComplete(orphansAsRoots: orphansAsRoots)
   }
 
