@@ -37,6 +37,7 @@ struct MetadataReadCache {
     }
     out.append(contentsOf: ops)
   }
+
   /// Appends the footer, header and BAT reads of each of `nodes` to `out`, reading the nodes in
   /// place (copying each node's strings was a tenth of a large fleet's run).
   static func append(_ nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp])

@@ -3,8 +3,9 @@
 import Synchronization
 import VHD
 
-/// Numbers the trees of every scanner in the process: a tree keeps its number until a scan reads
-/// or drops a node of it, so two scans returning the same number returned the same tree.
+/// Numbers the trees of every scanner in the process: a tree keeps its number until a scan
+/// replaces, inserts or drops a node of it, so two scans returning the same number returned the
+/// same tree.
 private let treeNumbers = Atomic<UInt64>(0)
 
 /// Builds the SR's VHD tree from its node files (docs/storage-manager.md#scan-and-tree) and keeps
