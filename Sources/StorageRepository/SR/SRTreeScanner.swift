@@ -120,12 +120,7 @@ final class SRTreeScanner {
       guard let uuid = kind.uuid(ofNodeName: VHDPath.basename(path)) else { continue }
       if storage.exists(path) {
         let read = readNode(uuid: uuid, path: path)
-        // A node read again as it is in the tree (a leaf written within its blocks) leaves the
-        // tree, and its number, as they are; an orphan's link is the upsert's to judge.
-        if next.tree.node(uuid) != read.node || next.tree.orphans[uuid] != nil {
-          next.tree.upsert(read.node)
-          changed = true
-        }
+        if next.tree.upsert(read.node) { changed = true }
         next.noteRead(path, parentKey: read.parentKey, cached: scanCache[path] != nil)
       } else {
         next.tree.remove(uuid)

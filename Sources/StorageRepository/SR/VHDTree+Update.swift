@@ -25,20 +25,25 @@ extension VHDTree {
   }
 
   /// Adds `node` (as a scan read it: `parent` is the uuid its file names) at its place in path
-  /// order, or replaces the node of that uuid, relinking it when its parent changed.
-  mutating func upsert(_ node: VHDNode) {
+  /// order, or replaces the node of that uuid, relinking it when its parent changed. Returns
+  /// whether the tree changed: a node read back as the tree holds it (a leaf written within its
+  /// blocks) is left alone, without writing to the nodes.
+  @discardableResult
+  mutating func upsert(_ node: VHDNode) -> Bool {
     if let p = index[node.uuid] {
       let linked = nodes[p].parent
       if (orphans[node.uuid] ?? linked) == node.parent {
-        nodes[p] = node
-        nodes[p].parent = linked
-        return
+        var kept = node
+        kept.parent = linked
+        if nodes[p] == kept { return false }
+        nodes[p] = kept
+        return true
       }
       unlink(node.uuid, linkedParent: linked)
       orphans[node.uuid] = nil
       nodes[p] = node
       link(at: p)
-      return
+      return true
     }
     let p = insertionPosition(of: node.path)
     shiftPositions(from: p, by: 1)
@@ -46,6 +51,7 @@ extension VHDTree {
     index[node.uuid] = p
     link(at: p)
     adoptOrphans(of: node.uuid)
+    return true
   }
 
   /// Whether the tree is one `init(nodes:orphansAsRoots:)` builds rather than refuses: no orphan
