@@ -41,6 +41,7 @@ let package = Package(
       name: "Benchmarking",
       dependencies: [
         "VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments",
+        "CFileOps",
       ]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(

@@ -16,6 +16,9 @@ struct DiskCalibrateCommand: ParsableCommand {
     commandName: "calibrate",
     abstract: "Run fio with O_DIRECT over a grid on TARGET and write the fitted disk profile.",
     discussion: """
+      Each job drives the device as tapdisk does: libaio from one thread with the queue depth in
+      flight (fio --ioengine=libaio --iodepth=N, O_DIRECT); latencies are fio's total latency
+      (submission plus completion).
       The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32
       (--quick: 1 and 32, one second per job); then random 4 KiB writes into a fresh sparse file
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the

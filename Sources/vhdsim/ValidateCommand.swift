@@ -11,8 +11,8 @@ struct ValidateCommand: ParsableCommand {
     abstract: "Run a workload through real chains on this device and through the simulator; compare.",
     discussion: """
       For every chain depth × iodepth: random 4 KiB requests, 70 % reads, closed loop. Real: the VHD \
-      engine on O_DIRECT files in FOLDER (built there first), iodepth worker threads, wall-clock \
-      latency. Simulated: the same chains and workload seed with the disk profile. Writes \
+      engine on O_DIRECT files in FOLDER (built there first), driven as tapdisk drives it (one \
+      thread, Linux native AIO, iodepth requests outstanding), wall-clock latency. Simulated: the same chains and workload seed with the disk profile. Writes \
       validation.json, report.md and report.html into --out: the findings first (cases within the \
       accuracy goal), simulated against real IOPS, DiskSim's demerit, p50/p90/p99, physical I/Os per \
       request, latency by request class (read or write × physical I/Os), and both response-time CDFs \

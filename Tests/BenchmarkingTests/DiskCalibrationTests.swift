@@ -16,7 +16,9 @@ import VHD
     return try FioResult.parse(json: data, file: name)
   }
 
-  /// Fixtures made here with fio 3.33 (`--output-format=json`, psync, O_DIRECT, 1 s on /dev/vda).
+  /// Fixtures made here with fio 3.33 (`--output-format=json`, psync, O_DIRECT, 1 s on /dev/vda):
+  /// the fallback path, output whose `lat_ns` has no percentiles, so the latency is `clat_ns`'s, and
+  /// no submission latency (psync records none).
   @Test func parsesFioJSON() throws {
     let reads = try fixture("fio-randread-4k-qd1.json")
     #expect(reads.count == 1)
@@ -31,8 +33,55 @@ import VHD
     #expect(r.latencyQuantiles.last! == (1, 72_115_469))
     #expect(r.latencyQuantiles.contains { $0.p == 0.5 && $0.ns == 58_112 })
     #expect(r.latencyQuantiles.contains { $0.p == 0.99 && $0.ns == 2_310_144 })
+    #expect(r.submissionQuantiles == nil && r.meanSubmissionNs == nil)
     let w = try #require(try fixture("fio-randwrite-4k-qd4.json").first)
     #expect(w.isWrite && w.iops == 26193.137255 && w.bytesPerSecond == 107_287_090)
+    #expect(w.meanLatencyNs == 150052.882584 && w.submissionQuantiles == nil)
+  }
+
+  /// Fixtures made here with fio 3.33 and `FioJob.arguments` (libaio, one job, O_DIRECT, 1 s, no
+  /// ramp, on /dev/vda's ext4): random 4 KiB reads at depth 1 on a written 64 MiB file, and random
+  /// 4 KiB writes at depth 8 on a fresh 512 MiB sparse file (`--fallocate=none`). The latency is
+  /// `lat_ns` (submission plus completion), the submission latency `slat_ns`.
+  @Test func parsesLibaioFioJSON() throws {
+    let r = try #require(try fixture("fio-libaio-randread-4k-qd1.json").first)
+    #expect(r.jobName == "randread-4k-qd1" && !r.isWrite)
+    #expect(r.iops == 12081.918082 && r.bytesPerSecond == 49_487_536)
+    // lat_ns's mean, min, percentiles and max; clat_ns's are 61,870.07, 2,405, 39,168 at p 0.5.
+    #expect(r.meanLatencyNs == 80826.230362)
+    #expect(r.latencyQuantiles.count == 19)
+    #expect(r.latencyQuantiles.first! == (0, 37_911))
+    #expect(r.latencyQuantiles.last! == (1, 22_353_232))
+    #expect(r.latencyQuantiles.contains { $0.p == 0.5 && $0.ns == 56_064 })
+    #expect(r.latencyQuantiles.contains { $0.p == 0.99 && $0.ns == 138_240 })
+    #expect(r.meanSubmissionNs == 18956.156937)
+    let s = try #require(r.submissionQuantiles)
+    #expect(s.count == 19 && s.first! == (0, 11_692) && s.last! == (1, 5_413_500))
+    #expect(s.contains { $0.p == 0.5 && $0.ns == 15_808 })
+    #expect(s.contains { $0.p == 0.99 && $0.ns == 43_264 })
+
+    let w = try #require(try fixture("fio-libaio-alloc-randwrite-4k-qd8.json").first)
+    #expect(w.jobName == "alloc-randwrite-4k-qd8" && w.isWrite)
+    #expect(w.iops == 14097.902098 && w.bytesPerSecond == 57_745_006)
+    #expect(w.meanLatencyNs == 563269.822562)
+    #expect(w.latencyQuantiles.first! == (0, 77_124))
+    #expect(w.latencyQuantiles.contains { $0.p == 0.5 && $0.ns == 264_192 })
+    #expect(w.latencyQuantiles.contains { $0.p == 0.99 && $0.ns == 5_144_576 })
+    #expect(w.meanSubmissionNs == 39540.690264)
+    #expect(try #require(w.submissionQuantiles).contains { $0.p == 0.5 && $0.ns == 23_680 })
+  }
+
+  /// A percentile key that is not a number is refused, naming the job and the field.
+  @Test func namesTheFieldOfABadPercentile() throws {
+    let url = Self.fixtures.appendingPathComponent("fio-libaio-randread-4k-qd1.json")
+    let text = try String(contentsOf: url, encoding: .utf8)
+    // slat_ns's percentiles come first in each direction; its 50th is the first "50.000000".
+    let bad = text.replacingOccurrences(of: "\"50.000000\" : 15808", with: "\"fifty\" : 15808")
+    #expect(bad != text)
+    #expect(
+      throws: CalibrationError.badFioOutput(
+        file: "bad.json", reason: "randread-4k-qd1: slat_ns percentile key \"fifty\" is not a percentage")
+    ) { try FioResult.parse(json: Data(bad.utf8), file: "bad.json") }
   }
 
   @Test func rejectsWhatIsNotFioOutput() {
@@ -138,6 +187,37 @@ import VHD
     }
   }
 
+  /// The fit takes the total latency (`lat_ns`: what a caller waits for, `io_submit` included), not
+  /// the completion latency: the libaio read fixture as the random 4 KiB depth-1 read job gives its
+  /// `lat_ns` quantiles back, less the transfer at 800 MB/s (5,120 ns).
+  @Test func fitUsesTotalLatency() throws {
+    var grid = syntheticGrid(.lognormal(median: 100_000, sigma: 0.4))
+    let i = try #require(
+      grid.firstIndex { !$0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 })
+    grid[i].result = try #require(try fixture("fio-libaio-randread-4k-qd1.json").first)
+    let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
+    let fitted = m.read.value(bytes: 4096, at: 0.5)
+    #expect(abs(fitted - (56_064 - 5_120)) < 1e-6, "lat_ns p50 less transfer, not clat_ns's 39,168")
+    #expect(abs(m.read.value(bytes: 4096, at: 0.99) - (138_240 - 5_120)) < 1e-6)
+  }
+
+  /// The allocating write's submission (fio's `slat_ns` of the sparse-file job) becomes the time
+  /// it holds the inode lock: the fixture's slat p50 (23,680 ns) as is, no transfer taken off.
+  @Test func fitTakesTheAllocatingSubmission() throws {
+    var grid = syntheticGrid(.lognormal(median: 100_000, sigma: 0.4))
+    let alloc = try #require(try fixture("fio-libaio-alloc-randwrite-4k-qd8.json").first)
+    grid.append(
+      FioMeasurement(
+        job: FioJob(isWrite: true, random: true, blockBytes: 4096, queueDepth: 1, sparse: true), result: alloc
+      ))
+    let fs = try #require(try ProfileFit.fit(grid, capacityBytes: 1 << 30).fileSystem)
+    let submit = try #require(fs.allocatingSubmit)
+    #expect(abs(submit.value(bytes: 4096, at: 0.5) - 23_680) < 1e-6)
+    // A psync grid has no submission figures: the lock is held to completion.
+    grid[grid.count - 1].result.submissionQuantiles = nil
+    #expect(try ProfileFit.fit(grid, capacityBytes: 1 << 30).fileSystem?.allocatingSubmit == nil)
+  }
+
   @Test func fitNamesWhatIsMissing() {
     #expect(throws: CalibrationError.missingMeasurement("a 1 MiB read job")) {
       try ProfileFit.fit([], capacityBytes: 1 << 30)
@@ -152,6 +232,18 @@ import VHD
     let args = full[0].arguments(file: "/x", sizeBytes: 1 << 30, seconds: 2, rampSeconds: 0)
     #expect(
       args.contains("--direct=1") && args.contains("--output-format=json") && args.contains("--rw=randread"))
+  }
+
+  /// Every job drives the device as tapdisk does: libaio from one job (one thread), `iodepth` I/Os in
+  /// flight, with total- and submission-latency percentiles.
+  @Test func jobsUseLibaioFromOneThread() {
+    for job in FioJob.grid(quick: false) + FioJob.allocationJobs {
+      let args = job.arguments(file: "/x", sizeBytes: 1 << 30, seconds: 2, rampSeconds: 1)
+      #expect(args.contains("--ioengine=libaio") && args.contains("--iodepth=\(job.queueDepth)"))
+      #expect(args.contains("--lat_percentiles=1") && args.contains("--slat_percentiles=1"))
+      #expect(args.contains("--direct=1"))
+      #expect(!args.contains { $0.hasPrefix("--numjobs") || $0 == "--thread" || $0.contains("psync") })
+    }
   }
 
   @Test func checksNameTheProblem() throws {

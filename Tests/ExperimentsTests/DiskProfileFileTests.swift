@@ -62,6 +62,7 @@ import Testing
       writeBandwidth: 1e9, channels: 4, capacityBytes: 1 << 30)
     model.fileSystem = FileSystemAllocation(
       allocatingWrite: try #require(SizeClassLatency([.init(bytes: 4096, latency: .empirical(table))])),
+      allocatingSubmit: SizeClassLatency(.fixed(.microseconds(9))),
       punchHole: .lognormal(median: 20_000, sigma: 0.3))
     model.queueDepthScaling = QueueDepthScaling(
       read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2.2765), .init(depth: 32, factor: 5.7021)],
@@ -72,6 +73,7 @@ import Testing
     let back = try DiskProfileFile.parse(yaml: text, file: "fs.yaml")
     #expect(back.engineCPU == cpu)
     #expect((back.model as? SSDModel)?.queueDepthScaling == model.queueDepthScaling)
+    #expect((back.model as? SSDModel)?.fileSystem == model.fileSystem)
     let flat = text.replacingOccurrences(of: "[[1, 1], [8, 2.2765]", with: "[[2, 1], [8, 2.2765]")
     #expect(flat != text)
     #expect {

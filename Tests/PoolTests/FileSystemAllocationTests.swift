@@ -41,14 +41,37 @@ import VHD
     #expect(m.deterministic.fileSystem != nil)
   }
 
-  /// The exclusive holder waits for the shared I/O under way: a read from 0 to 101 µs holds back an
-  /// allocating write ready at 10 µs, which then takes its 200 µs and the transfer.
-  @Test func anAllocatingWriteWaitsForTheReadsUnderWay() {
+  /// Under AIO the lock is held while an I/O is submitted, not until it completes: an aligned
+  /// allocating write ready at 10 µs does not wait for a read under way (0–101 µs); an unaligned one
+  /// (a 512-byte bitmap into a hole) waits for it, then completes under the lock.
+  @Test func onlyAnUnalignedAllocatingWriteWaitsForTheIOInFlight() {
     var m = device(fileSystem: true)
     #expect(service(&m, DiskOp(offset: 1 << 20, length: 4096, isWrite: false), atMicroseconds: 0) == 101)
     #expect(
       service(&m, DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates), atMicroseconds: 10)
-        == 292)
+        == 201)
+    var n = device(fileSystem: true)
+    #expect(service(&n, DiskOp(offset: 1 << 20, length: 4096, isWrite: false), atMicroseconds: 0) == 101)
+    // 101 + 200 µs + 125 ns of transfer, from 10 µs.
+    #expect(
+      service(&n, DiskOp(offset: 4096, length: 512, isWrite: true, space: .allocates), atMicroseconds: 10)
+        == 291)
+  }
+
+  /// With a submission time an aligned allocating write holds the lane only while it is submitted
+  /// (20 µs), then completes at its whole latency (200 µs) without it; a read asking meanwhile waits
+  /// for the submission only, and a second allocating write queues on the lane behind the first's.
+  @Test func anAlignedAllocatingWriteHoldsTheLockWhileSubmitted() {
+    var m = device(fileSystem: true)
+    m.fileSystem!.allocatingSubmit = SizeClassLatency(.fixed(.microseconds(20)))
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
+    #expect(service(&m, alloc, atMicroseconds: 0) == 201)
+    #expect(service(&m, DiskOp(offset: 1 << 20, length: 4096, isWrite: false), atMicroseconds: 10) == 111)
+    #expect(service(&m, alloc, atMicroseconds: 0) == 221)
+    // An unaligned one still drains: the I/O in flight ends at 221 µs, then 200 µs and the transfer.
+    #expect(
+      service(&m, DiskOp(offset: 4096, length: 512, isWrite: true, space: .allocates), atMicroseconds: 30)
+        == 391)
   }
 
   /// The lock is per file: an allocating write of file 1 holds back file 1's read, not file 2's.
@@ -62,15 +85,16 @@ import VHD
     #expect(service(&m, same, atMicroseconds: 10) == 291)
   }
 
-  /// The lock is fair: a read that asks while an allocating write waits for the reads under way
-  /// queues behind it instead of slipping into the gap before it (docs/simulation.md#file-system-allocation).
+  /// The lock is fair: a read that asks while an unaligned allocating write waits for the I/O in
+  /// flight queues behind it instead of slipping into the gap before it
+  /// (docs/simulation.md#file-system-allocation).
   @Test func aReadAfterAWaitingWriterQueuesBehindIt() {
     var m = device(fileSystem: true)
     let read = DiskOp(offset: 1 << 20, length: 4096, isWrite: false)
-    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
-    // Read 0–101 µs; the write asks at 10 µs, holds 101–301 µs, transfer to 302 µs.
+    let bitmap = DiskOp(offset: 4096, length: 512, isWrite: true, space: .allocates)
+    // Read 0–101 µs; the write asks at 10 µs, holds 101–301 µs, transfer to 301.125 µs.
     #expect(service(&m, read, atMicroseconds: 0) == 101)
-    #expect(service(&m, alloc, atMicroseconds: 10) == 292)
+    #expect(service(&m, bitmap, atMicroseconds: 10) == 291)
     // A read asking at 20 µs would fit before 101 µs on the device, but waits for the writer (to
     // 301 µs), then 100 + 1: done at 402 µs.
     #expect(service(&m, read, atMicroseconds: 20) == 382)

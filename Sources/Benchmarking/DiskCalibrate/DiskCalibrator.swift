@@ -11,6 +11,9 @@ import VHD
 /// `vhdsim disk calibrate`: checks the target, runs the fio grid on it with O_DIRECT, fits an
 /// `SSDModel` (`ProfileFit`) and writes it as a profile (docs/simulation.md#calibration).
 ///
+/// Each job drives the device as tapdisk does: Linux native AIO from one thread, the job's queue
+/// depth in flight (fio's libaio engine, one job; xapi-project/blktap `drivers/libaio-backend.c`).
+///
 /// The target is a file (created at `sizeBytes` by fio, real data written, so reads reach the
 /// device) or a folder, which gets `vhdsim-calibrate.dat` (removed afterwards). Block devices are not
 /// accepted: the write jobs would destroy what is on them.
@@ -158,21 +161,24 @@ public struct DiskCalibrator {
     engineCPU: EngineCPUCost = .none
   ) -> String {
     var comments = [
-      "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, psync, iodepth threads) on \(target).",
-      "Latency tables: fio completion-latency quantiles of the random queue-depth-1 jobs, less the bus",
-      "transfer at the fitted bandwidth; bandwidths: best 1 MiB job; queue_depth_scaling: the random",
-      "4 KiB jobs' mean latency (depth / IOPS) over depth 1's; channels: their deepest depth;",
-      "file_system: the alloc- jobs (a fresh sparse file) and timed hole",
+      "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, libaio from one thread, iodepth in flight,",
+      "as tapdisk drives an image: blktap drivers/libaio-backend.c) on \(target).",
+      "Latency tables: fio total-latency quantiles (lat_ns: submission + completion) of the random",
+      "queue-depth-1 jobs, less the bus transfer at the fitted bandwidth; bandwidths: best 1 MiB job;",
+      "queue_depth_scaling: the random 4 KiB jobs' mean latency (depth / IOPS) over depth 1's;",
+      "channels: their deepest depth; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
-      "(docs/simulation.md#calibration). The grid, then its latency jobs run again:",
-      "job                      IOPS        MB/s    mean us",
+      "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
+      "io_submit). The grid, then its latency jobs run again:",
+      "job                      IOPS        MB/s    mean us  submit us",
     ]
     for m in grid + repeats {
       comments.append(
         m.job.name.padding(toLength: 22, withPad: " ", startingAt: 0)
           + String(
             format: "%10.0f  %10.1f  %9.1f", m.result.iops, m.result.bytesPerSecond / 1e6,
-            m.result.meanLatencyNs / 1000))
+            m.result.meanLatencyNs / 1000)
+          + (m.result.meanSubmissionNs.map { String(format: "  %9.1f", $0 / 1000) } ?? ""))
     }
     return DiskProfileWriter.yaml(
       name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model,

@@ -3,9 +3,13 @@
 /// One point of the calibration grid: a direction, an access pattern, a block size and a queue depth,
 /// run as one fio job with O_DIRECT.
 ///
-/// Queue depth is kept by `iodepth` threads each issuing synchronous `pread`/`pwrite` (fio's psync
-/// engine with `numjobs`, reported as one group), which is how `vhdsim validate` drives the engine and
-/// how tapdisk's worker model looks to the device; fio reports completion latency per I/O.
+/// The queue depth is kept the way tapdisk keeps it: one thread with Linux native AIO, `iodepth` I/Os
+/// in flight (fio's libaio engine, `numjobs` 1). tapdisk drives every image from its one event-loop
+/// thread through `io_submit` and collects completions with `io_getevents` when the AIO context's
+/// eventfd fires (xapi-project/blktap `drivers/libaio-backend.c`, `get_libaio_backend()` in
+/// `drivers/tapdisk-server.c`). fio reports the total latency per I/O (`lat_ns`: submission plus
+/// completion, what the caller waits for) and the submission latency (`slat_ns`: the time inside
+/// `io_submit`, where a write into a file hole does the file system's allocation).
 public struct FioJob: Sendable, Equatable {
   public var isWrite: Bool
   public var random: Bool
@@ -30,12 +34,18 @@ public struct FioJob: Sendable, Equatable {
   public var name: String { (sparse ? "alloc-" : "") + "\(rw)-\(blockBytes >> 10)k-qd\(queueDepth)" }
 
   /// fio's arguments for this job on `file` of `sizeBytes`, running `seconds` after `rampSeconds`.
+  ///
+  /// fio's libaio defaults are kept: `iodepth_batch_submit` 1 (each I/O is submitted with its own
+  /// `io_submit` as soon as it is ready; tapdisk submits whatever it has queued each time round its
+  /// event loop), `iodepth_batch_complete_min` 1 (`io_getevents` waits for at least one completion)
+  /// and `iodepth_low` = `iodepth` (the queue is refilled after every completion, so `iodepth` I/Os
+  /// stay in flight).
   public func arguments(file: String, sizeBytes: UInt64, seconds: Int, rampSeconds: Int) -> [String] {
     [
-      "--name=\(name)", "--filename=\(file)", "--size=\(sizeBytes)", "--direct=1", "--ioengine=psync",
-      "--rw=\(rw)", "--bs=\(blockBytes)", "--numjobs=\(queueDepth)", "--thread", "--group_reporting",
-      "--time_based", "--runtime=\(seconds)", "--ramp_time=\(rampSeconds)", "--randrepeat=1",
-      "--norandommap", "--output-format=json",
+      "--name=\(name)", "--filename=\(file)", "--size=\(sizeBytes)", "--direct=1", "--ioengine=libaio",
+      "--iodepth=\(queueDepth)", "--rw=\(rw)", "--bs=\(blockBytes)", "--time_based", "--runtime=\(seconds)",
+      "--ramp_time=\(rampSeconds)", "--randrepeat=1", "--norandommap", "--lat_percentiles=1",
+      "--slat_percentiles=1", "--output-format=json",
     ] + (sparse ? ["--fallocate=none"] : [])
   }
 

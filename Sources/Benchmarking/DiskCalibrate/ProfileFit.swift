@@ -6,13 +6,15 @@ import Simulation
 ///
 /// - bandwidth per direction: the most bytes per second any 1 MiB job (sequential or random, any
 ///   depth) moved — the shared bus of the model;
-/// - latency per direction and size class: the queue-depth-1 random job's completion-latency quantile
-///   table (fio's min, percentiles, max), less the bus transfer time the model adds separately;
+/// - latency per direction and size class: the queue-depth-1 random job's latency quantile table
+///   (`FioResult.latencyQuantiles`: fio's total latency `lat_ns`, submission included, as min,
+///   percentiles, max), less the bus transfer time the model adds separately;
 /// - queue-depth scaling per direction: each random 4 KiB job's mean latency by Little's law (depth /
 ///   IOPS) over the depth-1 job's; channels: the deepest such job's depth (the latency factor, not a
 ///   count of units, carries the device's parallelism up to there);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
-///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer; the punch time is
+///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer, and its submission
+///   latency (`slat_ns`) is the time the write holds the file's inode lock; the punch time is
 ///   `punchHole` (timed hole punches), or zero when not measured.
 public enum ProfileFit {
   public static func fit(
@@ -48,12 +50,27 @@ public enum ProfileFit {
       }
       return latency
     }
+    /// The sparse-file jobs' submission latency (fio's `slat_ns`, libaio), per size class; nil
+    /// when fio recorded none (a psync run).
+    func allocatingSubmit() throws(CalibrationError) -> SizeClassLatency? {
+      var classes: [SizeClassLatency.SizeClass] = []
+      for m in grid where m.job.isWrite && m.job.random && m.job.queueDepth == 1 && m.job.sparse {
+        guard let q = m.result.submissionQuantiles, !q.isEmpty else { return nil }
+        let table: QuantileTable
+        do { table = try QuantileTable(probabilities: q.map(\.p), nanoseconds: q.map(\.ns)) } catch {
+          throw .badFioOutput(file: m.job.name, reason: "slat_ns: \(error)")
+        }
+        classes.append(.init(bytes: m.job.blockBytes, latency: .empirical(table)))
+      }
+      return SizeClassLatency(classes)
+    }
     let read = try latency(false, readBandwidth)
     let write = try latency(true, writeBandwidth)
     var fileSystem: FileSystemAllocation?
     if grid.contains(where: { $0.job.sparse && $0.job.queueDepth == 1 }) {
       fileSystem = FileSystemAllocation(
         allocatingWrite: try latency(true, writeBandwidth, sparse: true),
+        allocatingSubmit: try allocatingSubmit(),
         punchHole: punchHole.map { .empirical($0) } ?? .constant(nanoseconds: 0))
     }
     var curves: [[QueueDepthScaling.Point]] = []

@@ -22,4 +22,24 @@ int64_t cfileops_seek_hole(int fd, int64_t offset);
 /// The O_DIRECT open flag (Glibc hides it from Swift behind _GNU_SOURCE); 0 where there is none.
 int cfileops_direct_flag(void);
 
+/// One completed Linux native AIO request: the caller's tag and the result (bytes moved, or -errno).
+typedef struct {
+  uint64_t data;
+  int64_t res;
+} cfileops_aio_event;
+
+/// Linux native AIO (io_setup, io_submit, io_getevents, io_destroy: the kernel interface libaio wraps
+/// and tapdisk drives its images with), called as system calls so no library is needed.
+/// A context for `depth` requests in flight; 0 or -errno.
+int cfileops_aio_setup(unsigned depth, uint64_t *context);
+/// Frees the context (waiting for what is still in flight); 0 or -errno.
+int cfileops_aio_destroy(uint64_t context);
+/// Submits one pread (`is_write` 0) or pwrite of `count` bytes at `offset` through `buffer` (aligned
+/// for O_DIRECT), tagged `data`. 0, or -errno (-EAGAIN: the context is full).
+int cfileops_aio_submit(uint64_t context, int fd, int is_write, void *buffer, uint64_t count,
+                        int64_t offset, uint64_t data);
+/// Waits for at least `min` completions and returns up to `max` of them in `events` (count or -errno;
+/// an interrupted wait is retried).
+int cfileops_aio_getevents(uint64_t context, int min, int max, cfileops_aio_event *events);
+
 #endif

@@ -58,11 +58,13 @@ extension DiskProfileFile {
     return latency
   }
 
-  /// `{allocating_write: [size classes], punch_hole: <distribution>}`.
+  /// `{allocating_write: [size classes], allocating_submit: [size classes] (optional), punch_hole:
+  /// <distribution>}`.
   static func fileSystem(_ r: NodeReader) throws(ScenarioError) -> FileSystemAllocation {
-    let m = try r.mapping(allowed: ["allocating_write", "punch_hole"])
+    let m = try r.mapping(allowed: ["allocating_write", "allocating_submit", "punch_hole"])
     return FileSystemAllocation(
       allocatingWrite: try sizeClasses(try m.required("allocating_write")),
+      allocatingSubmit: try m["allocating_submit"].map(sizeClasses),
       punchHole: try distribution(try m.required("punch_hole")))
   }
 

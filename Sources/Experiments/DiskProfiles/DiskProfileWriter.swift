@@ -43,6 +43,10 @@ public enum DiskProfileWriter {
       lines.append("  file_system:")
       lines.append("    allocating_write:")
       lines += sizeClasses(fs.allocatingWrite, indent: "    ")
+      if let submit = fs.allocatingSubmit {
+        lines.append("    allocating_submit:")
+        lines += sizeClasses(submit, indent: "    ")
+      }
       lines.append("    punch_hole: {\(distribution(fs.punchHole))}")
     }
     return lines.joined(separator: "\n") + "\n"

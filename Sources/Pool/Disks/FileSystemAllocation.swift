@@ -1,57 +1,77 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
 
-/// What a file system adds in front of the device for the sparse files of a file SR
-/// (docs/simulation.md#file-system-allocation), as measured by `vhdsim disk calibrate` on a fresh
-/// sparse file.
+/// What a file system adds in front of the device for the sparse files of a file SR, driven as
+/// tapdisk drives them: one thread, Linux native AIO, O_DIRECT (docs/simulation.md#file-system-allocation),
+/// with times measured by `vhdsim disk calibrate` on a fresh sparse file.
 ///
-/// A write into a hole makes the file system allocate blocks (and, for a direct write, record the
-/// extent as written when it completes); ext4 does such a direct write holding the file's inode lock
-/// exclusively, while overwrites and reads take it shared. So each file (`DiskOp.file`) has a lane:
-/// its allocating writes and hole punches are served there one at a time, each after the file's
-/// shared I/O already under way has finished (the exclusive holder waits for the shared ones), and
-/// the file's other I/O that asks after an exclusive one asked waits until that one is done: the
-/// lock is fair, so a waiting writer is not overtaken by later readers. Ops of no known file share
-/// one lane.
+/// A direct write into a hole makes the file system allocate blocks, and ext4 (6.x,
+/// `ext4_dio_write_checks` in fs/ext4/file.c) does that holding the file's inode lock exclusively,
+/// while reads and overwrites take it shared. Under AIO a lock is held only while the I/O is
+/// submitted, not until it completes, except for the writes ext4 makes wait: a write that is not
+/// aligned to the file-system block (a 512-byte bitmap or footer into a hole) first waits for
+/// every direct I/O in flight on the file and then completes under the lock, and so does a hole
+/// punch or a growth of the file. So each file (`DiskOp.file`) has a lane: an aligned allocating
+/// write holds it for its submission (`allocatingSubmit`) and completes after its whole latency
+/// (`allocatingWrite`) without it; an unaligned allocating write or a punch waits for the file's
+/// I/O in flight, then holds the lane to its end. A read or overwrite that asks after an exclusive
+/// holder asked waits until that one lets go (the lock is fair: a waiting writer is not overtaken
+/// by later readers), then holds nothing. Ops of no known file share one lane.
 public struct FileSystemAllocation: Sendable, Equatable {
-  /// Latency of a write into a hole, transfer excluded (it replaces the device's write latency).
+  /// Latency of a write into a hole, submission to completion, transfer excluded (it replaces the
+  /// device's write latency).
   public var allocatingWrite: SizeClassLatency
+  /// Of that, the submission (`io_submit`: the allocation under the inode lock), drawn at the same
+  /// quantile as `allocatingWrite`; nil (a profile without it): the lock is held to completion.
+  public var allocatingSubmit: SizeClassLatency?
   /// Time to punch a hole or grow the file: a block's zeroing on a sparse file (no data moves).
   public var punchHole: LatencyDistribution
-  /// Per file (index `file + 1`; 0: no known file): the exclusive lane, and when the shared I/O
-  /// begun so far ends. They grow when a new file first appears, not per request.
+  /// The file system's block: a write whose offset or length is not a multiple of it is unaligned.
+  public static let blockBytes: UInt64 = 4096
+  /// Per file (index `file + 1`; 0: no known file): the exclusive lane, and when the I/O begun on
+  /// the file so far ends. They grow when a new file first appears, not per request.
   var lanes: [BusCalendar] = []
-  var sharedUntil: [SimTime] = []
-  /// Per file, the exclusive ops not yet over: when each asked for the lock and when it ends.
+  var inFlightUntil: [SimTime] = []
+  /// Per file, the exclusive holds not yet over: when each asked for the lock and when it lets go.
   var exclusive: [[Hold]] = []
 
-  /// An allocating write or punch: when it asked for its file's lock and when it lets go (ns).
+  /// An exclusive hold: when it asked for its file's lock and when it lets go (ns).
   struct Hold: Sendable, Equatable {
     var asked: Int64
     var end: Int64
   }
 
-  public init(allocatingWrite: SizeClassLatency, punchHole: LatencyDistribution) {
+  public init(
+    allocatingWrite: SizeClassLatency, allocatingSubmit: SizeClassLatency? = nil,
+    punchHole: LatencyDistribution
+  ) {
     self.allocatingWrite = allocatingWrite
+    self.allocatingSubmit = allocatingSubmit
     self.punchHole = punchHole
   }
 
-  /// Holds the lane for `op` (an allocating write or a punch) from the first free time at or after
-  /// `ready`, drawing its time at `u`; returns when it ends.
+  /// Serves `op` (an allocating write or a punch) ready at `ready`, drawing its time at `u`; returns
+  /// when it ends (its transfer excluded).
   mutating func serveExclusive(_ op: DiskOp, ready: SimTime, at u: Double, now: SimTime) -> SimTime {
-    let ns =
-      op.space == .punchesHole
-      ? punchHole.value(at: u) : allocatingWrite.value(bytes: op.length, at: u)
     let f = slot(op)
-    let end = lanes[f].reserve(
-      ready: Swift.max(ready, sharedUntil[f]), duration: Int64(ns.rounded()), now: now)
+    let drains =
+      op.space == .punchesHole || op.offset % Self.blockBytes != 0 || op.length % Self.blockBytes != 0
+    let total = Int64(
+      (op.space == .punchesHole
+        ? punchHole.value(at: u) : allocatingWrite.value(bytes: op.length, at: u)).rounded())
+    var held = total
+    if !drains, let submit = allocatingSubmit {
+      held = Swift.min(total, Int64(submit.value(bytes: op.length, at: u).rounded()))
+    }
+    let start = drains ? Swift.max(ready, inFlightUntil[f]) : ready
+    let letGo = lanes[f].reserve(ready: start, duration: held, now: now)
     exclusive[f].removeAll { $0.end <= now.nanoseconds }
-    exclusive[f].append(Hold(asked: ready.nanoseconds, end: end.nanoseconds))
-    return end
+    exclusive[f].append(Hold(asked: ready.nanoseconds, end: letGo.nanoseconds))
+    return letGo + SimTime(nanoseconds: total - held)
   }
 
-  /// When `op`, ready at `ready`, may start: after every allocating write or punch of its file that
-  /// asked for the lock before it (and is not over), and out of any that holds the lane then.
+  /// When `op`, ready at `ready`, may start: after every exclusive holder of its file that asked for
+  /// the lock before it (and has not let go), and out of any that holds the lane then.
   mutating func shared(_ op: DiskOp, ready: SimTime) -> SimTime {
     let f = slot(op)
     var t = ready.nanoseconds
@@ -59,10 +79,10 @@ public struct FileSystemAllocation: Sendable, Equatable {
     return lanes[f].firstFree(at: SimTime(nanoseconds: t))
   }
 
-  /// A shared I/O of `op`'s file runs until `end`: the file's exclusive ones wait for it.
-  mutating func sharedRuns(_ op: DiskOp, until end: SimTime) {
+  /// An I/O of `op`'s file is in flight until `end`: the file's draining ops wait for it.
+  mutating func inFlight(_ op: DiskOp, until end: SimTime) {
     let f = slot(op)
-    sharedUntil[f] = Swift.max(sharedUntil[f], end)
+    inFlightUntil[f] = Swift.max(inFlightUntil[f], end)
   }
 
   /// The index of `op`'s file, growing the tables on its first appearance.
@@ -70,7 +90,7 @@ public struct FileSystemAllocation: Sendable, Equatable {
     let f = Int(Swift.max(-1, op.file)) + 1
     while lanes.count <= f {
       lanes.append(BusCalendar())
-      sharedUntil.append(.zero)
+      inFlightUntil.append(.zero)
       exclusive.append([])
     }
     return f
@@ -78,6 +98,8 @@ public struct FileSystemAllocation: Sendable, Equatable {
 
   /// Every distribution at its mean.
   public var deterministic: FileSystemAllocation {
-    FileSystemAllocation(allocatingWrite: allocatingWrite.deterministic, punchHole: punchHole.deterministic)
+    FileSystemAllocation(
+      allocatingWrite: allocatingWrite.deterministic, allocatingSubmit: allocatingSubmit?.deterministic,
+      punchHole: punchHole.deterministic)
   }
 }

@@ -72,6 +72,7 @@ public struct SSDModel: DiskModel {
           if op.space == .punchesHole { continue }
           let start = t
           t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
+          fileSystem!.inFlight(op, until: t)
           if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
           continue
         }
@@ -89,7 +90,7 @@ public struct SSDModel: DiskModel {
       t = bus.reserve(
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
-      if fileSystem != nil { fileSystem!.sharedRuns(op, until: t) }
+      if fileSystem != nil { fileSystem!.inFlight(op, until: t) }
       if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
     }
     return t - now
