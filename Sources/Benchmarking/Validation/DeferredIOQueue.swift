@@ -6,23 +6,22 @@ import VHD
   import Glibc
 #endif
 
-/// A data I/O the engine asked for, to be issued by the worker that owns the request.
+/// A data I/O the engine asked for, to be issued by the event loop for the request's slot.
 struct DeferredIO {
   var fd: Int32
   var offset: UInt64
   var count: Int
   var isWrite: Bool
-  /// Reads: where the engine wanted the bytes. Writes: the bytes, in the worker's staging buffer.
+  /// Reads: where the engine wanted the bytes. Writes: the bytes, in the slot's staging buffer.
   var target: UnsafeMutableRawPointer
   /// A zeroing (`count` bytes from `offset`) done through this device: a new block's punch and growth.
   var zeroing: SparseFileDevice? = nil
 }
 
-/// The state `DirectFileDevice`s share, used by the thread holding the engine lock (the writes in
-/// flight also by workers retiring them, under a lock of their own): the current
-/// request's I/O count, its deferred I/Os, the worker's staging buffer for deferred writes, the
-/// metadata sectors workers read for their requests, and the read a request stopped at. Nothing
-/// here allocates per request.
+/// The state `DirectFileDevice`s share with the event loop (`TapdiskLoop`, one thread, so no lock):
+/// the current request's I/O count, its deferred I/Os, its slot's staging buffer for deferred
+/// writes, the metadata sectors read for outstanding requests, and the read a request stopped at.
+/// Nothing here allocates per request.
 final class DeferredIOQueue {
   static let bounceBytes = 1 << 20
   var ios = 0
@@ -30,21 +29,18 @@ final class DeferredIOQueue {
   /// earlier round, and counted there).
   private(set) var servedFromPrefetch = 0
   private(set) var pending: [DeferredIO] = []
-  /// Writes handed to workers and not yet known to be done, each with its worker's staging buffer:
+  /// Writes handed to the loop and not yet known to be done, each with its slot's staging buffer:
   /// a metadata read of the same range is served from there, as tapdisk keeps a bitmap in memory
   /// while its write is in flight (reading the device could return the bitmap before that write).
   private var inFlight: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
-  /// Metadata sectors a worker read outside the engine lock for its current request, each with the
-  /// worker's staging buffer as owner: the request's next engine call finds them here.
+  /// Metadata sectors read for a slot's current request while it was parked, each with the slot's
+  /// staging buffer as owner: the request's next engine call finds them here.
   private var prefetched: [(owner: UnsafeMutableRawPointer, io: DeferredIO)] = []
-  /// Guards `inFlight` and `prefetched`: workers retire their writes and add their metadata reads
-  /// without the engine lock.
-  private let inFlightLock = NSLock()
-  /// The metadata read the current engine call stopped at (nil: none): the worker reads it outside
-  /// the engine lock and calls the engine again, as tapdisk parks a request until its bitmap read
+  /// The metadata read the current engine call stopped at (nil: none): the loop submits it and
+  /// calls the engine again when it completes, as tapdisk parks a request until its bitmap read
   /// completes and serves others meanwhile.
   private(set) var miss: DeferredIO?
-  /// Whether a metadata read the queue lacks stops the engine call (the workers' requests) or is
+  /// Whether a metadata read the queue lacks stops the engine call (the loop's requests) or is
   /// read at once (opening and closing the chain).
   var parksMetadataReads = false
   private var staging: UnsafeMutableRawPointer?
@@ -66,7 +62,7 @@ final class DeferredIOQueue {
 
   deinit { free(bounce) }
 
-  /// Starts a request: counts from zero, deferred writes go to `staging` (the worker's).
+  /// Starts a request: counts from zero, deferred writes go to `staging` (its slot's).
   func begin(staging: UnsafeMutableRawPointer) {
     ios = 0
     servedFromPrefetch = 0
@@ -88,10 +84,8 @@ final class DeferredIOQueue {
     pending.append(DeferredIO(fd: fd, offset: offset, count: bytes.count, isWrite: true, target: at))
   }
 
-  /// The current request's deferred writes are now its worker's to issue (`owner`: its staging).
+  /// The current request's deferred writes are now in its slot's hands (`owner`: its staging).
   func handOver(owner: UnsafeMutableRawPointer) {
-    inFlightLock.lock()
-    defer { inFlightLock.unlock() }
     for io in pending where io.isWrite && io.zeroing == nil {
       inFlight.append((owner, io))
       // A sector read earlier is stale once this write lands: read it again after.
@@ -102,21 +96,17 @@ final class DeferredIOQueue {
     }
   }
 
-  /// The worker owning `owner` has issued everything it was handed.
+  /// The slot owning `owner` has completed everything it was handed.
   func retire(owner: UnsafeMutableRawPointer) {
-    inFlightLock.lock()
-    defer { inFlightLock.unlock() }
     inFlight.removeAll { $0.owner == owner }
   }
 
-  /// A metadata read under the engine lock: from a write in flight, or from the current request's
-  /// own earlier read; otherwise it stops the engine call (`MetadataMiss`) for the worker to read,
-  /// or, outside the workers' requests, is read at once.
+  /// A metadata read by the engine: from a write in flight, or from the current request's own
+  /// earlier read; otherwise it stops the engine call (`MetadataMiss`) for the loop to read, or,
+  /// outside the loop's requests, is read at once.
   func direct(fd: Int32, offset: UInt64, read buffer: UnsafeMutableRawBufferPointer, name: String) throws {
-    inFlightLock.lock()
-    defer { inFlightLock.unlock() }
     let same = { (io: DeferredIO) in io.fd == fd && io.offset == offset && io.count == buffer.count }
-    // Copied under the lock: an owner does not reuse its buffers before it retires or drops them.
+    // A slot does not reuse its buffers before it retires or drops them.
     if let staged = inFlight.last(where: { same($0.io) }) {
       buffer.baseAddress!.copyMemory(from: staged.io.target, byteCount: buffer.count)
       return
@@ -136,17 +126,13 @@ final class DeferredIOQueue {
     throw MetadataMiss()
   }
 
-  /// The worker owning `owner` read `io` (its bytes at `io.target`) for its current request.
+  /// The slot owning `owner` read `io` (its bytes at `io.target`) for its current request.
   func prefetch(_ io: DeferredIO, owner: UnsafeMutableRawPointer) {
-    inFlightLock.lock()
-    defer { inFlightLock.unlock() }
     prefetched.append((owner, io))
   }
 
-  /// The worker owning `owner` is done with its request's metadata reads.
+  /// The slot owning `owner` is done with its request's metadata reads.
   func dropPrefetched(owner: UnsafeMutableRawPointer) {
-    inFlightLock.lock()
-    defer { inFlightLock.unlock() }
     prefetched.removeAll { $0.owner == owner }
   }
 
@@ -172,7 +158,7 @@ final class DeferredIOQueue {
     }
   }
 
-  /// Issues deferred I/Os (outside the engine lock) with the worker's own `bounce` for reads.
+  /// Issues deferred I/Os synchronously, in order, with `bounce` for reads (closing the chain).
   static func run(_ ios: ArraySlice<DeferredIO>, bounce: UnsafeMutableRawPointer) throws {
     for io in ios {
       if let device = io.zeroing {

@@ -10,10 +10,10 @@ import VHD
 /// O_DIRECT, and the engine's I/O split as tapdisk splits it: reads of metadata (a bitmap the cache
 /// lacks) done at once by the engine call, which needs them to go on; guest data and every write
 /// (data, then the bitmap, BAT and footer updates, in the engine's order) and every zeroing queued in a
-/// `DeferredIOQueue` for the worker to issue after the engine lock is released. tapdisk's event loop
-/// likewise never waits for a write: it submits the data write and, once it completes, the bitmap
-/// write, while it serves other requests. So the I/O of `iodepth` requests overlaps on the device
-/// while the engine (single-threaded, as tapdisk's event loop is) serves one request at a time.
+/// `DeferredIOQueue` for the event loop (`TapdiskLoop`) to submit once the engine call returns.
+/// tapdisk's event loop likewise never waits for a write: it submits the data write and, once it
+/// completes, the bitmap write, while it serves other requests. So the I/O of `iodepth` requests
+/// overlaps on the device while the engine, on the loop's one thread, serves one call at a time.
 ///
 /// This wraps the engine's devices instead of giving `SparseFileDevice` an O_DIRECT mode, so the
 /// engine is unchanged: every read and write with a 512-aligned offset and length goes through an

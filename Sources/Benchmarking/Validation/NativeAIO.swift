@@ -21,7 +21,17 @@ final class NativeAIO {
     events = Array(repeating: cfileops_aio_event(), count: 64)
   }
 
-  deinit { _ = cfileops_aio_destroy(context) }
+  deinit { destroy() }
+
+  private var destroyed = false
+
+  /// Destroys the context; io_destroy waits for the requests still in flight, so their buffers may
+  /// be freed after it. Idempotent.
+  func destroy() {
+    guard !destroyed else { return }
+    destroyed = true
+    _ = cfileops_aio_destroy(context)
+  }
 
   /// Submits a pread or pwrite of `count` bytes at `offset` through `buffer` (aligned for
   /// O_DIRECT), tagged `tag`.

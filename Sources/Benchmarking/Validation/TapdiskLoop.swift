@@ -50,7 +50,6 @@ final class TapdiskLoop {
     /// The engine call's deferred I/Os, and the next to submit.
     var pending: [DeferredIO] = []
     var next = 0
-    var busy = false
   }
 
   init(chain: VHDChain, queue: DeferredIOQueue, generator: any RequestGenerator, total: Int, depth: Int)
@@ -80,6 +79,8 @@ final class TapdiskLoop {
   private let guest: UnsafeMutableRawPointer!
 
   deinit {
+    // The kernel may still write into the buffers until the context is destroyed.
+    aio.destroy()
     for s in slots {
       free(s.staging)
       free(s.bounce)
@@ -98,15 +99,12 @@ final class TapdiskLoop {
         break
       }
     }
+    // If the wait itself fails, the error is thrown at once; deinit then destroys the context,
+    // which waits for what is still in flight, before it frees the buffers.
     while aio.inFlight > 0 {
-      do {
-        try aio.reap { tag, result in
-          guard failure == nil else { return }
-          do { try self.completed(Int(tag), result: result) } catch { failure = error }
-        }
-      } catch {
-        // The wait itself failed: the kernel may still own the buffers, so stop here.
-        throw error
+      try aio.reap { tag, result in
+        guard failure == nil else { return }
+        do { try self.completed(Int(tag), result: result) } catch { failure = error }
       }
     }
     if let failure { throw failure }
@@ -114,10 +112,8 @@ final class TapdiskLoop {
 
   /// Gives slot `i` the workload's next request, if any is left.
   private func startNext(_ i: Int) throws {
-    slots[i].busy = false
     guard issued < total, let r = generator.next(now: .zero) else { return }
     issued += 1
-    slots[i].busy = true
     slots[i].request = r
     slots[i].started = DispatchTime.now().uptimeNanoseconds
     slots[i].metadataUsed = 0

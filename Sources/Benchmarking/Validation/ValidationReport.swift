@@ -98,8 +98,8 @@ public struct ValidationReport {
       .paragraph(
         "\(machine). Each case runs the same guest workload (random 4 KiB, read fraction "
           + "\(cases.first.map { Self.f($0.readFraction, 2) } ?? "-"), closed loop at the given iodepth) through "
-          + "the same chain twice: for real (the VHD engine on O_DIRECT files, worker threads, wall-clock "
-          + "latency) and simulated with the profile. Demerit: root-mean-square horizontal distance between "
+          + "the same chain twice: for real (the VHD engine on O_DIRECT files, one thread over Linux native "
+          + "AIO as tapdisk drives them, wall-clock latency) and simulated with the profile. Demerit: root-mean-square horizontal distance between "
           + "the two response-time CDFs (DiskSim's figure), absolute and as % of the real mean. "
           + "docs/simulation.md#validation says how."))
     for c in cases {
