@@ -53,24 +53,30 @@ int cfileops_aio_destroy(uint64_t context) {
   return 0;
 }
 
-int cfileops_aio_submit(uint64_t context, int fd, int is_write, void *buffer, uint64_t count,
-                        int64_t offset, uint64_t data) {
-  // The kernel copies the control block during io_submit, so it may live on the stack.
-  struct iocb cb;
-  memset(&cb, 0, sizeof cb);
-  cb.aio_data = data;
-  cb.aio_lio_opcode = is_write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
-  cb.aio_fildes = (uint32_t)fd;
-  cb.aio_buf = (uint64_t)(uintptr_t)buffer;
-  cb.aio_nbytes = count;
-  cb.aio_offset = offset;
-  struct iocb *list[1] = {&cb};
-  for (;;) {
-    long n = syscall(SYS_io_submit, (aio_context_t)context, 1L, list);
-    if (n == 1) return 0;
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 ? -errno : -EAGAIN;
+int cfileops_aio_submit(uint64_t context, const cfileops_aio_request *requests, int n) {
+  // The kernel copies the control blocks during io_submit, so they may live on the stack.
+  struct iocb cbs[64];
+  struct iocb *list[64];
+  if (n < 0 || n > 64) return -EINVAL;
+  for (int i = 0; i < n; i++) {
+    memset(&cbs[i], 0, sizeof cbs[i]);
+    cbs[i].aio_data = requests[i].data;
+    cbs[i].aio_lio_opcode = requests[i].is_write ? IOCB_CMD_PWRITE : IOCB_CMD_PREAD;
+    cbs[i].aio_fildes = (uint32_t)requests[i].fd;
+    cbs[i].aio_buf = (uint64_t)(uintptr_t)requests[i].buffer;
+    cbs[i].aio_nbytes = requests[i].count;
+    cbs[i].aio_offset = requests[i].offset;
+    list[i] = &cbs[i];
   }
+  int done = 0;
+  while (done < n) {
+    long r = syscall(SYS_io_submit, (aio_context_t)context, (long)(n - done), list + done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return done > 0 ? done : -errno;
+    if (r == 0) return done > 0 ? done : -EAGAIN;
+    done += (int)r;
+  }
+  return done;
 }
 
 int cfileops_aio_getevents(uint64_t context, int min, int max, cfileops_aio_event *events) {

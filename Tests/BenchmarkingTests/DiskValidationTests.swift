@@ -19,6 +19,8 @@ import Testing
     for c in cases {
       #expect(c.requests == 150 && c.samples.simulatedNs.count == 150)
       #expect(c.iopsReal > 0 && c.iopsSimulated > 0 && c.demeritUs.isFinite)
+      // The loop's thread did work; the nvme preset charges no engine time.
+      #expect(c.threadCPUPerRequestRealUs > 0 && c.threadCPUPerRequestSimulatedUs == 0)
     }
     for c in cases where c.iodepth == 1 {
       #expect(c.physicalIOsPerRequestReal == c.physicalIOsPerRequestSimulated, "depth \(c.depth)")
@@ -37,7 +39,8 @@ import Testing
       Set(first?.keys.map { $0 } ?? []) == [
         "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
         "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
-        "physical_ios_per_request_real", "physical_ios_per_request_simulated", "classes",
+        "physical_ios_per_request_real", "physical_ios_per_request_simulated",
+        "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us", "classes",
       ])
     // The classes split every request, and both sides served the same requests.
     for c in cases {

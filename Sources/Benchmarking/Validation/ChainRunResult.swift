@@ -8,6 +8,9 @@ struct ChainRunResult {
   /// From the first request's start to the last one's completion (wall clock or simulated).
   var elapsedSeconds: Double
   var physicalIOs: Int
+  /// The processor time of the thread serving the requests (tapdisk's): measured on the real side
+  /// (`CLOCK_THREAD_CPUTIME_ID` around the loop), charged by the model on the simulated one.
+  var threadBusySeconds: Double = 0
 
   var iops: Double { Double(requests.count) / Swift.max(1e-9, elapsedSeconds) }
 }

@@ -2,6 +2,10 @@
 import CFileOps
 import VHD
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A Linux native AIO context (io_setup/io_submit/io_getevents), the interface tapdisk drives its
 /// images with from one thread (blktap drivers/libaio-backend.c): requests go to the kernel
 /// without blocking the caller (except where the file system makes the submission itself wait),
@@ -9,6 +13,9 @@ import VHD
 final class NativeAIO {
   private let context: UInt64
   private var events: [cfileops_aio_event]
+  /// Requests queued for the next `submitQueued()`, and what each is (for errors).
+  private var queued: [cfileops_aio_request] = []
+  private var queuedNames: [StaticString] = []
   /// Requests submitted and not yet collected.
   private(set) var inFlight = 0
 
@@ -19,6 +26,8 @@ final class NativeAIO {
     guard r == 0 else { throw StorageError(.system(-r), path: "io_setup") }
     context = ctx
     events = Array(repeating: cfileops_aio_event(), count: 64)
+    queued.reserveCapacity(Swift.max(1, depth))
+    queuedNames.reserveCapacity(Swift.max(1, depth))
   }
 
   deinit { destroy() }
@@ -33,17 +42,42 @@ final class NativeAIO {
     _ = cfileops_aio_destroy(context)
   }
 
-  /// Submits a pread or pwrite of `count` bytes at `offset` through `buffer` (aligned for
-  /// O_DIRECT), tagged `tag`.
-  func submit(
+  /// Queues a pread or pwrite of `count` bytes at `offset` through `buffer` (aligned for O_DIRECT),
+  /// tagged `tag`, for the next `submitQueued()`; `name` names it in an error.
+  func queue(
     fd: Int32, isWrite: Bool, buffer: UnsafeMutableRawPointer, count: Int, offset: UInt64, tag: UInt64,
-    name: String
-  ) throws {
-    let r = cfileops_aio_submit(context, fd, isWrite ? 1 : 0, buffer, UInt64(count), Int64(offset), tag)
-    guard r == 0 else {
-      throw DeviceError(.system(-r), device: name, offset: offset, length: UInt64(count))
+    name: StaticString
+  ) {
+    queued.append(
+      cfileops_aio_request(
+        data: tag, buffer: buffer, count: UInt64(count), offset: Int64(offset), fd: fd,
+        is_write: isWrite ? 1 : 0))
+    queuedNames.append(name)
+  }
+
+  /// Submits everything queued in one io_submit call (64 at most a call), as tapdisk submits what a
+  /// turn of its event loop queued (blktap `libaio_backend_submit_all_tiocbs`). On an error, what
+  /// was submitted before it is in flight and the rest is dropped.
+  func submitQueued() throws {
+    defer {
+      queued.removeAll(keepingCapacity: true)
+      queuedNames.removeAll(keepingCapacity: true)
     }
-    inFlight += 1
+    var from = 0
+    while from < queued.count {
+      let n = Swift.min(64, queued.count - from)
+      let r = queued.withUnsafeBufferPointer {
+        cfileops_aio_submit(context, $0.baseAddress! + from, Int32(n))
+      }
+      if r > 0 { inFlight += Int(r) }
+      guard r == n else {
+        let failed = queued[from + Int(Swift.max(0, r))]
+        throw DeviceError(
+          .system(r < 0 ? -r : EIO), device: "\(queuedNames[from + Int(Swift.max(0, r))])",
+          offset: UInt64(failed.offset), length: failed.count)
+      }
+      from += n
+    }
   }
 
   /// Waits for at least one completion and calls `body(tag, result)` for each collected (result:

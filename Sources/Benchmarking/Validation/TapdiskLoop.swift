@@ -17,9 +17,12 @@ import Workloads
 /// says which) parks the request: the read is submitted and the engine is called again when it
 /// completes, while other requests go on, as tapdisk parks a request behind a bitmap read. The I/Os
 /// an engine call leaves (guest data, then the bitmap, BAT and footer writes in the engine's order)
-/// are submitted one after another, each once the one before completed, as tapdisk issues a
-/// block's bitmap write after its data write. A zeroing (the engine's punch of a new block) is a
-/// system call the loop makes in place. A request's latency runs from when its slot takes it to
+/// are issued one after another, each once the one before completed, as tapdisk issues a block's
+/// bitmap write after its data write. As in tapdisk's server loop, the I/Os one turn of the loop
+/// queues (for every completion it collected) go to the kernel together in one `io_submit`
+/// (tapdisk-server.c `tapdisk_server_iterate`); tapdisk also merges adjacent ones, which random
+/// requests seldom give and this loop does not do. A zeroing (the engine's punch of a new block) is
+/// a system call the loop makes in place. A request's latency runs from when its slot takes it to
 /// the completion of its last I/O.
 final class TapdiskLoop {
   let chain: VHDChain
@@ -30,6 +33,8 @@ final class TapdiskLoop {
   private(set) var physicalIOs = 0
   private var issued = 0
   private let aio: NativeAIO
+  /// Reused by every engine call (the chain resets it): nothing on the loop allocates per request.
+  private var accounting = RequestAccounting()
   private var slots: [Slot] = []
 
   /// One outstanding request and its buffers (aligned for O_DIRECT, `DeferredIOQueue.bounceBytes`
@@ -99,12 +104,18 @@ final class TapdiskLoop {
         break
       }
     }
+    if failure == nil {
+      do { try aio.submitQueued() } catch { failure = error }
+    }
     // If the wait itself fails, the error is thrown at once; deinit then destroys the context,
     // which waits for what is still in flight, before it frees the buffers.
     while aio.inFlight > 0 {
       try aio.reap { tag, result in
         guard failure == nil else { return }
         do { try self.completed(Int(tag), result: result) } catch { failure = error }
+      }
+      if failure == nil {
+        do { try aio.submitQueued() } catch { failure = error }
       }
     }
     if let failure { throw failure }
@@ -125,7 +136,6 @@ final class TapdiskLoop {
   private func callEngine(_ i: Int) throws {
     let r = slots[i].request
     queue.begin(staging: slots[i].staging)
-    var accounting = RequestAccounting()
     do {
       if r.operation == .write {
         try chain.write(sector: r.lba, count: r.sectors, from: guest, accounting: &accounting)
@@ -143,7 +153,7 @@ final class TapdiskLoop {
       slots[i].metadataUsed += (read.count + 4095) / 4096 * 4096
       slots[i].rounds += 1
       slots[i].parkedOn = read
-      try aio.submit(
+      aio.queue(
         fd: read.fd, isWrite: false, buffer: read.target, count: read.count, offset: read.offset,
         tag: UInt64(i), name: "metadata")
       return
@@ -169,7 +179,7 @@ final class TapdiskLoop {
         slots[i].next += 1
         continue
       }
-      try aio.submit(
+      aio.queue(
         fd: io.fd, isWrite: io.isWrite, buffer: io.isWrite ? io.target : slots[i].bounce, count: io.count,
         offset: io.offset, tag: UInt64(i), name: "data")
       return

@@ -18,9 +18,13 @@ extension ValidationCase {
       p50RealUs: q(realSorted, 0.5) / 1000, p50SimulatedUs: q(simSorted, 0.5) / 1000,
       p99RealUs: q(realSorted, 0.99) / 1000, p99SimulatedUs: q(simSorted, 0.99) / 1000,
       demeritUs: demerit / 1000, demeritPercent: 100 * demerit / realMean,
-      physicalIOsPerRequestReal: Double(real.reduce(0) { $0 + $1.physicalIOs })
-        / Double(Swift.max(1, realSorted.count)),
-      physicalIOsPerRequestSimulated: Double(simulated.physicalIOs) / Double(Swift.max(1, simSorted.count)),
+      perRequest: ValidationPerRequest(
+        physicalIOsReal: Double(real.reduce(0) { $0 + $1.physicalIOs })
+          / Double(Swift.max(1, realSorted.count)),
+        physicalIOsSimulated: Double(simulated.physicalIOs) / Double(Swift.max(1, simSorted.count)),
+        threadCPURealUs: 1e6 * real.reduce(0) { $0 + $1.threadBusySeconds }
+          / Double(Swift.max(1, realSorted.count)),
+        threadCPUSimulatedUs: 1e6 * simulated.threadBusySeconds / Double(Swift.max(1, simSorted.count))),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),

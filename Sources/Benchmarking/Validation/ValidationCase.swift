@@ -20,8 +20,12 @@ public struct ValidationCase: Encodable, Sendable {
   public var p99SimulatedUs: Double
   public var demeritUs: Double
   public var demeritPercent: Double
-  public var physicalIOsPerRequestReal: Double
-  public var physicalIOsPerRequestSimulated: Double
+  /// What the engine and the tapdisk thread did per request, on each side.
+  public var perRequest = ValidationPerRequest()
+  public var physicalIOsPerRequestReal: Double { perRequest.physicalIOsReal }
+  public var physicalIOsPerRequestSimulated: Double { perRequest.physicalIOsSimulated }
+  public var threadCPUPerRequestRealUs: Double { perRequest.threadCPURealUs }
+  public var threadCPUPerRequestSimulatedUs: Double { perRequest.threadCPUSimulatedUs }
   /// Both latency samples (not encoded), the classes and the real side's spread (encoded as fields
   /// of the case).
   public var samples = ValidationSamples(realNs: [], simulatedNs: [])
@@ -39,12 +43,14 @@ public struct ValidationCase: Encodable, Sendable {
     case demeritPercent = "demerit_percent"
     case physicalIOsPerRequestReal = "physical_ios_per_request_real"
     case physicalIOsPerRequestSimulated = "physical_ios_per_request_simulated"
+    case threadCPUPerRequestRealUs = "thread_cpu_per_request_real_us"
+    case threadCPUPerRequestSimulatedUs = "thread_cpu_per_request_simulated_us"
     case classes
     case iopsWithinRealRange = "iops_within_real_range"
     case demeritWithinRealSpread = "demerit_within_real_spread"
   }
 
-  /// The fields, then `classes` (from `samples`), then with repeats the real side's spread.
+  /// The fields, the thread's processor time, then `classes` (from `samples`), then with repeats the real side's spread.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(depth, forKey: .depth)
@@ -61,6 +67,8 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(demeritPercent, forKey: .demeritPercent)
     try c.encode(physicalIOsPerRequestReal, forKey: .physicalIOsPerRequestReal)
     try c.encode(physicalIOsPerRequestSimulated, forKey: .physicalIOsPerRequestSimulated)
+    try c.encode(threadCPUPerRequestRealUs, forKey: .threadCPUPerRequestRealUs)
+    try c.encode(threadCPUPerRequestSimulatedUs, forKey: .threadCPUPerRequestSimulatedUs)
     try c.encode(samples.classes, forKey: .classes)
     // The spread's own fields (absent for one run), then the two verdicts that need the model's figures.
     try realSpread?.encode(to: encoder)

@@ -47,7 +47,7 @@ public struct ValidationReport {
         header: [
           "depth", "iodepth", repeats > 1 ? "IOPS real (median)" : "IOPS real", "IOPS sim", "sim / real",
           "demerit µs", "demerit %",
-          "phys I/O per request",
+          "phys I/O per request", "thread µs per request",
         ],
         rows: cases.map { c in
           [
@@ -55,6 +55,7 @@ public struct ValidationReport {
             Self.f(c.iopsRatio, 3),
             Self.f(c.demeritUs), Self.f(c.demeritPercent),
             Self.pair(c.physicalIOsPerRequestReal, c.physicalIOsPerRequestSimulated, 3),
+            Self.pair(c.threadCPUPerRequestRealUs, c.threadCPUPerRequestSimulatedUs),
           ]
         }))
     doc.blocks.append(.heading(level: 2, text: "Response-time percentiles, µs (real / simulated)"))
@@ -157,6 +158,14 @@ public struct ValidationReport {
       sameIOs == n
       ? "The engine issued the same physical I/Os per request on both sides in every case."
       : "The engine's physical I/Os per request differ in \(n - sameIOs) of \(n) cases."
+    // The thread's share of the real run's time: processor time per request × requests per second.
+    let busy = cases.map { $0.threadCPUPerRequestRealUs * $0.iopsReal / 1e4 }
+    let realCPU = cases.map(\.threadCPUPerRequestRealUs)
+    let simCPU = cases.map(\.threadCPUPerRequestSimulatedUs)
+    text +=
+      " The real loop's thread spent \(Self.f(realCPU.min()!, 0)) to \(Self.f(realCPU.max()!, 0)) µs of "
+      + "processor time a request (busy \(Self.f(busy.min()!, 0)) to \(Self.f(busy.max()!, 0)) % of the run); "
+      + "the model charges \(Self.f(simCPU.min()!, 1)) to \(Self.f(simCPU.max()!, 1)) µs."
     return text
   }
 

@@ -34,10 +34,21 @@ typedef struct {
 int cfileops_aio_setup(unsigned depth, uint64_t *context);
 /// Frees the context (waiting for what is still in flight); 0 or -errno.
 int cfileops_aio_destroy(uint64_t context);
-/// Submits one pread (`is_write` 0) or pwrite of `count` bytes at `offset` through `buffer` (aligned
-/// for O_DIRECT), tagged `data`. 0, or -errno (-EAGAIN: the context is full).
-int cfileops_aio_submit(uint64_t context, int fd, int is_write, void *buffer, uint64_t count,
-                        int64_t offset, uint64_t data);
+/// One pread (`is_write` 0) or pwrite of `count` bytes at `offset` through `buffer` (aligned for
+/// O_DIRECT), tagged `data`.
+typedef struct {
+  uint64_t data;
+  void *buffer;
+  uint64_t count;
+  int64_t offset;
+  int32_t fd;
+  int32_t is_write;
+} cfileops_aio_request;
+
+/// Submits `n` requests (at most 64) in one io_submit call, as tapdisk submits what one turn of its
+/// event loop queued. The count submitted (the first ones; fewer than `n` only on an error), or
+/// -errno when none was (-EAGAIN: the context is full).
+int cfileops_aio_submit(uint64_t context, const cfileops_aio_request *requests, int n);
 /// Waits for at least `min` completions and returns up to `max` of them in `events` (count or -errno;
 /// an interrupted wait is retried).
 int cfileops_aio_getevents(uint64_t context, int min, int max, cfileops_aio_event *events);

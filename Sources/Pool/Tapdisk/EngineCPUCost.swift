@@ -19,7 +19,7 @@ public struct EngineCPUCost: Sendable, Equatable {
 
   /// The time of a request whose lookup probed `levels` levels.
   @inline(__always)
-  func time(levels: Int) -> SimTime {
+  public func time(levels: Int) -> SimTime {
     SimTime(nanoseconds: perRequest.nanoseconds + perLevel.nanoseconds * Int64(levels))
   }
 }

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// A validation case's per-request work on both sides: the physical I/Os the engine issued (they must
+/// agree: the same engine serves the same requests), and the tapdisk thread's processor time,
+/// measured around the real loop and charged by the model (`engine_cpu`). Where the real thread time
+/// times the real IOPS nears one second a second, the thread, not the device, limits the real run.
+public struct ValidationPerRequest: Sendable, Equatable {
+  public var physicalIOsReal = 0.0
+  public var physicalIOsSimulated = 0.0
+  public var threadCPURealUs = 0.0
+  public var threadCPUSimulatedUs = 0.0
+
+  public init(
+    physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
+    threadCPUSimulatedUs: Double = 0
+  ) {
+    self.physicalIOsReal = physicalIOsReal
+    self.physicalIOsSimulated = physicalIOsSimulated
+    self.threadCPURealUs = threadCPURealUs
+    self.threadCPUSimulatedUs = threadCPUSimulatedUs
+  }
+}
