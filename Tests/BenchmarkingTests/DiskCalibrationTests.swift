@@ -49,14 +49,19 @@ import VHD
     #expect(r.iops == 12081.918082 && r.bytesPerSecond == 49_487_536)
     // lat_ns's mean, min, percentiles and max; clat_ns's are 61,870.07, 2,405, 39,168 at p 0.5.
     #expect(r.meanLatencyNs == 80826.230362)
-    #expect(r.latencyQuantiles.count == 19)
+    // min, fio's 17 percentiles, the 99.99th again at 1 − 1/N (N 12,094: only the largest sample
+    // reaches the max), max.
+    #expect(r.latencyQuantiles.count == 20)
     #expect(r.latencyQuantiles.first! == (0, 37_911))
+    #expect(r.latencyQuantiles[18] == (1 - 1 / 12_094, 22_151_168))
+    #expect(abs(r.latencyQuantiles[17].p - 0.9999) < 1e-12 && r.latencyQuantiles[17].ns == 22_151_168)
     #expect(r.latencyQuantiles.last! == (1, 22_353_232))
     #expect(r.latencyQuantiles.contains { $0.p == 0.5 && $0.ns == 56_064 })
     #expect(r.latencyQuantiles.contains { $0.p == 0.99 && $0.ns == 138_240 })
     #expect(r.meanSubmissionNs == 18956.156937)
     let s = try #require(r.submissionQuantiles)
-    #expect(s.count == 19 && s.first! == (0, 11_692) && s.last! == (1, 5_413_500))
+    #expect(s.count == 20 && s.first! == (0, 11_692) && s.last! == (1, 5_413_500))
+    #expect(s[18] == (1 - 1 / 12_094, 4_947_968))
     #expect(s.contains { $0.p == 0.5 && $0.ns == 15_808 })
     #expect(s.contains { $0.p == 0.99 && $0.ns == 43_264 })
 
