@@ -76,6 +76,9 @@ import Testing
     let s = try #require(c.realSpread)
     #expect(s.repeats == 3 && abs(s.demeritUs - 300) < 1e-9)
     #expect(c.iopsWithinRealRange == false && c.demeritWithinRealSpread == true)
+    // The IOPS plot, in thousands: the point at (median real, simulated), its bar over the real range.
+    let plot = ValidationReport(profile: "p", machine: "m", cases: [c]).iopsPlot
+    #expect(plot.series[0].rows == [[1, 2, 0.9, 1.3]] && plot.xLabel.contains("thousands"))
     // The JSON: every field it had, and the spread's beside them.
     let encoded = try JSONSerialization.jsonObject(
       with: Data(ValidationReport(profile: "p", machine: "m", cases: [c]).json.utf8))

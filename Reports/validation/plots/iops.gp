@@ -1,8 +1,8 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "iops.svg"
 set title "IOPS: simulated against real, one point per case (real: median and min–max of 5 runs)"
-set xlabel "real IOPS (median of 5 runs)"
-set ylabel "simulated IOPS"
+set xlabel "real IOPS, thousands (median of 5 runs)"
+set ylabel "simulated IOPS, thousands"
 set grid
 set key outside right top
 plot "iops.dat" index 0 using 1:2:3:4 with xerrorbars pt 7 ps 1.2 lw 1.5 lc rgb "#0072B2" title "iodepth 1 (chain depths 1, 8, 17)", \

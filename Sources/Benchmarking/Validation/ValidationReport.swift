@@ -172,15 +172,17 @@ public struct ValidationReport {
   /// Simulated against real IOPS, one point per case, with the line of agreement and the ±10 % band;
   /// with repeats each point has a horizontal bar over the real runs' range (the simulated side does
   /// not vary), so a point whose bar crosses the line is a case the machine cannot tell from the model.
+  /// In thousands of IOPS, so the axis labels stay apart on a narrow plot.
   var iopsPlot: Plot {
     let hi =
       (cases.map { Swift.max($0.realSpread?.iopsMax ?? 0, $0.iopsReal, $0.iopsSimulated) }.max() ?? 1) * 1.1
+      / 1000
     /// `x y`, or with repeats `x y low high` for the bar.
     func row(_ c: ValidationCase) -> [Double] {
-      guard repeats > 1 else { return [c.iopsReal, c.iopsSimulated] }
+      guard repeats > 1 else { return [c.iopsReal / 1000, c.iopsSimulated / 1000] }
       return [
         c.iopsReal, c.iopsSimulated, c.realSpread?.iopsMin ?? c.iopsReal, c.realSpread?.iopsMax ?? c.iopsReal,
-      ]
+      ].map { $0 / 1000 }
     }
     var series: [Plot.Series] = Set(cases.map(\.iodepth)).sorted().map { d in
       .init(
@@ -194,8 +196,8 @@ public struct ValidationReport {
       name: "iops",
       title: "IOPS: simulated against real, one point per case"
         + (repeats > 1 ? " (real: median and min–max of \(repeats) runs)" : ""),
-      xLabel: repeats > 1 ? "real IOPS (median of \(repeats) runs)" : "real IOPS",
-      yLabel: "simulated IOPS", series: series)
+      xLabel: repeats > 1 ? "real IOPS, thousands (median of \(repeats) runs)" : "real IOPS, thousands",
+      yLabel: "simulated IOPS, thousands", series: series)
   }
 
   /// At most 400 points of the empirical CDF (µs, fraction).
