@@ -20,7 +20,9 @@ struct DiskCalibrateCommand: ParsableCommand {
       flight (fio --ioengine=libaio --iodepth=N, O_DIRECT); latencies are fio's total latency
       (submission plus completion).
       The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32
-      (--quick: 1 and 32, one second per job); then random 4 KiB writes into a fresh sparse file
+      (--quick: 1 and 32, one second per job); then random 4 KiB reads and writes together, 70 %
+      reads, at queue depths 8 and 32 (--quick: 32), for how a mix in flight slows each direction;
+      then random 4 KiB writes into a fresh sparse file
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
       engine's processor time per request on chains in memory (use a release build).
       The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's
@@ -66,8 +68,10 @@ struct DiskCalibrateCommand: ParsableCommand {
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }
+      // A mixed job gave a measurement per direction.
+      let jobs = Set(grid.map(\.job.name)).count + repeats.count
       print(
-        "vhdsim disk calibrate: \(grid.count) fio jobs on \(calibrator.file); \(model.channels) channels, "
+        "vhdsim disk calibrate: \(jobs) fio jobs on \(calibrator.file); \(model.channels) channels, "
           + String(
             format: "read %.0f MB/s, write %.0f MB/s", model.readBandwidth / 1e6, model.writeBandwidth / 1e6)
           + "; profile written to \(out)")

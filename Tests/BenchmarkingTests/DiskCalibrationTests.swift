@@ -223,6 +223,52 @@ import VHD
     #expect(try ProfileFit.fit(grid, capacityBytes: 1 << 30).fileSystem?.allocatingSubmit == nil)
   }
 
+  /// The mixed job (fixture: fio 3.33, libaio, O_DIRECT, random 4 KiB 70 % reads at depth 8, 1 s on
+  /// this machine's disk, 6 December 2026) gives a measurement per direction, and the fit turns them
+  /// into a mixed point (docs/simulation.md#queue-depth-scaling): the writes' share of the I/Os in
+  /// flight by Little's law, and factors whose latencies put exactly the job's depth in flight at its
+  /// IOPS.
+  @Test func fitTakesTheMixedJob() throws {
+    let both = try fixture("fio-libaio-randrw70-4k-qd8.json")
+    #expect(both.map(\.isWrite) == [false, true])
+    #expect(both.allSatisfy { $0.jobName == "randrw70-4k-qd8" })
+    let (r, w) = (both[0], both[1])
+    #expect(r.iops == 41998.001998 && abs(r.meanLatencyNs - 122073.324049) < 1e-6)
+    #expect(w.iops == 17939.060939 && abs(w.meanLatencyNs - 158556.050064) < 1e-6)
+    let job = FioJob.mixedJobs(quick: false)[0]
+    #expect(job.name == "randrw70-4k-qd8" && job.isMixed && job.queueDepth == 8)
+    let args = job.arguments(file: "/x", sizeBytes: 1 << 30, seconds: 1, rampSeconds: 0)
+    #expect(
+      args.contains("--rw=randrw") && args.contains("--rwmixread=70") && !args.contains("--fallocate=none"))
+    #expect(FioJob.mixedJobs(quick: true).map(\.queueDepth) == [32])
+    var grid = syntheticGrid(.lognormal(median: 100_000, sigma: 0.4))
+    let single = try #require(try ProfileFit.fit(grid, capacityBytes: 1 << 30).queueDepthScaling)
+    #expect(single.mixed.isEmpty)
+    grid += both.map { FioMeasurement(job: job, result: $0) }
+    let m = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
+    let scaling = try #require(m.queueDepthScaling)
+    // The single-direction curves and the rest of the fit are as without the mixed job.
+    #expect(scaling.read == single.read && scaling.write == single.write && m.channels == 32)
+    #expect(scaling.mixed.count == 1)
+    let point = scaling.mixed[0]
+    #expect(point.depth == 8)
+    // 5.127 reads and 2.844 writes in flight: a share of 0.357.
+    #expect(abs(point.writeShare - 0.35685) < 1e-4)
+    // The synthetic grid's depth-1 jobs: 1 / IOPS is the truth's mean plus the 4 KiB transfer.
+    let readOne = grid.first { !$0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 }!
+    let writeOne = grid.first { $0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 }!
+    let readLatency = point.read / readOne.result.iops
+    let writeLatency = point.write / writeOne.result.iops
+    // Little's law closes: the fitted latencies at the job's IOPS keep 8 in flight, and their ratio
+    // is fio's.
+    #expect(abs(r.iops * readLatency + w.iops * writeLatency - 8) < 1e-9)
+    #expect(abs(readLatency / writeLatency - r.meanLatencyNs / w.meanLatencyNs) < 1e-12)
+    // A mixed job with only one direction is refused, by name.
+    #expect(throws: CalibrationError.missingMeasurement("both directions of the mixed job at depth 8")) {
+      try ProfileFit.fit(grid.dropLast(), capacityBytes: 1 << 30)
+    }
+  }
+
   @Test func fitNamesWhatIsMissing() {
     #expect(throws: CalibrationError.missingMeasurement("a 1 MiB read job")) {
       try ProfileFit.fit([], capacityBytes: 1 << 30)
@@ -242,7 +288,7 @@ import VHD
   /// Every job drives the device as tapdisk does: libaio from one job (one thread), `iodepth` I/Os in
   /// flight, with total- and submission-latency percentiles.
   @Test func jobsUseLibaioFromOneThread() {
-    for job in FioJob.grid(quick: false) + FioJob.allocationJobs {
+    for job in FioJob.grid(quick: false) + FioJob.mixedJobs(quick: false) + FioJob.allocationJobs {
       let args = job.arguments(file: "/x", sizeBytes: 1 << 30, seconds: 2, rampSeconds: 1)
       #expect(args.contains("--ioengine=libaio") && args.contains("--iodepth=\(job.queueDepth)"))
       #expect(args.contains("--lat_percentiles=1") && args.contains("--slat_percentiles=1"))

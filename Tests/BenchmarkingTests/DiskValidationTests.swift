@@ -40,8 +40,15 @@ import Testing
         "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
         "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
         "physical_ios_per_request_real", "physical_ios_per_request_simulated",
-        "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us", "classes",
+        "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
+        "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes",
       ])
+    // The real loop timed its system calls: it was occupied for some of every case, part of it in
+    // io_submit, and never longer than the run.
+    for c in cases {
+      #expect(c.submitPerRequestRealUs > 0 && c.threadOccupiedPerRequestRealUs >= c.submitPerRequestRealUs)
+      #expect(c.threadOccupiedPerRequestRealUs * c.iopsReal <= 1e6 * 1.001)
+    }
     // The classes split every request, and both sides served the same requests.
     for c in cases {
       #expect(c.samples.classes.reduce(0) { $0 + $1.requestsReal } == c.requests)

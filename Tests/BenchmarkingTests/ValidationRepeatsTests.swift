@@ -57,7 +57,8 @@ import Testing
           R(isWrite: false, physicalIOs: 1, latencyNs: latencyUs * 1000),
           R(isWrite: true, physicalIOs: 3, latencyNs: latencyUs * 1000),
         ],
-        elapsedSeconds: 2 / iops, physicalIOs: 4, threadBusySeconds: latencyUs * 1e-6)
+        elapsedSeconds: 2 / iops, physicalIOs: 4, threadBusySeconds: latencyUs * 1e-6,
+        threadWaitingSeconds: 1 / iops, submitSeconds: latencyUs * 0.5e-6)
     }
     let simulated = run(300, iops: 2000)
     let c = ValidationCase(
@@ -71,6 +72,11 @@ import Testing
     // Thread time per request: (100 + 100 + 400) µs over 6 real requests, 300 µs over 2 simulated.
     #expect(
       abs(c.threadCPUPerRequestRealUs - 100) < 1e-9 && abs(c.threadCPUPerRequestSimulatedUs - 150) < 1e-9)
+    // Occupied: each run's elapsed time less its wait (1 / IOPS of 2 / IOPS), over the 6 real
+    // requests; in io_submit (50 + 50 + 200) µs over 6.
+    let occupied = 1e6 * (1.0 / 1000 + 1.0 / 900 + 1.0 / 1300) / 6
+    #expect(abs(c.threadOccupiedPerRequestRealUs - occupied) < 1e-9)
+    #expect(abs(c.submitPerRequestRealUs - 50) < 1e-9)
     #expect(
       c.samples.classes.map(\.requestsReal) == [3, 3] && c.samples.classes.map(\.requestsSimulated) == [1, 1])
     let s = try #require(c.realSpread)
@@ -88,8 +94,8 @@ import Testing
         "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
         "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
         "physical_ios_per_request_real", "physical_ios_per_request_simulated",
-        "thread_cpu_per_request_real_us",
-        "thread_cpu_per_request_simulated_us", "classes", "repeats",
+        "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
+        "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes", "repeats",
         "iops_real_min", "iops_real_max", "p50_real_us_min", "p50_real_us_max", "p99_real_us_min",
         "p99_real_us_max", "demerit_real_spread_us", "demerit_real_spread_percent", "iops_within_real_range",
         "demerit_within_real_spread",

@@ -66,7 +66,12 @@ import Testing
       punchHole: .lognormal(median: 20_000, sigma: 0.3))
     model.queueDepthScaling = QueueDepthScaling(
       read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2.2765), .init(depth: 32, factor: 5.7021)],
-      write: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 1.9492)])
+      write: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 1.9492)],
+      mixed: [
+        .init(depth: 8, writeShare: 0.358, read: 3.1107, write: 3.8862),
+        .init(depth: 32, writeShare: 0.41, read: 7.5, write: 9.25),
+      ])
+    #expect(model.queueDepthScaling?.mixed.count == 2)
     let cpu = EngineCPUCost(perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480))
     let text = DiskProfileWriter.yaml(
       name: "fs", source: "test", comments: [], model: model, engineCPU: cpu)
@@ -81,6 +86,15 @@ import Testing
     } throws: { e in
       guard let e = e as? ScenarioError else { return false }
       return e.file == "q.yaml" && e.message.contains("queue_depth_scaling") && e.message.contains("[1, 1]")
+    }
+    // A mixed point's write share must lie strictly between 0 and 1; the error names the field.
+    let allWrites = text.replacingOccurrences(of: "[8, 0.358,", with: "[8, 1,")
+    #expect(allWrites != text)
+    #expect {
+      try DiskProfileFile.parse(yaml: allWrites, file: "m.yaml")
+    } throws: { e in
+      guard let e = e as? ScenarioError else { return false }
+      return e.file == "m.yaml" && e.message.contains("mixed") && e.message.contains("between 0 and 1")
     }
     var ops: [DiskOp] = []
     for i in 0..<200 {

@@ -21,6 +21,69 @@ import Testing
     #expect(curve.deepest == 32)
   }
 
+  /// docs/simulation.md#queue-depth-scaling: a read moves from its own curve to the mixed factor as
+  /// the writes' share in flight rises to the mixed job's (0.4 here), a write as the reads' share
+  /// rises to 0.6; below the first mixed depth the mixed factor runs from 1 at depth 1.
+  @Test func mixedFactorFollowsTheWritesInFlight() throws {
+    let mixed = try #require(
+      QueueDepthScaling(
+        read: curve.read, write: curve.write,
+        mixed: [.init(depth: 8, writeShare: 0.4, read: 3, write: 4)]))
+    // Reads at 8 in flight (single-direction factor 2.4).
+    #expect(mixed.factor(isWrite: false, inFlight: 8, writes: 0) == 2.4)
+    #expect(abs(mixed.factor(isWrite: false, inFlight: 8, writes: 2) - (2.4 + 0.6 * 0.625)) < 1e-12)
+    #expect(mixed.factor(isWrite: false, inFlight: 8, writes: 4) == 3)
+    #expect(mixed.factor(isWrite: false, inFlight: 8, writes: 7) == 3)
+    // Writes at 8 (single-direction factor 2): all writes keep it; 3 reads of 8 give 0.625 of the way.
+    #expect(mixed.factor(isWrite: true, inFlight: 8, writes: 8) == 2)
+    #expect(abs(mixed.factor(isWrite: true, inFlight: 8, writes: 5) - (2 + 2 * 0.625)) < 1e-12)
+    #expect(mixed.factor(isWrite: true, inFlight: 8, writes: 2) == 4)
+    // Depth 4: mixed read factor 1 + 2 × 3/7; single 1 + 1.4 × 3/7.
+    #expect(abs(mixed.factor(isWrite: false, inFlight: 4, writes: 2) - (1 + 2.0 * 3 / 7)) < 1e-12)
+    // Flat beyond the deepest mixed point; one I/O alone is never mixed.
+    #expect(mixed.factor(isWrite: false, inFlight: 40, writes: 20) == 3)
+    #expect(mixed.factor(isWrite: true, inFlight: 1, writes: 1) == 1)
+    // Without a mixed curve the mix changes nothing.
+    #expect(curve.factor(isWrite: false, inFlight: 8, writes: 4) == 2.4)
+    // A device with it: a read that starts among writes takes longer than among reads.
+    var m = SSDModel(
+      readLatency: .microseconds(100), writeLatency: .microseconds(100), readBandwidth: 4.096e12,
+      writeBandwidth: 4.096e12, channels: 32, capacityBytes: 1 << 30)
+    m.queueDepthScaling = mixed
+    func readAfter(_ others: Bool) -> SimTime {
+      var d = m
+      for i in 0..<7 {
+        _ = d.serviceTime([DiskOp(offset: UInt64(i) << 20, length: 4096, isWrite: others)], at: .zero)
+      }
+      return d.serviceTime([DiskOp(offset: 1 << 29, length: 4096, isWrite: false)], at: .zero)
+    }
+    // 8 in flight: among 7 reads 100 µs × 2.4 (+1 ns bus); among 7 writes 100 µs × 3.
+    #expect(readAfter(false) == .nanoseconds(240_001))
+    #expect(readAfter(true) == .nanoseconds(300_001))
+  }
+
+  @Test func mixedPointsMustBeDeeperThanOneAndRise() {
+    let r = curve.read
+    let w = curve.write
+    #expect(
+      QueueDepthScaling(read: r, write: w, mixed: [.init(depth: 1, writeShare: 0.3, read: 1, write: 1)])
+        == nil)
+    #expect(
+      QueueDepthScaling(read: r, write: w, mixed: [.init(depth: 8, writeShare: 0, read: 2, write: 2)]) == nil)
+    #expect(
+      QueueDepthScaling(read: r, write: w, mixed: [.init(depth: 8, writeShare: 1, read: 2, write: 2)]) == nil)
+    #expect(
+      QueueDepthScaling(
+        read: r, write: w,
+        mixed: [
+          .init(depth: 8, writeShare: 0.3, read: 2, write: 2),
+          .init(depth: 8, writeShare: 0.3, read: 3, write: 3),
+        ]) == nil)
+    #expect(
+      QueueDepthScaling(read: r, write: w, mixed: [.init(depth: 8, writeShare: 0.3, read: -1, write: 2)])
+        == nil)
+  }
+
   @Test func curvesMustStartAtOneAndRise() {
     #expect(QueueDepthScaling(read: [.init(depth: 2, factor: 1)], write: [.init(depth: 1, factor: 1)]) == nil)
     #expect(

@@ -108,7 +108,7 @@ public struct DiskCalibrator {
     defer { if target != file { unlink(file) } }
     let grid = FioJob.grid(quick: quick)
     let repeated = CalibrationSteadiness.repeatedJobs(of: grid)
-    let all = try run(grid + FioJob.allocationJobs + repeated, fio: fio)
+    let all = try run(grid + FioJob.mixedJobs(quick: quick) + FioJob.allocationJobs + repeated, fio: fio)
     return (Array(all.dropLast(repeated.count)), Array(all.suffix(repeated.count)))
   }
 
@@ -129,10 +129,13 @@ public struct DiskCalibrator {
         throw .fioFailed(job: job.name, status: run.status, message: String(run.output.suffix(400)))
       }
       let results = try FioResult.parse(json: Data(Self.jsonPart(run.output).utf8), file: "fio \(job.name)")
-      guard let r = results.first(where: { $0.isWrite == job.isWrite }) else {
-        throw .badFioOutput(file: "fio \(job.name)", reason: "no \(job.isWrite ? "write" : "read") figures")
+      // A mixed job gives a measurement per direction, read first.
+      for isWrite in job.isMixed ? [false, true] : [job.isWrite] {
+        guard let r = results.first(where: { $0.isWrite == isWrite }) else {
+          throw .badFioOutput(file: "fio \(job.name)", reason: "no \(isWrite ? "write" : "read") figures")
+        }
+        out.append(FioMeasurement(job: job, result: r))
       }
-      out.append(FioMeasurement(job: job, result: r))
       progress(i + 1, jobs.count, job.name)
     }
     return out
@@ -165,7 +168,8 @@ public struct DiskCalibrator {
       "as tapdisk drives an image: blktap drivers/libaio-backend.c) on \(target).",
       "Latency tables: fio total-latency quantiles (lat_ns: submission + completion) of the random",
       "queue-depth-1 jobs, less the bus transfer at the fitted bandwidth; bandwidths: best 1 MiB job;",
-      "queue_depth_scaling: the random 4 KiB jobs' mean latency (depth / IOPS) over depth 1's;",
+      "queue_depth_scaling: the random 4 KiB jobs' mean latency (depth / IOPS) over depth 1's, mixed:",
+      "the randrw70 jobs' per direction (r, w) with the writes' share of the I/Os in flight;",
       "channels: their deepest depth; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
       "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
@@ -174,7 +178,8 @@ public struct DiskCalibrator {
     ]
     for m in grid + repeats {
       comments.append(
-        m.job.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+        (m.job.name + (m.job.isMixed ? (m.result.isWrite ? " w" : " r") : ""))
+          .padding(toLength: 22, withPad: " ", startingAt: 0)
           + String(
             format: "%10.0f  %10.1f  %9.1f", m.result.iops, m.result.bytesPerSecond / 1e6,
             m.result.meanLatencyNs / 1000)

@@ -18,20 +18,33 @@ public struct FioJob: Sendable, Equatable {
   /// Runs on a fresh sparse file (`--fallocate=none`), so nearly every write lands in a hole and the
   /// file system allocates for it (docs/simulation.md#file-system-allocation).
   public var sparse: Bool
+  /// A mixed job's share of reads, percent (fio's `rwmixread`): reads and writes together, `isWrite`
+  /// false; nil: one direction.
+  public var readPercent: Int?
 
-  public init(isWrite: Bool, random: Bool, blockBytes: UInt64, queueDepth: Int, sparse: Bool = false) {
+  public init(
+    isWrite: Bool, random: Bool, blockBytes: UInt64, queueDepth: Int, sparse: Bool = false,
+    readPercent: Int? = nil
+  ) {
     self.isWrite = isWrite
     self.random = random
     self.blockBytes = blockBytes
     self.queueDepth = queueDepth
     self.sparse = sparse
+    self.readPercent = readPercent
   }
 
-  /// fio's `rw=` value.
-  public var rw: String { (random ? "rand" : "") + (isWrite ? "write" : "read") }
+  /// Reads and writes together (fio measures each direction apart).
+  public var isMixed: Bool { readPercent != nil }
 
-  /// `randread-4k-qd1`.
-  public var name: String { (sparse ? "alloc-" : "") + "\(rw)-\(blockBytes >> 10)k-qd\(queueDepth)" }
+  /// fio's `rw=` value.
+  public var rw: String { (random ? "rand" : "") + (isMixed ? "rw" : isWrite ? "write" : "read") }
+
+  /// `randread-4k-qd1`; a mixed job `randrw70-4k-qd8` (70 % reads).
+  public var name: String {
+    (sparse ? "alloc-" : "") + rw + (readPercent.map { "\($0)" } ?? "")
+      + "-\(blockBytes >> 10)k-qd\(queueDepth)"
+  }
 
   /// fio's arguments for this job on `file` of `sizeBytes`, running `seconds` after `rampSeconds`.
   ///
@@ -46,7 +59,17 @@ public struct FioJob: Sendable, Equatable {
       "--iodepth=\(queueDepth)", "--rw=\(rw)", "--bs=\(blockBytes)", "--time_based", "--runtime=\(seconds)",
       "--ramp_time=\(rampSeconds)", "--randrepeat=1", "--norandommap", "--lat_percentiles=1",
       "--slat_percentiles=1", "--output-format=json",
-    ] + (sparse ? ["--fallocate=none"] : [])
+    ] + (sparse ? ["--fallocate=none"] : []) + (readPercent.map { ["--rwmixread=\($0)"] } ?? [])
+  }
+
+  /// Random 4 KiB reads and writes together, 70 % reads (the validation's and the guest mix),
+  /// on the written file at depths 8 and 32 (`quick`: 32): how a mix in flight slows each direction
+  /// beyond what it does alone (docs/simulation.md#queue-depth-scaling). Depth 1 is not run: one I/O
+  /// in flight has no mix.
+  public static func mixedJobs(quick: Bool) -> [FioJob] {
+    (quick ? [32] : [8, 32]).map {
+      FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: $0, readPercent: 70)
+    }
   }
 
   /// Random 4 KiB writes into a fresh sparse file at depth 1 (the allocating-write latency the fit

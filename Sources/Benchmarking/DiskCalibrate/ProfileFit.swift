@@ -11,7 +11,8 @@ import Simulation
 ///   percentiles, max), less the bus transfer time the model adds separately;
 /// - queue-depth scaling per direction: each random 4 KiB job's mean latency by Little's law (depth /
 ///   IOPS) over the depth-1 job's; channels: the deepest such job's depth (the latency factor, not a
-///   count of units, carries the device's parallelism up to there);
+///   count of units, carries the device's parallelism up to there); with the mixed jobs, each
+///   direction's factor in the mix and the writes' share in flight (`mixedPoints`);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
 ///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer, and its submission
 ///   latency (`slat_ns`) is the time the write holds the file's inode lock; the punch time is
@@ -35,7 +36,9 @@ public enum ProfileFit {
     {
       var classes: [SizeClassLatency.SizeClass] = []
       for m in grid
-      where m.job.isWrite == write && m.job.random && m.job.queueDepth == 1 && m.job.sparse == sparse {
+      where m.job.isWrite == write && m.job.random && m.job.queueDepth == 1 && m.job.sparse == sparse
+        && !m.job.isMixed
+      {
         let transfer = Double(m.job.blockBytes) * 1e9 / bw
         let q = m.result.latencyQuantiles
         let table: QuantileTable
@@ -74,13 +77,15 @@ public enum ProfileFit {
         punchHole: punchHole.map { .empirical($0) } ?? .constant(nanoseconds: 0))
     }
     var curves: [[QueueDepthScaling.Point]] = []
+    var depthOne: [Double] = []
     for w in [false, true] {
       let small = grid.filter {
-        $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 && !$0.job.sparse
+        $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 && !$0.job.sparse && !$0.job.isMixed
       }.sorted { $0.job.queueDepth < $1.job.queueDepth }
       guard let one = small.first, one.job.queueDepth == 1, small.count > 1, one.result.iops > 0 else {
         throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper")
       }
+      depthOne.append(one.result.iops)
       // Mean latency by Little's law (depth / IOPS) over depth 1's.
       curves.append(
         small.map { m in
@@ -90,12 +95,47 @@ public enum ProfileFit {
               ? 1 : one.result.iops * Double(m.job.queueDepth) / Swift.max(1e-9, m.result.iops))
         })
     }
-    guard let scaling = QueueDepthScaling(read: curves[0], write: curves[1]) else {
+    guard
+      let scaling = QueueDepthScaling(
+        read: curves[0], write: curves[1],
+        mixed: try mixedPoints(grid, depthOneIOPS: (depthOne[0], depthOne[1])))
+    else {
       throw .missingMeasurement("random 4 KiB jobs at distinct depths")
     }
     let channels = scaling.deepest
     return SSDModel(
       read: read, write: write, readBandwidth: readBandwidth, writeBandwidth: writeBandwidth,
       channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem, queueDepthScaling: scaling)
+  }
+
+  /// The mixed jobs' points (docs/simulation.md#queue-depth-scaling), by depth; empty without them.
+  /// At depth d with each direction's IOPS x and mean latency L, Little's law puts x·L of each in
+  /// flight; their sum differs from d by fio's own time between I/Os, so both latencies are scaled by
+  /// d / Σ x·L (as the single-direction factors use depth / IOPS), then divided by that direction's
+  /// depth-1 mean latency (1 / its depth-1 IOPS). The write share is x·L of the writes over Σ x·L.
+  static func mixedPoints(_ grid: [FioMeasurement], depthOneIOPS: (read: Double, write: Double))
+    throws(CalibrationError) -> [QueueDepthScaling.MixedPoint]
+  {
+    var points: [QueueDepthScaling.MixedPoint] = []
+    let mixed = grid.filter(\.job.isMixed)
+    for depth in Set(mixed.map(\.job.queueDepth)).sorted() {
+      let at = mixed.filter { $0.job.queueDepth == depth }
+      guard let r = at.first(where: { !$0.result.isWrite })?.result,
+        let w = at.first(where: { $0.result.isWrite })?.result
+      else { throw .missingMeasurement("both directions of the mixed job at depth \(depth)") }
+      let readInFlight = r.iops * r.meanLatencyNs / 1e9
+      let writeInFlight = w.iops * w.meanLatencyNs / 1e9
+      let inFlight = readInFlight + writeInFlight
+      guard inFlight > 0, writeInFlight > 0, readInFlight > 0 else {
+        throw .badFioOutput(file: at[0].job.name, reason: "a direction with no I/O in flight")
+      }
+      let scale = Double(depth) / inFlight
+      points.append(
+        .init(
+          depth: depth, writeShare: writeInFlight / inFlight,
+          read: r.meanLatencyNs / 1e9 * scale * depthOneIOPS.read,
+          write: w.meanLatencyNs / 1e9 * scale * depthOneIOPS.write))
+    }
+    return points
   }
 }

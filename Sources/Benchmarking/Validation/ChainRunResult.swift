@@ -11,6 +11,14 @@ struct ChainRunResult {
   /// The processor time of the thread serving the requests (tapdisk's): measured on the real side
   /// (`CLOCK_THREAD_CPUTIME_ID` around the loop), charged by the model on the simulated one.
   var threadBusySeconds: Double = 0
+  /// The thread's wall-clock time waiting for a completion (real: in io_getevents; simulated: all
+  /// but the charged processor time). The rest of the run the thread was occupied: computing,
+  /// or blocked in a system call.
+  var threadWaitingSeconds: Double = 0
+  /// Of the occupied time, in io_submit (real side only).
+  var submitSeconds: Double = 0
+
+  var threadOccupiedSeconds: Double { Swift.max(0, elapsedSeconds - threadWaitingSeconds) }
 
   var iops: Double { Double(requests.count) / Swift.max(1e-9, elapsedSeconds) }
 }

@@ -18,6 +18,17 @@ final class NativeAIO {
   private var queuedNames: [StaticString] = []
   /// Requests submitted and not yet collected.
   private(set) var inFlight = 0
+  /// Wall-clock time spent in io_submit (where ext4 may make the caller wait: an allocation, or an
+  /// unaligned write's drain and completion) and in io_getevents waiting for completions, ns.
+  private(set) var submitNanoseconds: UInt64 = 0
+  private(set) var waitNanoseconds: UInt64 = 0
+
+  /// CLOCK_MONOTONIC, ns.
+  static func now() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+  }
 
   /// A context for `depth` requests in flight.
   init(depth: Int) throws {
@@ -59,7 +70,10 @@ final class NativeAIO {
   /// turn of its event loop queued (blktap `libaio_backend_submit_all_tiocbs`). On an error, what
   /// was submitted before it is in flight and the rest is dropped.
   func submitQueued() throws {
+    guard !queued.isEmpty else { return }
+    let start = Self.now()
     defer {
+      submitNanoseconds += Self.now() - start
       queued.removeAll(keepingCapacity: true)
       queuedNames.removeAll(keepingCapacity: true)
     }
@@ -83,9 +97,11 @@ final class NativeAIO {
   /// Waits for at least one completion and calls `body(tag, result)` for each collected (result:
   /// bytes moved, or −errno).
   func reap(_ body: (UInt64, Int64) throws -> Void) throws {
+    let start = Self.now()
     let n = events.withUnsafeMutableBufferPointer {
       cfileops_aio_getevents(context, 1, Int32($0.count), $0.baseAddress!)
     }
+    waitNanoseconds += Self.now() - start
     guard n >= 0 else { throw StorageError(.system(-n), path: "io_getevents") }
     inFlight -= Int(n)
     for i in 0..<Int(n) { try body(events[i].data, events[i].res) }

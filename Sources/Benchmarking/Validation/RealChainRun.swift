@@ -58,7 +58,8 @@ struct RealChainRun {
     try close(vhd, queue: queue)
     if let failure { throw failure }
     return ChainRunResult(
-      requests: loop.done, elapsedSeconds: elapsed, physicalIOs: loop.physicalIOs, threadBusySeconds: busy)
+      requests: loop.done, elapsedSeconds: elapsed, physicalIOs: loop.physicalIOs, threadBusySeconds: busy,
+      threadWaitingSeconds: loop.waitingSeconds, submitSeconds: loop.submitSeconds)
   }
 
   /// The calling thread's processor time (user and system), in seconds.

@@ -40,6 +40,7 @@ struct SimulatedChainRun {
     let busy = done.reduce(0.0) { $0 + profile.engineCPU.time(levels: $1.lookups.levelsProbed).seconds }
     return ChainRunResult(
       requests: served, elapsedSeconds: (done.last?.completed ?? .zero).seconds,
-      physicalIOs: served.reduce(0) { $0 + $1.physicalIOs }, threadBusySeconds: busy)
+      physicalIOs: served.reduce(0) { $0 + $1.physicalIOs }, threadBusySeconds: busy,
+      threadWaitingSeconds: Swift.max(0, (done.last?.completed ?? .zero).seconds - busy))
   }
 }

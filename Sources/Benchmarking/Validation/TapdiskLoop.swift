@@ -94,6 +94,10 @@ final class TapdiskLoop {
     free(guest)
   }
 
+  /// The loop's wall-clock time in io_submit and waiting in io_getevents, seconds.
+  var submitSeconds: Double { Double(aio.submitNanoseconds) / 1e9 }
+  var waitingSeconds: Double { Double(aio.waitNanoseconds) / 1e9 }
+
   /// Serves `total` requests. On an error nothing new starts; what is in flight is collected before
   /// the error is thrown (the kernel still writes into the slots' buffers until then).
   func run() throws {

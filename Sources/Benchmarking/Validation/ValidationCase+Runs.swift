@@ -24,7 +24,10 @@ extension ValidationCase {
         physicalIOsSimulated: Double(simulated.physicalIOs) / Double(Swift.max(1, simSorted.count)),
         threadCPURealUs: 1e6 * real.reduce(0) { $0 + $1.threadBusySeconds }
           / Double(Swift.max(1, realSorted.count)),
-        threadCPUSimulatedUs: 1e6 * simulated.threadBusySeconds / Double(Swift.max(1, simSorted.count))),
+        threadCPUSimulatedUs: 1e6 * simulated.threadBusySeconds / Double(Swift.max(1, simSorted.count)),
+        threadOccupiedRealUs: 1e6 * real.reduce(0) { $0 + $1.threadOccupiedSeconds }
+          / Double(Swift.max(1, realSorted.count)),
+        submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count))),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),

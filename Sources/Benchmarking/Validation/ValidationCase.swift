@@ -26,6 +26,8 @@ public struct ValidationCase: Encodable, Sendable {
   public var physicalIOsPerRequestSimulated: Double { perRequest.physicalIOsSimulated }
   public var threadCPUPerRequestRealUs: Double { perRequest.threadCPURealUs }
   public var threadCPUPerRequestSimulatedUs: Double { perRequest.threadCPUSimulatedUs }
+  public var threadOccupiedPerRequestRealUs: Double { perRequest.threadOccupiedRealUs }
+  public var submitPerRequestRealUs: Double { perRequest.submitRealUs }
   /// Both latency samples (not encoded), the classes and the real side's spread (encoded as fields
   /// of the case).
   public var samples = ValidationSamples(realNs: [], simulatedNs: [])
@@ -45,6 +47,8 @@ public struct ValidationCase: Encodable, Sendable {
     case physicalIOsPerRequestSimulated = "physical_ios_per_request_simulated"
     case threadCPUPerRequestRealUs = "thread_cpu_per_request_real_us"
     case threadCPUPerRequestSimulatedUs = "thread_cpu_per_request_simulated_us"
+    case threadOccupiedPerRequestRealUs = "thread_occupied_per_request_real_us"
+    case submitPerRequestRealUs = "submit_per_request_real_us"
     case classes
     case iopsWithinRealRange = "iops_within_real_range"
     case demeritWithinRealSpread = "demerit_within_real_spread"
@@ -69,6 +73,8 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(physicalIOsPerRequestSimulated, forKey: .physicalIOsPerRequestSimulated)
     try c.encode(threadCPUPerRequestRealUs, forKey: .threadCPUPerRequestRealUs)
     try c.encode(threadCPUPerRequestSimulatedUs, forKey: .threadCPUPerRequestSimulatedUs)
+    try c.encode(threadOccupiedPerRequestRealUs, forKey: .threadOccupiedPerRequestRealUs)
+    try c.encode(submitPerRequestRealUs, forKey: .submitPerRequestRealUs)
     try c.encode(samples.classes, forKey: .classes)
     // The spread's own fields (absent for one run), then the two verdicts that need the model's figures.
     try realSpread?.encode(to: encoder)

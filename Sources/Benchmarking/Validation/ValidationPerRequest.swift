@@ -9,11 +9,17 @@ public struct ValidationPerRequest: Sendable, Equatable {
   public var physicalIOsSimulated = 0.0
   public var threadCPURealUs = 0.0
   public var threadCPUSimulatedUs = 0.0
+  /// The real thread's wall-clock time not waiting for a completion (processor time, and time
+  /// blocked in system calls, above all io_submit), and of that the time in io_submit.
+  public var threadOccupiedRealUs = 0.0
+  public var submitRealUs = 0.0
 
   public init(
     physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
-    threadCPUSimulatedUs: Double = 0
+    threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0
   ) {
+    self.threadOccupiedRealUs = threadOccupiedRealUs
+    self.submitRealUs = submitRealUs
     self.physicalIOsReal = physicalIOsReal
     self.physicalIOsSimulated = physicalIOsSimulated
     self.threadCPURealUs = threadCPURealUs

@@ -76,10 +76,11 @@ extension DiskProfileFile {
       duration: try distribution(r, extraKeys: ["probability"]))
   }
 
-  /// `{read: [[depth, factor], …], write: [[depth, factor], …]}`: each curve from `[1, 1]`, depths
-  /// rising (docs/simulation.md#queue-depth-scaling).
+  /// `{read: [[depth, factor], …], write: [[depth, factor], …], mixed: [[depth, write_share,
+  /// read_factor, write_factor], …]}`: each curve from `[1, 1]`, depths rising; `mixed` optional,
+  /// its depths above 1 and rising (docs/simulation.md#queue-depth-scaling).
   static func queueDepthScaling(_ r: NodeReader) throws(ScenarioError) -> QueueDepthScaling {
-    let m = try r.mapping(allowed: ["read", "write"])
+    let m = try r.mapping(allowed: ["read", "write", "mixed"])
     func curve(_ key: String) throws(ScenarioError) -> [QueueDepthScaling.Point] {
       var points: [QueueDepthScaling.Point] = []
       for pair in try m.required(key).sequence() {
@@ -92,7 +93,23 @@ extension DiskProfileFile {
       }
       return points
     }
-    guard let scaling = QueueDepthScaling(read: try curve("read"), write: try curve("write")) else {
+    var mixed: [QueueDepthScaling.MixedPoint] = []
+    for row in try m["mixed"]?.sequence() ?? [] {
+      let items = try row.sequence()
+      guard items.count == 4 else {
+        throw row.error("\(row.path): expected [depth, write_share, read_factor, write_factor]")
+      }
+      let factor = { (n: NodeReader) throws(ScenarioError) in
+        try n.double("a positive number") { $0 > 0 && $0.isFinite }
+      }
+      mixed.append(
+        .init(
+          depth: try items[0].int(in: 2...65_536),
+          writeShare: try items[1].double("a share strictly between 0 and 1") { $0 > 0 && $0 < 1 },
+          read: try factor(items[2]), write: try factor(items[3])))
+    }
+    guard let scaling = QueueDepthScaling(read: try curve("read"), write: try curve("write"), mixed: mixed)
+    else {
       throw r.error("\(r.path): each curve starts at [1, 1] and its depths rise")
     }
     return scaling

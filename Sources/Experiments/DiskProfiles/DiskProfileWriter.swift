@@ -33,7 +33,15 @@ public enum DiskProfileWriter {
       let curve = { (points: [QueueDepthScaling.Point]) in
         "[" + points.map { "[\($0.depth), \(number($0.factor))]" }.joined(separator: ", ") + "]"
       }
-      lines.append("  queue_depth_scaling: {read: \(curve(scaling.read)), write: \(curve(scaling.write))}")
+      let mixed =
+        scaling.mixed.isEmpty
+        ? ""
+        : ", mixed: ["
+          + scaling.mixed.map {
+            "[\($0.depth), \(number($0.writeShare)), \(number($0.read)), \(number($0.write))]"
+          }.joined(separator: ", ") + "]"
+      lines.append(
+        "  queue_depth_scaling: {read: \(curve(scaling.read)), write: \(curve(scaling.write))\(mixed)}")
     }
     for (key, latency) in [("read", model.read), ("write", model.write)] {
       lines.append("  \(key):")

@@ -56,9 +56,20 @@ public protocol DiskModel: Sendable {
   mutating func reseed(_ seed: UInt64)
   /// The same device without variability: every distribution at its mean (`variability: off`).
   var deterministic: Self { get }
+  /// Whether the pool must ask for a request's I/Os one at a time, each when it starts: true for a
+  /// model whose latency depends on what else is in flight then (docs/simulation.md#queue-depth-scaling),
+  /// which asked for a whole request at its start would not see the I/Os other requests issue while
+  /// its first one is served.
+  var timesIOsAsTheyStart: Bool { get }
+  /// Whether serving `op` keeps its submitter (tapdisk's one thread) in the system call until the
+  /// op completes, so that it submits nothing else meanwhile (docs/simulation.md#file-system-allocation).
+  func blocksSubmitter(_ op: DiskOp) -> Bool
 }
 
 extension DiskModel {
+  public var timesIOsAsTheyStart: Bool { false }
+  public func blocksSubmitter(_ op: DiskOp) -> Bool { false }
+
   /// Convenience for tests and tools.
   public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {
     ops.withUnsafeBufferPointer { serviceTime($0, at: now) }

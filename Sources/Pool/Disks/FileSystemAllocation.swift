@@ -54,8 +54,7 @@ public struct FileSystemAllocation: Sendable, Equatable {
   /// when it ends (its transfer excluded).
   mutating func serveExclusive(_ op: DiskOp, ready: SimTime, at u: Double, now: SimTime) -> SimTime {
     let f = slot(op)
-    let drains =
-      op.space == .punchesHole || op.offset % Self.blockBytes != 0 || op.length % Self.blockBytes != 0
+    let drains = Self.drains(op)
     let total = Int64(
       (op.space == .punchesHole
         ? punchHole.value(at: u) : allocatingWrite.value(bytes: op.length, at: u)).rounded())
@@ -69,6 +68,18 @@ public struct FileSystemAllocation: Sendable, Equatable {
     exclusive[f].append(Hold(asked: ready.nanoseconds, end: letGo.nanoseconds))
     return letGo + SimTime(nanoseconds: total - held)
   }
+
+  /// Whether `op` (an allocating write or a punch) first waits for the file's I/O in flight and then
+  /// completes under the lock: a punch, or a write not aligned to the file-system block.
+  static func drains(_ op: DiskOp) -> Bool {
+    op.space == .punchesHole || op.offset % blockBytes != 0 || op.length % blockBytes != 0
+  }
+
+  /// Whether `op` keeps the caller in its system call until it completes: a draining op (ext4 waits
+  /// for the file's direct I/O, `inode_dio_wait`, and completes an unaligned write before io_submit
+  /// returns; `fallocate` returns when the punch is done). tapdisk's one thread submits nothing else
+  /// meanwhile.
+  public static func blocksSubmitter(_ op: DiskOp) -> Bool { op.space != .none && drains(op) }
 
   /// When `op`, ready at `ready`, may start: after every exclusive holder of its file that asked for
   /// the lock before it (and has not let go), and out of any that holds the lane then.

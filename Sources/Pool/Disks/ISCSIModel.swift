@@ -23,6 +23,8 @@ public struct ISCSIModel: DiskModel {
   }
 
   public var parallelism: Int { backend.parallelism }
+  public var timesIOsAsTheyStart: Bool { backend.timesIOsAsTheyStart }
+  public func blocksSubmitter(_ op: DiskOp) -> Bool { backend.blocksSubmitter(op) }
   public var capacityBytes: UInt64 {
     get { backend.capacityBytes }
     set { backend.capacityBytes = newValue }

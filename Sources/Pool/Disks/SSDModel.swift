@@ -61,6 +61,13 @@ public struct SSDModel: DiskModel {
 
   public var parallelism: Int { channels }
 
+  /// Queue-depth scaling and a file system's exclusive operations depend on the I/Os in flight.
+  public var timesIOsAsTheyStart: Bool { queueDepthScaling != nil || fileSystem != nil }
+
+  public func blocksSubmitter(_ op: DiskOp) -> Bool {
+    fileSystem != nil && FileSystemAllocation.blocksSubmitter(op)
+  }
+
   public mutating func reseed(_ seed: UInt64) { variates = DiskVariates(seed: seed) }
 
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
@@ -73,7 +80,7 @@ public struct SSDModel: DiskModel {
           let start = t
           t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
           fileSystem!.inFlight(op, until: t)
-          if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
+          if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
           continue
         }
         t = fileSystem!.shared(op, ready: t)
@@ -81,7 +88,9 @@ public struct SSDModel: DiskModel {
       let start = t
       var latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
       if let scaling = queueDepthScaling {
-        latency *= scaling.factor(isWrite: op.isWrite, inFlight: inFlight.count(at: t, now: now) + 1)
+        let others = inFlight.count(at: t, now: now)
+        latency *= scaling.factor(
+          isWrite: op.isWrite, inFlight: others.all + 1, writes: others.writes + (op.isWrite ? 1 : 0))
       }
       t += SimTime(nanoseconds: Int64(latency.rounded()))
       if op.isWrite, let stall = writeStall, variates.uniform() < stall.probability {
@@ -91,7 +100,7 @@ public struct SSDModel: DiskModel {
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
       if fileSystem != nil { fileSystem!.inFlight(op, until: t) }
-      if queueDepthScaling != nil { inFlight.add(from: start, to: t) }
+      if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
     }
     return t - now
   }

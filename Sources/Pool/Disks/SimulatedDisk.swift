@@ -15,9 +15,12 @@ public struct SimulatedDisk {
   public private(set) var completed = 0
   public private(set) var responseSum = SimTime.zero
   public private(set) var serviceSum = SimTime.zero
+  /// `model.timesIOsAsTheyStart`, read once.
+  public let timesIOsAsTheyStart: Bool
 
   public init(model: any DiskModel, at start: SimTime = .zero) {
     self.model = model
+    timesIOsAsTheyStart = model.timesIOsAsTheyStart
     queue = FIFOResource(capacity: model.parallelism, expectedWaiters: 256, at: start)
   }
 
@@ -32,6 +35,10 @@ public struct SimulatedDisk {
     serviceSum += t
     return t
   }
+
+  /// Whether serving `op` keeps its submitter in the system call until it completes.
+  @inline(__always)
+  public func blocksSubmitter(_ op: DiskOp) -> Bool { model.blocksSubmitter(op) }
 
   /// Ends a service that began at `arrived`; returns the next queued slot, which now holds the unit.
   @inline(__always)

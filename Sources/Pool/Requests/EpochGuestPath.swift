@@ -27,7 +27,7 @@ extension PoolModel {
     case .gcTimer(let worker)?:
       guard let vdi = host.daemon.leafTapdisk(ofWorker: Int(worker)) else { return }
       only = vdi
-    case .arrive(let s)?, .engineDone(let s)?, .diskDone(let s)?, .done(let s)?:
+    case .arrive(let s)?, .engineDone(let s)?, .diskDone(let s)?, .diskIODone(let s)?, .done(let s)?:
       switch requests[s].kind {
       case .gc:
         guard let vdi = host.daemon.leafTapdisk(ofWorker: Int(requests[s].vm)) else { return }

@@ -103,7 +103,7 @@ extension PoolModel {
       submit(s, sim: &sim)
     } else {
       // The tapdisk's thread runs its engine calls one after another.
-      let end = Swift.max(now, tapdisks[vdi].engineFreeAt) + cpu
+      let end = Swift.max(now, tapdisks[vdi].engineFreeAt, tapdisks[vdi].threadBlockedUntil) + cpu
       tapdisks[vdi].engineFreeAt = end
       sim.schedule(.engineDone(slot: s), at: end)
     }
@@ -120,15 +120,59 @@ extension PoolModel {
     }
   }
 
-  /// The disk starts serving the request: its service time from the disk model.
+  /// The disk starts serving the request: its service time from the disk model, for all its I/Os at
+  /// once or, on a disk whose latency depends on what is in flight, its first I/O.
   mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    if disk.timesIOsAsTheyStart {
+      requests[s].nextIO = 0
+      serveNextIO(s, sim: &sim)
+      return
+    }
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer { disk.service($0, at: sim.now) }
     requests[s].timing.serviceTime = t
     sim.schedule(.diskDone(slot: s), after: t)
   }
 
-  /// The disk finished the request: the next queued one starts, and this one completes.
+  /// When the tapdisk thread serving guest request `s` is free again, if it is busy at `now` (running
+  /// an engine call, or in a system call that waits for its I/O); nil when free or not a guest's.
+  @inline(__always)
+  func threadBusy(for s: Int32, at now: SimTime) -> SimTime? {
+    guard requests[s].kind == .guest else { return nil }
+    let vdi = Int(requests[s].vdi)
+    let free = Swift.max(tapdisks[vdi].engineFreeAt, tapdisks[vdi].threadBlockedUntil)
+    return free > now ? free : nil
+  }
+
+  /// The request's next I/O, timed now with what is in flight now; after the last the request is done.
+  /// A guest request's I/O is submitted by its tapdisk's one thread, so it waits while that thread
+  /// runs an engine call or sits in a system call that waits for its own I/O.
+  mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    let guest = requests[s].kind == .guest
+    let vdi = Int(requests[s].vdi)
+    if let free = threadBusy(for: s, at: sim.now) {
+      sim.schedule(.diskIODone(slot: s), at: free)
+      return
+    }
+    let i = requests[s].nextIO
+    let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer {
+      disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: sim.now)
+    }
+    if guest && disk.blocksSubmitter(requests.slots[Int(s)].ops[i]) {
+      tapdisks[vdi].threadBlockedUntil = sim.now + t
+    }
+    requests[s].timing.serviceTime += t
+    requests[s].nextIO = i + 1
+    sim.schedule(i + 1 == requests[s].ops.count ? .diskDone(slot: s) : .diskIODone(slot: s), after: t)
+  }
+
+  /// The disk finished the request: the next queued one starts, and this one completes. On a disk
+  /// that times I/Os as they start, a guest request's completion is collected by its tapdisk's
+  /// thread, so not before that thread is free.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
+    if disk.timesIOsAsTheyStart, let free = threadBusy(for: s, at: sim.now) {
+      sim.schedule(.diskDone(slot: s), at: free)
+      return
+    }
     if let next = disk.depart(arrivedAt: requests[s].timing.diskArrived, at: sim.now) {
       startService(next, sim: &sim)
     }

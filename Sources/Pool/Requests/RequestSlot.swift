@@ -17,6 +17,8 @@ struct RequestSlot {
   /// When it was issued, held, queued and served (stored inline: no allocation per request).
   var timing = RequestTiming()
   var ops: [DiskOp] = []
+  /// The next of `ops` to serve, on a disk that times I/Os as they start.
+  var nextIO = 0
   /// What the engine did for it (per level, and the physical I/O it issued by kind).
   var work = EngineWork()
   /// Index in the VDI's write log (writes of a pool that records them), else −1.

@@ -36,6 +36,9 @@ struct Tapdisk {
   var inFlight = 0
   /// When the tapdisk's one thread finishes the engine calls it has begun (`EngineCPUCost`).
   var engineFreeAt = SimTime.zero
+  /// Until when that thread is inside a system call that waits for its I/O (an unaligned write or a
+  /// punch on ext4, `DiskModel.blocksSubmitter`): it submits nothing and runs no engine call.
+  var threadBlockedUntil = SimTime.zero
   private(set) var state = State.running
   /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
   var waiting = RingBuffer<Int32>(capacity: 16)
