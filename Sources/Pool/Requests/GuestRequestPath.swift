@@ -133,23 +133,13 @@ extension PoolModel {
     sim.schedule(.diskDone(slot: s), after: t)
   }
 
-  /// When the tapdisk thread serving guest request `s` is free again, if it is busy at `now` (running
-  /// an engine call, or in a system call that waits for its I/O); nil when free or not a guest's.
-  @inline(__always)
-  func threadBusy(for s: Int32, at now: SimTime) -> SimTime? {
-    guard requests[s].kind == .guest else { return nil }
-    let vdi = Int(requests[s].vdi)
-    let free = Swift.max(tapdisks[vdi].engineFreeAt, tapdisks[vdi].threadBlockedUntil)
-    return free > now ? free : nil
-  }
-
   /// The request's next I/O, timed now with what is in flight now; after the last the request is done.
   /// A guest request's I/O is submitted by its tapdisk's one thread, so it waits while that thread
   /// runs an engine call or sits in a system call that waits for its own I/O.
   mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let guest = requests[s].kind == .guest
     let vdi = Int(requests[s].vdi)
-    if let free = threadBusy(for: s, at: sim.now) {
+    if guest, let free = tapdisks[vdi].threadBusy(at: sim.now) {
       sim.schedule(.diskIODone(slot: s), at: free)
       return
     }
@@ -169,7 +159,9 @@ extension PoolModel {
   /// that times I/Os as they start, a guest request's completion is collected by its tapdisk's
   /// thread, so not before that thread is free.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    if disk.timesIOsAsTheyStart, let free = threadBusy(for: s, at: sim.now) {
+    if disk.timesIOsAsTheyStart, requests[s].kind == .guest,
+      let free = tapdisks[Int(requests[s].vdi)].threadBusy(at: sim.now)
+    {
       sim.schedule(.diskDone(slot: s), at: free)
       return
     }

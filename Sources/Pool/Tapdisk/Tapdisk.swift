@@ -39,6 +39,14 @@ struct Tapdisk {
   /// Until when that thread is inside a system call that waits for its I/O (an unaligned write or a
   /// punch on ext4, `DiskModel.blocksSubmitter`): it submits nothing and runs no engine call.
   var threadBlockedUntil = SimTime.zero
+
+  /// When the thread is free again, if it is busy at `now` (running an engine call, or in a system
+  /// call that waits for its I/O); nil when free.
+  @inline(__always)
+  func threadBusy(at now: SimTime) -> SimTime? {
+    let free = Swift.max(engineFreeAt, threadBlockedUntil)
+    return free > now ? free : nil
+  }
   private(set) var state = State.running
   /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
   var waiting = RingBuffer<Int32>(capacity: 16)
