@@ -24,7 +24,9 @@ struct DiskCalibrateCommand: ParsableCommand {
       reads, at queue depths 8 and 32 (--quick: 32), for how a mix in flight slows each direction;
       then random 4 KiB writes into a fresh sparse file
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
-      engine's processor time per request on chains in memory (use a release build).
+      engine's processor time per request on chains in memory (use a release build); and the
+      tapdisk loop's own time per I/O beyond fio's (the validation's loop reading a one-level chain
+      at iodepth 1 in a folder beside the file, against fio's random 4 KiB reads at depth 1).
       The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's
       mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is
       written (exit status 1) unless --allow-unsteady.
@@ -59,7 +61,8 @@ struct DiskCalibrateCommand: ParsableCommand {
         }
       }
       let punches = try calibrator.timeHolePunches()
-      let cpu = try calibrator.measureEngineCPU()
+      let cpu = try calibrator.measureLoopOverhead(
+        engineCPU: try calibrator.measureEngineCPU(), grid: grid, repeats: repeats)
       bar.finish()
       let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -72,7 +72,8 @@ import Testing
         .init(depth: 32, writeShare: 0.41, read: 7.5, write: 9.25),
       ])
     #expect(model.queueDepthScaling?.mixed.count == 2)
-    let cpu = EngineCPUCost(perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480))
+    let cpu = EngineCPUCost(
+      perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480), perIO: .nanoseconds(6_190))
     let text = DiskProfileWriter.yaml(
       name: "fs", source: "test", comments: [], model: model, engineCPU: cpu)
     let back = try DiskProfileFile.parse(yaml: text, file: "fs.yaml")

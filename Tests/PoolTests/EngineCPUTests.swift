@@ -7,13 +7,47 @@ import VHD
 /// docs/simulation.md#engine-cpu-time: a profile's engine processor time delays each request.
 @Suite struct EngineCPUTests {
   func latencies(_ cpu: EngineCPUCost, ioDepth: Int) throws -> [Int64] {
+    try requests(cpu, ioDepth: ioDepth).map(\.latency)
+  }
+
+  /// Each request's latency and its device I/Os, by issue time.
+  func requests(_ cpu: EngineCPUCost, ioDepth: Int, baseFill: Double = 1) throws -> [(
+    latency: Int64, ios: Int64
+  )] {
     let disk = DiskProfile(name: "nvme", model: SSDModel.nvmeDatacenter, variability: false, engineCPU: cpu)
     let scenario = PoolScenario(
-      chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: 1, writesPerSnapshot: 0, seed: 3),
+      chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: baseFill, writesPerSnapshot: 0, seed: 3),
       workload: WorkloadSpec(readFraction: 0.7, arrivals: .closedLoop(ioDepth: ioDepth)), disk: disk,
       duration: .milliseconds(20), recordTrace: true)
     let trace = try scenario.run().trace.sorted { $0.issued < $1.issued }
-    return trace.map { ($0.completed - $0.issued).nanoseconds }
+    return trace.map { (($0.completed - $0.issued).nanoseconds, Int64($0.iosByKind.reduce(0, +))) }
+  }
+
+  /// With a per-I/O time the thread spends it collecting each device I/O of a request, one after
+  /// another at depth 1 (the nvme preset, variability off, times a request's I/Os the same whether
+  /// asked for together or one at a time). An engine I/O is one device I/O unless it crosses an SR
+  /// extent (1 MiB on a file SR): a block's zeroing (2 MiB) is two or three.
+  @Test func eachIOCollectedCostsThePerIOTime() throws {
+    let cost = EngineCPUCost(perRequest: .zero, perLevel: .zero, perIO: .microseconds(7))
+    // A full base: every request is one 4 KiB I/O (or none): exactly 7 µs longer each.
+    let without = try requests(.none, ioDepth: 1)
+    let with = try requests(cost, ioDepth: 1)
+    let n = Swift.min(without.count, with.count)
+    #expect(n > 50)
+    for (a, b) in zip(with.prefix(n), without.prefix(n)) {
+      #expect(a.ios == b.ios && a.latency - b.latency == 7_000 * a.ios, "\(a) \(b)")
+    }
+    // Half the base empty: a write there allocates a block in six engine I/Os, and pays 7 µs for
+    // each device I/O, one more for each extent its zeroing crosses.
+    let sparseWithout = try requests(.none, ioDepth: 1, baseFill: 0.5)
+    let sparseWith = try requests(cost, ioDepth: 1, baseFill: 0.5)
+    let m = Swift.min(sparseWithout.count, sparseWith.count)
+    #expect(sparseWith.prefix(m).contains { $0.ios == 6 })
+    for (a, b) in zip(sparseWith.prefix(m), sparseWithout.prefix(m)) {
+      let extra = a.latency - b.latency
+      #expect(a.ios == b.ios && extra % 7_000 == 0, "\(a) \(b)")
+      #expect(extra >= 7_000 * a.ios && extra <= 7_000 * (a.ios + 2), "\(a) \(b)")
+    }
   }
 
   /// At depth 1 every request of a one-level chain probes one level: each takes exactly

@@ -152,6 +152,25 @@ public struct DiskCalibrator {
   /// give the figure tapdisk's C engine is compared with).
   public func measureEngineCPU() throws -> EngineCPUCost { try EngineCPUTiming().measure() }
 
+  /// `engineCPU` with the tapdisk loop's own time per I/O (`LoopOverheadTiming`), measured in a
+  /// folder beside the file against fio's random 4 KiB reads at depth 1: the run after the grid when
+  /// there is one (nearest in time), else the grid's.
+  public func measureLoopOverhead(
+    engineCPU: EngineCPUCost, grid: [FioMeasurement], repeats: [FioMeasurement]
+  ) throws -> EngineCPUCost {
+    let reads = (repeats + grid).first {
+      !$0.job.isWrite && !$0.job.isMixed && !$0.job.sparse && $0.job.random && $0.job.blockBytes == 4096
+        && $0.job.queueDepth == 1
+    }
+    guard let fio = reads?.result.iops else {
+      throw CalibrationError.missingMeasurement("a random 4 KiB read job at depth 1")
+    }
+    let folder = (file as NSString).deletingLastPathComponent + "/vhdsim-calibrate-loop"
+    var cost = engineCPU
+    cost.perIO = try LoopOverheadTiming(folder: folder).measure(fioReadIOPS: fio, engineCPU: engineCPU)
+    return cost
+  }
+
   /// fio may print notes before its JSON document; the document starts at the first "{".
   static func jsonPart(_ output: String) -> String {
     guard let start = output.firstIndex(of: "{") else { return output }
@@ -171,7 +190,8 @@ public struct DiskCalibrator {
       "queue_depth_scaling: the random 4 KiB jobs' mean latency (depth / IOPS) over depth 1's, mixed:",
       "the randrw70 jobs' per direction (r, w) with the writes' share of the I/Os in flight;",
       "channels: their deepest depth; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
-      "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build",
+      "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build; io_us: the",
+      "validation's loop reading a one-level chain at iodepth 1, beyond fio's random 4 KiB reads",
       "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
       "io_submit). The grid, then its latency jobs run again:",
       "job                      IOPS        MB/s    mean us  submit us",

@@ -36,8 +36,13 @@ struct SimulatedChainRun {
         isWrite: $0.isWrite, physicalIOs: $0.iosByKind.reduce(0, +),
         latencyNs: Double(($0.completed - $0.issued).nanoseconds))
     }
-    // The thread's time the model charged the requests kept (`engine_cpu`: R + L × levels probed).
-    let busy = done.reduce(0.0) { $0 + profile.engineCPU.time(levels: $1.lookups.levelsProbed).seconds }
+    // The thread's time the model charged the requests kept (`engine_cpu`: R + L × levels probed,
+    // and the per-I/O time for each I/O collected).
+    let cpu = profile.engineCPU
+    let busy = done.reduce(0.0) {
+      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds
+        * Double($1.iosByKind.reduce(0, +))
+    }
     return ChainRunResult(
       requests: served, elapsedSeconds: (done.last?.completed ?? .zero).seconds,
       physicalIOs: served.reduce(0) { $0 + $1.physicalIOs }, threadBusySeconds: busy,

@@ -21,7 +21,9 @@ public enum DiskProfileWriter {
     if engineCPU != .none {
       lines.append(
         "engine_cpu: {request_us: \(number(Double(engineCPU.perRequest.nanoseconds) / 1000)), "
-          + "level_us: \(number(Double(engineCPU.perLevel.nanoseconds) / 1000))}")
+          + "level_us: \(number(Double(engineCPU.perLevel.nanoseconds) / 1000))"
+          + (engineCPU.perIO == .zero ? "" : ", io_us: \(number(Double(engineCPU.perIO.nanoseconds) / 1000))")
+          + "}")
     }
     lines += [
       "ssd:",

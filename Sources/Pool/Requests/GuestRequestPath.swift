@@ -121,9 +121,10 @@ extension PoolModel {
   }
 
   /// The disk starts serving the request: its service time from the disk model, for all its I/Os at
-  /// once or, on a disk whose latency depends on what is in flight, its first I/O.
+  /// once or, on a disk whose latency depends on what is in flight (or with a tapdisk thread that
+  /// pays for each I/O it collects), its first I/O.
   mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    if disk.timesIOsAsTheyStart {
+    if disk.timesIOsAsTheyStart || engineCPU.perIO != .zero {
       requests[s].nextIO = 0
       serveNextIO(s, sim: &sim)
       return
@@ -139,11 +140,17 @@ extension PoolModel {
   mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let guest = requests[s].kind == .guest
     let vdi = Int(requests[s].vdi)
-    if guest, let free = tapdisks[vdi].threadBusy(at: sim.now) {
+    let i = requests[s].nextIO
+    if i > 0 {
+      // Its last I/O's completion goes through the tapdisk's thread first.
+      if guest, let t = tapdisks[vdi].collection(&requests[s].collected, at: sim.now, cost: engineCPU.perIO) {
+        sim.schedule(.diskIODone(slot: s), at: t)
+        return
+      }
+    } else if guest, let free = tapdisks[vdi].threadBusy(at: sim.now) {
       sim.schedule(.diskIODone(slot: s), at: free)
       return
     }
-    let i = requests[s].nextIO
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer {
       disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: sim.now)
     }
@@ -159,10 +166,11 @@ extension PoolModel {
   /// that times I/Os as they start, a guest request's completion is collected by its tapdisk's
   /// thread, so not before that thread is free.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    if disk.timesIOsAsTheyStart, requests[s].kind == .guest,
-      let free = tapdisks[Int(requests[s].vdi)].threadBusy(at: sim.now)
+    let vdi = Int(requests[s].vdi)
+    if disk.timesIOsAsTheyStart || engineCPU.perIO != .zero, requests[s].kind == .guest,
+      let t = tapdisks[vdi].collection(&requests[s].collected, at: sim.now, cost: engineCPU.perIO)
     {
-      sim.schedule(.diskDone(slot: s), at: free)
+      sim.schedule(.diskDone(slot: s), at: t)
       return
     }
     if let next = disk.depart(arrivedAt: requests[s].timing.diskArrived, at: sim.now) {

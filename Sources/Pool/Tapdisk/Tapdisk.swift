@@ -40,6 +40,24 @@ struct Tapdisk {
   /// punch on ext4, `DiskModel.blocksSubmitter`): it submits nothing and runs no engine call.
   var threadBlockedUntil = SimTime.zero
 
+  /// A completed I/O of one of this tapdisk's requests goes through its thread: once the thread is
+  /// free it spends `cost` collecting it (`collected` marks that done), and a system call that
+  /// waits, begun since, still holds the next submission back. Returns when to look again, or nil
+  /// to go on now (then `collected` is reset for the request's next I/O).
+  @inline(__always)
+  mutating func collection(_ collected: inout Bool, at now: SimTime, cost: SimTime) -> SimTime? {
+    if !collected {
+      let start = threadBusy(at: now) ?? now
+      if start == now && cost == .zero { return nil }
+      engineFreeAt = start + cost
+      collected = true
+      return engineFreeAt
+    }
+    if threadBlockedUntil > now { return threadBlockedUntil }
+    collected = false
+    return nil
+  }
+
   /// When the thread is free again, if it is busy at `now` (running an engine call, or in a system
   /// call that waits for its I/O); nil when free.
   @inline(__always)
