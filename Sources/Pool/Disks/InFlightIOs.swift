@@ -2,10 +2,10 @@
 import Simulation
 
 /// The device I/Os in flight, as [start, end) intervals: how many overlap a time, and how many of
-/// those are writes (the mix a mixed queue-depth curve needs). Service times are computed when a
-/// request starts, so a request's later I/Os lie in the future; counting by interval rather than by a
-/// running total sees them where they will be. Intervals that ended before the current service start
-/// are dropped, so the list stays as long as the I/Os outstanding.
+/// those are writes (the mix a mixed queue-depth curve needs). An I/O's interval may begin after the
+/// time it is asked for (it waits for a file's lock, or a request's I/Os are asked for together);
+/// counting by interval rather than by a running total sees it where it will be. Intervals that ended
+/// before the current service start are dropped, so the list stays as long as the I/Os outstanding.
 struct InFlightIOs: Sendable, Equatable {
   private var starts: [Int64] = []
   private var ends: [Int64] = []

@@ -103,7 +103,7 @@ extension PoolModel {
       submit(s, sim: &sim)
     } else {
       // The tapdisk's thread runs its engine calls one after another.
-      let end = Swift.max(now, tapdisks[vdi].engineFreeAt, tapdisks[vdi].threadBlockedUntil) + cpu
+      let end = (tapdisks[vdi].threadBusy(at: now) ?? now) + cpu
       tapdisks[vdi].engineFreeAt = end
       sim.schedule(.engineDone(slot: s), at: end)
     }

@@ -40,6 +40,13 @@ struct Tapdisk {
   /// punch on ext4, `DiskModel.blocksSubmitter`): it submits nothing and runs no engine call.
   var threadBlockedUntil = SimTime.zero
 
+  private(set) var state = State.running
+  /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
+  var waiting = RingBuffer<Int32>(capacity: 16)
+  /// Blocks the guest dirtied since the mirror design's last pass (only while a mirror runs).
+  var mirror: MirrorTracker?
+  private(set) var waiters: [TapdiskWaiter] = []
+
   /// A completed I/O of one of this tapdisk's requests goes through its thread: once the thread is
   /// free it spends `cost` collecting it (`collected` marks that done), and a system call that
   /// waits, begun since, still holds the next submission back. Returns when to look again, or nil
@@ -65,12 +72,6 @@ struct Tapdisk {
     let free = Swift.max(engineFreeAt, threadBlockedUntil)
     return free > now ? free : nil
   }
-  private(set) var state = State.running
-  /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
-  var waiting = RingBuffer<Int32>(capacity: 16)
-  /// Blocks the guest dirtied since the mirror design's last pass (only while a mirror runs).
-  var mirror: MirrorTracker?
-  private(set) var waiters: [TapdiskWaiter] = []
 
   init(chain: VHDChain, leafPath: String, levelVolumes: [Int], maxOutstanding: Int) {
     self.chain = chain
