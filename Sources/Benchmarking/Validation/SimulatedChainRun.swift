@@ -43,9 +43,9 @@ struct SimulatedChainRun {
       $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds
         * Double($1.iosByKind.reduce(0, +))
     }
+    let elapsed = (done.last?.completed ?? .zero).seconds
     return ChainRunResult(
-      requests: served, elapsedSeconds: (done.last?.completed ?? .zero).seconds,
-      physicalIOs: served.reduce(0) { $0 + $1.physicalIOs }, threadBusySeconds: busy,
-      threadWaitingSeconds: Swift.max(0, (done.last?.completed ?? .zero).seconds - busy))
+      requests: served, elapsedSeconds: elapsed, physicalIOs: served.reduce(0) { $0 + $1.physicalIOs },
+      threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - busy))
   }
 }

@@ -120,11 +120,15 @@ extension PoolModel {
     }
   }
 
+  /// Whether requests are served one I/O at a time: the disk's latency depends on what is in flight,
+  /// or the tapdisk's thread pays for each I/O it collects.
+  var servesOneIOAtATime: Bool { disk.timesIOsAsTheyStart || engineCPU.perIO != .zero }
+
   /// The disk starts serving the request: its service time from the disk model, for all its I/Os at
   /// once or, on a disk whose latency depends on what is in flight (or with a tapdisk thread that
   /// pays for each I/O it collects), its first I/O.
   mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    if disk.timesIOsAsTheyStart || engineCPU.perIO != .zero {
+    if servesOneIOAtATime {
       requests[s].nextIO = 0
       serveNextIO(s, sim: &sim)
       return
@@ -167,7 +171,7 @@ extension PoolModel {
   /// thread, so not before that thread is free.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let vdi = Int(requests[s].vdi)
-    if disk.timesIOsAsTheyStart || engineCPU.perIO != .zero, requests[s].kind == .guest,
+    if servesOneIOAtATime, requests[s].kind == .guest,
       let t = tapdisks[vdi].collection(&requests[s].collected, at: sim.now, cost: engineCPU.perIO)
     {
       sim.schedule(.diskDone(slot: s), at: t)
