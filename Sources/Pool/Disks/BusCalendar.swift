@@ -45,7 +45,8 @@ public struct BusCalendar: Sendable, Equatable {
     // Skip intervals that end before we are ready: the intervals are disjoint and sorted, so their
     // ends are too, and a binary search finds the first that ends later (a request of thousands of
     // I/Os, such as a GC pass's metadata reads, reserves each after the last it made).
-    var i = firstEnding(after: t)
+    // A run of sequential I/Os is ready after everything reserved: no search then.
+    var i = head == ends.count || ends[ends.count - 1] <= t ? ends.count : firstEnding(after: t)
     // Find a gap: before interval i starts, from t, long enough.
     while i < starts.count {
       if starts[i] >= t + duration { break }

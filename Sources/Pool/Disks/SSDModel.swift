@@ -86,7 +86,9 @@ public struct SSDModel: DiskModel {
         t = fileSystem!.shared(op, ready: t)
       }
       let start = t
-      var latency = (op.isWrite ? write : read).value(bytes: op.length, at: variates.uniform())
+      // Each side asked in place: a copy of the chosen side would retain its class array per I/O.
+      let u = variates.uniform()
+      var latency = op.isWrite ? write.value(bytes: op.length, at: u) : read.value(bytes: op.length, at: u)
       if let scaling = queueDepthScaling {
         let others = inFlight.count(at: t, now: now)
         latency *= scaling.factor(

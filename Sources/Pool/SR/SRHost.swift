@@ -21,7 +21,11 @@ final class SRHost {
   /// When each VDI's current SR-layer pause began (the pause request).
   var pauseStarted: [Int: SimTime] = [:]
   /// Last recorded depth per VDI, to record changes only.
-  var lastDepth: [String: Int] = [:]
+  var lastDepth: [String: Int] = [:] {
+    didSet { depthsRecorded = nil }
+  }
+  /// The tree (`SR.treeGeneration`) whose depths `lastDepth` holds; nil when none or after an attach.
+  private var depthsRecorded: UInt64?
   /// Where each VDI's entries are in `result.pauses` and `result.series.depth` (appended together
   /// when it is first attached), so recording does not search them per VDI.
   var resultIndex: [String: Int] = [:]
@@ -50,9 +54,21 @@ final class SRHost {
   /// Records depth of every attached VDI and the SR's physical utilisation, where they changed.
   func recordState(at now: SimTime) throws(SRError) {
     let tree = try sr.scanTree()
+    let generation = sr.treeGeneration()
+    // The same tree (and the same VDIs attached) has the depths last recorded.
+    if generation == nil || generation != depthsRecorded {
+      recordDepths(tree, at: now)
+      depthsRecorded = generation
+    }
+    try recordSpace(at: now)
+  }
+
+  /// Records each attached VDI's depth in `tree` where it changed.
+  private func recordDepths(_ tree: VHDTree, at now: SimTime) {
     for case let uuid? in uuidOfTapdisk {
-      guard tree.node(uuid) != nil else { continue }
+      // 0: not in the tree.
       let d = tree.depth(of: uuid)
+      guard d > 0 else { continue }
       if lastDepth[uuid] != d {
         lastDepth[uuid] = d
         if let k = resultIndex[uuid] {
@@ -60,7 +76,6 @@ final class SRHost {
         }
       }
     }
-    try recordSpace(at: now)
   }
 
   /// Records the SR's physical utilisation if it changed (and the peak).

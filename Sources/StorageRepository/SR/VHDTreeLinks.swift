@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// A tree's links by position in `nodes`: each node's parent and children (discovery order), and
-/// the roots, built in one pass with one lookup per linked node.
+/// the roots, built in one pass over the nodes with one lookup per linked node.
 ///
 /// Why: planning a GC iteration asks every node for its parent's and its own children, and walks
 /// every tree for garbage; by uuid each question was a hash of a 36-character string and a copy of
-/// the node, about a fifth of a 200-VM month. The answers are the same: children and roots are
-/// the tree's own lists, in their order.
+/// the node, about a fifth of a 200-VM month. The answers are the same: the tree keeps every
+/// child list and its roots in position order (`VHDTree.init`, `VHDTree+Update`'s `link`), and a
+/// node is a root exactly when its linked `parent` is nil (an orphan's is cleared), so walking the
+/// nodes in order rebuilds both lists without reading the tree's dictionaries.
 struct VHDTreeLinks {
   /// Parent position, −1 for a root (an orphan included: the tree links it as a root).
   let parent: [Int]
@@ -16,15 +18,22 @@ struct VHDTreeLinks {
   let roots: [Int]
 
   init(_ tree: VHDTree) {
-    var parent = [Int](repeating: -1, count: tree.nodes.count)
-    var children = [[Int]](repeating: [], count: tree.nodes.count)
-    for (uuid, kids) in tree.childIndex {
-      guard let p = tree.index[uuid] else { continue }
-      children[p] = kids.compactMap { tree.index[$0] }
-      for c in children[p] { parent[c] = p }
+    let count = tree.nodes.count
+    var parent = [Int](repeating: -1, count: count)
+    var children = [[Int]](repeating: [], count: count)
+    var roots: [Int] = []
+    tree.nodes.withUnsafeBufferPointer { nodes in
+      for i in 0..<count {
+        if let uuid = nodes[i].parent, let p = tree.index[uuid] {
+          parent[i] = p
+          children[p].append(i)
+        } else {
+          roots.append(i)
+        }
+      }
     }
     self.parent = parent
     self.children = children
-    roots = tree.roots.compactMap { tree.index[$0] }
+    self.roots = roots
   }
 }
