@@ -10,7 +10,7 @@ import Testing
 @Suite struct MetadataReadCacheTests {
   private static func fresh(_ nodes: [VHDNode], _ placement: inout SRPlacement) throws -> [DiskOp] {
     var ops: [DiskOp] = []
-    try MetadataReadCache.append(nodes, placement: &placement, to: &ops)
+    try MetadataReadCache.append(nodes, .scan, placement: &placement, to: &ops)
     return ops
   }
 

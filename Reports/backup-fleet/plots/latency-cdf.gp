@@ -1,6 +1,6 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "latency-cdf.svg"
-set title "Response time CDF (all requests of all replicates); up to 7.359 % took no time"
+set title "Response time CDF (all requests of all replicates); up to 7.389 % took no time"
 set xlabel "response time (ms)"
 set ylabel "fraction of requests ≤ x"
 set grid

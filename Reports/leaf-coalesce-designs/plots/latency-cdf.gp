@@ -6,7 +6,7 @@ set ylabel "fraction of requests ≤ x"
 set grid
 set key outside right top
 set logscale x
-set xrange [1.583786667e-05:*]
+set xrange [1.747626667e-05:*]
 plot "latency-cdf.dat" index 0 using 1:2 with steps lw 4.00 dt 1 lc rgb "#0072B2" title "sm vms.rate=5.0", \
   '' index 1 using 1:2 with steps lw 3.77 dt 2 lc rgb "#0072B2" title "sm vms.rate=20.0", \
   '' index 2 using 1:2 with steps lw 3.55 dt 3 lc rgb "#0072B2" title "sm vms.rate=60.0", \

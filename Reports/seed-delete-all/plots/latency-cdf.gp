@@ -1,6 +1,6 @@
 set terminal svg size 760,440 noenhanced font "sans,11"
 set output "latency-cdf.svg"
-set title "Response time CDF (all requests of all replicates); up to 0.1295 % took no time"
+set title "Response time CDF (all requests of all replicates); up to 0.1302 % took no time"
 set xlabel "response time (ms)"
 set ylabel "fraction of requests ≤ x"
 set grid

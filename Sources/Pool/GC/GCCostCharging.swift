@@ -59,7 +59,7 @@ enum GCCostCharging {
   }
 
   /// Sends one GC request reading the metadata `scans` scans and the checks of `checking` (and of
-  /// their parents when `parent`) read: footer, header and BAT of each VHD. Returns false (nothing
+  /// their parents when `parent`) read (`VHDMetadataReads`). Returns false (nothing
   /// sent) when the costs do not time metadata I/O; the request's completion resumes the worker in
   /// its current mode.
   static func readMetadata(

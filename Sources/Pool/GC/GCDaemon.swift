@@ -348,8 +348,9 @@ final class GCDaemon {
     pool.submit(s, sim: &sim)
   }
 
-  /// Sends one GC request reading every listed VHD's footer, header and BAT (a scan's or a check's
-  /// reads; the same node may appear once per scan), through the placement like any GC I/O.
+  /// Sends one GC request with `scans` scans' reads of `nodes` (each VHD's footer copy and header)
+  /// and the check reads of `checked` (footer, header and BAT; `VHDMetadataReads`), through the
+  /// placement like any GC I/O.
   func submitMetadataReads(
     _ w: GCWorker, scans: Int, of nodes: [VHDNode], tree: UInt64?, checked: [VHDNode],
     _ pool: inout PoolModel,
@@ -366,7 +367,8 @@ final class GCDaemon {
       try metadataReads.appendScan(
         of: nodes, tree: tree, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     }
-    try MetadataReadCache.append(checked, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
+    try MetadataReadCache.append(
+      checked, .check, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     requestsInFlight += 1
     w.requestInFlight = true
     pool.submit(s, sim: &sim)

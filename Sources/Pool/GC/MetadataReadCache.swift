@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import StorageRepository
 
-/// The physical reads of one scan of the whole SR (footer, header and BAT of every VHD, through the
-/// placement), kept for the next scan of the same tree on the same layout.
+/// The physical reads of one scan of the whole SR (every VHD's footer copy and header, through the
+/// placement; `VHDMetadataReads`), kept for the next scan of the same tree on the same layout.
 ///
 /// Why: sm reads every VHD's metadata on every GC pass and several times around each coalesce
 /// (docs/storage-manager.md#per-round-costs), so a fleet's GC translates O(coalesces × VHDs) ranges,
 /// most of them of a tree and a layout that have not changed since the previous scan. The ops
-/// depend only on each node's path, virtual and physical size and on the placement's extent maps,
+/// depend only on each node's path and on the placement's extent maps,
 /// so the same tree (`SR.treeGeneration`) and an unchanged `SRPlacement.generation` give the same
 /// ops. The cache keeps the tree's number, not its nodes: holding the nodes array made the scanner
 /// copy every node when it next updated the tree.
@@ -31,23 +31,23 @@ struct MetadataReadCache {
       misses += 1
       ops.removeAll(keepingCapacity: true)
       self.tree = nil
-      try Self.append(nodes, placement: &placement, to: &ops)
+      try Self.append(nodes, .scan, placement: &placement, to: &ops)
       self.tree = tree
       generation = placement.generation
     }
     out.append(contentsOf: ops)
   }
 
-  /// Appends the footer, header and BAT reads of each of `nodes` to `out`, reading the nodes in
-  /// place (copying each node's strings was a tenth of a large fleet's run).
-  static func append(_ nodes: [VHDNode], placement: inout SRPlacement, to out: inout [DiskOp])
-    throws(PoolError)
-  {
+  /// Appends the reads `kind` makes of each of `nodes` to `out`, reading the nodes in place
+  /// (copying each node's strings was a tenth of a large fleet's run).
+  static func append(
+    _ nodes: [VHDNode], _ kind: VHDMetadataReads.Kind, placement: inout SRPlacement, to out: inout [DiskOp]
+  ) throws(PoolError) {
     let count = nodes.count
     for i in 0..<count {
       guard let volume = placement.volume(named: nodes[i].path) else { continue }
       try VHDMetadataReads.forEachRange(
-        virtualSize: nodes[i].virtualSize, physicalSize: nodes[i].physicalSize
+        kind, virtualSize: nodes[i].virtualSize, physicalSize: nodes[i].physicalSize
       ) {
         offset, length throws(PoolError) in
         try placement.translate(volume: volume, offset: offset, length: length, isWrite: false, into: &out)
