@@ -5,8 +5,8 @@ import Testing
 
 @testable import Pool
 
-/// The GC's whole-SR scan reads, reused while the tree and the layout are unchanged, must be the
-/// reads a fresh translation gives, op for op, whatever changed in between.
+/// The GC's whole-SR scan reads, reused while the paths and the volumes' first extents are
+/// unchanged, must be the reads a fresh translation gives, op for op, whatever changed in between.
 @Suite struct MetadataReadCacheTests {
   private static func fresh(_ nodes: [VHDNode], _ placement: inout SRPlacement) throws -> [DiskOp] {
     var ops: [DiskOp] = []
@@ -15,7 +15,7 @@ import Testing
   }
 
   @Test(
-    "reuse only while nothing changed: same tree and layout hit, any change misses",
+    "reuse while the paths and the volumes' first extents are unchanged, growth included; any other change misses",
     arguments: [
       SRPlacement.Kind.lvm, .file,
     ])
@@ -30,27 +30,55 @@ import Testing
     }
     var cache = MetadataReadCache()
     var ops: [DiskOp] = []
-    try cache.appendScan(of: nodes, tree: 1, placement: &placement, to: &ops)
-    try cache.appendScan(of: nodes, tree: 1, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
     #expect(cache.hits == 1 && cache.misses == 1)
     let one = try Self.fresh(nodes, &placement)
     #expect(ops == one + one)
-    // A node grew (its footer moved): a tree of another number.
+    // A node grew, file and volume: its first extent did not move, so the scan is reused.
     nodes[3].physicalSize += 2 << 20
+    let v3 = try #require(placement.volume(named: "/sr/3.vhd"))
+    try placement.resize(volume: v3, to: 60 << 20)
     ops = []
-    try cache.appendScan(of: nodes, tree: 2, placement: &placement, to: &ops)
-    #expect(cache.misses == 2)
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.hits == 2 && cache.misses == 1)
     #expect(ops == (try Self.fresh(nodes, &placement)))
-    // The layout changed under the same tree: a volume removed and its name given to another.
+    // The layout changed under the same paths: a volume removed and its name given to another.
     placement.remove("/sr/2.vhd")
     placement.rename("/sr/5.vhd", to: "/sr/2.vhd")
     ops = []
-    try cache.appendScan(of: nodes, tree: 2, placement: &placement, to: &ops)
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.misses == 2)
+    #expect(ops == (try Self.fresh(nodes, &placement)))
+    // A volume emptied, its extents taken by another volume's growth: its first extent will lie
+    // elsewhere when the scan reads it.
+    let v1 = try #require(placement.volume(named: "/sr/1.vhd"))
+    try placement.resize(volume: v1, to: 0)
+    let v4 = try #require(placement.volume(named: "/sr/4.vhd"))
+    try placement.reserve(volume: v4, upTo: 100 << 20)
+    ops = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
     #expect(cache.misses == 3)
     #expect(ops == (try Self.fresh(nodes, &placement)))
-    // A tree without a number is never reused.
-    for _ in 0..<2 { try cache.appendScan(of: nodes, tree: nil, placement: &placement, to: &ops) }
-    #expect(cache.misses == 5 && cache.hits == 1)
+    // Another node list (one gone): a miss.
+    nodes.remove(at: 0)
+    ops = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.misses == 4 && cache.hits == 2)
+    #expect(ops == (try Self.fresh(nodes, &placement)))
+  }
+
+  @Test("extents smaller than a scan's read: never reused, since growth could move what it reads")
+  func tinyExtents() throws {
+    var placement = SRPlacement(kind: .file, capacity: 1 << 30, extentSize: 512)
+    let v = try placement.attach("/sr/a.vhd", size: 0)
+    try placement.reserve(volume: v, upTo: 4096)
+    let nodes = [VHDNode(uuid: "a", path: "/sr/a.vhd", virtualSize: 1 << 30, physicalSize: 4096)]
+    var cache = MetadataReadCache()
+    var ops: [DiskOp] = []
+    for _ in 0..<2 { try cache.appendScan(of: nodes, placement: &placement, to: &ops) }
+    #expect(cache.misses == 2 && cache.hits == 0)
+    #expect(ops.count == 2 * (try Self.fresh(nodes, &placement)).count)
   }
 
   @Test(
@@ -63,11 +91,8 @@ import Testing
     var nodes: [VHDNode] = []
     var cache = MetadataReadCache()
     var next = 0
-    var tree: UInt64 = 0
     for step in 0..<400 {
-      // Every change below makes a tree of a new number, as the SR's scanner numbers its trees.
-      let action = below(6)
-      if action <= 3 { tree += 1 }
+      let action = below(7)
       switch action {
       case 0:  // A new node and its volume.
         let path = "/sr/\(next).vhd"
@@ -89,10 +114,17 @@ import Testing
         let a = below(nodes.count)
         let b = below(nodes.count)
         placement.rename(nodes[a].path, to: nodes[b].path)
+      case 4 where nodes.count > 1:  // A volume emptied, another grows into its extents.
+        if let v = placement.volume(named: nodes[below(nodes.count)].path),
+          let w = placement.volume(named: nodes[below(nodes.count)].path), v != w
+        {
+          try placement.resize(volume: v, to: 0)
+          try placement.reserve(volume: w, upTo: placement.allocatedBytes(volume: w) + (8 << 20))
+        }
       default: break  // No change: the next scan may reuse.
       }
       var cached: [DiskOp] = []
-      try cache.appendScan(of: nodes, tree: tree, placement: &placement, to: &cached)
+      try cache.appendScan(of: nodes, placement: &placement, to: &cached)
       #expect(cached == (try Self.fresh(nodes, &placement)), "seed \(seed) step \(step)")
     }
     #expect(cache.hits > 50 && cache.misses > 50, "hits \(cache.hits), misses \(cache.misses)")

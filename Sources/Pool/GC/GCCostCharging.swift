@@ -75,7 +75,7 @@ enum GCCostCharging {
     }
     guard scans > 0 && !tree.nodes.isEmpty || !checked.isEmpty else { return false }
     try daemon.submitMetadataReads(
-      w, scans: scans, of: tree.nodes, tree: pool.host.sr.treeGeneration(), checked: checked, &pool, &sim)
+      w, scans: scans, of: tree.nodes, checked: checked, &pool, &sim)
     return true
   }
 }

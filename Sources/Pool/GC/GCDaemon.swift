@@ -352,7 +352,7 @@ final class GCDaemon {
   /// and the check reads of `checked` (footer, header and BAT; `VHDMetadataReads`), through the
   /// placement like any GC I/O.
   func submitMetadataReads(
-    _ w: GCWorker, scans: Int, of nodes: [VHDNode], tree: UInt64?, checked: [VHDNode],
+    _ w: GCWorker, scans: Int, of nodes: [VHDNode], checked: [VHDNode],
     _ pool: inout PoolModel,
     _ sim: inout Simulator<PoolEvent>
   ) throws {
@@ -365,7 +365,7 @@ final class GCDaemon {
     let placement = pool.tap.state
     for _ in 0..<scans {
       try metadataReads.appendScan(
-        of: nodes, tree: tree, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
+        of: nodes, placement: &placement.pointee.placement, to: &pool.requests[s].ops)
     }
     try MetadataReadCache.append(
       checked, .check, placement: &placement.pointee.placement, to: &pool.requests[s].ops)

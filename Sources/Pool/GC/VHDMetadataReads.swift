@@ -16,6 +16,8 @@ enum VHDMetadataReads {
   static let headerOffset: UInt64 = 512
   static let headerLength: UInt64 = 1024
   static let batOffset: UInt64 = 1536
+  /// A scan's one read: the footer copy at 0 and the header behind it.
+  static let scanLength: UInt64 = headerOffset + headerLength
 
   /// What a GC request reads of each VHD it lists.
   enum Kind {
@@ -32,7 +34,7 @@ enum VHDMetadataReads {
   ) throws(E) {
     switch kind {
     case .scan:
-      try body(0, headerOffset + headerLength)
+      try body(0, scanLength)
     case .check:
       let blocks = (virtualSize + VHDSpace.blockSize - 1) / VHDSpace.blockSize
       let batBytes = (blocks * 4 + 511) / 512 * 512

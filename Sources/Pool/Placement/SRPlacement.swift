@@ -23,6 +23,11 @@ public struct SRPlacement: Sendable {
   /// Changes whenever a translation could change: a volume attached, renamed or removed, or an
   /// extent allocated or freed (so a cache of translated ops knows it is stale).
   public private(set) var generation: UInt64 = 0
+  /// Changes whenever the translation of a volume's first extent could change: a volume attached,
+  /// renamed or removed, or some volume's extent 0 allocated or freed. Reads that stay inside the
+  /// first extent (a scan's footer copy and header) translate the same while it is unchanged,
+  /// however the volumes grow.
+  public private(set) var headGeneration: UInt64 = 0
 
   public init(kind: Kind, capacity: UInt64, extentSize: UInt64? = nil) {
     self.kind = kind
@@ -49,6 +54,7 @@ public struct SRPlacement: Sendable {
     maps.append([])
     names[name] = v
     generation &+= 1
+    headGeneration &+= 1
     if kind == .lvm { try reserve(volume: v, upTo: size) }
     return v
   }
@@ -66,6 +72,7 @@ public struct SRPlacement: Sendable {
     remove(newName)
     names[newName] = v
     generation &+= 1
+    headGeneration &+= 1
   }
 
   /// The storage repository removed a node: its extents go back to the allocator. The volume's
@@ -75,6 +82,7 @@ public struct SRPlacement: Sendable {
     for p in maps[v] where p >= 0 { allocator.free(Int(p)) }
     maps[v] = []
     generation &+= 1
+    headGeneration &+= 1
   }
 
   /// LVM: sizes a volume to exactly the extents covering `size` bytes (inflate allocates the
@@ -85,6 +93,7 @@ public struct SRPlacement: Sendable {
       for e in n..<maps[volume].count where maps[volume][e] >= 0 { allocator.free(Int(maps[volume][e])) }
       maps[volume].removeLast(maps[volume].count - n)
       generation &+= 1
+      if n == 0 { headGeneration &+= 1 }
     }
     try reserve(volume: volume, upTo: size)
   }
@@ -107,6 +116,7 @@ public struct SRPlacement: Sendable {
     }
     maps[volume][extent] = Int32(p)
     generation &+= 1
+    if extent == 0 { headGeneration &+= 1 }
     return Int32(p)
   }
 
