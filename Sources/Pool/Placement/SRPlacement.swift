@@ -20,9 +20,6 @@ public struct SRPlacement: Sendable {
   /// Per volume: physical extent per volume extent, −1 where nothing is allocated yet.
   private var maps: [[Int32]] = []
   private var names: [String: Int] = [:]
-  /// Changes whenever a translation could change: a volume attached, renamed or removed, or an
-  /// extent allocated or freed (so a cache of translated ops knows it is stale).
-  public private(set) var generation: UInt64 = 0
   /// Changes whenever the translation of a volume's first extent could change: a volume attached,
   /// renamed or removed, or some volume's extent 0 allocated or freed. Reads that stay inside the
   /// first extent (a scan's footer copy and header) translate the same while it is unchanged,
@@ -53,7 +50,6 @@ public struct SRPlacement: Sendable {
     let v = maps.count
     maps.append([])
     names[name] = v
-    generation &+= 1
     headGeneration &+= 1
     if kind == .lvm { try reserve(volume: v, upTo: size) }
     return v
@@ -71,7 +67,6 @@ public struct SRPlacement: Sendable {
     guard oldName != newName, let v = names.removeValue(forKey: oldName) else { return }
     remove(newName)
     names[newName] = v
-    generation &+= 1
     headGeneration &+= 1
   }
 
@@ -81,7 +76,6 @@ public struct SRPlacement: Sendable {
     guard let v = names.removeValue(forKey: name) else { return }
     for p in maps[v] where p >= 0 { allocator.free(Int(p)) }
     maps[v] = []
-    generation &+= 1
     headGeneration &+= 1
   }
 
@@ -92,7 +86,6 @@ public struct SRPlacement: Sendable {
     if maps[volume].count > n {
       for e in n..<maps[volume].count where maps[volume][e] >= 0 { allocator.free(Int(maps[volume][e])) }
       maps[volume].removeLast(maps[volume].count - n)
-      generation &+= 1
       if n == 0 { headGeneration &+= 1 }
     }
     try reserve(volume: volume, upTo: size)
@@ -115,7 +108,6 @@ public struct SRPlacement: Sendable {
       throw PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
     }
     maps[volume][extent] = Int32(p)
-    generation &+= 1
     if extent == 0 { headGeneration &+= 1 }
     return Int32(p)
   }
