@@ -33,7 +33,7 @@ import Testing
 
   /// Per policy and replicate: none and live stay at 2 levels (live refused once), mirror reaches 1;
   /// latency equal for none and live, doubled for mirror; GC busy 50 hours for all; `gc_kicks` 5 everywhere.
-  static func markdown(extra: [String: [Double]] = [:]) throws -> String {
+  static func markdown(extra: [String: [Double]] = [:], partial: [String: [Double?]] = [:]) throws -> String {
     let plan = try RunPlan(source: yaml, file: "designs.yaml", options: .init(jobs: 1))
     let s = plan.scenario
     let runs = s.runs()
@@ -51,6 +51,7 @@ import Testing
       metrics += [.init("read_latency_p50_us", latency), .init("gc_busy_s", 180_000), .init("gc_kicks", 5)]
       metrics += [.init("bitmap_lookups_per_request_level_0", 0.5 + Double(run.replicate))]
       metrics += extra.map { .init($0.key, $0.value[run.replicate]) }
+      metrics += partial.compactMap { name, values in values[run.replicate].map { .init(name, $0) } }
       return RunRecord(index: i, seed: run.seed, metrics: metrics)
     }
     let report = ScenarioReport(scenario: s, runs: runs, records: records)
@@ -123,6 +124,19 @@ import Testing
     // "equal for every policy", even when it is constant where it exists.
     #expect(!md.contains("| `leaf_pause_s_max` |"))
     #expect(md.contains("### `leaf_pause_s_max`"))
+  }
+
+  @Test func fewReplicatesCountsRunsNotTheSparsestMetric() throws {
+    // `pause_s_total` missing from every second replicate: 2 values, but 3 replicates per policy.
+    let md = try Self.markdown(partial: ["pause_s_total": [1, nil, 2]])
+    #expect(
+      md.contains("**Only 3 replicates per policy** (fewer than 5): 95 % intervals use t with 2 degrees of"))
+    #expect(
+      md.contains(
+        "cannot give p below 0.1 at 3 against 3. Metrics recorded only in the runs where they apply"))
+    #expect(!md.contains("Only 2 replicates"))
+    // Every metric in every run: no such sentence.
+    #expect(!(try Self.markdown()).contains("Metrics recorded only in the runs"))
   }
 
   @Test func warmUpCutIsShownWhenRecorded() throws {

@@ -208,14 +208,24 @@ struct ReportFindings {
   }
 
   var fewReplicatesNote: String? {
-    let n = report.groups.flatMap { $0.metrics.values.map(\.n) }.min() ?? 0
+    // Runs per policy and sweep point, not the fewest values of any metric: a metric recorded only
+    // in runs where it applies (the longest pause of the runs that paused) has fewer values than
+    // its group has replicates, and the tables give each metric's own n.
+    let n = report.groups.map(\.recordIndices.count).min() ?? 0
     guard n < ScenarioReport.fewReplicates else { return nil }
     guard n >= 2 else {
       return "**\(n) replicate per policy**: no intervals and no tests; the numbers are single runs."
     }
-    return
+    let degrees = n - 1 == 1 ? "1 degree" : "\(n - 1) degrees"
+    var note =
       "**Only \(n) replicates per policy** (fewer than \(ScenarioReport.fewReplicates)): 95 % intervals use "
-      + "t with \(n - 1) degrees of freedom and are wide, and the exact Mann–Whitney test cannot give p below "
+      + "t with \(degrees) of freedom and are wide, and the exact Mann–Whitney test cannot give p below "
       + "\(HumanScale.number(ReportCells.smallestRankP(n, n))) at \(n) against \(n)."
+    let fewerValues = report.groups.contains { g in g.metrics.values.contains { $0.n < g.recordIndices.count }
+    }
+    if fewerValues {
+      note += " Metrics recorded only in the runs where they apply have fewer values still (each table's n)."
+    }
+    return note
   }
 }
