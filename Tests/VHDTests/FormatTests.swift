@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import SeededRandom
 import Testing
 
 @testable import VHD
@@ -130,6 +131,41 @@ import Testing
       #expect(SectorBitmap.allSet(p.baseAddress!, 20, 40))
       #expect(!SectorBitmap.allSet(p.baseAddress!, 19, 40))
       #expect(SectorBitmap.popcount(p.baseAddress!, count: 128) == 22)
+    }
+  }
+
+  /// `nextSet` and `nextClear` skip 64 bits at a time; they must give what a bit-by-bit scan gives
+  /// from every start, below every limit (word edges, the bitmap's last byte), on bitmaps of long
+  /// runs, short runs, all ones and all zeros.
+  @Test func nextSetAndNextClearAgreeWithABitByBitScan() {
+    var rng = SplitMix64(seed: 7)
+    for pattern in 0..<6 {
+      let bits = 200 + pattern * 37
+      var b = [UInt8](repeating: 0, count: (bits + 7) / 8)
+      for i in 0..<bits {
+        let on: Bool
+        switch pattern {
+        case 0: on = false
+        case 1: on = true
+        case 2: on = rng.next() % 2 == 0
+        default: on = (i / (pattern * 13)) % 2 == 1 || rng.next() % 97 == 0
+        }
+        if on { b[i >> 3] |= 0x80 >> UInt8(i & 7) }
+      }
+      b.withUnsafeBytes { raw in
+        let p = raw.baseAddress!
+        for hi in [0, 1, 63, 64, 65, 128, bits - 1, bits] {
+          for lo in 0...hi {
+            var set = lo
+            while set < hi && !SectorBitmap.test(p, set) { set += 1 }
+            var clear = lo
+            while clear < hi && SectorBitmap.test(p, clear) { clear += 1 }
+            #expect(SectorBitmap.nextSet(p, from: lo, below: hi) == set, "pattern \(pattern) [\(lo), \(hi))")
+            #expect(
+              SectorBitmap.nextClear(p, from: lo, below: hi) == clear, "pattern \(pattern) [\(lo), \(hi))")
+          }
+        }
+      }
     }
   }
 

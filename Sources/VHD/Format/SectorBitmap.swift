@@ -106,6 +106,39 @@ public enum SectorBitmap {
     return true
   }
 
+  /// The first index in [lo, hi) whose bit is set, or `hi` when none is: 64 bits at a time, since a
+  /// coalesce or a copy walks a 4,096-sector bitmap run by run.
+  public static func nextSet(_ p: UnsafeRawPointer, from lo: Int, below hi: Int) -> Int {
+    nextBit(p, from: lo, below: hi, flip: 0)
+  }
+
+  /// The first index in [lo, hi) whose bit is clear, or `hi` when none is.
+  public static func nextClear(_ p: UnsafeRawPointer, from lo: Int, below hi: Int) -> Int {
+    nextBit(p, from: lo, below: hi, flip: ~0)
+  }
+
+  /// The first index in [lo, hi) whose bit XOR `flip` is 1. Whole words are read only where all
+  /// their 64 bits lie below `hi`, so nothing past the bitmap's last byte is touched.
+  @inline(__always)
+  private static func nextBit(_ p: UnsafeRawPointer, from lo: Int, below hi: Int, flip: UInt64) -> Int {
+    var n = lo
+    let wantSet = flip == 0
+    while n < hi && n & 63 != 0 {
+      if test(p, n) == wantSet { return n }
+      n += 1
+    }
+    while n + 64 <= hi {
+      let w = word(p, n >> 6) ^ flip
+      if w != 0 { return n + w.leadingZeroBitCount }
+      n += 64
+    }
+    while n < hi {
+      if test(p, n) == wantSet { return n }
+      n += 1
+    }
+    return hi
+  }
+
   /// Number of set bits in [0, count).
   public static func popcount(_ p: UnsafeRawPointer, count: Int) -> Int {
     var total = 0

@@ -6,7 +6,10 @@
 final class BitmapCache {
   let bitmapBytes: Int
   let capacity: Int
-  @exclusivity(unchecked) private var slotOfBlock: [Int32]
+  private let blocks: Int
+  /// Made at the first insert: many images are opened only for their metadata (a scan, a
+  /// reparent), and filling a 50 GiB disk's table was a tenth of each such open.
+  @exclusivity(unchecked) private var slotOfBlock: [Int32] = []
   @exclusivity(unchecked) private var blockOfSlot: [Int32]
   @exclusivity(unchecked) private var referenced: [Bool]
   private let slab: UnsafeMutableRawPointer
@@ -18,7 +21,7 @@ final class BitmapCache {
   init(blocks: Int, bitmapBytes: Int, capacity requested: Int) {
     self.bitmapBytes = bitmapBytes
     capacity = max(0, min(requested, blocks))
-    slotOfBlock = capacity > 0 ? Array(repeating: -1, count: blocks) : []
+    self.blocks = blocks
     blockOfSlot = Array(repeating: -1, count: capacity)
     referenced = Array(repeating: false, count: capacity)
     slab = .allocate(byteCount: max(1, capacity * bitmapBytes), alignment: 16)
@@ -36,7 +39,8 @@ final class BitmapCache {
   /// The cached bitmap of `block`, or nil.
   @inline(__always)
   func lookup(_ block: Int) -> UnsafeMutableRawPointer? {
-    guard capacity > 0 else { return nil }
+    // Nothing inserted yet (or no capacity): the table may not exist.
+    guard used > 0 else { return nil }
     let s = Int(slotOfBlock[block])
     if s < 0 { return nil }
     referenced[s] = true
@@ -47,6 +51,7 @@ final class BitmapCache {
   func insert(_ block: Int) -> UnsafeMutableRawPointer {
     guard capacity > 0 else { return scratch }
     if let p = lookup(block) { return p }
+    if slotOfBlock.isEmpty { slotOfBlock = Array(repeating: -1, count: blocks) }
     let s: Int
     if used < capacity {
       s = used

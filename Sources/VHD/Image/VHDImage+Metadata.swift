@@ -8,8 +8,14 @@ extension VHDImage {
   /// it to the new block's end first); it is written before the file is truncated just after it, so
   /// the file ends with a valid footer at every step (docs/vhd-format.md#crash-safety).
   func writeFooter(both: Bool, atSector: UInt64? = nil) throws {
-    footer.updateChecksum()
-    let bytes = footer.encoded()
+    let bytes: [UInt8]
+    if let encodedFooter {
+      bytes = encodedFooter
+    } else {
+      footer.updateChecksum()
+      bytes = footer.encoded()
+      encodedFooter = bytes
+    }
     if format == .fixed {
       try deviceWrite(bytes, at: virtualSize, kind: .footer)
       return
@@ -37,6 +43,19 @@ extension VHDImage {
   func writeBATSector(containing block: Int) throws {
     let perSector = 128
     let first = block / perSector * perSector
+    let offset = header!.tableOffset + UInt64(first) * 4
+    if first + perSector <= blockTable.entries.count {
+      // The common case, a sector of entries only, without a heap buffer (one per allocation).
+      try withUnsafeTemporaryAllocation(byteCount: 512, alignment: 8) { sector in
+        blockTable.entries.withUnsafeBufferPointer { entries in
+          for i in 0..<perSector {
+            sector.storeBytes(of: entries[first + i].bigEndian, toByteOffset: 4 * i, as: UInt32.self)
+          }
+        }
+        try deviceWrite(UnsafeRawBufferPointer(sector), at: offset, kind: .bat)
+      }
+      return
+    }
     var sector = [UInt8](repeating: 0, count: 512)
     for i in 0..<perSector {
       let e = first + i
@@ -49,7 +68,7 @@ extension VHDImage {
         }
       }
     }
-    try deviceWrite(sector, at: header!.tableOffset + UInt64(first) * 4, kind: .bat)
+    try deviceWrite(sector, at: offset, kind: .bat)
   }
 
   /// Persists the BATmap map and header (header holds the map checksum).

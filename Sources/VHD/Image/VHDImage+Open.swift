@@ -291,10 +291,14 @@ struct MetadataReader {
     // Bytes past `len` are neither read nor checksummed by libvhd: treat them as zero.
     for i in len..<map.count { map[i] = 0 }
     let blocks = Int(f.currentSize >> 21)
-    let fullButUnused = map.withUnsafeBytes { bits in
-      (0..<min(blocks, bat.count)).first {
-        bat[$0] == VHDImage.unusedEntry && SectorBitmap.test(bits.baseAddress!, $0)
+    let fullButUnused = map.withUnsafeBytes { bits -> Int? in
+      let limit = min(blocks, bat.count)
+      var b = SectorBitmap.nextSet(bits.baseAddress!, from: 0, below: limit)
+      while b < limit {
+        if bat[b] == VHDImage.unusedEntry { return b }
+        b = SectorBitmap.nextSet(bits.baseAddress!, from: b + 1, below: limit)
       }
+      return nil
     }
     if let b = fullButUnused {
       return invalid("map", bh.batmapOffset + UInt64(b / 8), "batmap shows unallocated block \(b) full")

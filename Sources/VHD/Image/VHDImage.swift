@@ -11,7 +11,12 @@ public final class VHDImage {
   public let path: String
   public let device: any BlockDevice
   public let format: ImageFormat
-  public internal(set) var footer: HardDiskFooter
+  public internal(set) var footer: HardDiskFooter {
+    didSet { encodedFooter = nil }
+  }
+  /// The footer's bytes as last written: a footer moves to the new end at every block allocation
+  /// but rarely changes, so it is checksummed and encoded once per change, not per move.
+  var encodedFooter: [UInt8]?
   /// Dynamic and differencing disks only.
   public internal(set) var header: DynamicDiskHeader?
   /// Virtual size in bytes (footer current size; file size for raw images).

@@ -105,7 +105,8 @@ public final class CoalesceJob {
       let blockLBA = UInt64(block) * UInt64(spb)
       let from = limit > blockLBA ? Int(limit - blockLBA) : 0
       let bitmap = try child.loadBitmap(block, work: &work)
-      for s in from..<spb where SectorBitmap.test(bitmap, s) { return blockLBA + UInt64(s) }
+      let s = SectorBitmap.nextSet(bitmap, from: from, below: spb)
+      if s < spb { return blockLBA + UInt64(s) }
     }
     return nil
   }
@@ -141,9 +142,8 @@ public final class CoalesceJob {
         accounting.levels[0].batmapShortcuts += 1
       } else {
         let bitmap = try child.loadBitmap(block, work: &accounting.levels[0])
-        while runStart < spb && !SectorBitmap.test(bitmap, runStart) { runStart += 1 }
-        runEnd = runStart
-        while runEnd < spb && SectorBitmap.test(bitmap, runEnd) { runEnd += 1 }
+        runStart = SectorBitmap.nextSet(bitmap, from: runStart, below: spb)
+        runEnd = SectorBitmap.nextClear(bitmap, from: runStart, below: spb)
       }
       if runStart >= spb {
         advanceBlock()
