@@ -55,7 +55,7 @@ public struct GCPlan: Equatable, Sendable {
         }
       }
     }
-    coalesceable = Self.order(found, in: tree, by: policy.candidateOrder)
+    coalesceable = Self.order(found, in: tree, by: policy.candidateOrder, links: links)
     leafCoalesceable = leaves
   }
 
@@ -64,15 +64,28 @@ public struct GCPlan: Equatable, Sendable {
   public static func order(_ candidates: [String], in tree: VHDTree, by order: GCPolicy.CandidateOrder)
     -> [String]
   {
+    Self.order(candidates, in: tree, by: order, links: nil)
+  }
+
+  static func order(
+    _ candidates: [String], in tree: VHDTree, by order: GCPolicy.CandidateOrder, links: VHDTreeLinks?
+  ) -> [String] {
     let keyed = candidates.enumerated().map { (offset: $0.offset, uuid: $0.element) }
     switch order {
     case .discovery:
       return candidates
     case .tallestTreeFirst:
-      let heights = Dictionary(
-        uniqueKeysWithValues: candidates.map { ($0, tree.height(of: tree.root(of: $0))) })
+      // Heights by position, each subtree's once (a pool's trees share nothing, but every
+      // candidate of one tree asks for that tree's height).
+      let links = links ?? VHDTreeLinks(tree)
+      var heights = [Int](repeating: 0, count: tree.nodes.count)
+      func height(_ p: Int) -> Int {
+        if heights[p] == 0 { heights[p] = 1 + (links.children[p].lazy.map(height).max() ?? 0) }
+        return heights[p]
+      }
+      let treeHeight = candidates.map { height(tree.treeRootPosition(of: tree.index[$0]!)) }
       return keyed.sorted {
-        let (a, b) = (heights[$0.uuid]!, heights[$1.uuid]!)
+        let (a, b) = (treeHeight[$0.offset], treeHeight[$1.offset])
         return a != b ? a > b : $0.offset < $1.offset
       }.map(\.uuid)
     case .smallestFirst:

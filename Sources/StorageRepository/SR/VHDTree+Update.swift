@@ -16,10 +16,12 @@ extension VHDTree {
     for child in childIndex.removeValue(forKey: uuid) ?? [] {
       guard let c = index[child] else { continue }
       nodes[c].parent = nil
+      parentPositions[c] = -1
       orphans[child] = uuid
       insertRoot(child)
     }
     nodes.remove(at: p)
+    parentPositions.remove(at: p)
     index[uuid] = nil
     shiftPositions(from: p, by: -1)
   }
@@ -48,6 +50,7 @@ extension VHDTree {
     let p = insertionPosition(of: node.path)
     shiftPositions(from: p, by: 1)
     nodes.insert(node, at: p)
+    parentPositions.insert(-1, at: p)
     index[node.uuid] = p
     link(at: p)
     adoptOrphans(of: node.uuid)
@@ -64,12 +67,14 @@ extension VHDTree {
   /// orphan (a root, remembered) when that parent is not in the tree.
   private mutating func link(at p: Int) {
     let uuid = nodes[p].uuid
+    parentPositions[p] = -1
     guard let parent = nodes[p].parent else { return insertRoot(uuid) }
-    guard index[parent] != nil else {
+    guard let parentPosition = index[parent] else {
       nodes[p].parent = nil
       orphans[uuid] = parent
       return insertRoot(uuid)
     }
+    parentPositions[p] = parentPosition
     var children = childIndex.removeValue(forKey: parent) ?? []
     let k = children.firstIndex { index[$0]! > p } ?? children.count
     children.insert(uuid, at: k)
@@ -125,12 +130,15 @@ extension VHDTree {
     return low
   }
 
-  /// Adds `delta` to every position at or after `from`, in place (no hashing).
+  /// Adds `delta` to every position at or after `from`, in place (no hashing): the index's and the
+  /// parent positions'. A removal shifts after the removed node's children were unlinked, so no
+  /// parent position names it.
   private mutating func shiftPositions(from: Int, by delta: Int) {
     var i = index.values.startIndex
     while i != index.values.endIndex {
       if index.values[i] >= from { index.values[i] += delta }
       i = index.values.index(after: i)
     }
+    for k in parentPositions.indices where parentPositions[k] >= from { parentPositions[k] += delta }
   }
 }

@@ -10,6 +10,11 @@ public struct VHDTree: Equatable, Sendable {
   public internal(set) var roots: [String]
   /// Each node's position in `nodes`, by uuid.
   var index: [String: Int]
+  /// Each node's linked parent's position in `nodes`, −1 for a root (an orphan included): kept
+  /// with the links so that depths, roots and heights are integer walks, not a hash of a
+  /// 36-character uuid per level (the pool asks every attached VDI's depth after each SR
+  /// operation, the GC every candidate's tree height at each plan).
+  var parentPositions: [Int]
   /// Children uuids in discovery order, by parent uuid (no entry for a leaf).
   var childIndex: [String: [String]]
   /// The nodes linked as roots because the parent their file names is not in the tree (force
@@ -26,21 +31,24 @@ public struct VHDTree: Equatable, Sendable {
     var roots: [String] = []
     var orphans: [String: String] = [:]
     var linked = nodes
+    var parentPositions = [Int](repeating: -1, count: nodes.count)
     for (i, node) in nodes.enumerated() {
       guard let parent = node.parent else {
         roots.append(node.uuid)
         continue
       }
-      if index[parent] == nil {
+      guard let p = index[parent] else {
         guard orphansAsRoots || node.uuid.hasPrefix("OLD_") else { throw .missingParent(node: node.uuid) }
         linked[i].parent = nil
         orphans[node.uuid] = parent
         roots.append(node.uuid)
         continue
       }
+      parentPositions[i] = p
       children[parent, default: []].append(node.uuid)
     }
     self.nodes = linked
+    self.parentPositions = parentPositions
     self.roots = roots
     self.index = index
     self.childIndex = children
@@ -59,21 +67,26 @@ public struct VHDTree: Equatable, Sendable {
   /// Chain depth as `vhd-util query -d` counts it: nodes from `uuid` to its root, itself included.
   public func depth(of uuid: String) -> Int {
     // By position, without copying each node on the way (the pool asks after every SR operation).
-    var depth = 0
-    var position = index[uuid]
-    while let p = position {
+    guard var p = index[uuid] else { return 0 }
+    var depth = 1
+    while parentPositions[p] >= 0 {
       depth += 1
-      guard let parent = nodes[p].parent else { break }
-      position = index[parent]
+      p = parentPositions[p]
     }
     return depth
   }
 
   /// The root of the tree `uuid` belongs to.
   public func root(of uuid: String) -> String {
-    var current = uuid
-    while let p = parent(of: current) { current = p }
-    return current
+    guard let p = index[uuid] else { return uuid }
+    return nodes[treeRootPosition(of: p)].uuid
+  }
+
+  /// The position of the root of the tree the node at `position` belongs to.
+  func treeRootPosition(of position: Int) -> Int {
+    var p = position
+    while parentPositions[p] >= 0 { p = parentPositions[p] }
+    return p
   }
 
   /// Height of the subtree at `uuid`, a leaf counting 1 (`getTreeHeight`).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 /// A tree's links by position in `nodes`: each node's parent and children (discovery order), and
-/// the roots, built in one pass over the nodes with one lookup per linked node.
+/// the roots, built in one pass over the tree's parent positions without a lookup.
 ///
 /// Why: planning a GC iteration asks every node for its parent's and its own children, and walks
 /// every tree for garbage; by uuid each question was a hash of a 36-character string and a copy of
@@ -19,18 +19,12 @@ struct VHDTreeLinks {
 
   init(_ tree: VHDTree) {
     let count = tree.nodes.count
-    var parent = [Int](repeating: -1, count: count)
+    let parent = tree.parentPositions
     var children = [[Int]](repeating: [], count: count)
     var roots: [Int] = []
-    tree.nodes.withUnsafeBufferPointer { nodes in
-      for i in 0..<count {
-        if let uuid = nodes[i].parent, let p = tree.index[uuid] {
-          parent[i] = p
-          children[p].append(i)
-        } else {
-          roots.append(i)
-        }
-      }
+    for i in 0..<count {
+      let p = parent[i]
+      if p >= 0 { children[p].append(i) } else { roots.append(i) }
     }
     self.parent = parent
     self.children = children
