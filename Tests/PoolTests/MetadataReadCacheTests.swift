@@ -15,7 +15,7 @@ import Testing
   }
 
   @Test(
-    "reuse while the paths and the volumes' first extents are unchanged, growth included; any other change misses",
+    "per node: reuse while its path names the same volume with the same first extent, growth included",
     arguments: [
       SRPlacement.Kind.lvm, .file,
     ])
@@ -32,7 +32,7 @@ import Testing
     var ops: [DiskOp] = []
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    #expect(cache.hits == 1 && cache.misses == 1)
+    #expect(cache.hits == 1 && cache.misses == 1 && cache.translatedNodes == 6)
     let one = try Self.fresh(nodes, &placement)
     #expect(ops == one + one)
     // A node grew, file and volume: its first extent did not move, so the scan is reused.
@@ -41,14 +41,16 @@ import Testing
     try placement.resize(volume: v3, to: 60 << 20)
     ops = []
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    #expect(cache.hits == 2 && cache.misses == 1)
+    #expect(cache.hits == 2 && cache.misses == 1 && cache.translatedNodes == 6)
     #expect(ops == (try Self.fresh(nodes, &placement)))
     // The layout changed under the same paths: a volume removed and its name given to another.
     placement.remove("/sr/2.vhd")
     placement.rename("/sr/5.vhd", to: "/sr/2.vhd")
     ops = []
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    #expect(cache.misses == 2)
+    // Only the two paths whose volumes changed are translated again ("2" now reads "5"'s volume,
+    // "5" has none).
+    #expect(cache.misses == 2 && cache.translatedNodes == 8)
     #expect(ops == (try Self.fresh(nodes, &placement)))
     // A volume emptied, its extents taken by another volume's growth: its first extent will lie
     // elsewhere when the scan reads it.
@@ -58,13 +60,23 @@ import Testing
     try placement.reserve(volume: v4, upTo: 100 << 20)
     ops = []
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    #expect(cache.misses == 3)
+    // "1" again, and "5" (no volume: any attach or head change could have given it one).
+    #expect(cache.misses == 3 && cache.translatedNodes == 10)
     #expect(ops == (try Self.fresh(nodes, &placement)))
-    // Another node list (one gone): a miss.
+    // Another node list (one gone, its volume kept): the others are reused.
     nodes.remove(at: 0)
     ops = []
     try cache.appendScan(of: nodes, placement: &placement, to: &ops)
-    #expect(cache.misses == 4 && cache.hits == 2)
+    #expect(cache.misses == 3 && cache.hits == 3 && cache.translatedNodes == 10)
+    #expect(ops == (try Self.fresh(nodes, &placement)))
+    // A node comes before the others and one goes with its volume: only the new one is translated.
+    let v9 = try placement.attach("/sr/0a.vhd", size: 40 << 20)
+    try placement.reserve(volume: v9, upTo: 40 << 20)
+    nodes.insert(VHDNode(uuid: "0a", path: "/sr/0a.vhd", virtualSize: 8 << 30, physicalSize: 4 << 20), at: 0)
+    placement.remove(nodes.remove(at: 2).path)
+    ops = []
+    try cache.appendScan(of: nodes, placement: &placement, to: &ops)
+    #expect(cache.misses == 4 && cache.translatedNodes == 12)
     #expect(ops == (try Self.fresh(nodes, &placement)))
   }
 

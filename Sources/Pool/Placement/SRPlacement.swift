@@ -25,6 +25,11 @@ public struct SRPlacement: Sendable {
   /// first extent (a scan's footer copy and header) translate the same while it is unchanged,
   /// however the volumes grow.
   public private(set) var headGeneration: UInt64 = 0
+  /// Per volume: the `headGeneration` at which the translation of its first extent last changed
+  /// (attached, renamed to or from, removed, or its extent 0 allocated or freed). A name that comes
+  /// to stand for another volume changes both volumes' stamps, so a reader that kept a volume's
+  /// index and stamp knows without a lookup whether the name still reads the same bytes.
+  private var headStamps: [UInt64] = []
 
   public init(kind: Kind, capacity: UInt64, extentSize: UInt64? = nil) {
     self.kind = kind
@@ -38,6 +43,14 @@ public struct SRPlacement: Sendable {
 
   public func volume(named name: String) -> Int? { names[name] }
 
+  /// See `headStamps`.
+  public func headStamp(volume: Int) -> UInt64 { headStamps[volume] }
+
+  private mutating func headChanged(_ volume: Int) {
+    headGeneration &+= 1
+    headStamps[volume] = headGeneration
+  }
+
   /// Bytes allocated to one volume.
   public func allocatedBytes(volume: Int) -> UInt64 {
     UInt64(maps[volume].reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }) * extentSize
@@ -49,8 +62,9 @@ public struct SRPlacement: Sendable {
     if let v = names[name] { return v }
     let v = maps.count
     maps.append([])
+    headStamps.append(0)
     names[name] = v
-    headGeneration &+= 1
+    headChanged(v)
     if kind == .lvm { try reserve(volume: v, upTo: size) }
     return v
   }
@@ -67,7 +81,7 @@ public struct SRPlacement: Sendable {
     guard oldName != newName, let v = names.removeValue(forKey: oldName) else { return }
     remove(newName)
     names[newName] = v
-    headGeneration &+= 1
+    headChanged(v)
   }
 
   /// The storage repository removed a node: its extents go back to the allocator. The volume's
@@ -76,7 +90,7 @@ public struct SRPlacement: Sendable {
     guard let v = names.removeValue(forKey: name) else { return }
     for p in maps[v] where p >= 0 { allocator.free(Int(p)) }
     maps[v] = []
-    headGeneration &+= 1
+    headChanged(v)
   }
 
   /// LVM: sizes a volume to exactly the extents covering `size` bytes (inflate allocates the
@@ -86,7 +100,7 @@ public struct SRPlacement: Sendable {
     if maps[volume].count > n {
       for e in n..<maps[volume].count where maps[volume][e] >= 0 { allocator.free(Int(maps[volume][e])) }
       maps[volume].removeLast(maps[volume].count - n)
-      if n == 0 { headGeneration &+= 1 }
+      if n == 0 { headChanged(volume) }
     }
     try reserve(volume: volume, upTo: size)
   }
@@ -108,7 +122,7 @@ public struct SRPlacement: Sendable {
       throw PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
     }
     maps[volume][extent] = Int32(p)
-    if extent == 0 { headGeneration &+= 1 }
+    if extent == 0 { headChanged(volume) }
     return Int32(p)
   }
 
