@@ -14,10 +14,12 @@ final class ChunkEntryMap {
   /// Pages addressed through the array (512 × 2 MiB each: the first 1 TiB of a file).
   static let directPages: UInt64 = 1 << 10
 
-  private var direct: [UnsafeMutablePointer<UInt64>?] = []
-  private var far: [UInt64: UnsafeMutablePointer<UInt64>] = [:]
+  // Unchecked exclusivity here and below: a storage and its devices are used from one thread at
+  // a time, and every device I/O reads these (checked accesses cost more than the lookups).
+  @exclusivity(unchecked) private var direct: [UnsafeMutablePointer<UInt64>?] = []
+  @exclusivity(unchecked) private var far: [UInt64: UnsafeMutablePointer<UInt64>] = [:]
   /// Chunks with an entry.
-  private(set) var count = 0
+  @exclusivity(unchecked) private(set) var count = 0
 
   deinit {
     releasePages()

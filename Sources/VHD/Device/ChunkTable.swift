@@ -18,7 +18,10 @@ final class ChunkTable {
   static let recordWords = dataWords + 1
 
   /// Records of the chunks that neither pack nor code.
-  private var records = SlotArena(slotSize: ChunkTable.recordWords * 8, chunkBytes: SlotArena.smallChunkBytes)
+  // Unchecked exclusivity here and below: a storage and its devices are used from one thread at
+  // a time, and every device I/O reads these (checked accesses cost more than the lookups).
+  @exclusivity(unchecked) private var records = SlotArena(
+    slotSize: ChunkTable.recordWords * 8, chunkBytes: SlotArena.smallChunkBytes)
   /// Run-list codes, one arena per size class of `RunListCode`.
   private let codes = RunListCode.classBytes.map {
     SlotArena(slotSize: $0, chunkBytes: SlotArena.smallChunkBytes)
@@ -33,8 +36,8 @@ final class ChunkTable {
   /// Where packed chunks are unpacked; valid until the next access.
   private let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: ChunkTable.recordWords)
   /// The chunk last handed out and its entry then, so `store` need not look it up again.
-  private var openChunk = UInt64.max
-  private var openEntry: UInt64 = 0
+  @exclusivity(unchecked) private var openChunk = UInt64.max
+  @exclusivity(unchecked) private var openEntry: UInt64 = 0
 
   deinit {
     scratch.deallocate()

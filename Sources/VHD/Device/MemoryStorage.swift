@@ -8,14 +8,16 @@
 /// The logical clock of a `MemoryStorage`: simulated seconds since the epoch, set by the caller,
 /// so modification times (and the parent timestamps blktap derives from them) are deterministic.
 final class LogicalClock {
-  var now: Int64
+  // Unchecked exclusivity here and below: a storage and its devices are used from one thread at
+  // a time, and every device I/O reads these (checked accesses cost more than the lookups).
+  @exclusivity(unchecked) var now: Int64
   /// Mutations of any file so far: each stamps its file with the next value (`LogicalFileTime`).
-  var changes: UInt64 = 0
+  @exclusivity(unchecked) var changes: UInt64 = 0
   /// The files of the last `logCapacity` mutations (a ring), so a reader can ask which files changed
   /// since a generation without visiting every file.
-  private(set) var log = [Int](repeating: 0, count: LogicalClock.logCapacity)
+  @exclusivity(unchecked) private(set) var log = [Int](repeating: 0, count: LogicalClock.logCapacity)
   static let logCapacity = 1 << 16
-  private var nextFileID = 0
+  @exclusivity(unchecked) private var nextFileID = 0
 
   /// An identity for a new file (stable across renames).
   func newFileID() -> Int {

@@ -24,12 +24,14 @@ final class MetadataBacking: DeviceBacking {
   /// Chunk records (data bits and metadata summary).
   private let table = ChunkTable()
   /// Sectors whose data bit is set.
-  private(set) var dataSectorCount = 0
+  // Unchecked exclusivity here and below: a storage and its devices are used from one thread at
+  // a time, and every device I/O reads these (checked accesses cost more than the lookups).
+  @exclusivity(unchecked) private(set) var dataSectorCount = 0
   /// File size: the furthest write or the last truncate.
-  private(set) var length: UInt64 = 0
+  @exclusivity(unchecked) private(set) var length: UInt64 = 0
   /// Modification time stamped by the owning storage's logical clock; nil for standalone devices.
-  var fileTime: LogicalFileTime?
-  var parsedImage = ParsedImageCache()
+  @exclusivity(unchecked) var fileTime: LogicalFileTime?
+  @exclusivity(unchecked) var parsedImage = ParsedImageCache()
 
   /// Bytes of stored metadata sectors.
   var metadataBytes: UInt64 { UInt64(stored.count) << Self.sectorShift }

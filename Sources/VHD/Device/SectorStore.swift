@@ -53,7 +53,7 @@ final class SectorStore {
   private let lists = SortedWordLists()
 
   /// Sectors stored.
-  private(set) var count = 0
+  @exclusivity(unchecked) private(set) var count = 0
 
   deinit {
     scratch.deallocate()
