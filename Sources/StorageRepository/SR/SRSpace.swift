@@ -48,14 +48,12 @@ public struct SRSpace {
   public func coalesceUnion(child: String, parent: String) throws(SRError) -> UInt64 {
     let (childPath, parentPath) = (sr.path(of: child), sr.path(of: parent))
     let a = try SRError.engine(childPath) {
-      try VHDImage.open(childPath, storage: sr.storage, options: sr.engineOptions).allocationBitmap()
+      try VHDImage.open(childPath, storage: sr.storage, options: sr.engineOptions)
     }
     let b = try SRError.engine(parentPath) {
-      try VHDImage.open(parentPath, storage: sr.storage, options: sr.engineOptions).allocationBitmap()
+      try VHDImage.open(parentPath, storage: sr.storage, options: sr.engineOptions)
     }
-    var blocks: UInt64 = 0
-    for i in 0..<max(a.count, b.count) where (i < a.count && a[i]) || (i < b.count && b[i]) { blocks += 1 }
-    return blocks * VHDSpace.blockSize
+    return UInt64(a.allocatedBlockUnion(with: b)) * VHDSpace.blockSize
   }
 
   /// Extra space a non-leaf coalesce of `child` into its parent needs

@@ -94,9 +94,21 @@ public final class VHDImage {
   @inline(__always)
   public func batmapBit(_ block: Int) -> Bool { batmap.isFull(block) }
 
-  /// One bit per block: allocated or not (`vhd-util read -B`).
-  public func allocationBitmap() -> [Bool] {
-    (0..<blockCount).map { blockTable.entries[$0] != Self.unusedEntry }
+  /// Blocks allocated in this image or in `other` (same index): the union sm's coalesce-space check
+  /// counts (docs/storage-manager.md#coalesce-space). Read from both BATs in place.
+  public func allocatedBlockUnion(with other: VHDImage) -> Int {
+    blockTable.entries.withUnsafeBufferPointer { a in
+      other.blockTable.entries.withUnsafeBufferPointer { b in
+        let (na, nb) = (blockCount, other.blockCount)
+        var count = 0
+        for i in 0..<max(na, nb) {
+          let inA = i < na && a[i] != Self.unusedEntry
+          let inB = i < nb && b[i] != Self.unusedEntry
+          if inA || inB { count += 1 }
+        }
+        return count
+      }
+    }
   }
 
   // MARK: device I/O, observed
