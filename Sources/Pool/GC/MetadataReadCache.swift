@@ -42,34 +42,53 @@ struct MetadataReadCache {
   {
     // A scan's read must stay inside the first extent for the head stamps to cover it.
     let headOnly = VHDMetadataReads.scanLength <= placement.extentSize
+    // Nodes and entries are read in place: copying a node or an entry retains its strings.
+    let old = entries
+    let reusedAll =
+      headOnly && nodes.count == old.count
+      && nodes.withUnsafeBufferPointer { nodes in
+        old.withUnsafeBufferPointer { old in
+          (0..<nodes.count).allSatisfy {
+            nodes[$0].path == old[$0].path && Self.stillReads(old[$0], placement)
+          }
+        }
+      }
+    if reusedAll {
+      hits += 1
+      out.append(contentsOf: ops)
+      return
+    }
     nextEntries.removeAll(keepingCapacity: true)
     nextOps.removeAll(keepingCapacity: true)
     var translated = 0
-    var j = 0
-    for i in 0..<nodes.count {
-      // Nodes come in path order in a scan's tree: kept entries sorting before this node are gone.
-      // (In any other order a node is only translated again, never given another's reads.)
-      while j < entries.count && entries[j].path != nodes[i].path && entries[j].path < nodes[i].path {
-        j += 1
+    try nodes.withUnsafeBufferPointer { (nodes) throws(PoolError) in
+      try old.withUnsafeBufferPointer { (old) throws(PoolError) in
+        var j = 0
+        for i in 0..<nodes.count {
+          // Nodes come in path order in a scan's tree: kept entries sorting before this node are
+          // gone. (In any other order a node is only translated again, never given another's reads.)
+          while j < old.count && old[j].path != nodes[i].path && old[j].path < nodes[i].path { j += 1 }
+          let start = Int32(nextOps.count)
+          let same = j < old.count && old[j].path == nodes[i].path
+          if same && headOnly && Self.stillReads(old[j], placement) {
+            nextOps.append(contentsOf: ops[Int(old[j].opStart)..<Int(old[j].opStart + old[j].opCount)])
+            nextEntries.append(
+              Entry(
+                path: old[j].path, volume: old[j].volume, stamp: old[j].stamp, opStart: start,
+                opCount: old[j].opCount))
+            j += 1
+            continue
+          }
+          if same { j += 1 }
+          translated += 1
+          let volume = try Self.append(nodes[i], .scan, placement: &placement, to: &nextOps)
+          nextEntries.append(
+            Entry(
+              path: nodes[i].path, volume: Int32(volume ?? -1),
+              stamp: volume.map { placement.headStamp(volume: $0) } ?? placement.headGeneration,
+              opStart: start, opCount: Int32(nextOps.count) - start))
+        }
       }
-      let start = Int32(nextOps.count)
-      if headOnly, j < entries.count, entries[j].path == nodes[i].path, Self.stillReads(entries[j], placement)
-      {
-        let e = entries[j]
-        nextOps.append(contentsOf: ops[Int(e.opStart)..<Int(e.opStart + e.opCount)])
-        nextEntries.append(
-          Entry(path: e.path, volume: e.volume, stamp: e.stamp, opStart: start, opCount: e.opCount))
-        j += 1
-        continue
-      }
-      if j < entries.count && entries[j].path == nodes[i].path { j += 1 }
-      translated += 1
-      let volume = try Self.append(nodes[i], .scan, placement: &placement, to: &nextOps)
-      nextEntries.append(
-        Entry(
-          path: nodes[i].path, volume: Int32(volume ?? -1),
-          stamp: volume.map { placement.headStamp(volume: $0) } ?? placement.headGeneration, opStart: start,
-          opCount: Int32(nextOps.count) - start))
     }
     swap(&entries, &nextEntries)
     swap(&ops, &nextOps)
