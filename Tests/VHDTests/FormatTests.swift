@@ -104,6 +104,19 @@ import Testing
     #expect(VHDPath.relative(fromDirectory: "/x/y", to: "/p.vhd") == "../../p.vhd")
   }
 
+  /// Folder and last component by character: ASCII paths take the byte path, others the cluster
+  /// walk, where a "/" followed by a combining mark is not a separator.
+  @Test func basenameAndDirectoryByCharacter() {
+    #expect(VHDPath.basename("/sr/p.vhd") == "p.vhd" && VHDPath.directory("/sr/p.vhd") == "/sr")
+    #expect(VHDPath.basename("p.vhd") == "p.vhd" && VHDPath.directory("p.vhd") == ".")
+    #expect(VHDPath.basename("/p.vhd") == "p.vhd" && VHDPath.directory("/p.vhd") == "/")
+    #expect(VHDPath.basename("/sr/") == "" && VHDPath.directory("/sr/") == "/sr")
+    #expect(VHDPath.basename("/sr/é/p.vhd") == "p.vhd" && VHDPath.directory("/sr/é/p.vhd") == "/sr/é")
+    // "/\u{301}" is one character, not a separator.
+    #expect(VHDPath.basename("/sr/a/\u{301}b.vhd") == "a/\u{301}b.vhd")
+    #expect(VHDPath.directory("/sr/a/\u{301}b.vhd") == "/sr")
+  }
+
   @Test func batmapChecksumLengthAndSignedVariant() {
     #expect(BATMapHeader.checksummedLength(currentSize: 100 << 20) == 512)
     #expect(BATMapHeader.checksummedLength(currentSize: 8 << 30) == 512)

@@ -19,12 +19,19 @@ public enum SRKind: Equatable, Sendable {
   public func uuid(ofNodeName name: String) -> String? {
     switch self {
     case .file:
-      guard name.hasSuffix(".vhd"), name.count > 4 else { return nil }
+      guard name.hasSuffix(".vhd"), Self.longerThan4(name) else { return nil }
       return String(name.dropLast(4))
     case .lvm:
-      guard name.hasPrefix("VHD-"), name.count > 4 else { return nil }
+      guard name.hasPrefix("VHD-"), Self.longerThan4(name) else { return nil }
       return String(name.dropFirst(4))
     }
+  }
+
+  /// Whether `name` has more than 4 characters. An ASCII name's characters are its bytes, counted
+  /// without walking grapheme clusters (the SR asks this of every node name it scans or places).
+  private static func longerThan4(_ name: String) -> Bool {
+    let bytes = name.utf8
+    return bytes.allSatisfy { $0 < 0x80 } ? bytes.count > 4 : name.count > 4
   }
 }
 

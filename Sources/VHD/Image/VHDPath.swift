@@ -5,15 +5,25 @@
 public enum VHDPath {
   /// The folder part of `path` ("." when there is none).
   public static func directory(_ path: String) -> String {
-    guard let i = path.lastIndex(of: "/") else { return "." }
+    guard let i = lastSlash(path) else { return "." }
     if i == path.startIndex { return "/" }
     return String(path[..<i])
   }
 
   /// The last component.
   public static func basename(_ path: String) -> String {
-    guard let i = path.lastIndex(of: "/") else { return path }
+    guard let i = lastSlash(path) else { return path }
     return String(path[path.index(after: i)...])
+  }
+
+  /// The last "/" of `path` as a character. An ASCII path's characters are its bytes (a "/" starts
+  /// no cluster), so it is found among the bytes, without walking grapheme clusters (the SR asks
+  /// for names and folders of every node it places or scans); any other path is walked by
+  /// character, so that a "/" followed by a combining mark stays part of its cluster.
+  private static func lastSlash(_ path: String) -> String.Index? {
+    let bytes = path.utf8
+    guard bytes.allSatisfy({ $0 < 0x80 }) else { return path.lastIndex(of: "/") }
+    return bytes.lastIndex(of: UInt8(ascii: "/"))
   }
 
   /// `base/relative`, or `relative` when it is absolute.
