@@ -100,12 +100,13 @@ public final class VHDImage {
     blockTable.entries.withUnsafeBufferPointer { a in
       other.blockTable.entries.withUnsafeBufferPointer { b in
         let (na, nb) = (blockCount, other.blockCount)
+        let both = min(na, nb)
         var count = 0
-        for i in 0..<max(na, nb) {
-          let inA = i < na && a[i] != Self.unusedEntry
-          let inB = i < nb && b[i] != Self.unusedEntry
-          if inA || inB { count += 1 }
-        }
+        // An unused entry is all ones, so a block is in neither exactly when the AND of its two
+        // entries is all ones (no branch per block).
+        for i in 0..<both { count &+= a[i] & b[i] != Self.unusedEntry ? 1 : 0 }
+        for i in both..<na { count &+= a[i] != Self.unusedEntry ? 1 : 0 }
+        for i in both..<nb { count &+= b[i] != Self.unusedEntry ? 1 : 0 }
         return count
       }
     }
