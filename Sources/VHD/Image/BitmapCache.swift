@@ -2,7 +2,7 @@
 
 /// A per-image cache of block sector bitmaps, as tapdisk keeps one. Fixed capacity, CLOCK
 /// (second-chance) replacement, one flat slab of bitmap bytes and a flat block→slot table, so a
-/// lookup is two array reads and nothing is allocated after creation.
+/// lookup is two array reads and nothing is allocated after the first insert.
 final class BitmapCache {
   let bitmapBytes: Int
   let capacity: Int
