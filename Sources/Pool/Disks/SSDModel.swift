@@ -72,8 +72,10 @@ public struct SSDModel: DiskModel {
 
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     var t = now
+    // Asked once: comparing the optional with nil copies the whole allocation model.
+    let hasFileSystem = fileSystem != nil
     for op in ops {
-      if fileSystem != nil {
+      if hasFileSystem {
         if op.space != .none {
           t = fileSystem!.serveExclusive(op, ready: t, at: variates.uniform(), now: now)
           if op.space == .punchesHole { continue }
@@ -101,7 +103,7 @@ public struct SSDModel: DiskModel {
       t = bus.reserve(
         ready: t, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
         now: now)
-      if fileSystem != nil { fileSystem!.inFlight(op, until: t) }
+      if hasFileSystem { fileSystem!.inFlight(op, until: t) }
       if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
     }
     return t - now

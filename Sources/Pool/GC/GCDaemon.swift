@@ -324,7 +324,7 @@ final class GCDaemon {
     for io in recorder.ios where io.length > 0 && io.level < work.levelPaths.count {
       let name = work.levelPaths[io.level]
       let volume: Int
-      if let v = pool.tap.placement.volume(named: name) {
+      if let v = pool.tap.volume(named: name) {
         volume = v
       } else {
         volume = try pool.tap.state.pointee.placement.attach(name, size: 0)

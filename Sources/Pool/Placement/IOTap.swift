@@ -44,6 +44,10 @@ public final class IOTap: IOObserver {
     set { state.pointee.placement = newValue }
   }
 
+  /// The placement's volume for `name`, read in place (`placement` returns a copy, which retains
+  /// and releases every array of the placement).
+  public func volume(named name: String) -> Int? { state.pointee.placement.volume(named: name) }
+
   /// Device I/Os of the current engine call.
   public var ops: [DiskOp] { state.pointee.ops }
   /// Engine I/Os of the current call by `IOKind.rawValue * 2 + direction.rawValue`.

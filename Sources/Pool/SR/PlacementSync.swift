@@ -16,7 +16,8 @@ extension PoolModel {
     var present = Set<String>()
     for name in names where sr.kind.uuid(ofNodeName: name) != nil { present.insert(VHDPath.join(dir, name)) }
     let prefix = dir.hasSuffix("/") ? dir : dir + "/"
-    for (name, _) in tap.placement.volumeNames where name.hasPrefix(prefix) && !present.contains(name) {
+    for (name, _) in tap.state.pointee.placement.volumeNames
+    where name.hasPrefix(prefix) && !present.contains(name) {
       tap.state.pointee.placement.remove(name)
       host.placedSizes[name] = nil
     }
@@ -31,7 +32,7 @@ extension PoolModel {
     for path in paths {
       if storage.exists(path) {
         try place(path)
-      } else if tap.placement.volume(named: path) != nil {
+      } else if tap.volume(named: path) != nil {
         tap.state.pointee.placement.remove(path)
         host.placedSizes[path] = nil
       }
@@ -51,7 +52,7 @@ extension PoolModel {
       size = try storage.open(path, writable: false).length
     }
     // Placing a volume walks its extents: skip the ones whose size did not change since.
-    if host.placedSizes[path] == size, tap.placement.volume(named: path) != nil { return }
+    if host.placedSizes[path] == size, tap.volume(named: path) != nil { return }
     host.placedSizes[path] = size
     let v = try tap.state.pointee.placement.attach(path, size: size)
     switch sr.kind {
