@@ -64,6 +64,11 @@ public struct BusCalendar: Sendable, Equatable {
       ends.remove(at: i)
     case (true, false): ends[i - 1] = end
     case (false, true): starts[i] = t
+    case (false, false) where i == starts.count:
+      // The common case (a transfer after everything reserved): `insert(at: count)` goes through the
+      // generic `replaceSubrange`, several times the cost of an append.
+      starts.append(t)
+      ends.append(end)
     case (false, false):
       starts.insert(t, at: i)
       ends.insert(end, at: i)
