@@ -14,6 +14,16 @@ struct BlockTable {
   /// First sector after metadata and every allocated block: where the next block goes.
   var endOfDataSector: UInt64
 
+  /// A table whose allocated count and data end the caller already knows: the open's BAT check
+  /// (`MetadataReader.validate`) finds both in its own pass over the entries, and a new image has
+  /// none allocated.
+  init(entries: [UInt32], padding: [UInt8], allocatedCount: Int, endOfDataSector: UInt64) {
+    self.entries = entries
+    self.padding = padding
+    self.allocatedCount = allocatedCount
+    self.endOfDataSector = endOfDataSector
+  }
+
   init(entries: [UInt32], padding: [UInt8], layout: BlockLayout) {
     self.entries = entries
     self.padding = padding

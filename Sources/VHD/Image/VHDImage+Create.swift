@@ -141,13 +141,15 @@ extension VHDImage {
       let image = VHDImage(
         path: path, device: device, format: parent == nil ? .dynamic : .differencing, footer: footer,
         header: header, virtualSize: size, options: options, layout: blockLayout,
-        blockTable: BlockTable(entries: bat, padding: padding, layout: blockLayout),
+        blockTable: BlockTable(
+          entries: bat, padding: padding, allocatedCount: 0, endOfDataSector: blockLayout.metadataEndSector),
         batmap: BATMapState(header: batmapHeader, bits: map))
       // Write order as vhd-util create: footer copy, header, BAT, BATmap, locators, end footer.
       try image.deviceWrite(footer.encoded(), at: 0, kind: .footer)
       try image.deviceWrite(header.encoded(), at: 512, kind: .header)
-      var batBytes = [UInt8](repeating: 0, count: Int(layout.batBytes))
-      for i in 0..<n { batBytes.putBE32(unusedEntry, at: 4 * i) }
+      // Every entry unused (all ones in either byte order), zeros after the last.
+      let batBytes =
+        [UInt8](repeating: 0xFF, count: 4 * n) + [UInt8](repeating: 0, count: Int(layout.batBytes) - 4 * n)
       try image.deviceWrite(batBytes, at: header.tableOffset, kind: .bat)
       try image.deviceWrite(batmapHeader.encoded(), at: layout.batmapHeaderOffset, kind: .batmap)
       try image.deviceWrite(map, at: layout.batmapOffset, kind: .batmap)

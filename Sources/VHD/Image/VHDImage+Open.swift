@@ -100,14 +100,16 @@ extension VHDImage {
       metadataEnd = max(metadataEnd, end)
     }
     let metadataEndSector = (metadataEnd + 511) / 512
-    try reader.validate(
+    let allocation = try reader.validate(
       bat: bat, header: header, footer: footer, metadataEndSector: metadataEndSector,
       dataLimitSector: dataLimitSector)
     let blockLayout = BlockLayout(
       header: header, virtualSize: footer.currentSize, metadataEndSector: metadataEndSector)
     let parsed = ParsedImage(
       footer: footer, footerAtEnd: footerAtEnd, header: header, layout: blockLayout,
-      blockTable: BlockTable(entries: bat, padding: padding, layout: blockLayout),
+      blockTable: BlockTable(
+        entries: bat, padding: padding, allocatedCount: allocation.allocatedCount,
+        endOfDataSector: allocation.endOfDataSector),
       batmap: BATMapState(header: batmapHeader, bits: batmap), locatorPaths: locatorPaths)
     // A damaged BATmap makes the result depend on the open's mode (rebuilt, refused or ignored): not kept.
     if batmapSound { backed?.cacheParse(parsed) }
@@ -123,16 +125,23 @@ struct MetadataReader {
   let path: String
 
   func read(_ count: Int, at offset: UInt64, field: String) throws -> [UInt8] {
-    guard offset <= device.length, UInt64(count) <= device.length - offset else {
+    var b = [UInt8](repeating: 0, count: count)
+    try b.withUnsafeMutableBytes { try read(into: $0, at: offset, field: field) }
+    return b
+  }
+
+  /// Fills `buffer` from `offset`. A metadata read fills every byte on every device (only a
+  /// `.data` read of a metadata-only device leaves bytes as they were), so `buffer` may start
+  /// uninitialised.
+  func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, field: String) throws {
+    guard offset <= device.length, UInt64(buffer.count) <= device.length - offset else {
       throw VHDError(
         .truncated, file: path, field: field, offset: offset,
-        "needs \(count) bytes at offset \(offset) but the file has \(device.length)")
+        "needs \(buffer.count) bytes at offset \(offset) but the file has \(device.length)")
     }
-    var b = [UInt8](repeating: 0, count: count)
-    do {
-      try b.withUnsafeMutableBytes { try device.read(into: $0, at: offset, kind: .footer) }
-    } catch { throw VHDError.wrap(error, file: path, field: field) }
-    return b
+    do { try device.read(into: buffer, at: offset, kind: .footer) } catch {
+      throw VHDError.wrap(error, file: path, field: field)
+    }
   }
 
   /// The footer, with blktap's fallback order: end−512, end−511 (legacy), offset 0
