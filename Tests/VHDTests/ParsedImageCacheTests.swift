@@ -31,6 +31,19 @@ import Testing
     }
   }
 
+  /// An open through an `ObservedDevice`: its outcome and the I/O it reported. Over the file's own
+  /// device it may start from the kept parse; over the forwarding wrapper it always parses.
+  func observedOpen(_ s: MemoryStorage, _ path: String, cached: Bool) -> (String, [PhysicalIO]) {
+    let recorder = IORecorder()
+    let result = outcome {
+      let file = try s.open(path, writable: false)
+      let device = ObservedDevice(
+        cached ? file : FaultInjectingDevice(file), observer: recorder, level: 2)
+      return try VHDImage.open(device: device, path: path)
+    }
+    return (result, recorder.ios)
+  }
+
   func cachedParse(_ s: MemoryStorage, _ path: String) throws -> ParsedImage? {
     switch try s.open(path, writable: false) {
     case let d as MetadataOnlyDevice: d.cachedParse
@@ -56,6 +69,25 @@ import Testing
     #expect(after == uncached(s, "/sr/a.vhd"))
     #expect(try VHDImage.open("/sr/a.vhd", storage: s).allocatedBlockCount == 1)
     try chain.close()
+  }
+
+  /// An observed open of an unchanged file starts from the kept parse and reports the reads that
+  /// parse made, in order, as a fresh parse through the same wrapper reports them.
+  @Test(arguments: [MemoryStorage.Flavour.inMemory, .metadataOnly])
+  func observedOpenReportsTheKeptParsesReads(flavour: MemoryStorage.Flavour) throws {
+    let s = MemoryStorage(flavour: flavour)
+    _ = try VHDImage.createDynamic("/sr/base.vhd", size: 24 << 20, storage: s, stamp: testStamp(1))
+    _ = try VHDSnapshot.create(
+      childPath: "/sr/leaf.vhd", parentPath: "/sr/base.vhd", storage: s, stamp: testStamp(2))
+    _ = try VHDImage.open("/sr/leaf.vhd", storage: s)
+    #expect(try cachedParse(s, "/sr/leaf.vhd") != nil)
+    let fresh = observedOpen(s, "/sr/leaf.vhd", cached: false)
+    let kept = observedOpen(s, "/sr/leaf.vhd", cached: true)
+    #expect(kept.0 == fresh.0)
+    #expect(kept.1 == fresh.1)
+    // Footer, header, BAT, BATmap header and map, three parent locators.
+    #expect(fresh.1.count == 8)
+    #expect(fresh.1.allSatisfy { $0.level == 2 && $0.direction == .read && $0.kind == .footer })
   }
 
   /// Random steps on both storage flavours; after each, every file opens read-only, and read-write
@@ -103,6 +135,9 @@ import Testing
           let fresh = uncached(s, p)
           #expect(outcome { try VHDImage.open(p, storage: s) } == fresh, "step \(step) \(p): first open")
           #expect(outcome { try VHDImage.open(p, storage: s) } == fresh, "step \(step) \(p): cached open")
+          let observedFresh = observedOpen(s, p, cached: false)
+          #expect(observedFresh.0 == fresh, "step \(step) \(p): observed open")
+          #expect(observedOpen(s, p, cached: true) == observedFresh, "step \(step) \(p): observed, cached")
           let generation = s.contentGeneration(p)
           let freshWritable = uncached(s, p, writable: true)
           guard s.contentGeneration(p) == generation else { continue }

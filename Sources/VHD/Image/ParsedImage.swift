@@ -13,6 +13,19 @@ struct ParsedImage {
   var blockTable: BlockTable
   var batmap: BATMapState
   var locatorPaths: [(slot: Int, code: ParentLocator.Code, path: String)]
+  /// The metadata reads the parse made, in order (all of kind `.footer`): what an observed open
+  /// that starts from this parse reports (`ObservedDevice.replay`).
+  var reads: [Read]
+
+  struct Read {
+    var offset: UInt64
+    var length: UInt64
+  }
+
+  /// Where `MetadataReader` notes its reads.
+  final class ReadLog {
+    var reads: [Read] = []
+  }
 }
 
 /// The last `ParsedImage` of one in-memory file, with the content generation it was read at.
@@ -22,7 +35,8 @@ struct ParsedImage {
 /// read and check each time. The file's generation changes with every write, zeroing or
 /// truncation through any handle (`LogicalFileTime`), so an entry of the current generation is
 /// exactly what a fresh parse would return. Only storages that stamp generations keep one: real
-/// files, and devices wrapped to observe or inject faults, are always read.
+/// files, and devices wrapped to inject faults, are always read. A device wrapped to observe its
+/// I/O (`ObservedDevice`) uses its file's entry and reports the reads the parse made.
 ///
 /// Memory: the entry shares its arrays with the images opened from it (copy on write) but outlives
 /// them; a fleet run keeps about one BAT (100 KiB for 50 GiB) per file more, 15 % of its peak for

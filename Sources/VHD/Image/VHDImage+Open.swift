@@ -32,8 +32,10 @@ extension VHDImage {
   public static func open(device: any BlockDevice, path: String, options: EngineOptions = .init()) throws
     -> VHDImage
   {
-    let backed = device as? any BackedDevice
+    let observed = device as? ObservedDevice
+    let backed = device as? any BackedDevice ?? observed?.parseKeeper
     if let parsed = backed?.cachedParse {
+      observed?.replay(parsed.reads)
       return parsed.image(on: device, path: path, options: options)
     }
     let reader = MetadataReader(device: device, path: path)
@@ -110,7 +112,8 @@ extension VHDImage {
       blockTable: BlockTable(
         entries: bat, padding: padding, allocatedCount: allocation.allocatedCount,
         endOfDataSector: allocation.endOfDataSector),
-      batmap: BATMapState(header: batmapHeader, bits: batmap), locatorPaths: locatorPaths)
+      batmap: BATMapState(header: batmapHeader, bits: batmap), locatorPaths: locatorPaths,
+      reads: reader.log.reads)
     // A damaged BATmap makes the result depend on the open's mode (rebuilt, refused or ignored): not kept.
     if batmapSound { backed?.cacheParse(parsed) }
     let image = parsed.image(on: device, path: path, options: options)
@@ -123,6 +126,8 @@ extension VHDImage {
 struct MetadataReader {
   let device: any BlockDevice
   let path: String
+  /// Every read made, in order: kept with the parse for an observed open that reuses it.
+  let log = ParsedImage.ReadLog()
 
   func read(_ count: Int, at offset: UInt64, field: String) throws -> [UInt8] {
     var b = [UInt8](repeating: 0, count: count)
@@ -139,6 +144,7 @@ struct MetadataReader {
         .truncated, file: path, field: field, offset: offset,
         "needs \(buffer.count) bytes at offset \(offset) but the file has \(device.length)")
     }
+    log.reads.append(ParsedImage.Read(offset: offset, length: UInt64(buffer.count)))
     do { try device.read(into: buffer, at: offset, kind: .footer) } catch {
       throw VHDError.wrap(error, file: path, field: field)
     }
