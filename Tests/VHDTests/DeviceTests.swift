@@ -720,6 +720,27 @@ private func exerciseStorage(_ storage: any Storage, root: String) throws {
     #expect(disagreements.isEmpty, "first: \(disagreements.first ?? "")")
   }
 
+  @Test("normalising by bytes agrees with normalising by characters")
+  func normaliseByBytes() {
+    func reference(_ path: String, _ base: String) -> String {
+      PathNormalizer.normalizeByCharacters(path.hasPrefix("/") ? path : base + "/" + path)
+    }
+    // Every path of up to five symbols, ASCII or not: "/\u{301}" is one Character that is not "/".
+    let alphabet = ["/", ".", "a", "é", "\u{301}"]
+    var paths = [""]
+    var checked = 0
+    for _ in 0..<5 {
+      paths = paths.flatMap { p in alphabet.map { p + $0 } }
+      for p in paths {
+        for base in ["/", "/sr/x", "/sr/.."] {
+          #expect(PathNormalizer.normalize(p, relativeTo: base) == reference(p, base), "\(p) in \(base)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked == 3 * (5 + 25 + 125 + 625 + 3125))
+  }
+
   @Test("MemoryStorage semantics", arguments: [MemoryStorage.Flavour.inMemory, .metadataOnly])
   func memoryStorage(flavour: MemoryStorage.Flavour) throws {
     let storage = MemoryStorage(flavour: flavour)

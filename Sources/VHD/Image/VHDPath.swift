@@ -21,6 +21,19 @@ public enum VHDPath {
   /// for names and folders of every node it places or scans); any other path is walked by
   /// character, so that a "/" followed by a combining mark stays part of its cluster.
   private static func lastSlash(_ path: String) -> String.Index? {
+    // One pass over a native string's bytes: whether all are ASCII, and the last "/".
+    let scan = path.utf8.withContiguousStorageIfAvailable { bytes -> (ascii: Bool, slash: Int?) in
+      var high: UInt8 = 0
+      var slash: Int?
+      for i in bytes.indices {
+        high |= bytes[i]
+        if bytes[i] == UInt8(ascii: "/") { slash = i }
+      }
+      return (high < 0x80, slash)
+    }
+    if let scan, scan.ascii {
+      return scan.slash.map { path.utf8.index(path.utf8.startIndex, offsetBy: $0) }
+    }
     let bytes = path.utf8
     guard bytes.allSatisfy({ $0 < 0x80 }) else { return path.lastIndex(of: "/") }
     return bytes.lastIndex(of: UInt8(ascii: "/"))
