@@ -37,6 +37,36 @@ import Testing
     }
   }
 
+  /// `allocate(count:)` against as many single calls, on a twin allocator, over random frees and
+  /// bulk requests that cross word edges and run into a full device: the same extents in the same
+  /// order, and the same allocator afterwards.
+  @Test(arguments: [1, 2, 3] as [UInt64]) func bulkAllocationMatchesSingleCalls(seed: UInt64) {
+    var random = SplitMix64(seed: seed)
+    let count = 64 * 4 + 37
+    var bulk = ExtentAllocator(extentSize: 1 << 20, capacity: UInt64(count) << 20)
+    var single = bulk
+    var held: [Int] = []
+    var ranFull = 0
+    for step in 0..<2_000 {
+      // Free a few held extents on both.
+      for _ in 0..<Int(random.next() % 8) where !held.isEmpty {
+        let extent = held.remove(at: Int(random.next() % UInt64(held.count)))
+        bulk.free(extent)
+        single.free(extent)
+      }
+      let want = Int(random.next() % 90)
+      var got: [Int] = []
+      let given = bulk.allocate(count: want) { got.append($0) }
+      var expected: [Int] = []
+      while expected.count < want, let e = single.allocate() { expected.append(e) }
+      #expect(given == got.count && got == expected, "step \(step)")
+      #expect(bulk == single, "step \(step)")
+      held += got
+      if given < want { ranFull += 1 }
+    }
+    #expect(ranFull > 0)
+  }
+
   @Test func fileSRInterleavesGrowingFilesAndSplitsAtExtents() throws {
     var p = SRPlacement(kind: .file, capacity: 1 << 30)
     let a = try p.attach("a", size: 0)

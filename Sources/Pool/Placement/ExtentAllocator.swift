@@ -46,6 +46,32 @@ public struct ExtentAllocator: Sendable, Equatable {
     return candidate
   }
 
+  /// Allocates up to `count` extents exactly as that many calls of `allocate()` would, in the same
+  /// order, handing each to `take`; returns how many it allocated (fewer when the device fills).
+  /// An LV's attach allocates 12,800 extents for 50 GiB: one scan here instead of a call each.
+  public mutating func allocate(count: Int, _ take: (Int) -> Void) -> Int {
+    var given = 0
+    var word = lowestFree >> 6
+    var low = UInt64(lowestFree & 63)
+    while given < count && word << 6 < extentCount {
+      if word == used.count { used.append(0) }
+      var free = ~used[word] & (~0 << low)
+      while free != 0 && given < count {
+        let extent = word << 6 + free.trailingZeroBitCount
+        guard extent < extentCount else { return given }
+        used[word] |= free & (0 &- free)
+        free &= free &- 1
+        allocatedCount += 1
+        lowestFree = extent + 1
+        given += 1
+        take(extent)
+      }
+      word += 1
+      low = 0
+    }
+    return given
+  }
+
   public mutating func free(_ extent: Int) {
     precondition(
       extent >= 0 && extent >> 6 < used.count && used[extent >> 6] & (1 << UInt64(extent & 63)) != 0,

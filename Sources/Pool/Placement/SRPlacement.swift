@@ -109,16 +109,35 @@ public struct SRPlacement: Sendable {
   /// that already holds data when the pool attaches it).
   public mutating func reserve(volume: Int, upTo size: UInt64) throws(PoolError) {
     let n = Int((size + extentSize - 1) / extentSize)
-    // The map grows once, not an append per extent (12,800 for a 50 GiB LV).
-    let mapped = maps[volume].count
-    if mapped < n { maps[volume].append(contentsOf: repeatElement(-1, count: n - mapped)) }
-    for e in 0..<n {
-      do { _ = try physicalExtent(volume: volume, extent: e) } catch {
-        // As long as extent-by-extent growth would have left it.
-        maps[volume].removeLast(maps[volume].count - Swift.max(mapped, e + 1))
-        throw error
-      }
+    // The map is worked on out of `maps` (swapped, not copied) and grown once: a lookup through
+    // `maps`, with its uniqueness checks, and an append per 4 MiB extent (12,800 for a 50 GiB LV)
+    // were 5 % of a 20-VM fleet's instructions, most of the attach of a VDI.
+    var map: [Int32] = []
+    swap(&map, &maps[volume])
+    defer { swap(&map, &maps[volume]) }
+    let mapped = map.count
+    if mapped < n { map.append(contentsOf: repeatElement(-1, count: n - mapped)) }
+    // The missing extents, in order, each the allocator's first fit: one scan for all of them.
+    let headMissing = n > 0 && map[0] < 0
+    var missing = 0
+    for e in 0..<n where map[e] < 0 { missing += 1 }
+    var next = 0
+    let given = allocator.allocate(count: missing) { p in
+      while map[next] >= 0 { next += 1 }
+      map[next] = Int32(p)
+      next += 1
     }
+    if headMissing && given > 0 { headChanged(volume) }
+    guard given == missing else {
+      // The extent that found no room; the map as long as extent-by-extent growth left it.
+      while map[next] >= 0 { next += 1 }
+      map.removeLast(map.count - Swift.max(mapped, next + 1))
+      throw full(volume: volume)
+    }
+  }
+
+  private func full(volume: Int) -> PoolError {
+    PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
   }
 
   @inline(__always)
@@ -127,9 +146,7 @@ public struct SRPlacement: Sendable {
     if extent >= maps[volume].count {
       maps[volume].append(contentsOf: repeatElement(-1, count: extent + 1 - maps[volume].count))
     }
-    guard let p = allocator.allocate() else {
-      throw PoolError("the \(kind) SR is full: no free \(extentSize >> 20) MiB extent for volume \(volume)")
-    }
+    guard let p = allocator.allocate() else { throw full(volume: volume) }
     maps[volume][extent] = Int32(p)
     if extent == 0 { headChanged(volume) }
     return Int32(p)
