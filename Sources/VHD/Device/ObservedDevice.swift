@@ -53,7 +53,9 @@ public final class ObservedDevice: BlockDevice {
   func replay(_ reads: [ParsedImage.Read]) {
     for read in reads {
       observer.observe(
-        PhysicalIO(level: level, kind: .footer, direction: .read, offset: read.offset, length: read.length))
+        PhysicalIO(
+          level: level, kind: MetadataReader.readKind, direction: .read, offset: read.offset,
+          length: read.length))
     }
   }
 }

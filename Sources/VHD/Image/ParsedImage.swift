@@ -13,8 +13,8 @@ struct ParsedImage {
   var blockTable: BlockTable
   var batmap: BATMapState
   var locatorPaths: [(slot: Int, code: ParentLocator.Code, path: String)]
-  /// The metadata reads the parse made, in order (all of kind `.footer`): what an observed open
-  /// that starts from this parse reports (`ObservedDevice.replay`).
+  /// The metadata reads the parse made, in order (all of `MetadataReader.readKind`): what an
+  /// observed open that starts from this parse reports (`ObservedDevice.replay`).
   var reads: [Read]
 
   struct Read {

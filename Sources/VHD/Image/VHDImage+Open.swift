@@ -128,6 +128,8 @@ struct MetadataReader {
   let path: String
   /// Every read made, in order: kept with the parse for an observed open that reuses it.
   let log = ParsedImage.ReadLog()
+  /// The kind of every metadata read (and of every read an observed open replays).
+  static let readKind = IOKind.footer
 
   func read(_ count: Int, at offset: UInt64, field: String) throws -> [UInt8] {
     var b = [UInt8](repeating: 0, count: count)
@@ -145,7 +147,7 @@ struct MetadataReader {
         "needs \(buffer.count) bytes at offset \(offset) but the file has \(device.length)")
     }
     log.reads.append(ParsedImage.Read(offset: offset, length: UInt64(buffer.count)))
-    do { try device.read(into: buffer, at: offset, kind: .footer) } catch {
+    do { try device.read(into: buffer, at: offset, kind: Self.readKind) } catch {
       throw VHDError.wrap(error, file: path, field: field)
     }
   }

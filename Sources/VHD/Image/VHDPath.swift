@@ -34,9 +34,7 @@ public enum VHDPath {
     if let scan, scan.ascii {
       return scan.slash.map { path.utf8.index(path.utf8.startIndex, offsetBy: $0) }
     }
-    let bytes = path.utf8
-    guard bytes.allSatisfy({ $0 < 0x80 }) else { return path.lastIndex(of: "/") }
-    return bytes.lastIndex(of: UInt8(ascii: "/"))
+    return path.lastIndex(of: "/")
   }
 
   /// `base/relative`, or `relative` when it is absolute.
