@@ -3,13 +3,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import PackageDescription
 
-// Release builds skip Swift's dynamic exclusivity checks: the simulator is single-threaded per run, the
-// checks were 3-4 % of a fleet run's instructions (docs/benchmarks.md), and debug builds, which the
-// tests use, keep them.
-let releaseSettings: [SwiftSetting] = [
-  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
-]
-
 let package = Package(
   name: "VHDSim",
   platforms: [.macOS(.v13)],
@@ -32,33 +25,31 @@ let package = Package(
     // Depends on nothing, so the engine and the kernel share it without importing each other.
     .target(name: "SeededRandom"),
     // The VHD engine: on-disk format, images, chains, devices, accounting. Knows nothing of time.
-    .target(name: "VHD", dependencies: ["CFileOps", "SeededRandom"], swiftSettings: releaseSettings),
+    .target(name: "VHD", dependencies: ["CFileOps", "SeededRandom"]),
     // An SR as XCP's storage manager sees it: VDI records, snapshots, space rules, GC planning. Knows nothing of time.
-    .target(name: "StorageRepository", dependencies: ["VHD"], swiftSettings: releaseSettings),
+    .target(name: "StorageRepository", dependencies: ["VHD"]),
     // The discrete-event kernel: clock, event queue, processes, resources, random streams.
-    .target(name: "Simulation", dependencies: ["CGSL", "SeededRandom"], swiftSettings: releaseSettings),
+    .target(name: "Simulation", dependencies: ["CGSL", "SeededRandom"]),
     // Output analysis over GSL: summaries, confidence intervals, tests, bootstrap, histograms, fits.
-    .target(name: "Statistics", dependencies: ["CGSL"], swiftSettings: releaseSettings),
+    .target(name: "Statistics", dependencies: ["CGSL"]),
     // Benchmarks of the engine and the kernel, side by side with peers (qemu-img, SimPy).
     // The simulated system: disks, SR placement, tapdisks, VMs, metrics.
-    .target(
-      name: "Pool", dependencies: ["VHD", "Simulation", "Workloads", "StorageRepository"],
-      swiftSettings: releaseSettings),
+    .target(name: "Pool", dependencies: ["VHD", "Simulation", "Workloads", "StorageRepository"]),
     // Guest request streams: synthetic mixes, the fragmenting writer, trace replay. Knows nothing of VHD.
-    .target(name: "Workloads", dependencies: ["Simulation"], swiftSettings: releaseSettings),
+    .target(name: "Workloads", dependencies: ["Simulation"]),
     .target(
       name: "Benchmarking",
       dependencies: [
         "VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments",
         "CFileOps",
-      ], swiftSettings: releaseSettings),
+      ]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
       name: "Experiments",
       dependencies: [
         "Pool", "StorageRepository", "Workloads", "VHD", "Simulation", "Statistics",
         .product(name: "Yams", package: "Yams"),
-      ], swiftSettings: releaseSettings
+      ]
     ),
     .executableTarget(
       name: "vhdsim",
@@ -66,7 +57,7 @@ let package = Package(
         "VHD", "Simulation", "Pool", "StorageRepository", "Benchmarking", "Workloads", "Experiments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: releaseSettings, plugins: ["BuildCommit"]
+      plugins: ["BuildCommit"]
     ),
     // Stamps the git commit into vhdsim (`--version`), from git, a `git archive` tarball, or "unknown".
     .plugin(name: "BuildCommit", capability: .buildTool()),
