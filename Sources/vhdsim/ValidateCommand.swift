@@ -16,6 +16,7 @@ struct ValidateCommand: ParsableCommand {
       validation.json, report.md and report.html into --out: the findings first (cases within the \
       accuracy goal), simulated against real IOPS, DiskSim's demerit, p50/p90/p99, physical I/Os per \
       request, the tapdisk thread's processor time per request (measured; charged by the model), \
+      the host device's own I/Os per request and mean queue (Linux block-device counters), \
       latency by request class (read or write × physical I/Os), and both response-time CDFs per case. The real side of a shared machine moves between runs: --repeats N runs each case's \
       real side N times (in rounds, every case once a round, each on a freshly built chain) and the \
       simulated side once, pools the real runs, and reports their spread beside the comparison: the \

@@ -35,14 +35,24 @@ import Testing
     let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any]
     #expect(json?["profile"] as? String == "nvme")
     let first = (json?["cases"] as? [[String: Any]])?.first
+    // The host device's figures where the folder's device has kernel counters (not on tmpfs).
+    let hostKeys: Set<String> =
+      cases[0].hostDiskReal == nil
+      ? [] : ["host_disk_ios_per_request_real", "host_disk_mean_queue_real", "host_disk_us_per_io_real"]
     #expect(
-      Set(first?.keys.map { $0 } ?? []) == [
-        "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
-        "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
-        "physical_ios_per_request_real", "physical_ios_per_request_simulated",
-        "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
-        "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes",
-      ])
+      Set(first?.keys.map { $0 } ?? [])
+        == Set([
+          "depth", "iodepth", "read_fraction", "requests", "iops_real", "iops_simulated", "p50_real_us",
+          "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
+          "physical_ios_per_request_real", "physical_ios_per_request_simulated",
+          "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
+          "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes",
+        ]).union(hostKeys))
+    // Where counted, the device completed I/O in every case: the engine's went to it with O_DIRECT.
+    for c in cases {
+      guard let host = c.hostDiskReal else { continue }
+      #expect(host.iosPerRequest > 0 && host.meanQueue > 0 && host.usPerIO > 0, "depth \(c.depth)")
+    }
     // The real loop timed its system calls: it was occupied for some of every case, part of it in
     // io_submit, and never longer than the run.
     for c in cases {
@@ -61,6 +71,8 @@ import Testing
       contentsOfFile: (out as NSString).appendingPathComponent("report.md"), encoding: .utf8)
     #expect(markdown.contains("in every case") || markdown.contains("differ in"))
     #expect(markdown.contains("The simulation meets the accuracy goal"))
+    #expect(
+      markdown.contains("The host's device under the real runs") == (cases[0].hostDiskReal != nil))
     // One run: no spread section, no error bars.
     #expect(!markdown.contains("Within the machine's own spread"))
   }

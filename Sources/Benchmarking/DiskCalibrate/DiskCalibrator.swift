@@ -118,23 +118,36 @@ public struct DiskCalibrator {
     defer { unlink(sparseFile) }
     for (i, job) in jobs.enumerated() {
       if job.sparse { try freshSparseFile() }
+      let (runSeconds, rampSeconds) = (quick ? 1 : 4, quick || job.sparse ? 0 : 1)
       let args = job.arguments(
-        file: job.sparse ? sparseFile : file, sizeBytes: sizeBytes, seconds: quick ? 1 : 4,
-        rampSeconds: quick || job.sparse ? 0 : 1)
+        file: job.sparse ? sparseFile : file, sizeBytes: sizeBytes, seconds: runSeconds,
+        rampSeconds: rampSeconds)
       let run: (status: Int32, output: String)
+      let device = job.sparse ? sparseFile : file
+      // None for a job that lays its file out first: the layout's writes would count.
+      let diskBefore = HostDiskCounters.of(path: device)
+      let started = DispatchTime.now().uptimeNanoseconds
       do { run = try runProgram(fio, args) } catch {
         throw .fioFailed(job: job.name, status: -1, message: "\(error)")
       }
       guard run.status == 0 else {
         throw .fioFailed(job: job.name, status: run.status, message: String(run.output.suffix(400)))
       }
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+      let disk = diskBefore.flatMap { before in HostDiskCounters.of(path: device)?.since(before) }
       let results = try FioResult.parse(json: Data(Self.jsonPart(run.output).utf8), file: "fio \(job.name)")
+      // The device's figures for the job as a whole (both directions of a mixed one, the ramp too),
+      // per fio I/O at the rate fio measured.
+      let fioIOs = results.reduce(0.0) { $0 + $1.iops } * Double(runSeconds + rampSeconds)
       // A mixed job gives a measurement per direction, read first.
       for isWrite in job.isMixed ? [false, true] : [job.isWrite] {
         guard let r = results.first(where: { $0.isWrite == isWrite }) else {
           throw .badFioOutput(file: "fio \(job.name)", reason: "no \(isWrite ? "write" : "read") figures")
         }
-        out.append(FioMeasurement(job: job, result: r))
+        out.append(
+          FioMeasurement(
+            job: job, result: r,
+            hostDisk: HostDiskLoad(runs: [(disk, Int(fioIOs.rounded()), seconds)])))
       }
       progress(i + 1, jobs.count, job.name)
     }
@@ -193,8 +206,10 @@ public struct DiskCalibrator {
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build; io_us: the",
       "validation's loop reading a one-level chain at iodepth 1, beyond fio's random 4 KiB reads",
       "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
-      "io_submit). The grid, then its latency jobs run again:",
-      "job                      IOPS        MB/s    mean us  submit us",
+      "io_submit). device: the kernel's counters of the device (/sys/dev/block/…/stat) over the fio",
+      "process, ramp included: the time an I/O spent in its queue (Little) and the queue's mean. The",
+      "grid, then its latency jobs run again:",
+      "job                      IOPS        MB/s    mean us  submit us  device us  device queue",
     ]
     for m in grid + repeats {
       comments.append(
@@ -203,7 +218,8 @@ public struct DiskCalibrator {
           + String(
             format: "%10.0f  %10.1f  %9.1f", m.result.iops, m.result.bytesPerSecond / 1e6,
             m.result.meanLatencyNs / 1000)
-          + (m.result.meanSubmissionNs.map { String(format: "  %9.1f", $0 / 1000) } ?? ""))
+          + (m.result.meanSubmissionNs.map { String(format: "  %9.1f", $0 / 1000) } ?? "")
+          + (m.hostDisk.map { String(format: "  %9.1f  %12.2f", $0.usPerIO, $0.meanQueue) } ?? ""))
     }
     return DiskProfileWriter.yaml(
       name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model,

@@ -99,8 +99,12 @@ public struct FioJob: Sendable, Equatable {
 public struct FioMeasurement: Sendable, Equatable {
   public var job: FioJob
   public var result: FioResult
-  public init(job: FioJob, result: FioResult) {
+  /// The host device's own view of the job, where the kernel counts it (`HostDiskLoad`: its I/Os per
+  /// fio I/O, mean queue and time per I/O over the fio process's run).
+  public var hostDisk: HostDiskLoad?
+  public init(job: FioJob, result: FioResult, hostDisk: HostDiskLoad? = nil) {
     self.job = job
     self.result = result
+    self.hostDisk = hostDisk
   }
 }

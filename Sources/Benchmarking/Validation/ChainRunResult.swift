@@ -17,6 +17,8 @@ struct ChainRunResult {
   var threadWaitingSeconds: Double = 0
   /// Of the occupied time, in io_submit (real side only).
   var submitSeconds: Double = 0
+  /// What the host's block device completed over the run (real side, where the kernel counts it).
+  var hostDisk: HostDiskCounters?
 
   var threadOccupiedSeconds: Double { Swift.max(0, elapsedSeconds - threadWaitingSeconds) }
 

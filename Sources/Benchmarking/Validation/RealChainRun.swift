@@ -50,16 +50,19 @@ struct RealChainRun {
     queue.parksMetadataReads = true
     let start = DispatchTime.now().uptimeNanoseconds
     let cpuStart = Self.threadCPUSeconds()
+    let diskBefore = HostDiskCounters.of(path: folder)
     var failure: (any Error)?
     do { try loop.run() } catch { failure = error }
     let busy = Self.threadCPUSeconds() - cpuStart
+    let diskAfter = HostDiskCounters.of(path: folder)
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     queue.parksMetadataReads = false
     try close(vhd, queue: queue)
     if let failure { throw failure }
     return ChainRunResult(
       requests: loop.done, elapsedSeconds: elapsed, physicalIOs: loop.physicalIOs, threadBusySeconds: busy,
-      threadWaitingSeconds: loop.waitingSeconds, submitSeconds: loop.submitSeconds)
+      threadWaitingSeconds: loop.waitingSeconds, submitSeconds: loop.submitSeconds,
+      hostDisk: diskBefore.flatMap { before in diskAfter?.since(before) })
   }
 
   /// The calling thread's processor time (user and system), in seconds.

@@ -27,7 +27,8 @@ extension ValidationCase {
         threadCPUSimulatedUs: 1e6 * simulated.threadBusySeconds / Double(Swift.max(1, simSorted.count)),
         threadOccupiedRealUs: 1e6 * real.reduce(0) { $0 + $1.threadOccupiedSeconds }
           / Double(Swift.max(1, realSorted.count)),
-        submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count))),
+        submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count)),
+        hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) })),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),

@@ -28,6 +28,7 @@ public struct ValidationCase: Encodable, Sendable {
   public var threadCPUPerRequestSimulatedUs: Double { perRequest.threadCPUSimulatedUs }
   public var threadOccupiedPerRequestRealUs: Double { perRequest.threadOccupiedRealUs }
   public var submitPerRequestRealUs: Double { perRequest.submitRealUs }
+  public var hostDiskReal: HostDiskLoad? { perRequest.hostDiskReal }
   /// Both latency samples (not encoded), the classes and the real side's spread (encoded as fields
   /// of the case).
   public var samples = ValidationSamples(realNs: [], simulatedNs: [])
@@ -49,12 +50,15 @@ public struct ValidationCase: Encodable, Sendable {
     case threadCPUPerRequestSimulatedUs = "thread_cpu_per_request_simulated_us"
     case threadOccupiedPerRequestRealUs = "thread_occupied_per_request_real_us"
     case submitPerRequestRealUs = "submit_per_request_real_us"
+    case hostDiskIOsPerRequestReal = "host_disk_ios_per_request_real"
+    case hostDiskMeanQueueReal = "host_disk_mean_queue_real"
+    case hostDiskUsPerIOReal = "host_disk_us_per_io_real"
     case classes
     case iopsWithinRealRange = "iops_within_real_range"
     case demeritWithinRealSpread = "demerit_within_real_spread"
   }
 
-  /// The fields, the thread's processor time, then `classes` (from `samples`), then with repeats the real side's spread.
+  /// The fields, the thread's processor time, the host device's figures where known, then `classes` (from `samples`), then with repeats the real side's spread.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(depth, forKey: .depth)
@@ -75,6 +79,9 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(threadCPUPerRequestSimulatedUs, forKey: .threadCPUPerRequestSimulatedUs)
     try c.encode(threadOccupiedPerRequestRealUs, forKey: .threadOccupiedPerRequestRealUs)
     try c.encode(submitPerRequestRealUs, forKey: .submitPerRequestRealUs)
+    try c.encodeIfPresent(hostDiskReal?.iosPerRequest, forKey: .hostDiskIOsPerRequestReal)
+    try c.encodeIfPresent(hostDiskReal?.meanQueue, forKey: .hostDiskMeanQueueReal)
+    try c.encodeIfPresent(hostDiskReal?.usPerIO, forKey: .hostDiskUsPerIOReal)
     try c.encode(samples.classes, forKey: .classes)
     // The spread's own fields (absent for one run), then the two verdicts that need the model's figures.
     try realSpread?.encode(to: encoder)

@@ -13,11 +13,15 @@ public struct ValidationPerRequest: Sendable, Equatable {
   /// blocked in system calls, above all io_submit), and of that the time in io_submit.
   public var threadOccupiedRealUs = 0.0
   public var submitRealUs = 0.0
+  /// The host's block device under the real runs; nil where the kernel gives no counters.
+  public var hostDiskReal: HostDiskLoad?
 
   public init(
     physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
-    threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0
+    threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0,
+    hostDiskReal: HostDiskLoad? = nil
   ) {
+    self.hostDiskReal = hostDiskReal
     self.threadOccupiedRealUs = threadOccupiedRealUs
     self.submitRealUs = submitRealUs
     self.physicalIOsReal = physicalIOsReal
