@@ -46,8 +46,18 @@ import Testing
           "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
           "physical_ios_per_request_real", "physical_ios_per_request_simulated",
           "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
-          "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes",
+          "thread_occupied_per_request_real_us", "submit_per_request_real_us", "io_us_real",
+          "io_us_simulated",
+          "ios_in_flight_real", "ios_in_flight_simulated", "classes",
         ]).union(hostKeys))
+    // Both sides timed their I/Os: at iodepth 1 at most one is in flight (the loop's thread also
+    // works between them), at iodepth 2 at most two; each took some time.
+    for c in cases {
+      let p = c.perRequest
+      #expect(p.ioUsReal > 0 && p.ioUsSimulated > 0, "depth \(c.depth) iodepth \(c.iodepth)")
+      #expect(p.iosInFlightReal > 0 && p.iosInFlightReal <= Double(c.iodepth) * 1.0001)
+      #expect(p.iosInFlightSimulated > 0 && p.iosInFlightSimulated <= Double(c.iodepth) * 1.0001)
+    }
     // Where counted, the device completed I/O in every case: the engine's went to it with O_DIRECT.
     for c in cases {
       guard let host = c.hostDiskReal else { continue }
@@ -71,8 +81,8 @@ import Testing
       contentsOfFile: (out as NSString).appendingPathComponent("report.md"), encoding: .utf8)
     #expect(markdown.contains("in every case") || markdown.contains("differ in"))
     #expect(markdown.contains("The simulation meets the accuracy goal"))
-    #expect(
-      markdown.contains("The host's device under the real runs") == (cases[0].hostDiskReal != nil))
+    #expect(markdown.contains("I/Os in flight: the loop, the model and the host's device"))
+    #expect(markdown.contains("The folder's device has no kernel counters") == (cases[0].hostDiskReal == nil))
     // One run: no spread section, no error bars.
     #expect(!markdown.contains("Within the machine's own spread"))
   }

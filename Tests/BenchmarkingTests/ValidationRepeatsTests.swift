@@ -45,6 +45,24 @@ import Testing
     #expect(!s.contains(iops: 899.5) && !s.contains(iops: 1300.5))
   }
 
+  /// The I/Os' time in flight pools over the real runs as sums: the time per I/O over all their I/Os,
+  /// the mean in flight over all their time (Little's law); the simulated side's from its one run.
+  @Test func poolsTheIOsTimeInFlight() {
+    typealias R = RequestClassComparison.Request
+    func run(inFlight: Double, ios: Int, elapsed: Double) -> ChainRunResult {
+      ChainRunResult(
+        requests: [R(isWrite: false, physicalIOs: 1, latencyNs: 1000)], elapsedSeconds: elapsed,
+        physicalIOs: ios, inFlightSeconds: inFlight, iosTimed: ios)
+    }
+    let c = ValidationCase(
+      depth: 1, iodepth: 8, readFraction: 0.7,
+      real: [run(inFlight: 0.004, ios: 20, elapsed: 0.002), run(inFlight: 0.006, ios: 30, elapsed: 0.003)],
+      simulated: run(inFlight: 0.01, ios: 40, elapsed: 0.004))
+    let p = c.perRequest
+    #expect(abs(p.ioUsReal - 200) < 1e-9 && abs(p.iosInFlightReal - 2) < 1e-9)
+    #expect(abs(p.ioUsSimulated - 250) < 1e-9 && abs(p.iosInFlightSimulated - 2.5) < 1e-9)
+  }
+
   /// A case from three real runs and one simulated: the real side pooled (percentiles, demerit,
   /// classes, physical I/Os per request), IOPS the runs' median, `requests` per run; the simulated
   /// IOPS outside the real range, its demerit (300 µs against a pooled 100, 100, 400: about 167 µs)
@@ -95,7 +113,8 @@ import Testing
         "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
         "physical_ios_per_request_real", "physical_ios_per_request_simulated",
         "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
-        "thread_occupied_per_request_real_us", "submit_per_request_real_us", "classes", "repeats",
+        "thread_occupied_per_request_real_us", "submit_per_request_real_us", "io_us_real", "io_us_simulated",
+        "ios_in_flight_real", "ios_in_flight_simulated", "classes", "repeats",
         "iops_real_min", "iops_real_max", "p50_real_us_min", "p50_real_us_max", "p99_real_us_min",
         "p99_real_us_max", "demerit_real_spread_us", "demerit_real_spread_percent", "iops_within_real_range",
         "demerit_within_real_spread",

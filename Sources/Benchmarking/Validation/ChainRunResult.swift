@@ -19,6 +19,16 @@ struct ChainRunResult {
   var submitSeconds: Double = 0
   /// What the host's block device completed over the run (real side, where the kernel counts it).
   var hostDisk: HostDiskCounters?
+  /// The I/Os' time in flight, summed, and how many were timed: real, each AIO request from the
+  /// io_submit that took it to the io_getevents that collected it (zeroings, done in place, not
+  /// among them); simulated, each I/O's service time from the disk model, which fio's total latency
+  /// (submission to collection) was fitted to.
+  var inFlightSeconds: Double = 0
+  var iosTimed = 0
+
+  /// Mean I/Os in flight (Little's law) and the mean time of one, µs.
+  var meanInFlight: Double { inFlightSeconds / Swift.max(1e-9, elapsedSeconds) }
+  var usPerIO: Double { 1e6 * inFlightSeconds / Double(Swift.max(1, iosTimed)) }
 
   var threadOccupiedSeconds: Double { Swift.max(0, elapsedSeconds - threadWaitingSeconds) }
 

@@ -22,6 +22,12 @@ final class NativeAIO {
   /// unaligned write's drain and completion) and in io_getevents waiting for completions, ns.
   private(set) var submitNanoseconds: UInt64 = 0
   private(set) var waitNanoseconds: UInt64 = 0
+  /// Summed over collected requests, ns: from the start of the io_submit that took each to the
+  /// return of the io_getevents that collected it, what fio's total latency times. With at most one
+  /// request in flight a tag, kept per tag.
+  private(set) var inFlightNanoseconds: UInt64 = 0
+  private(set) var collected = 0
+  private var submittedAt: [UInt64]
 
   /// CLOCK_MONOTONIC, ns.
   static func now() -> UInt64 {
@@ -37,6 +43,7 @@ final class NativeAIO {
     guard r == 0 else { throw StorageError(.system(-r), path: "io_setup") }
     context = ctx
     events = Array(repeating: cfileops_aio_event(), count: 64)
+    submittedAt = Array(repeating: 0, count: Swift.max(1, depth))
     queued.reserveCapacity(Swift.max(1, depth))
     queuedNames.reserveCapacity(Swift.max(1, depth))
   }
@@ -54,7 +61,8 @@ final class NativeAIO {
   }
 
   /// Queues a pread or pwrite of `count` bytes at `offset` through `buffer` (aligned for O_DIRECT),
-  /// tagged `tag`, for the next `submitQueued()`; `name` names it in an error.
+  /// tagged `tag` (below the context's depth, one request in flight a tag), for the next
+  /// `submitQueued()`; `name` names it in an error.
   func queue(
     fd: Int32, isWrite: Bool, buffer: UnsafeMutableRawPointer, count: Int, offset: UInt64, tag: UInt64,
     name: StaticString
@@ -83,7 +91,12 @@ final class NativeAIO {
       let r = queued.withUnsafeBufferPointer {
         cfileops_aio_submit(context, $0.baseAddress! + from, Int32(n))
       }
-      if r > 0 { inFlight += Int(r) }
+      if r > 0 {
+        inFlight += Int(r)
+        for k in from..<(from + Int(r)) where queued[k].data < UInt64(submittedAt.count) {
+          submittedAt[Int(queued[k].data)] = start
+        }
+      }
       guard r == n else {
         let failed = queued[from + Int(Swift.max(0, r))]
         throw DeviceError(
@@ -101,9 +114,14 @@ final class NativeAIO {
     let n = events.withUnsafeMutableBufferPointer {
       cfileops_aio_getevents(context, 1, Int32($0.count), $0.baseAddress!)
     }
-    waitNanoseconds += Self.now() - start
+    let end = Self.now()
+    waitNanoseconds += end - start
     guard n >= 0 else { throw StorageError(.system(-n), path: "io_getevents") }
     inFlight -= Int(n)
+    for i in 0..<Int(n) where events[i].data < UInt64(submittedAt.count) {
+      inFlightNanoseconds += end - submittedAt[Int(events[i].data)]
+      collected += 1
+    }
     for i in 0..<Int(n) { try body(events[i].data, events[i].res) }
   }
 }

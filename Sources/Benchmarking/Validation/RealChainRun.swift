@@ -62,7 +62,9 @@ struct RealChainRun {
     return ChainRunResult(
       requests: loop.done, elapsedSeconds: elapsed, physicalIOs: loop.physicalIOs, threadBusySeconds: busy,
       threadWaitingSeconds: loop.waitingSeconds, submitSeconds: loop.submitSeconds,
-      hostDisk: diskBefore.flatMap { before in diskAfter?.since(before) })
+      hostDisk: diskBefore.flatMap { before in diskAfter?.since(before) },
+      inFlightSeconds: loop.inFlightSeconds,
+      iosTimed: loop.iosCollected)
   }
 
   /// The calling thread's processor time (user and system), in seconds.

@@ -46,6 +46,8 @@ struct SimulatedChainRun {
     let elapsed = (done.last?.completed ?? .zero).seconds
     return ChainRunResult(
       requests: served, elapsedSeconds: elapsed, physicalIOs: served.reduce(0) { $0 + $1.physicalIOs },
-      threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - busy))
+      threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - busy),
+      inFlightSeconds: done.reduce(0.0) { $0 + $1.serviceTime.seconds },
+      iosTimed: served.reduce(0) { $0 + $1.physicalIOs })
   }
 }

@@ -97,6 +97,10 @@ final class TapdiskLoop {
   /// The loop's wall-clock time in io_submit and waiting in io_getevents, seconds.
   var submitSeconds: Double { Double(aio.submitNanoseconds) / 1e9 }
   var waitingSeconds: Double { Double(aio.waitNanoseconds) / 1e9 }
+  /// The AIO requests' time in flight, from their io_submit to the io_getevents that collected
+  /// them, summed, seconds; and how many were collected.
+  var inFlightSeconds: Double { Double(aio.inFlightNanoseconds) / 1e9 }
+  var iosCollected: Int { aio.collected }
 
   /// Serves `total` requests. On an error nothing new starts; what is in flight is collected before
   /// the error is thrown (the kernel still writes into the slots' buffers until then).

@@ -28,7 +28,13 @@ extension ValidationCase {
         threadOccupiedRealUs: 1e6 * real.reduce(0) { $0 + $1.threadOccupiedSeconds }
           / Double(Swift.max(1, realSorted.count)),
         submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count)),
-        hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) })),
+        hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) }),
+        ioUsReal: 1e6 * real.reduce(0) { $0 + $1.inFlightSeconds }
+          / Double(Swift.max(1, real.reduce(0) { $0 + $1.iosTimed })),
+        ioUsSimulated: simulated.usPerIO,
+        iosInFlightReal: real.reduce(0) { $0 + $1.inFlightSeconds }
+          / Swift.max(1e-9, real.reduce(0) { $0 + $1.elapsedSeconds }),
+        iosInFlightSimulated: simulated.meanInFlight),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),

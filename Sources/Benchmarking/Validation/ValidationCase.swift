@@ -50,6 +50,10 @@ public struct ValidationCase: Encodable, Sendable {
     case threadCPUPerRequestSimulatedUs = "thread_cpu_per_request_simulated_us"
     case threadOccupiedPerRequestRealUs = "thread_occupied_per_request_real_us"
     case submitPerRequestRealUs = "submit_per_request_real_us"
+    case ioUsReal = "io_us_real"
+    case ioUsSimulated = "io_us_simulated"
+    case iosInFlightReal = "ios_in_flight_real"
+    case iosInFlightSimulated = "ios_in_flight_simulated"
     case hostDiskIOsPerRequestReal = "host_disk_ios_per_request_real"
     case hostDiskMeanQueueReal = "host_disk_mean_queue_real"
     case hostDiskUsPerIOReal = "host_disk_us_per_io_real"
@@ -58,7 +62,8 @@ public struct ValidationCase: Encodable, Sendable {
     case demeritWithinRealSpread = "demerit_within_real_spread"
   }
 
-  /// The fields, the thread's processor time, the host device's figures where known, then `classes` (from `samples`), then with repeats the real side's spread.
+  /// The fields, the thread's processor time, the I/Os' time in flight, the host device's
+  /// figures where known, then `classes` (from `samples`), then with repeats the real side's spread.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(depth, forKey: .depth)
@@ -79,6 +84,10 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(threadCPUPerRequestSimulatedUs, forKey: .threadCPUPerRequestSimulatedUs)
     try c.encode(threadOccupiedPerRequestRealUs, forKey: .threadOccupiedPerRequestRealUs)
     try c.encode(submitPerRequestRealUs, forKey: .submitPerRequestRealUs)
+    try c.encode(perRequest.ioUsReal, forKey: .ioUsReal)
+    try c.encode(perRequest.ioUsSimulated, forKey: .ioUsSimulated)
+    try c.encode(perRequest.iosInFlightReal, forKey: .iosInFlightReal)
+    try c.encode(perRequest.iosInFlightSimulated, forKey: .iosInFlightSimulated)
     try c.encodeIfPresent(hostDiskReal?.iosPerRequest, forKey: .hostDiskIOsPerRequestReal)
     try c.encodeIfPresent(hostDiskReal?.meanQueue, forKey: .hostDiskMeanQueueReal)
     try c.encodeIfPresent(hostDiskReal?.usPerIO, forKey: .hostDiskUsPerIOReal)

@@ -15,13 +15,25 @@ public struct ValidationPerRequest: Sendable, Equatable {
   public var submitRealUs = 0.0
   /// The host's block device under the real runs; nil where the kernel gives no counters.
   public var hostDiskReal: HostDiskLoad?
+  /// Per I/O, not per request: its mean time in flight, µs, and the mean I/Os in flight (real: AIO
+  /// requests from io_submit to their collection; simulated: the disk model's service times), the
+  /// two figures the profile's queue-depth curve ties together.
+  public var ioUsReal = 0.0
+  public var ioUsSimulated = 0.0
+  public var iosInFlightReal = 0.0
+  public var iosInFlightSimulated = 0.0
 
   public init(
     physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
     threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0,
-    hostDiskReal: HostDiskLoad? = nil
+    hostDiskReal: HostDiskLoad? = nil, ioUsReal: Double = 0, ioUsSimulated: Double = 0,
+    iosInFlightReal: Double = 0, iosInFlightSimulated: Double = 0
   ) {
     self.hostDiskReal = hostDiskReal
+    self.ioUsReal = ioUsReal
+    self.ioUsSimulated = ioUsSimulated
+    self.iosInFlightReal = iosInFlightReal
+    self.iosInFlightSimulated = iosInFlightSimulated
     self.threadOccupiedRealUs = threadOccupiedRealUs
     self.submitRealUs = submitRealUs
     self.physicalIOsReal = physicalIOsReal

@@ -59,7 +59,7 @@ public struct ValidationReport {
             "\(Self.f(c.threadOccupiedPerRequestRealUs)) (\(Self.f(c.submitPerRequestRealUs)))",
           ]
         }))
-    doc.blocks.append(contentsOf: hostDiskBlocks)
+    doc.blocks.append(contentsOf: inFlightBlocks)
     doc.blocks.append(.heading(level: 2, text: "Response-time percentiles, µs (real / simulated)"))
     doc.blocks.append(
       .table(
