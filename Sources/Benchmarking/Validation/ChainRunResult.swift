@@ -26,9 +26,14 @@ struct ChainRunResult {
   var inFlightSeconds: Double = 0
   var iosTimed = 0
 
-  /// Mean I/Os in flight (Little's law) and the mean time of one, µs.
-  var meanInFlight: Double { inFlightSeconds / Swift.max(1e-9, elapsedSeconds) }
-  var usPerIO: Double { 1e6 * inFlightSeconds / Double(Swift.max(1, iosTimed)) }
+  /// Over one run or several pooled: the mean time of an I/O, µs (all their I/Os' time in flight
+  /// over all their I/Os), and the mean number in flight (Little's law: over all their time).
+  static func inFlight(of runs: [ChainRunResult]) -> (usPerIO: Double, meanInFlight: Double) {
+    let seconds = runs.reduce(0) { $0 + $1.inFlightSeconds }
+    let ios = runs.reduce(0) { $0 + $1.iosTimed }
+    let elapsed = runs.reduce(0) { $0 + $1.elapsedSeconds }
+    return (1e6 * seconds / Double(Swift.max(1, ios)), seconds / Swift.max(1e-9, elapsed))
+  }
 
   var threadOccupiedSeconds: Double { Swift.max(0, elapsedSeconds - threadWaitingSeconds) }
 

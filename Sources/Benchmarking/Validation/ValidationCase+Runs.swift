@@ -12,6 +12,9 @@ extension ValidationCase {
     let realMean = realSorted.reduce(0, +) / Double(Swift.max(1, realSorted.count))
     let demerit = CDFComparison.demerit(real: realSorted, simulated: simSorted)
     let q = CDFComparison.quantile
+    let (realInFlight, simulatedInFlight) = (
+      ChainRunResult.inFlight(of: real), ChainRunResult.inFlight(of: [simulated])
+    )
     self.init(
       depth: depth, iodepth: iodepth, readFraction: readFraction, requests: real.first?.requests.count ?? 0,
       iopsReal: RealRunSpread.median(real.map(\.iops)), iopsSimulated: simulated.iops,
@@ -29,12 +32,8 @@ extension ValidationCase {
           / Double(Swift.max(1, realSorted.count)),
         submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count)),
         hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) }),
-        ioUsReal: 1e6 * real.reduce(0) { $0 + $1.inFlightSeconds }
-          / Double(Swift.max(1, real.reduce(0) { $0 + $1.iosTimed })),
-        ioUsSimulated: simulated.usPerIO,
-        iosInFlightReal: real.reduce(0) { $0 + $1.inFlightSeconds }
-          / Swift.max(1e-9, real.reduce(0) { $0 + $1.elapsedSeconds }),
-        iosInFlightSimulated: simulated.meanInFlight),
+        ioUsReal: realInFlight.usPerIO, ioUsSimulated: simulatedInFlight.usPerIO,
+        iosInFlightReal: realInFlight.meanInFlight, iosInFlightSimulated: simulatedInFlight.meanInFlight),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),
