@@ -11,8 +11,11 @@ public enum PoolEvent: Sendable {
   case engineDone(slot: Int32)
   /// The disk finished serving a request slot.
   case diskDone(slot: Int32)
-  /// The disk finished one I/O of a request slot that has more (a disk that times I/Os as they start).
+  /// The disk finished one I/O of a request slot served one I/O at a time (a disk that times I/Os as
+  /// they start).
   case diskIODone(slot: Int32)
+  /// A tapdisk's thread ends its current action (`TapdiskThread`).
+  case threadStep(vdi: Int32)
   /// A request that needed no device I/O (reads of never-written sectors) completes.
   case done(slot: Int32)
   /// The metrics' periodic sample of the pool's state.
@@ -90,7 +93,14 @@ struct PoolModel: SimulationModel {
     case .arrive(let slot): arrive(slot, sim: &sim)
     case .engineDone(let slot): submit(slot, sim: &sim)
     case .diskDone(let slot): diskDone(slot, sim: &sim)
-    case .diskIODone(let slot): serveNextIO(slot, sim: &sim)
+    case .diskIODone(let slot):
+      // A guest's I/O completes to its tapdisk's thread; a reopen's or GC step's serves its next.
+      if requests[slot].kind == .guest {
+        TapdiskThreadWork.ioCompleted(slot, &self, &sim)
+      } else {
+        serveNextIO(slot, sim: &sim)
+      }
+    case .threadStep(let vdi): TapdiskThreadWork.step(Int(vdi), &self, &sim)
     case .done(let slot): finish(slot, sim: &sim)
     case .sample: sample(sim: &sim)
     case .pause(let vdi): pause(Int(vdi), at: now)

@@ -33,7 +33,7 @@ import Testing
     func blocksSubmitter(_ op: DiskOp) -> Bool { unalignedBlocks && op.length % 4096 != 0 }
   }
 
-  func run(stepping: Bool, unalignedBlocks: Bool = false) throws -> (
+  func run(stepping: Bool, unalignedBlocks: Bool = false, ioDepth: Int = 4) throws -> (
     calls: [(at: SimTime, ios: Int)], trace: [[Int64]], unaligned: [SimTime]
   ) {
     let calls = Calls()
@@ -42,7 +42,7 @@ import Testing
     // An empty base: writes allocate blocks (several I/Os each), reads of unwritten sectors need none.
     let scenario = PoolScenario(
       chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: 0, writesPerSnapshot: 0, seed: 3),
-      workload: WorkloadSpec(readFraction: 0.3, arrivals: .closedLoop(ioDepth: 4)), disk: disk,
+      workload: WorkloadSpec(readFraction: 0.3, arrivals: .closedLoop(ioDepth: ioDepth)), disk: disk,
       duration: .milliseconds(5), recordTrace: true)
     let trace = try scenario.run().trace.sorted { $0.issued < $1.issued }
     return (
@@ -85,8 +85,13 @@ import Testing
     #expect(stepped.calls.count >= completedIOs && whole.calls.count < completedIOs)
     // A request's later I/Os are asked for when the one before ends.
     #expect(Set(stepped.calls.map(\.at)).count > Set(whole.calls.map(\.at)).count)
-    // With no dependence on what is in flight, both give the same run.
-    #expect(stepped.trace == whole.trace)
     #expect(stepped.trace.count > 100)
+    // With no dependence on what is in flight, both give the same run at iodepth 1. (At 4 they
+    // differ: stepping, guest I/O goes through the tapdisk's thread in turns, whose zeroings are
+    // made in place and hold back the other requests' I/O, docs/simulation.md#the-tapdisk-thread-in-turns.)
+    let wholeOne = try run(stepping: false, ioDepth: 1)
+    let steppedOne = try run(stepping: true, ioDepth: 1)
+    #expect(steppedOne.trace == wholeOne.trace)
+    #expect(steppedOne.trace.count > 50 && steppedOne.trace.contains { $0[2] > 2 })
   }
 }

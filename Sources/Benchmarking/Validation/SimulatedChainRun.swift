@@ -40,14 +40,13 @@ struct SimulatedChainRun {
     // and the per-I/O time for each I/O collected).
     let cpu = profile.engineCPU
     let busy = done.reduce(0.0) {
-      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds
-        * Double($1.iosByKind.reduce(0, +))
+      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds * Double($1.iosInFlight)
     }
     let elapsed = (done.last?.completed ?? .zero).seconds
     return ChainRunResult(
       requests: served, elapsedSeconds: elapsed, physicalIOs: served.reduce(0) { $0 + $1.physicalIOs },
       threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - busy),
-      inFlightSeconds: done.reduce(0.0) { $0 + $1.serviceTime.seconds },
-      iosTimed: served.reduce(0) { $0 + $1.physicalIOs })
+      inFlightSeconds: done.reduce(0.0) { $0 + $1.inFlightTime.seconds },
+      iosTimed: done.reduce(0) { $0 + $1.iosInFlight })
   }
 }

@@ -22,7 +22,7 @@ extension PoolModel {
     // nil: every VM; a tapdisk: its VM only; an event that observes no leaf returns.
     let only: Int?
     switch event {
-    case nil, .epochTick?, .sample?: only = nil
+    case nil, .epochTick?, .sample?, .threadStep?: only = nil
     case .pause(let vdi)?, .unpause(let vdi, _)?, .srSnapshotPaused(_, let vdi)?: only = Int(vdi)
     case .gcTimer(let worker)?:
       guard let vdi = host.daemon.leafTapdisk(ofWorker: Int(worker)) else { return }

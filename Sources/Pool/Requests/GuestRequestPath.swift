@@ -76,28 +76,19 @@ extension PoolModel {
   }
 
   /// The tapdisk takes the request: the engine call (a recorded write is logged and tagged first),
-  /// then the disk.
+  /// then the disk. With a thread in turns (`servesOneIOAtATime`) the thread runs the call when it
+  /// comes to it (`TapdiskThreadWork`).
   mutating func dispatch(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let vdi = Int(requests[s].vdi)
     let now = sim.now
     tapdisks[vdi].inFlight += 1
     if requests[s].timing.heldSince != .min { requests[s].timing.stall = now - requests[s].timing.heldSince }
-    let chain = tapdisks[vdi].chain
-    let buffer = engine.buffer(bytes: requests[s].sectors * 512)
-    requests[s].inEngine = true
-    requests[s].logIndex = -1
-    do {
-      if requests[s].isWrite && journal.recordWrites {
-        try journal.log(&requests[s], vdi: vdi, at: now, data: buffer, chain: chain, engine: &engine)
-      }
-      try engine.perform(&requests[s], on: chain, volumes: tapdisks[vdi].levelVolumes)
-    } catch {
-      fail(error, sim: &sim)
+    if servesOneIOAtATime {
+      tapdisks[vdi].thread.take(s)
+      TapdiskThreadWork.wake(vdi, &self, &sim)
       return
     }
-    if requests[s].isWrite && tapdisks[vdi].mirror != nil {
-      tapdisks[vdi].mirror!.mark(sector: requests[s].sector, sectors: requests[s].sectors)
-    }
+    guard TapdiskThreadWork.engineCall(s, &self, &sim) else { return }
     let cpu = engineCPU.time(levels: requests[s].work.levelsProbed)
     if cpu == .zero {
       submit(s, sim: &sim)
@@ -121,62 +112,44 @@ extension PoolModel {
   }
 
   /// Whether requests are served one I/O at a time: the disk's latency depends on what is in flight,
-  /// or the tapdisk's thread pays for each I/O it collects.
+  /// or the tapdisk's thread pays for each I/O it collects. Guest requests then go through their
+  /// tapdisk's thread in turns (`TapdiskThread`).
   var servesOneIOAtATime: Bool { disk.timesIOsAsTheyStart || engineCPU.perIO != .zero }
 
   /// The disk starts serving the request: its service time from the disk model, for all its I/Os at
-  /// once or, on a disk whose latency depends on what is in flight (or with a tapdisk thread that
-  /// pays for each I/O it collects), its first I/O.
+  /// once or, when requests are served one I/O at a time, its first I/O (a guest request's through
+  /// its tapdisk's thread).
   mutating func startService(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     if servesOneIOAtATime {
       requests[s].nextIO = 0
-      serveNextIO(s, sim: &sim)
+      if requests[s].kind == .guest {
+        TapdiskThreadWork.route(s, &self, &sim)
+      } else {
+        serveNextIO(s, sim: &sim)
+      }
       return
     }
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer { disk.service($0, at: sim.now) }
     requests[s].timing.serviceTime = t
+    requests[s].timing.inFlight = t
+    requests[s].timing.iosInFlight = requests[s].ops.count
     sim.schedule(.diskDone(slot: s), after: t)
   }
 
-  /// The request's next I/O, timed now with what is in flight now; after the last the request is done.
-  /// A guest request's I/O is submitted by its tapdisk's one thread, so it waits while that thread
-  /// runs an engine call or sits in a system call that waits for its own I/O.
+  /// A reopen's or GC step's next I/O, timed now with what is in flight now; after the last the
+  /// request is done.
   mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    let guest = requests[s].kind == .guest
-    let vdi = Int(requests[s].vdi)
     let i = requests[s].nextIO
-    if i > 0 {
-      // Its last I/O's completion goes through the tapdisk's thread first.
-      if guest, let t = tapdisks[vdi].collection(&requests[s].collected, at: sim.now, cost: engineCPU.perIO) {
-        sim.schedule(.diskIODone(slot: s), at: t)
-        return
-      }
-    } else if guest, let free = tapdisks[vdi].threadBusy(at: sim.now) {
-      sim.schedule(.diskIODone(slot: s), at: free)
-      return
-    }
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer {
       disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: sim.now)
-    }
-    if guest && disk.blocksSubmitter(requests.slots[Int(s)].ops[i]) {
-      tapdisks[vdi].threadBlockedUntil = sim.now + t
     }
     requests[s].timing.serviceTime += t
     requests[s].nextIO = i + 1
     sim.schedule(i + 1 == requests[s].ops.count ? .diskDone(slot: s) : .diskIODone(slot: s), after: t)
   }
 
-  /// The disk finished the request: the next queued one starts, and this one completes. On a disk
-  /// that times I/Os as they start, a guest request's completion is collected by its tapdisk's
-  /// thread, so not before that thread is free.
+  /// The disk finished the request: the next queued one starts, and this one completes.
   mutating func diskDone(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    let vdi = Int(requests[s].vdi)
-    if servesOneIOAtATime, requests[s].kind == .guest,
-      let t = tapdisks[vdi].collection(&requests[s].collected, at: sim.now, cost: engineCPU.perIO)
-    {
-      sim.schedule(.diskDone(slot: s), at: t)
-      return
-    }
     if let next = disk.depart(arrivedAt: requests[s].timing.diskArrived, at: sim.now) {
       startService(next, sim: &sim)
     }

@@ -19,8 +19,6 @@ struct RequestSlot {
   var ops: [DiskOp] = []
   /// The next of `ops` to serve, on a disk that times I/Os as they start.
   var nextIO = 0
-  /// Its last completed I/O was collected by its tapdisk's thread (`Tapdisk.collection`).
-  var collected = false
   /// What the engine did for it (per level, and the physical I/O it issued by kind).
   var work = EngineWork()
   /// Index in the VDI's write log (writes of a pool that records them), else −1.

@@ -36,9 +36,8 @@ struct Tapdisk {
   var inFlight = 0
   /// When the tapdisk's one thread finishes the engine calls it has begun (`EngineCPUCost`).
   var engineFreeAt = SimTime.zero
-  /// Until when that thread is inside a system call that waits for its I/O (an unaligned write or a
-  /// punch on ext4, `DiskModel.blocksSubmitter`): it submits nothing and runs no engine call.
-  var threadBlockedUntil = SimTime.zero
+  /// That thread in turns, when guest requests are served one I/O at a time.
+  var thread = TapdiskThread()
 
   private(set) var state = State.running
   /// Requests the tapdisk has not taken yet (held while paused), as request-slot indices.
@@ -47,31 +46,9 @@ struct Tapdisk {
   var mirror: MirrorTracker?
   private(set) var waiters: [TapdiskWaiter] = []
 
-  /// A completed I/O of one of this tapdisk's requests goes through its thread: once the thread is
-  /// free it spends `cost` collecting it (`collected` marks that done), and a system call that
-  /// waits, begun since, still holds the next submission back. Returns when to look again, or nil
-  /// to go on now (then `collected` is reset for the request's next I/O).
+  /// When the thread is free again, if it is running an engine call at `now`; nil when free.
   @inline(__always)
-  mutating func collection(_ collected: inout Bool, at now: SimTime, cost: SimTime) -> SimTime? {
-    if !collected {
-      let start = threadBusy(at: now) ?? now
-      if start == now && cost == .zero { return nil }
-      engineFreeAt = start + cost
-      collected = true
-      return engineFreeAt
-    }
-    if threadBlockedUntil > now { return threadBlockedUntil }
-    collected = false
-    return nil
-  }
-
-  /// When the thread is free again, if it is busy at `now` (running an engine call, or in a system
-  /// call that waits for its I/O); nil when free.
-  @inline(__always)
-  func threadBusy(at now: SimTime) -> SimTime? {
-    let free = Swift.max(engineFreeAt, threadBlockedUntil)
-    return free > now ? free : nil
-  }
+  func threadBusy(at now: SimTime) -> SimTime? { engineFreeAt > now ? engineFreeAt : nil }
 
   init(chain: VHDChain, leafPath: String, levelVolumes: [Int], maxOutstanding: Int) {
     self.chain = chain

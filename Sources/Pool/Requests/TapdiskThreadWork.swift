@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Simulation
+
+/// The work a tapdisk's one thread does for guest requests: the engine call, and, where requests are
+/// served one I/O at a time, everything else in turns (`TapdiskThread`): collecting completions,
+/// zeroing in place and submitting I/Os, one action after another, each taking the thread's time
+/// (`engine_cpu`) or, for a zeroing and a submission the file system makes wait, the device's
+/// (docs/simulation.md#the-tapdisk-thread-in-turns).
+enum TapdiskThreadWork {
+  /// Runs the engine on request `s` now (a recorded write is logged and tagged first, a mirror marks
+  /// its block); false when it failed (the run stops).
+  static func engineCall(_ s: Int32, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) -> Bool {
+    let vdi = Int(pool.requests[s].vdi)
+    let chain = pool.tapdisks[vdi].chain
+    let buffer = pool.engine.buffer(bytes: pool.requests[s].sectors * 512)
+    pool.requests[s].inEngine = true
+    pool.requests[s].logIndex = -1
+    pool.requests[s].timing.inFlight = .zero
+    pool.requests[s].timing.iosInFlight = 0
+    do {
+      if pool.requests[s].isWrite && pool.journal.recordWrites {
+        try pool.journal.log(
+          &pool.requests[s], vdi: vdi, at: sim.now, data: buffer, chain: chain, engine: &pool.engine)
+      }
+      try pool.engine.perform(&pool.requests[s], on: chain, volumes: pool.tapdisks[vdi].levelVolumes)
+    } catch {
+      pool.fail(error, sim: &sim)
+      return false
+    }
+    if pool.requests[s].isWrite && pool.tapdisks[vdi].mirror != nil {
+      pool.tapdisks[vdi].mirror!.mark(sector: pool.requests[s].sector, sectors: pool.requests[s].sectors)
+    }
+    return true
+  }
+
+  /// An I/O of guest request `s` completed: it waits for its thread's next `io_getevents`.
+  static func ioCompleted(_ s: Int32, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    let vdi = Int(pool.requests[s].vdi)
+    pool.tapdisks[vdi].thread.completed(s)
+    wake(vdi, &pool, &sim)
+  }
+
+  /// Starts tapdisk `vdi`'s thread if it waits in `io_getevents`.
+  static func wake(_ vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    guard !pool.tapdisks[vdi].thread.running else { return }
+    pool.tapdisks[vdi].thread.running = true
+    step(vdi, &pool, &sim)
+  }
+
+  /// The thread's current action is over: its effects apply, and the thread runs its next actions
+  /// until one takes time (a step is scheduled for its end) or none is left (it waits).
+  static func step(_ vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    if let a = pool.tapdisks[vdi].thread.current {
+      pool.tapdisks[vdi].thread.current = nil
+      end(a, &pool, &sim)
+    }
+    while pool.failure == nil, let a = pool.tapdisks[vdi].thread.next(at: sim.now) {
+      let d = begin(a, vdi: vdi, &pool, &sim)
+      if pool.failure != nil { return }
+      if d > .zero {
+        pool.tapdisks[vdi].thread.current = a
+        sim.schedule(.threadStep(vdi: Int32(vdi)), after: d)
+        return
+      }
+      end(a, &pool, &sim)
+    }
+    pool.tapdisks[vdi].thread.running = false
+  }
+
+  /// Starts action `a` now; returns the thread's time for it.
+  private static func begin(
+    _ a: TapdiskThread.Action, vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
+  ) -> SimTime {
+    switch a {
+    case .collect(let s):
+      pool.requests[s].timing.inFlight +=
+        pool.tapdisks[vdi].thread.collectedAt - pool.requests[s].timing.submitted
+      pool.requests[s].timing.iosInFlight += 1
+      return pool.engineCPU.perIO
+    case .engineCall(let s):
+      guard engineCall(s, &pool, &sim) else { return .zero }
+      return pool.engineCPU.time(levels: pool.requests[s].work.levelsProbed)
+    case .punch(let s):
+      return serveIO(s, &pool, at: sim.now)
+    case .submit(let s):
+      pool.requests[s].timing.submitted = pool.tapdisks[vdi].thread.submitBegan
+      let waits = pool.disk.blocksSubmitter(pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO])
+      let t = serveIO(s, &pool, at: sim.now)
+      sim.schedule(.diskIODone(slot: s), after: t)
+      return waits ? t : .zero
+    }
+  }
+
+  /// Action `a`'s time is over: what it did takes effect (a request taken now has its engine call
+  /// run in place).
+  private static func end(
+    _ a: TapdiskThread.Action, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
+  ) {
+    let s: Int32
+    switch a {
+    case .collect(let r), .punch(let r), .engineCall(let r), .submit(let r): s = r
+    }
+    let vdi = Int(pool.requests[s].vdi)
+    pool.tapdisks[vdi].thread.handling = true
+    defer { pool.tapdisks[vdi].thread.handling = false }
+    switch a {
+    case .collect, .punch: route(s, &pool, &sim)
+    case .engineCall: pool.submit(s, sim: &sim)
+    case .submit: break
+    }
+  }
+
+  /// Guest request `s` goes on from its `nextIO`: done after its last I/O, a zeroing in place, or
+  /// its next I/O in the turn's submission.
+  static func route(_ s: Int32, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    let vdi = Int(pool.requests[s].vdi)
+    let i = pool.requests[s].nextIO
+    if i == pool.requests[s].ops.count {
+      if let next = pool.disk.depart(arrivedAt: pool.requests[s].timing.diskArrived, at: sim.now) {
+        pool.startService(next, sim: &sim)
+      }
+      pool.finish(s, sim: &sim)
+      return
+    }
+    if pool.requests.slots[Int(s)].ops[i].space == .punchesHole {
+      pool.tapdisks[vdi].thread.punchNext(s)
+    } else {
+      pool.tapdisks[vdi].thread.queueSubmission(s)
+    }
+    wake(vdi, &pool, &sim)
+  }
+
+  /// Times request `s`'s next I/O on the disk, starting now; returns its service time.
+  private static func serveIO(_ s: Int32, _ pool: inout PoolModel, at now: SimTime) -> SimTime {
+    let i = pool.requests[s].nextIO
+    let t = pool.requests.slots[Int(s)].ops.withUnsafeBufferPointer {
+      pool.disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: now)
+    }
+    pool.requests[s].timing.serviceTime += t
+    pool.requests[s].nextIO = i + 1
+    return t
+  }
+}
