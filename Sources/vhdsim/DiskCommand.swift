@@ -61,13 +61,14 @@ struct DiskCalibrateCommand: ParsableCommand {
         }
       }
       let punches = try calibrator.timeHolePunches()
-      let cpu = try calibrator.measureLoopOverhead(
+      let (cpu, loop) = try calibrator.measureLoopOverhead(
         engineCPU: try calibrator.measureEngineCPU(), grid: grid, repeats: repeats)
       bar.finish()
       let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(
-        name: profileName, target: target, grid: grid, repeats: repeats, model: model, engineCPU: cpu)
+        name: profileName, target: target, grid: grid, repeats: repeats, model: model, engineCPU: cpu,
+        loop: loop)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }

@@ -23,6 +23,16 @@ import Testing
     #expect(
       LoopOverheadTiming.perIO(
         elapsedSeconds: 1, requests: 10, physicalIOs: 0, fioReadIOPS: 25_000, engineCPU: cpu) == .zero)
+    // The device itself took 4 µs an I/O longer in the loop's run than in fio's: 2.190 µs remain;
+    // 1 µs shorter: 7.190 µs.
+    #expect(
+      LoopOverheadTiming.perIO(
+        elapsedSeconds: 1, requests: 20_000, physicalIOs: 21_000, fioReadIOPS: 25_000, engineCPU: cpu,
+        deviceDriftSeconds: 4e-6) == .nanoseconds(2_190))
+    #expect(
+      LoopOverheadTiming.perIO(
+        elapsedSeconds: 1, requests: 20_000, physicalIOs: 21_000, fioReadIOPS: 25_000, engineCPU: cpu,
+        deviceDriftSeconds: -1e-6) == .nanoseconds(7_190))
   }
 
   /// The calibrator runs the real loop beside its file: against a fio that took no time at all the
@@ -44,9 +54,11 @@ import Testing
         jobName: job.name, isWrite: false, iops: 1e12, bytesPerSecond: 4096e12, meanLatencyNs: 0.001,
         latencyQuantiles: [(0, 0.001), (1, 0.001)]))
     let engine = EngineCPUCost(perRequest: .nanoseconds(100), perLevel: .nanoseconds(10))
-    let cost = try calibrator.measureLoopOverhead(engineCPU: engine, grid: [instant], repeats: [])
+    let (cost, loop) = try calibrator.measureLoopOverhead(engineCPU: engine, grid: [instant], repeats: [])
     #expect(cost.perRequest == engine.perRequest && cost.perLevel == engine.perLevel)
     #expect(cost.perIO > .microseconds(1) && cost.perIO < .milliseconds(10))
+    #expect(loop.perIO == cost.perIO && loop.loopUsPerIO > 1 && loop.fioDeviceUsPerIO == nil)
+    #expect(loop.summary.hasPrefix("io_us: the loop ") && loop.summary.contains(", fio 0.0"))
     #expect(!FileManager.default.fileExists(atPath: folder + "/vhdsim-calibrate-loop"))
     #expect(throws: CalibrationError.missingMeasurement("a random 4 KiB read job at depth 1")) {
       try calibrator.measureLoopOverhead(engineCPU: engine, grid: [], repeats: [])

@@ -170,18 +170,20 @@ public struct DiskCalibrator {
   /// there is one (nearest in time), else the grid's.
   public func measureLoopOverhead(
     engineCPU: EngineCPUCost, grid: [FioMeasurement], repeats: [FioMeasurement]
-  ) throws -> EngineCPUCost {
+  ) throws -> (cost: EngineCPUCost, loop: LoopOverheadTiming.Measurement) {
     let reads = (repeats + grid).first {
       !$0.job.isWrite && !$0.job.isMixed && !$0.job.sparse && $0.job.random && $0.job.blockBytes == 4096
         && $0.job.queueDepth == 1
     }
-    guard let fio = reads?.result.iops else {
+    guard let fio = reads else {
       throw CalibrationError.missingMeasurement("a random 4 KiB read job at depth 1")
     }
     let folder = (file as NSString).deletingLastPathComponent + "/vhdsim-calibrate-loop"
     var cost = engineCPU
-    cost.perIO = try LoopOverheadTiming(folder: folder).measure(fioReadIOPS: fio, engineCPU: engineCPU)
-    return cost
+    let loop = try LoopOverheadTiming(folder: folder).measure(
+      fio: .init(iops: fio.result.iops, deviceUsPerIO: fio.hostDisk?.usPerIO), engineCPU: engineCPU)
+    cost.perIO = loop.perIO
+    return (cost, loop)
   }
 
   /// fio may print notes before its JSON document; the document starts at the first "{".
@@ -193,7 +195,7 @@ public struct DiskCalibrator {
   /// The fitted profile file's text: the model and a comment block with the grid's figures.
   public static func profileYAML(
     name: String, target: String, grid: [FioMeasurement], repeats: [FioMeasurement] = [], model: SSDModel,
-    engineCPU: EngineCPUCost = .none
+    engineCPU: EngineCPUCost = .none, loop: LoopOverheadTiming.Measurement? = nil
   ) -> String {
     var comments = [
       "Measured by `vhdsim disk calibrate` with fio (O_DIRECT, libaio from one thread, iodepth in flight,",
@@ -204,7 +206,8 @@ public struct DiskCalibrator {
       "the randrw70 jobs' per direction (r, w) with the writes' share of the I/Os in flight;",
       "channels: their deepest depth; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build; io_us: the",
-      "validation's loop reading a one-level chain at iodepth 1, beyond fio's random 4 KiB reads",
+      "validation's loop reading a one-level chain at iodepth 1, beyond fio's random 4 KiB reads, less",
+      "the device's own change between the two runs and the engine's time",
       "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
       "io_submit). device: the kernel's counters of the device (/sys/dev/block/…/stat) over the fio",
       "process, ramp included: the time an I/O spent in its queue (Little) and the queue's mean. The",
@@ -221,6 +224,7 @@ public struct DiskCalibrator {
           + (m.result.meanSubmissionNs.map { String(format: "  %9.1f", $0 / 1000) } ?? "")
           + (m.hostDisk.map { String(format: "  %9.1f  %12.2f", $0.usPerIO, $0.meanQueue) } ?? ""))
     }
+    if let loop { comments.append(loop.summary) }
     return DiskProfileWriter.yaml(
       name: name, source: "vhdsim disk calibrate on \(target)", comments: comments, model: model,
       engineCPU: engineCPU)

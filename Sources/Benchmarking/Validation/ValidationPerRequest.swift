@@ -16,8 +16,8 @@ public struct ValidationPerRequest: Sendable, Equatable {
   /// The host's block device under the real runs; nil where the kernel gives no counters.
   public var hostDiskReal: HostDiskLoad?
   /// Per I/O, not per request: its mean time in flight, µs, and the mean I/Os in flight (real: AIO
-  /// requests from io_submit to their collection; simulated: the disk model's service times), the
-  /// two figures the profile's queue-depth curve ties together.
+  /// requests from io_submit to their collection; simulated: the same span in the tapdisk thread's
+  /// turns), the two figures the profile's queue-depth curve ties together.
   public var ioUsReal = 0.0
   public var ioUsSimulated = 0.0
   public var iosInFlightReal = 0.0

@@ -12,7 +12,8 @@ extension ValidationReport {
       .paragraph(
         "Per I/O, not per request. Loop: each AIO request from the io_submit that took it to the "
           + "io_getevents that collected it (what fio's latency times, which the profile is fitted to), "
-          + "and by Little's law the mean number in flight; model: the disk model's service times. "
+          + "and by Little's law the mean number in flight; model: the same span in its tapdisk thread's "
+          + "turns (docs/simulation.md#the-tapdisk-thread-in-turns). Zeroings, made in place, are not timed. "
           + (counted
             ? "Device: the kernel's counters of the block device holding the chains (/sys/dev/block/…/stat), "
               + "read before and after each real run: the I/Os it completed per request beside the engine's "
