@@ -61,8 +61,9 @@ struct DiskCalibrateCommand: ParsableCommand {
         }
       }
       let punches = try calibrator.timeHolePunches()
-      let (cpu, loop) = try calibrator.measureLoopOverhead(
+      var (cpu, loop) = try calibrator.measureLoopOverhead(
         engineCPU: try calibrator.measureEngineCPU(), grid: grid, repeats: repeats)
+      cpu.perSubmit = SubmissionTiming.perIO(grid)
       bar.finish()
       let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension

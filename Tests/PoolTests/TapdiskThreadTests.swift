@@ -51,10 +51,13 @@ import VHD
     #expect(t.next(at: .zero) == nil)
   }
 
-  func trace(ioDepth: Int, baseFill: Double, perIO: SimTime) throws -> [TraceRecord] {
+  func trace(ioDepth: Int, baseFill: Double, perIO: SimTime, perSubmit: SimTime = .zero) throws
+    -> [TraceRecord]
+  {
     let disk = DiskProfile(
       name: "nvme", model: SSDModel.nvmeDatacenter, variability: false,
-      engineCPU: EngineCPUCost(perRequest: .microseconds(3), perLevel: .zero, perIO: perIO))
+      engineCPU: EngineCPUCost(
+        perRequest: .microseconds(3), perLevel: .zero, perIO: perIO, perSubmit: perSubmit))
     let scenario = PoolScenario(
       chain: ChainSpec(depth: 1, virtualSize: 64 << 20, baseFill: baseFill, writesPerSnapshot: 0, seed: 3),
       workload: WorkloadSpec(readFraction: 0.7, arrivals: .closedLoop(ioDepth: ioDepth)), disk: disk,
@@ -93,5 +96,21 @@ import VHD
     let last = records.map(\.completed).max()!
     let inFlight = records.reduce(0.0) { $0 + $1.inFlightTime.seconds } / (last - first).seconds
     #expect(inFlight > 1 && inFlight <= 8)
+  }
+
+  /// The thread's time in `io_submit` holds back the I/Os submitted after it and the completions:
+  /// at iodepth 1 nothing waits behind a submission shorter than the I/O (a calibrated I/O's latency
+  /// holds its own submission; the preset's writes take 20 µs), so it changes no latency; at
+  /// iodepth 8, 50 µs a submission caps the thread at one I/O per 50 µs.
+  @Test func submissionTimeHoldsTheThread() throws {
+    let plain = try trace(ioDepth: 1, baseFill: 1, perIO: .microseconds(7))
+    let submitting = try trace(ioDepth: 1, baseFill: 1, perIO: .microseconds(7), perSubmit: .microseconds(15))
+    #expect(plain.count > 50 && plain == submitting)
+    func ios(_ records: [TraceRecord]) -> Int { records.reduce(0) { $0 + $1.iosInFlight } }
+    let fast = try trace(ioDepth: 8, baseFill: 1, perIO: .zero, perSubmit: .microseconds(1))
+    let slow = try trace(ioDepth: 8, baseFill: 1, perIO: .zero, perSubmit: .microseconds(50))
+    // 20 ms at one submission per 50 µs: at most 400 I/Os (and 8 begun before the first).
+    #expect(ios(slow) <= 408 && ios(slow) > 300)
+    #expect(ios(fast) > 2 * ios(slow))
   }
 }

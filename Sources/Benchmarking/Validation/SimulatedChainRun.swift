@@ -37,10 +37,11 @@ struct SimulatedChainRun {
         latencyNs: Double(($0.completed - $0.issued).nanoseconds))
     }
     // The thread's time the model charged the requests kept (`engine_cpu`: R + L × levels probed,
-    // and the per-I/O time for each I/O collected).
+    // and the per-I/O times for each I/O submitted and collected).
     let cpu = profile.engineCPU
+    let perIO = cpu.perIO.seconds + cpu.perSubmit.seconds
     let busy = done.reduce(0.0) {
-      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds * Double($1.iosInFlight)
+      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + perIO * Double($1.iosInFlight)
     }
     let elapsed = (done.last?.completed ?? .zero).seconds
     return ChainRunResult(

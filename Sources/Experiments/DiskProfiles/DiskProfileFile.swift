@@ -92,14 +92,15 @@ public enum DiskProfileFile {
     model.capacityBytes = capacity
     var cpu = EngineCPUCost.none
     if let c = map["engine_cpu"] {
-      let cm = try c.mapping(allowed: ["request_us", "level_us", "io_us"])
+      let cm = try c.mapping(allowed: ["request_us", "level_us", "io_us", "submit_us"])
       let nonNegative = { (n: NodeReader) throws(ScenarioError) -> SimTime in
         microseconds(try n.double("a number of microseconds ≥ 0") { $0 >= 0 })
       }
       cpu = EngineCPUCost(
         perRequest: try nonNegative(try cm.required("request_us")),
         perLevel: try nonNegative(try cm.required("level_us")),
-        perIO: try cm["io_us"].map(nonNegative) ?? .zero)
+        perIO: try cm["io_us"].map(nonNegative) ?? .zero,
+        perSubmit: try cm["submit_us"].map(nonNegative) ?? .zero)
     }
     return DiskProfile(name: name, path: file, model: model, variability: variability, engineCPU: cpu)
   }

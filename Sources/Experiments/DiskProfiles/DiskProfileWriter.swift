@@ -23,6 +23,8 @@ public enum DiskProfileWriter {
         "engine_cpu: {request_us: \(number(Double(engineCPU.perRequest.nanoseconds) / 1000)), "
           + "level_us: \(number(Double(engineCPU.perLevel.nanoseconds) / 1000))"
           + (engineCPU.perIO == .zero ? "" : ", io_us: \(number(Double(engineCPU.perIO.nanoseconds) / 1000))")
+          + (engineCPU.perSubmit == .zero
+            ? "" : ", submit_us: \(number(Double(engineCPU.perSubmit.nanoseconds) / 1000))")
           + "}")
     }
     lines += [

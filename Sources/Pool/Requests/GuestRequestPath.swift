@@ -112,9 +112,11 @@ extension PoolModel {
   }
 
   /// Whether requests are served one I/O at a time: the disk's latency depends on what is in flight,
-  /// or the tapdisk's thread pays for each I/O it collects. Guest requests then go through their
-  /// tapdisk's thread in turns (`TapdiskThread`).
-  var servesOneIOAtATime: Bool { disk.timesIOsAsTheyStart || engineCPU.perIO != .zero }
+  /// or the tapdisk's thread pays for each I/O it collects or submits. Guest requests then go through
+  /// their tapdisk's thread in turns (`TapdiskThread`).
+  var servesOneIOAtATime: Bool {
+    disk.timesIOsAsTheyStart || engineCPU.perIO != .zero || engineCPU.perSubmit != .zero
+  }
 
   /// The disk starts serving the request: its service time from the disk model, for all its I/Os at
   /// once or, when requests are served one I/O at a time, its first I/O (a guest request's through

@@ -4,7 +4,8 @@ import Simulation
 /// The work a tapdisk's one thread does for guest requests: the engine call, and, where requests are
 /// served one I/O at a time, everything else in turns (`TapdiskThread`): collecting completions,
 /// zeroing in place and submitting I/Os, one action after another, each taking the thread's time
-/// (`engine_cpu`) or, for a zeroing and a submission the file system makes wait, the device's
+/// (`engine_cpu`: an engine call, a collection, a submission) or, for a zeroing and a submission the
+/// file system makes wait, the device's
 /// (docs/simulation.md#the-tapdisk-thread-in-turns).
 enum TapdiskThreadWork {
   /// Runs the engine on request `s` now (a recorded write is logged and tagged first, a mirror marks
@@ -87,7 +88,7 @@ enum TapdiskThreadWork {
       let waits = pool.disk.blocksSubmitter(pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO])
       let t = serveIO(s, &pool, at: sim.now)
       sim.schedule(.diskIODone(slot: s), after: t)
-      return waits ? t : .zero
+      return waits ? t : pool.engineCPU.perSubmit
     }
   }
 
