@@ -34,45 +34,72 @@ public enum RegressionSuite {
     public init() {}
   }
 
+  /// One step of the suite, announced through `run`'s `log` as it begins.
+  enum Step: Equatable {
+    case reads(depth: Int), allocatingWrites, exportAndCoalesce, kernel, pool, scenario(String)
+    /// The peers, measured side by side in the full suite only.
+    case exportBesideQemuImg, kernelBesideSimPy
+
+    var title: String {
+      switch self {
+      case .reads(let depth): "reads through depth \(depth)"
+      case .allocatingWrites: "allocating writes"
+      case .exportAndCoalesce: "export and coalesce"
+      case .kernel: "kernel"
+      case .pool: "pool end to end"
+      case .scenario(let name): "scenario \(name) (quick variant)"
+      case .exportBesideQemuImg: "export beside qemu-img"
+      case .kernelBesideSimPy: "kernel beside SimPy"
+      }
+    }
+  }
+
+  /// The steps `run` takes, in order: the quick suite leaves the peers out to stay fast in CI, and
+  /// qemu-img's is measured only where it is installed.
+  static func plan(_ options: Options) -> [Step] {
+    var steps: [Step] = [1, 4, 16].map { .reads(depth: $0) }
+    steps += [.allocatingWrites, .exportAndCoalesce, .kernel, .pool]
+    steps += ScenarioKPIs.scenarios.map { .scenario($0) }
+    if !options.quick {
+      if findExecutable("qemu-img") != nil { steps.append(.exportBesideQemuImg) }
+      steps.append(.kernelBesideSimPy)
+    }
+    return steps
+  }
+
+  /// How many steps `run` announces through its `log` (a progress bar's total).
+  public static func steps(_ options: Options) -> Int { plan(options).count }
+
   public static func run(_ options: Options, log: (String) -> Void = { _ in }) throws -> Run {
     var run = Run()
     let repeats = options.quick ? 5 : 10
-    for depth in [1, 4, 16] {
-      log("reads through depth \(depth)")
-      try reads(depth: depth, options: options, repeats: repeats, into: &run)
-    }
-    log("allocating writes")
-    try allocatingWrites(options: options, repeats: repeats, into: &run)
-    log("export and coalesce")
-    for _ in 0..<repeats { try exportAndCoalesce(options: options, into: &run) }
-    log("kernel")
-    for _ in 0..<repeats {
-      let reference = referenceSeconds()
-      let h = KernelBenchmark.hold(pending: 1000, events: 200_000, seed: 42)
-      run.timings["kernel.hold_seconds_per_event", default: []].append(
-        h.seconds / Double(h.events) / reference)
-      run.counters["kernel.hold_events"] = Double(h.events)
-    }
-    log("pool end to end")
-    try pool(options: options, repeats: options.quick ? 3 : 5, into: &run)
-    for name in ScenarioKPIs.scenarios {
-      log("scenario \(name) (quick variant)")
-      try ScenarioKPIs.measure(name, in: options.scenarios, into: &run)
-    }
-    if !options.quick {
-      // Peers side by side, where installed (the quick suite leaves them out to stay fast in CI).
-      var peers: [String: Double] = [:]
-      if findExecutable("qemu-img") != nil {
-        log("export beside qemu-img")
+    var peers: [String: Double] = [:]
+    for step in plan(options) {
+      log(step.title)
+      switch step {
+      case .reads(let depth): try reads(depth: depth, options: options, repeats: repeats, into: &run)
+      case .allocatingWrites: try allocatingWrites(options: options, repeats: repeats, into: &run)
+      case .exportAndCoalesce: for _ in 0..<repeats { try exportAndCoalesce(options: options, into: &run) }
+      case .kernel:
+        for _ in 0..<repeats {
+          let reference = referenceSeconds()
+          let h = KernelBenchmark.hold(pending: 1000, events: 200_000, seed: 42)
+          run.timings["kernel.hold_seconds_per_event", default: []].append(
+            h.seconds / Double(h.events) / reference)
+          run.counters["kernel.hold_events"] = Double(h.events)
+        }
+      case .pool: try pool(options: options, repeats: options.quick ? 3 : 5, into: &run)
+      case .scenario(let name): try ScenarioKPIs.measure(name, in: options.scenarios, into: &run)
+      case .exportBesideQemuImg:
         let export = try EngineBenchmarks.export(size: 256 << 20, repeats: 3)
         peers["export_speedup_vs_qemu_img"] = export.value("speedup_vs_qemu_img")
+      case .kernelBesideSimPy:
+        let kernel = try KernelBenchmarks.run(holdEvents: 2_000_000, customers: 500_000)
+        peers["kernel_simpy_ratio"] = kernel.value("simpy_ratio")
+        peers["kernel_simpy_ratio_hold"] = kernel.value("simpy_ratio_hold")
       }
-      log("kernel beside SimPy")
-      let kernel = try KernelBenchmarks.run(holdEvents: 2_000_000, customers: 500_000)
-      peers["kernel_simpy_ratio"] = kernel.value("simpy_ratio")
-      peers["kernel_simpy_ratio_hold"] = kernel.value("simpy_ratio_hold")
-      run.peers = peers.filter { $0.value.isFinite }
     }
+    if !options.quick { run.peers = peers.filter { $0.value.isFinite } }
     return run
   }
 

@@ -129,11 +129,15 @@ struct BenchCommand: ParsableCommand {
     }
     try runReportingErrors {
       let progress = progressOptions.line("bench")
-      var step = 0.0
-      let run = try RegressionSuite.run(.init(quick: quick, engine: engine)) { _ in
-        step += 1
-        progress?.update(step / 8)
+      let options = RegressionSuite.Options(quick: quick, engine: engine)
+      // Each step is announced as it begins: the fraction done is the steps before it.
+      let total = Double(RegressionSuite.steps(options))
+      var begun = 0.0
+      let run = try RegressionSuite.run(options) { _ in
+        progress?.update(begun / total)
+        begun += 1
       }
+      progress?.update(1)
       progress?.finish()
       if let save {
         try Baseline(run: run, note: quick ? "quick suite" : "full suite").save(save)

@@ -32,7 +32,7 @@ final class ProgressLine {
 
   /// Remaining time at `fraction` done, by linear extrapolation (nil before anything is done).
   static func eta(elapsed: Double, fraction: Double) -> Double? {
-    fraction > 0.001 ? elapsed * (1 - fraction) / fraction : nil
+    fraction > 0.001 ? elapsed * Swift.max(0, 1 - fraction) / fraction : nil
   }
 
   /// `42s`, `3m05s`, `2h07m`.
