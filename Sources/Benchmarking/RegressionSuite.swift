@@ -36,7 +36,9 @@ public enum RegressionSuite {
 
   /// One step of the suite, announced through `run`'s `log` as it begins.
   enum Step: Equatable {
-    case reads(depth: Int), allocatingWrites, exportAndCoalesce, kernel, pool, scenario(String)
+    case reads(depth: Int)
+    case allocatingWrites, exportAndCoalesce, kernel, pool
+    case scenario(String)
     /// The peers, measured side by side in the full suite only.
     case exportBesideQemuImg, kernelBesideSimPy
 
