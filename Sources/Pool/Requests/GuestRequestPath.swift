@@ -141,13 +141,9 @@ extension PoolModel {
   /// A reopen's or GC step's next I/O, timed now with what is in flight now; after the last the
   /// request is done.
   mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
-    let i = requests[s].nextIO
-    let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer {
-      disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: sim.now)
-    }
-    requests[s].timing.serviceTime += t
-    requests[s].nextIO = i + 1
-    sim.schedule(i + 1 == requests[s].ops.count ? .diskDone(slot: s) : .diskIODone(slot: s), after: t)
+    let t = requests[s].serveNextIO(on: &disk, at: sim.now)
+    sim.schedule(
+      requests[s].nextIO == requests[s].ops.count ? .diskDone(slot: s) : .diskIODone(slot: s), after: t)
   }
 
   /// The disk finished the request: the next queued one starts, and this one completes.

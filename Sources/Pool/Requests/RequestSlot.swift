@@ -31,6 +31,20 @@ struct RequestSlot {
   var preimage: [UInt8] = []
 }
 
+extension RequestSlot {
+  /// Times the slot's next I/O on `disk`, starting `now`, and moves on to the one after; returns its
+  /// service time (added to the slot's).
+  mutating func serveNextIO(on disk: inout SimulatedDisk, at now: SimTime) -> SimTime {
+    let i = nextIO
+    let t = ops.withUnsafeBufferPointer {
+      disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: now)
+    }
+    timing.serviceTime += t
+    nextIO = i + 1
+    return t
+  }
+}
+
 /// The engine's accounting of one request, copied out of the engine's and the I/O tap's reusable
 /// records so the metrics can be taken at completion.
 struct EngineWork {

@@ -82,11 +82,11 @@ enum TapdiskThreadWork {
       guard engineCall(s, &pool, &sim) else { return .zero }
       return pool.engineCPU.time(levels: pool.requests[s].work.levelsProbed)
     case .punch(let s):
-      return serveIO(s, &pool, at: sim.now)
+      return pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
     case .submit(let s):
       pool.requests[s].timing.submitted = pool.tapdisks[vdi].thread.submitBegan
       let waits = pool.disk.blocksSubmitter(pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO])
-      let t = serveIO(s, &pool, at: sim.now)
+      let t = pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
       sim.schedule(.diskIODone(slot: s), after: t)
       return waits ? t : pool.engineCPU.perSubmit
     }
@@ -97,10 +97,7 @@ enum TapdiskThreadWork {
   private static func end(
     _ a: TapdiskThread.Action, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    let s: Int32
-    switch a {
-    case .collect(let r), .punch(let r), .engineCall(let r), .submit(let r): s = r
-    }
+    let s = a.slot
     let vdi = Int(pool.requests[s].vdi)
     pool.tapdisks[vdi].thread.handling = true
     defer { pool.tapdisks[vdi].thread.handling = false }
@@ -117,10 +114,7 @@ enum TapdiskThreadWork {
     let vdi = Int(pool.requests[s].vdi)
     let i = pool.requests[s].nextIO
     if i == pool.requests[s].ops.count {
-      if let next = pool.disk.depart(arrivedAt: pool.requests[s].timing.diskArrived, at: sim.now) {
-        pool.startService(next, sim: &sim)
-      }
-      pool.finish(s, sim: &sim)
+      pool.diskDone(s, sim: &sim)
       return
     }
     if pool.requests.slots[Int(s)].ops[i].space == .punchesHole {
@@ -129,16 +123,5 @@ enum TapdiskThreadWork {
       pool.tapdisks[vdi].thread.queueSubmission(s)
     }
     wake(vdi, &pool, &sim)
-  }
-
-  /// Times request `s`'s next I/O on the disk, starting now; returns its service time.
-  private static func serveIO(_ s: Int32, _ pool: inout PoolModel, at now: SimTime) -> SimTime {
-    let i = pool.requests[s].nextIO
-    let t = pool.requests.slots[Int(s)].ops.withUnsafeBufferPointer {
-      pool.disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: now)
-    }
-    pool.requests[s].timing.serviceTime += t
-    pool.requests[s].nextIO = i + 1
-    return t
   }
 }

@@ -26,6 +26,13 @@ struct TapdiskThread {
     case punch(Int32)
     /// Submit the request's next I/O (waiting only where the file system makes it wait).
     case submit(Int32)
+
+    /// The request slot it is for.
+    var slot: Int32 {
+      switch self {
+      case .collect(let s), .engineCall(let s), .punch(let s), .submit(let s): s
+      }
+    }
   }
 
   /// I/Os completed and not collected yet.
