@@ -26,7 +26,9 @@ struct DiskCalibrateCommand: ParsableCommand {
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
       engine's processor time per request on chains in memory (use a release build); and the
       tapdisk loop's own time per I/O beyond fio's (the validation's loop reading a one-level chain
-      at iodepth 1 in a folder beside the file, against fio's random 4 KiB reads at depth 1).
+      at iodepth 1 in a folder beside the file, against fio's random 4 KiB reads at depth 1, less
+      the device's own change between the two runs by its kernel counters); and the thread's time
+      in io_submit per I/O (fio's submission latency in the 70/30 job at its lowest depth).
       The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's
       mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is
       written (exit status 1) unless --allow-unsteady.

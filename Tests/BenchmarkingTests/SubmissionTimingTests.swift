@@ -14,8 +14,9 @@ import Testing
         latencyQuantiles: [(0, 1), (1, 2)], meanSubmissionNs: slatNs))
   }
 
-  /// The mixed random 4 KiB job at depth 8: reads 21,000 IOPS at 14 µs, writes 9,000 at 17 µs:
-  /// (21,000 × 14 + 9,000 × 17) / 30,000 = 14.9 µs. Other jobs do not count; none, or no slat: zero.
+  /// The mixed random 4 KiB job at its lowest depth, 8: reads 21,000 IOPS at 14 µs, writes 9,000 at
+  /// 17 µs: (21,000 × 14 + 9,000 × 17) / 30,000 = 14.9 µs. Without it (a quick grid) the one at 32;
+  /// unmixed jobs do not count; none, or no slat: zero.
   @Test func isTheMixedJobsSlatWeightedByIOPS() {
     let mixed = FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: 8, readPercent: 70)
     let other = FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: 32, readPercent: 70)
@@ -27,7 +28,8 @@ import Testing
       measurement(reads, isWrite: false, iops: 30_000, slatNs: 90_000),
     ]
     #expect(SubmissionTiming.perIO(grid) == .nanoseconds(14_900))
-    #expect(SubmissionTiming.perIO(Array(grid.suffix(2))) == .zero)
+    #expect(SubmissionTiming.perIO(Array(grid.suffix(2))) == .nanoseconds(90_000))
+    #expect(SubmissionTiming.perIO(Array(grid.suffix(1))) == .zero)
     #expect(SubmissionTiming.perIO([measurement(mixed, isWrite: false, iops: 1, slatNs: nil)]) == .zero)
   }
 }
