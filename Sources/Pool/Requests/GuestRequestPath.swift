@@ -104,6 +104,8 @@ extension PoolModel {
   mutating func submit(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     requests[s].timing.diskArrived = sim.now
     requests[s].timing.serviceTime = .zero
+    requests[s].timing.inFlight = .zero
+    requests[s].timing.iosInFlight = 0
     if requests[s].ops.isEmpty {
       sim.schedule(.done(slot: s), after: .zero)
     } else if disk.arrive(s, at: sim.now) {

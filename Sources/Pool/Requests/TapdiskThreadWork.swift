@@ -16,8 +16,6 @@ enum TapdiskThreadWork {
     let buffer = pool.engine.buffer(bytes: pool.requests[s].sectors * 512)
     pool.requests[s].inEngine = true
     pool.requests[s].logIndex = -1
-    pool.requests[s].timing.inFlight = .zero
-    pool.requests[s].timing.iosInFlight = 0
     do {
       if pool.requests[s].isWrite && pool.journal.recordWrites {
         try pool.journal.log(
