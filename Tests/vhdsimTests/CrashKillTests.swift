@@ -48,7 +48,9 @@ import VHD
         ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "4096", "--pattern", "17", "-l", "8192"],
       ],
       // Part of block 0 (allocated), all of block 1 (its bitmap fills: BATmap), part of block 2.
-      command: ["vhd", "write", "-n", "DIR/base.vhd", "--offset", "2093056", "--pattern", "9", "-l", "2105344"],
+      command: [
+        "vhd", "write", "-n", "DIR/base.vhd", "--offset", "2093056", "--pattern", "9", "-l", "2105344",
+      ],
       leaf: "base.vhd", written: (2_093_056..<4_198_400, 9), creates: nil),
     Case(
       name: "coalesce",

@@ -68,7 +68,9 @@ struct ExportCommand: ParsableCommand {
       let chains = try (0..<workers).map { _ in try VHDChain.open(name, storage: fileStorage) }
       // Built under a partial name and renamed into place: the old output stays until the new one is whole.
       let progress = progressOptions.line("export")
-      _ = try VHDExport.toFile(chains, path: output, storage: fileStorage, sync: sync) { progress?.update($0) }
+      _ = try VHDExport.toFile(chains, path: output, storage: fileStorage, sync: sync) {
+        progress?.update($0)
+      }
       progress?.finish()
     }
   }

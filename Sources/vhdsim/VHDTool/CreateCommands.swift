@@ -48,7 +48,8 @@ struct CreateCommand: ParsableCommand {
           fixed
           ? try VHDImage.createFixed(name, size: size, storage: fileStorage, options: .synced)
           : try VHDImage.createDynamic(
-            name, size: size, metadataSize: metadataMiB.map { $0 << 20 }, storage: fileStorage, options: .synced)
+            name, size: size, metadataSize: metadataMiB.map { $0 << 20 }, storage: fileStorage,
+            options: .synced)
       }
     }
   }
