@@ -206,15 +206,21 @@ import VHD
     #expect(abs(m.read.value(bytes: 4096, at: 0.99) - (138_240 - 5_120)) < 1e-6)
   }
 
-  /// The allocating write's submission (fio's `slat_ns` of the sparse-file job) becomes the time
-  /// it holds the inode lock: the fixture's slat p50 (23,680 ns) as is, no transfer taken off.
+  /// The allocating write's submission (fio's `slat_ns` of the deepest sparse-file job, depth 8)
+  /// becomes the time it holds the inode lock and the thread: the fixture's slat p50 (23,680 ns) as
+  /// is, no transfer taken off, not the depth-1 job's (here the same run's quantiles doubled, as an
+  /// idle device's notification lengthens them).
   @Test func fitTakesTheAllocatingSubmission() throws {
     var grid = syntheticGrid(.lognormal(median: 100_000, sigma: 0.4))
     let alloc = try #require(try fixture("fio-libaio-alloc-randwrite-4k-qd8.json").first)
-    grid.append(
-      FioMeasurement(
-        job: FioJob(isWrite: true, random: true, blockBytes: 4096, queueDepth: 1, sparse: true), result: alloc
-      ))
+    var atDepthOne = alloc
+    atDepthOne.submissionQuantiles = alloc.submissionQuantiles?.map { ($0.p, 2 * $0.ns) }
+    for (depth, result) in [(1, atDepthOne), (8, alloc)] {
+      grid.append(
+        FioMeasurement(
+          job: FioJob(isWrite: true, random: true, blockBytes: 4096, queueDepth: depth, sparse: true),
+          result: result))
+    }
     let fs = try #require(try ProfileFit.fit(grid, capacityBytes: 1 << 30).fileSystem)
     let submit = try #require(fs.allocatingSubmit)
     #expect(abs(submit.value(bytes: 4096, at: 0.5) - 23_680) < 1e-6)

@@ -46,7 +46,8 @@ import Testing
           "p50_simulated_us", "p99_real_us", "p99_simulated_us", "demerit_us", "demerit_percent",
           "physical_ios_per_request_real", "physical_ios_per_request_simulated",
           "thread_cpu_per_request_real_us", "thread_cpu_per_request_simulated_us",
-          "thread_occupied_per_request_real_us", "submit_per_request_real_us", "io_us_real",
+          "thread_occupied_per_request_real_us", "submit_per_request_real_us",
+          "thread_occupied_per_request_simulated_us", "submit_per_request_simulated_us", "io_us_real",
           "io_us_simulated",
           "ios_in_flight_real", "ios_in_flight_simulated", "classes",
         ]).union(hostKeys))

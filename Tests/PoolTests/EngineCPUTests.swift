@@ -22,7 +22,7 @@ import VHD
       duration: .milliseconds(20), recordTrace: true)
     let trace = try scenario.run().trace.sorted { $0.issued < $1.issued }
     return trace.map {
-      (($0.completed - $0.issued).nanoseconds, Int64($0.iosByKind.reduce(0, +)), Int64($0.iosInFlight))
+      (($0.completed - $0.issued).nanoseconds, Int64($0.iosByKind.reduce(0, +)), Int64($0.io.count))
     }
   }
 

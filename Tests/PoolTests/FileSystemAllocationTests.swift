@@ -74,6 +74,36 @@ import VHD
         == 391)
   }
 
+  /// How long each op keeps tapdisk's thread in its system call: an aligned write into a hole until
+  /// its file's lock is let go (its 20 µs allocation, and the wait for the lock behind another's),
+  /// a draining op (an unaligned write into a hole, a punch) to its completion, a read or an
+  /// overwrite not at all (the thread's own per-submission time is the pool's); without a
+  /// submission time in the profile an aligned one holds nothing (docs/simulation.md#file-system-allocation).
+  @Test func theSubmitterIsHeldForTheAllocationOrTheWholeOfADrainingOp() {
+    var m = device(fileSystem: true)
+    m.fileSystem!.allocatingSubmit = SizeClassLatency(.fixed(.microseconds(20)))
+    func held(_ op: DiskOp, at t: Int64) -> Int64 {
+      let now = SimTime(nanoseconds: t * 1000)
+      let service = m.serviceTime([op], at: now)
+      return m.submitterHeld(op, service: service, at: now).nanoseconds / 1000
+    }
+    let alloc = DiskOp(offset: 0, length: 4096, isWrite: true, space: .allocates)
+    #expect(held(alloc, at: 0) == 20)
+    // The lane is held until 20 µs: a second one at 5 µs waits 15 µs, then allocates for 20.
+    #expect(held(alloc, at: 5) == 35)
+    #expect(held(DiskOp(offset: 1 << 20, length: 4096, isWrite: false), at: 100) == 0)
+    #expect(held(DiskOp(offset: 1 << 20, length: 4096, isWrite: true), at: 100) == 0)
+    // Unaligned: waits for the I/O in flight (to 221 µs), then 200 µs under the lock, whole.
+    #expect(held(DiskOp(offset: 4096, length: 512, isWrite: true, space: .allocates), at: 100) == 321)
+    #expect(
+      held(DiskOp(offset: 8 << 20, length: 2 << 20, isWrite: true, space: .punchesHole), at: 1000) == 30)
+    var old = device(fileSystem: true)
+    let now = SimTime.zero
+    let service = old.serviceTime([alloc], at: now)
+    #expect(old.submitterHeld(alloc, service: service, at: now) == .zero)
+    #expect(device(fileSystem: false).submitterHeld(alloc, service: service, at: now) == .zero)
+  }
+
   /// The lock is per file: an allocating write of file 1 holds back file 1's read, not file 2's.
   @Test func theLaneIsPerFile() {
     var m = device(fileSystem: true)

@@ -14,9 +14,10 @@ import Simulation
 ///   count of units, carries the device's parallelism up to there); with the mixed jobs, each
 ///   direction's factor in the mix and the writes' share in flight (`mixedPoints`);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
-///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer, and its submission
-///   latency (`slat_ns`) is the time the write holds the file's inode lock; the punch time is
-///   `punchHole` (timed hole punches), or zero when not measured.
+///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer, and the submission
+///   latency (`slat_ns`) of the deepest such job is the time the write holds the file's inode lock
+///   and its submitter; the punch time is `punchHole` (timed hole punches), or zero when not
+///   measured.
 public enum ProfileFit {
   public static func fit(
     _ grid: [FioMeasurement], capacityBytes: UInt64, punchHole: QuantileTable? = nil
@@ -53,11 +54,17 @@ public enum ProfileFit {
       }
       return latency
     }
-    /// The sparse-file jobs' submission latency (fio's `slat_ns`, libaio), per size class; nil
-    /// when fio recorded none (a psync run).
+    /// The sparse-file jobs' submission latency (fio's `slat_ns`, libaio) at their deepest depth,
+    /// per size class; nil when fio recorded none (a psync run). At depth 1 every submission also
+    /// pays the notification of an idle device; with I/Os in flight, where the inode lock and the
+    /// thread are contended, it does not.
     func allocatingSubmit() throws(CalibrationError) -> SizeClassLatency? {
       var classes: [SizeClassLatency.SizeClass] = []
-      for m in grid where m.job.isWrite && m.job.random && m.job.queueDepth == 1 && m.job.sparse {
+      let sparse = grid.filter { $0.job.isWrite && $0.job.random && $0.job.sparse }
+      for m in sparse
+      where !sparse.contains(where: {
+        $0.job.blockBytes == m.job.blockBytes && $0.job.queueDepth > m.job.queueDepth
+      }) {
         guard let q = m.result.submissionQuantiles, !q.isEmpty else { return nil }
         let table: QuantileTable
         do { table = try QuantileTable(probabilities: q.map(\.p), nanoseconds: q.map(\.ns)) } catch {

@@ -15,7 +15,8 @@ struct ChainRunResult {
   /// but the charged processor time). The rest of the run the thread was occupied: computing,
   /// or blocked in a system call.
   var threadWaitingSeconds: Double = 0
-  /// Of the occupied time, in io_submit (real side only).
+  /// Of the occupied time, in io_submit (real: around the loop's calls; simulated: the model's
+  /// thread, the waits the file system makes included).
   var submitSeconds: Double = 0
   /// What the host's block device completed over the run (real side, where the kernel counts it).
   var hostDisk: HostDiskCounters?

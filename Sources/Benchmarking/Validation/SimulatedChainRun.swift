@@ -36,18 +36,25 @@ struct SimulatedChainRun {
         isWrite: $0.isWrite, physicalIOs: $0.iosByKind.reduce(0, +),
         latencyNs: Double(($0.completed - $0.issued).nanoseconds))
     }
-    // The thread's time the model charged the requests kept (`engine_cpu`: R + L × levels probed,
-    // and the per-I/O times for each I/O submitted and collected).
+    // The thread's time the model charged the requests kept: processor time (`engine_cpu`: R + L ×
+    // levels probed, and the per-I/O times for each I/O submitted and collected), and its time in
+    // io_submit (the waits the file system makes included) and in zeroings, made in place.
     let cpu = profile.engineCPU
     let perIO = cpu.perIO.seconds + cpu.perSubmit.seconds
     let busy = done.reduce(0.0) {
-      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + perIO * Double($1.iosInFlight)
+      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + perIO * Double($1.io.count)
+    }
+    let submitting = done.reduce(0.0) { $0 + $1.io.submit.seconds }
+    let occupied = done.reduce(0.0) {
+      $0 + cpu.time(levels: $1.lookups.levelsProbed).seconds + cpu.perIO.seconds * Double($1.io.count)
+        + $1.io.submit.seconds + $1.io.zeroing.seconds
     }
     let elapsed = (done.last?.completed ?? .zero).seconds
     return ChainRunResult(
       requests: served, elapsedSeconds: elapsed, physicalIOs: served.reduce(0) { $0 + $1.physicalIOs },
-      threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - busy),
-      inFlightSeconds: done.reduce(0.0) { $0 + $1.inFlightTime.seconds },
-      iosTimed: done.reduce(0) { $0 + $1.iosInFlight })
+      threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - occupied),
+      submitSeconds: submitting,
+      inFlightSeconds: done.reduce(0.0) { $0 + $1.io.inFlight.seconds },
+      iosTimed: done.reduce(0) { $0 + $1.io.count })
   }
 }

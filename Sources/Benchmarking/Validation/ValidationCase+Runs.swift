@@ -31,6 +31,9 @@ extension ValidationCase {
         threadOccupiedRealUs: 1e6 * real.reduce(0) { $0 + $1.threadOccupiedSeconds }
           / Double(Swift.max(1, realSorted.count)),
         submitRealUs: 1e6 * real.reduce(0) { $0 + $1.submitSeconds } / Double(Swift.max(1, realSorted.count)),
+        threadOccupiedSimulatedUs: 1e6 * simulated.threadOccupiedSeconds
+          / Double(Swift.max(1, simSorted.count)),
+        submitSimulatedUs: 1e6 * simulated.submitSeconds / Double(Swift.max(1, simSorted.count)),
         hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) }),
         ioUsReal: realInFlight.usPerIO, ioUsSimulated: simulatedInFlight.usPerIO,
         iosInFlightReal: realInFlight.meanInFlight, iosInFlightSimulated: simulatedInFlight.meanInFlight),

@@ -28,6 +28,8 @@ public struct ValidationCase: Encodable, Sendable {
   public var threadCPUPerRequestSimulatedUs: Double { perRequest.threadCPUSimulatedUs }
   public var threadOccupiedPerRequestRealUs: Double { perRequest.threadOccupiedRealUs }
   public var submitPerRequestRealUs: Double { perRequest.submitRealUs }
+  public var threadOccupiedPerRequestSimulatedUs: Double { perRequest.threadOccupiedSimulatedUs }
+  public var submitPerRequestSimulatedUs: Double { perRequest.submitSimulatedUs }
   public var hostDiskReal: HostDiskLoad? { perRequest.hostDiskReal }
   /// Both latency samples (not encoded), the classes and the real side's spread (encoded as fields
   /// of the case).
@@ -50,6 +52,8 @@ public struct ValidationCase: Encodable, Sendable {
     case threadCPUPerRequestSimulatedUs = "thread_cpu_per_request_simulated_us"
     case threadOccupiedPerRequestRealUs = "thread_occupied_per_request_real_us"
     case submitPerRequestRealUs = "submit_per_request_real_us"
+    case threadOccupiedPerRequestSimulatedUs = "thread_occupied_per_request_simulated_us"
+    case submitPerRequestSimulatedUs = "submit_per_request_simulated_us"
     case ioUsReal = "io_us_real"
     case ioUsSimulated = "io_us_simulated"
     case iosInFlightReal = "ios_in_flight_real"
@@ -84,6 +88,8 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(threadCPUPerRequestSimulatedUs, forKey: .threadCPUPerRequestSimulatedUs)
     try c.encode(threadOccupiedPerRequestRealUs, forKey: .threadOccupiedPerRequestRealUs)
     try c.encode(submitPerRequestRealUs, forKey: .submitPerRequestRealUs)
+    try c.encode(threadOccupiedPerRequestSimulatedUs, forKey: .threadOccupiedPerRequestSimulatedUs)
+    try c.encode(submitPerRequestSimulatedUs, forKey: .submitPerRequestSimulatedUs)
     try c.encode(perRequest.ioUsReal, forKey: .ioUsReal)
     try c.encode(perRequest.ioUsSimulated, forKey: .ioUsSimulated)
     try c.encode(perRequest.iosInFlightReal, forKey: .iosInFlightReal)

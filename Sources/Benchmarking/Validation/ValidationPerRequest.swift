@@ -9,10 +9,14 @@ public struct ValidationPerRequest: Sendable, Equatable {
   public var physicalIOsSimulated = 0.0
   public var threadCPURealUs = 0.0
   public var threadCPUSimulatedUs = 0.0
-  /// The real thread's wall-clock time not waiting for a completion (processor time, and time
-  /// blocked in system calls, above all io_submit), and of that the time in io_submit.
+  /// The thread's wall-clock time not waiting for a completion (processor time, and time blocked in
+  /// system calls, above all io_submit), and of that the time in io_submit: measured around the real
+  /// loop's calls, and what the model's thread spent on the same (its charges, the waits the file
+  /// system makes, its zeroings).
   public var threadOccupiedRealUs = 0.0
   public var submitRealUs = 0.0
+  public var threadOccupiedSimulatedUs = 0.0
+  public var submitSimulatedUs = 0.0
   /// The host's block device under the real runs; nil where the kernel gives no counters.
   public var hostDiskReal: HostDiskLoad?
   /// Per I/O, not per request: its mean time in flight, µs, and the mean I/Os in flight (real: AIO
@@ -26,6 +30,7 @@ public struct ValidationPerRequest: Sendable, Equatable {
   public init(
     physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
     threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0,
+    threadOccupiedSimulatedUs: Double = 0, submitSimulatedUs: Double = 0,
     hostDiskReal: HostDiskLoad? = nil, ioUsReal: Double = 0, ioUsSimulated: Double = 0,
     iosInFlightReal: Double = 0, iosInFlightSimulated: Double = 0
   ) {
@@ -36,6 +41,8 @@ public struct ValidationPerRequest: Sendable, Equatable {
     self.iosInFlightSimulated = iosInFlightSimulated
     self.threadOccupiedRealUs = threadOccupiedRealUs
     self.submitRealUs = submitRealUs
+    self.threadOccupiedSimulatedUs = threadOccupiedSimulatedUs
+    self.submitSimulatedUs = submitSimulatedUs
     self.physicalIOsReal = physicalIOsReal
     self.physicalIOsSimulated = physicalIOsSimulated
     self.threadCPURealUs = threadCPURealUs

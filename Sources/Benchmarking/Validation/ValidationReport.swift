@@ -47,7 +47,8 @@ public struct ValidationReport {
         header: [
           "depth", "iodepth", repeats > 1 ? "IOPS real (median)" : "IOPS real", "IOPS sim", "sim / real",
           "demerit µs", "demerit %",
-          "phys I/O per request", "thread CPU µs per request", "thread occupied (io_submit) µs per request",
+          "phys I/O per request", "thread CPU µs per request",
+          "thread occupied (io_submit) µs per request, real / model",
         ],
         rows: cases.map { c in
           [
@@ -56,7 +57,8 @@ public struct ValidationReport {
             Self.f(c.demeritUs), Self.f(c.demeritPercent),
             Self.pair(c.physicalIOsPerRequestReal, c.physicalIOsPerRequestSimulated, 3),
             Self.pair(c.threadCPUPerRequestRealUs, c.threadCPUPerRequestSimulatedUs),
-            "\(Self.f(c.threadOccupiedPerRequestRealUs)) (\(Self.f(c.submitPerRequestRealUs)))",
+            "\(Self.f(c.threadOccupiedPerRequestRealUs)) (\(Self.f(c.submitPerRequestRealUs))) / "
+              + "\(Self.f(c.threadOccupiedPerRequestSimulatedUs)) (\(Self.f(c.submitPerRequestSimulatedUs)))",
           ]
         }))
     doc.blocks.append(contentsOf: inFlightBlocks)
@@ -168,13 +170,17 @@ public struct ValidationReport {
     // io_submit, which ext4 makes wait for allocations and unaligned writes.
     let occupied = cases.map { $0.threadOccupiedPerRequestRealUs * $0.iopsReal / 1e4 }
     let submit = cases.map { $0.submitPerRequestRealUs * $0.iopsReal / 1e4 }
+    let simOccupied = cases.map { $0.threadOccupiedPerRequestSimulatedUs * $0.iopsSimulated / 1e4 }
+    let simSubmit = cases.map { $0.submitPerRequestSimulatedUs * $0.iopsSimulated / 1e4 }
     text +=
       " The real loop's thread spent \(Self.f(realCPU.min()!, 0)) to \(Self.f(realCPU.max()!, 0)) µs of "
       + "processor time a request (busy \(Self.f(busy.min()!, 0)) to \(Self.f(busy.max()!, 0)) % of the run); "
       + "the model charges \(Self.f(simCPU.min()!, 1)) to \(Self.f(simCPU.max()!, 1)) µs. Counting the time "
       + "it was blocked in system calls, the thread was occupied (not waiting for a completion) "
       + "\(Self.f(occupied.min()!, 0)) to \(Self.f(occupied.max()!, 0)) % of the run, \(Self.f(submit.min()!, 0)) "
-      + "to \(Self.f(submit.max()!, 0)) % in io_submit; while it is occupied, completed I/Os wait for it."
+      + "to \(Self.f(submit.max()!, 0)) % in io_submit (the model's thread \(Self.f(simOccupied.min()!, 0)) to "
+      + "\(Self.f(simOccupied.max()!, 0)) %, \(Self.f(simSubmit.min()!, 0)) to \(Self.f(simSubmit.max()!, 0)) % in "
+      + "io_submit); while it is occupied, completed I/Os wait for it."
     return text
   }
 

@@ -61,14 +61,20 @@ public protocol DiskModel: Sendable {
   /// which asked for a whole request at its start would not see the I/Os other requests issue while
   /// its first one is served.
   var timesIOsAsTheyStart: Bool { get }
-  /// Whether serving `op` keeps its submitter (tapdisk's one thread) in the system call until the
-  /// op completes, so that it submits nothing else meanwhile (docs/simulation.md#file-system-allocation).
-  func blocksSubmitter(_ op: DiskOp) -> Bool
+  /// How long submitting `op` keeps its submitter (tapdisk's one thread) in the system call, asked
+  /// right after `serviceTime` served it alone from `now` in `service`: all of `service` where the
+  /// file system makes the call wait for completion, the allocation under the inode lock for a write
+  /// into a hole it does not make wait, zero for a plain submission (the caller charges its own
+  /// per-submission time). Meanwhile the thread submits nothing else
+  /// (docs/simulation.md#file-system-allocation). A read or an overwrite (`space == .none`), which
+  /// the kernel never makes wait, may instead sit in a plugged submission and reach the device when
+  /// the call ends; it is not asked then.
+  func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime
 }
 
 extension DiskModel {
   public var timesIOsAsTheyStart: Bool { false }
-  public func blocksSubmitter(_ op: DiskOp) -> Bool { false }
+  public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime { .zero }
 
   /// Convenience for tests and tools.
   public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {

@@ -34,6 +34,9 @@ public struct FileSystemAllocation: Sendable, Equatable {
   var inFlightUntil: [SimTime] = []
   /// Per file, the exclusive holds not yet over: when each asked for the lock and when it lets go.
   var exclusive: [[Hold]] = []
+  /// When the last exclusive op served let its file's lock go: where a write into a hole that does
+  /// not drain returns from its submission.
+  var lastLetGo = SimTime.zero
 
   /// An exclusive hold: when it asked for its file's lock and when it lets go (ns).
   struct Hold: Sendable, Equatable {
@@ -66,6 +69,7 @@ public struct FileSystemAllocation: Sendable, Equatable {
     let letGo = lanes[f].reserve(ready: start, duration: held, now: now)
     exclusive[f].removeAll { $0.end <= now.nanoseconds }
     exclusive[f].append(Hold(asked: ready.nanoseconds, end: letGo.nanoseconds))
+    lastLetGo = letGo
     return letGo + SimTime(nanoseconds: total - held)
   }
 
@@ -75,11 +79,18 @@ public struct FileSystemAllocation: Sendable, Equatable {
     op.space == .punchesHole || op.offset % blockBytes != 0 || op.length % blockBytes != 0
   }
 
-  /// Whether `op` keeps the caller in its system call until it completes: a draining op (ext4 waits
-  /// for the file's direct I/O, `inode_dio_wait`, and completes an unaligned write before io_submit
-  /// returns; `fallocate` returns when the punch is done). tapdisk's one thread submits nothing else
-  /// meanwhile.
-  public static func blocksSubmitter(_ op: DiskOp) -> Bool { op.space != .none && drains(op) }
+  /// How long `op`, just served alone from `now` in `service`, keeps the caller in its system call:
+  /// a draining op to its completion (ext4 waits for the file's direct I/O, `inode_dio_wait`, and
+  /// completes an unaligned write before io_submit returns; `fallocate` returns when the punch is
+  /// done); an aligned write into a hole until it lets the lock go (the block allocation is made in
+  /// io_submit, `ext4_iomap_begin` under the exclusive inode lock, waiting for the lock included),
+  /// where the profile times that submission; nothing for a read or an overwrite. tapdisk's one
+  /// thread submits nothing else meanwhile.
+  func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
+    guard op.space != .none else { return .zero }
+    if Self.drains(op) { return service }
+    return allocatingSubmit == nil ? .zero : Swift.max(.zero, lastLetGo - now)
+  }
 
   /// When `op`, ready at `ready`, may start: after every exclusive holder of its file that asked for
   /// the lock before it (and has not let go), and out of any that holds the lane then.

@@ -24,7 +24,9 @@ public struct ISCSIModel: DiskModel {
 
   public var parallelism: Int { backend.parallelism }
   public var timesIOsAsTheyStart: Bool { backend.timesIOsAsTheyStart }
-  public func blocksSubmitter(_ op: DiskOp) -> Bool { backend.blocksSubmitter(op) }
+  public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
+    backend.submitterHeld(op, service: service, at: now)
+  }
   public var capacityBytes: UInt64 {
     get { backend.capacityBytes }
     set { backend.capacityBytes = newValue }

@@ -64,8 +64,8 @@ public struct SSDModel: DiskModel {
   /// Queue-depth scaling and a file system's exclusive operations depend on the I/Os in flight.
   public var timesIOsAsTheyStart: Bool { queueDepthScaling != nil || fileSystem != nil }
 
-  public func blocksSubmitter(_ op: DiskOp) -> Bool {
-    fileSystem != nil && FileSystemAllocation.blocksSubmitter(op)
+  public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
+    fileSystem?.submitterHeld(op, service: service, at: now) ?? .zero
   }
 
   public mutating func reseed(_ seed: UInt64) { variates = DiskVariates(seed: seed) }

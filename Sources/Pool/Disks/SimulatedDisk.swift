@@ -36,9 +36,12 @@ public struct SimulatedDisk {
     return t
   }
 
-  /// Whether serving `op` keeps its submitter in the system call until it completes.
+  /// How long submitting `op`, just served from `now` in `service`, keeps its submitter in the
+  /// system call (`DiskModel.submitterHeld`).
   @inline(__always)
-  public func blocksSubmitter(_ op: DiskOp) -> Bool { model.blocksSubmitter(op) }
+  public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
+    model.submitterHeld(op, service: service, at: now)
+  }
 
   /// Ends a service that began at `arrived`; returns the next queued slot, which now holds the unit.
   @inline(__always)

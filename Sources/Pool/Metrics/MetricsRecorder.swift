@@ -83,6 +83,6 @@ struct MetricsRecorder {
         lookups: LookupCounts(
           levelsProbed: work.levelsProbed, batProbes: probes, bitmapCacheHits: hits, bitmapReads: reads,
           batmapShortcuts: shortcuts),
-        iosByKind: kinds, inFlightTime: timing.inFlight, iosInFlight: timing.iosInFlight))
+        iosByKind: kinds, io: timing.io))
   }
 }

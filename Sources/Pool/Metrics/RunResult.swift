@@ -30,12 +30,8 @@ public struct TraceRecord: Sendable, Equatable {
   public var lookups: LookupCounts
   /// Engine I/Os by `IOKind` (footer, header, bat, bitmap, batmap, locator, data), both directions.
   public var iosByKind: [Int]
-  /// Its device I/Os' time in flight, summed, and how many: through a tapdisk's thread in turns, the
-  /// asynchronous ones (zeroings are made in place), each from the `io_submit` that took it to the
-  /// `io_getevents` that collected it, as the validation's real loop times them; otherwise every
-  /// device I/O's service time.
-  public var inFlightTime = SimTime.zero
-  public var iosInFlight = 0
+  /// Its device I/Os as its tapdisk's thread handled them: time in flight, in `io_submit`, zeroing.
+  public var io = ThreadIOTimes()
 
   public static let csvHeader =
     "issued_ns,completed_ns,vm,op,sector,bytes,latency_ns,queue_ns,service_ns,stall_ns,depth,levels_probed,"

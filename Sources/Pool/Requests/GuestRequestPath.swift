@@ -104,8 +104,7 @@ extension PoolModel {
   mutating func submit(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     requests[s].timing.diskArrived = sim.now
     requests[s].timing.serviceTime = .zero
-    requests[s].timing.inFlight = .zero
-    requests[s].timing.iosInFlight = 0
+    requests[s].timing.io = ThreadIOTimes()
     if requests[s].ops.isEmpty {
       sim.schedule(.done(slot: s), after: .zero)
     } else if disk.arrive(s, at: sim.now) {
@@ -135,8 +134,8 @@ extension PoolModel {
     }
     let t = requests.slots[Int(s)].ops.withUnsafeBufferPointer { disk.service($0, at: sim.now) }
     requests[s].timing.serviceTime = t
-    requests[s].timing.inFlight = t
-    requests[s].timing.iosInFlight = requests[s].ops.count
+    requests[s].timing.io.inFlight = t
+    requests[s].timing.io.count = requests[s].ops.count
     sim.schedule(.diskDone(slot: s), after: t)
   }
 

@@ -12,10 +12,9 @@ struct RequestTiming {
   /// When it joined the disk FIFO, and the service time the disk model gave it.
   var diskArrived = SimTime.zero
   var serviceTime = SimTime.zero
-  /// Through a tapdisk's thread in turns: when the `io_submit` that took its current I/O began, and,
-  /// summed over its I/Os collected, their time from there to the `io_getevents` that collected each
-  /// (what the validation's real loop times), and how many.
+  /// Through a tapdisk's thread in turns: when the `io_submit` that took its current I/O began (its
+  /// time in flight is counted from there).
   var submitted = SimTime.zero
-  var inFlight = SimTime.zero
-  var iosInFlight = 0
+  /// Its I/Os as the thread handled them (in flight, in `io_submit`, zeroing).
+  var io = ThreadIOTimes()
 }

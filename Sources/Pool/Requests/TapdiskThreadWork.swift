@@ -72,22 +72,52 @@ enum TapdiskThreadWork {
   ) -> SimTime {
     switch a {
     case .collect(let s):
-      pool.requests[s].timing.inFlight +=
+      pool.requests[s].timing.io.inFlight +=
         pool.tapdisks[vdi].thread.collectedAt - pool.requests[s].timing.submitted
-      pool.requests[s].timing.iosInFlight += 1
+      pool.requests[s].timing.io.count += 1
       return pool.engineCPU.perIO
     case .engineCall(let s):
       guard engineCall(s, &pool, &sim) else { return .zero }
       return pool.engineCPU.time(levels: pool.requests[s].work.levelsProbed)
     case .punch(let s):
-      return pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
+      let t = pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
+      pool.requests[s].timing.io.zeroing += t
+      return t
     case .submit(let s):
       pool.requests[s].timing.submitted = pool.tapdisks[vdi].thread.submitBegan
-      let waits = pool.disk.blocksSubmitter(pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO])
-      let t = pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
-      sim.schedule(.diskIODone(slot: s), after: t)
-      return waits ? t : pool.engineCPU.perSubmit
+      let op = pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO]
+      if pool.tapdisks[vdi].thread.plugging {
+        if op.space == .none {
+          if pool.tapdisks[vdi].thread.plugged(s) { unplug(vdi, &pool, &sim) }
+          pool.requests[s].timing.io.submit += pool.engineCPU.perSubmit
+          return pool.engineCPU.perSubmit
+        }
+        // One the file system allocates for goes to the device as it is submitted, and takes what
+        // the plug holds with it.
+        unplug(vdi, &pool, &sim)
+      }
+      let t = dispatch(s, &pool, &sim)
+      let held = Swift.max(pool.disk.submitterHeld(op, service: t, at: sim.now), pool.engineCPU.perSubmit)
+      pool.requests[s].timing.io.submit += held
+      return held
+    case .flush:
+      unplug(vdi, &pool, &sim)
+      return .zero
     }
+  }
+
+  /// Request `s`'s next I/O reaches the device now; returns its time there.
+  private static func dispatch(_ s: Int32, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>)
+    -> SimTime
+  {
+    let t = pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
+    sim.schedule(.diskIODone(slot: s), after: t)
+    return t
+  }
+
+  /// What tapdisk `vdi`'s plug holds reaches the device now, in the order submitted.
+  private static func unplug(_ vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    while let s = pool.tapdisks[vdi].thread.unplugNext() { _ = dispatch(s, &pool, &sim) }
   }
 
   /// Action `a`'s time is over: what it did takes effect (a request taken now has its engine call
@@ -95,14 +125,14 @@ enum TapdiskThreadWork {
   private static func end(
     _ a: TapdiskThread.Action, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
-    let s = a.slot
+    guard let s = a.slot else { return }
     let vdi = Int(pool.requests[s].vdi)
     pool.tapdisks[vdi].thread.handling = true
     defer { pool.tapdisks[vdi].thread.handling = false }
     switch a {
     case .collect, .punch: route(s, &pool, &sim)
     case .engineCall: pool.submit(s, sim: &sim)
-    case .submit: break
+    case .submit, .flush: break
     }
   }
 

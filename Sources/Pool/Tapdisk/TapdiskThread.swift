@@ -7,9 +7,11 @@ import Simulation
 /// callback queues its request's next I/O, or completes the request, whose ring slot takes the guest's
 /// next request at once: the engine call), then submits every I/O the turn queued with one
 /// `io_submit` (`tapdisk_server_submit_tiocbs`). What completes meanwhile waits for the next turn. A
-/// submission the file system makes wait (`DiskModel.blocksSubmitter`) holds back the I/Os queued
+/// submission the file system makes wait (`DiskModel.submitterHeld`) holds back the I/Os queued
 /// behind it; a zeroing (the engine's punch of a new block) is a system call made in place, while its
-/// request is handled.
+/// request is handled. An `io_submit` of more than two I/Os plugs the block layer (Linux fs/aio.c,
+/// `AIO_PLUG_THRESHOLD`): its reads and overwrites reach the device together when the call ends
+/// (`blk_finish_plug`), or when the plug is full or the thread must wait in the call.
 ///
 /// Used on a disk that times I/Os as they start, or with a thread that pays per I/O
 /// (`PoolModel.servesOneIOAtATime`), where a request's I/Os go to the disk one at a time. It holds
@@ -26,14 +28,23 @@ struct TapdiskThread {
     case punch(Int32)
     /// Submit the request's next I/O (waiting only where the file system makes it wait).
     case submit(Int32)
+    /// Send what the plug holds to the device (the end of a plugged `io_submit`).
+    case flush
 
-    /// The request slot it is for.
-    var slot: Int32 {
+    /// The request slot it is for; nil for a flush, which is for every request in the plug.
+    var slot: Int32? {
       switch self {
       case .collect(let s), .engineCall(let s), .punch(let s), .submit(let s): s
+      case .flush: nil
       }
     }
   }
+
+  /// An `io_submit` of more I/Os than this plugs the block layer (fs/aio.c `AIO_PLUG_THRESHOLD`).
+  static let plugThreshold = 2
+  /// A plug holding this many requests goes to the device at once (block/blk-mq.c,
+  /// `BLK_MAX_REQUEST_COUNT`).
+  static let plugCapacity = 32
 
   /// I/Os completed and not collected yet.
   private var completions = RingBuffer<Int32>(capacity: 16)
@@ -59,6 +70,10 @@ struct TapdiskThread {
   /// When the current turn's `io_getevents` returned: a collected I/O's time in flight ends there.
   private(set) var collectedAt = SimTime.zero
   private var submitting = false
+  /// The current `io_submit` plugs (it submits more than `plugThreshold` I/Os), and the requests
+  /// whose I/O waits in the plug, in order.
+  private(set) var plugging = false
+  private var plug = RingBuffer<Int32>(capacity: 16)
 
   /// An I/O of request `s` completed.
   mutating func completed(_ s: Int32) { completions.append(s) }
@@ -79,24 +94,39 @@ struct TapdiskThread {
   /// Request `s`'s next I/O goes in this turn's submission.
   mutating func queueSubmission(_ s: Int32) { batch.append(s) }
 
+  /// Request `s`'s I/O, submitted in a plugging `io_submit`, waits in the plug; true when the plug
+  /// is now full and goes to the device.
+  mutating func plugged(_ s: Int32) -> Bool {
+    plug.append(s)
+    return plug.count >= Self.plugCapacity
+  }
+
+  /// The next request whose I/O the plug holds, in order, taken out: it goes to the device now.
+  mutating func unplugNext() -> Int32? { plug.popFirst() }
+
   /// The thread's next action at `now`, or nil when it has nothing to do (it waits in
   /// `io_getevents`). A turn handles what its `io_getevents` returned, then the requests taken, then
   /// submits; a new turn begins when the last submission is made and completions are waiting.
   mutating func next(at now: SimTime) -> Action? {
     if let a = inPlace.popFirst() { return a }
+    if submitting {
+      // One io_submit: nothing else runs until it has submitted the turn's I/Os and unplugged.
+      if let s = batch.popFirst() { return .submit(s) }
+      if !plug.isEmpty { return .flush }
+      submitting = false
+      plugging = false
+    }
     if toCollect > 0, let s = completions.popFirst() {
       toCollect -= 1
       return .collect(s)
     }
     if let s = engineCalls.popFirst() { return .engineCall(s) }
     if let s = batch.popFirst() {
-      if !submitting {
-        submitting = true
-        submitBegan = now
-      }
+      submitting = true
+      submitBegan = now
+      plugging = batch.count + 1 > Self.plugThreshold
       return .submit(s)
     }
-    submitting = false
     guard !completions.isEmpty else { return nil }
     toCollect = completions.count
     collectedAt = now
