@@ -39,8 +39,8 @@ public struct GCPlan: Equatable, Sendable {
     var leaves: [String] = []
     tree.nodes.withUnsafeBufferPointer { nodes in
       for i in nodes.indices where links.parent[i] >= 0 {
-        let siblings = links.children[links.parent[i]].count
-        let children = links.children[i].count
+        let siblings = links.children(of: links.parent[i]).count
+        let children = links.children(of: i).count
         if VHDTree.coalesceable(nodes[i], siblings: siblings, children: children) {
           if failed.isEmpty || !failed.contains(nodes[i].uuid) { found.append(nodes[i].uuid) }
         } else if policy.leafCoalesce
@@ -80,7 +80,7 @@ public struct GCPlan: Equatable, Sendable {
       let links = links ?? VHDTreeLinks(tree)
       var heights = [Int](repeating: 0, count: tree.nodes.count)
       func height(_ p: Int) -> Int {
-        if heights[p] == 0 { heights[p] = 1 + (links.children[p].lazy.map(height).max() ?? 0) }
+        if heights[p] == 0 { heights[p] = 1 + (links.children(of: p).lazy.map(height).max() ?? 0) }
         return heights[p]
       }
       let treeHeight = candidates.map { height(tree.treeRootPosition(of: tree.index[$0]!)) }

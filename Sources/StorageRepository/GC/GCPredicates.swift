@@ -52,7 +52,7 @@ extension VHDTree {
     _ i: Int, _ nodes: UnsafeBufferPointer<VHDNode>, _ links: VHDTreeLinks, _ relinkProtected: Set<String>,
     _ policy: GCPolicy, into out: inout [String]
   ) -> Bool {
-    if links.children[i].isEmpty {
+    if links.children(of: i).isEmpty {
       guard nodes[i].hidden, !nodes[i].scanError,
         relinkProtected.isEmpty || !relinkProtected.contains(nodes[i].uuid)
       else { return false }
@@ -60,7 +60,7 @@ extension VHDTree {
       return true
     }
     var all = true
-    for child in links.children[i] where !prunable(child, nodes, links, relinkProtected, policy, into: &out) {
+    for child in links.children(of: i) where !prunable(child, nodes, links, relinkProtected, policy, into: &out) {
       all = false
     }
     guard all, !nodes[i].scanError, nodes[i].hidden || !policy.interiorGarbageMustBeHidden else {
