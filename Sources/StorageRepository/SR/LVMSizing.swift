@@ -62,7 +62,7 @@ struct LVMSizing {
         sr.lvSizes[uuid] = VHDSpace.lvSize(try sr.space.fileSize(VHDPath.join(sr.directory, name)))
       }
     }
-    for uuid in sr.lvSizes.keys.sorted() where !present.contains(uuid) { sr.lvSizes[uuid] = nil }
+    for uuid in sr.lvSizes.sizes.keys.sorted() where !present.contains(uuid) { sr.lvSizes[uuid] = nil }
   }
 
   /// Inflates the LV of `uuid` fully when the VG has room; otherwise leaves it (a later attach

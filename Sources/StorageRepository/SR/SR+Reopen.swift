@@ -11,7 +11,7 @@ extension SR {
   /// `recoveryLog`), forgets records whose node is gone, and rescans (`virtual_allocation`).
   public static func reopen(
     storage: any Storage, directory: String, kind: SRKind, capacity: UInt64,
-    records: [String: VDIRecord], lvSizes: [String: UInt64] = [:], attachments: [String: Attachment] = [:],
+    records: [String: VDIRecord], lvSizes: LVSizes = [:], attachments: [String: Attachment] = [:],
     depthLimit: Int = VHDLimits.maximumChainDepth, engineOptions: EngineOptions = .init(),
     stamps: StampSequence = .init()
   ) throws(SRError) -> SR {

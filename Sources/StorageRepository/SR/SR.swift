@@ -37,7 +37,7 @@ public final class SR {
   /// The journals in the SR folder.
   public private(set) lazy var journals = SRJournals(sr: self)
   /// LVM SR: each node's LV size, by uuid (empty on a file SR).
-  public internal(set) var lvSizes: [String: UInt64] = [:]
+  public internal(set) var lvSizes = LVSizes()
   /// Plugged VBDs, by VDI uuid.
   public internal(set) var attachments: [String: Attachment] = [:]
   /// SR `virtual_allocation`: adjusted by ± virtual size on create, delete and snapshot, reset by `scan`.

@@ -18,7 +18,7 @@ public struct SRSpace {
   public func physicalUtilisation() throws(SRError) -> UInt64 {
     switch sr.kind {
     case .lvm:
-      return sr.lvSizes.values.reduce(0, +) + (try sr.journals.space())
+      return sr.lvSizes.total + (try sr.journals.space())
     case .file:
       let names = try SRError.engine(sr.directory) { try sr.storage.list(directory: sr.directory) }
       var total: UInt64 = 0
