@@ -15,7 +15,7 @@ import Simulation
 ///
 /// Used on a disk that times I/Os as they start, or with a thread that pays per I/O
 /// (`PoolModel.servesOneIOAtATime`), where a request's I/Os go to the disk one at a time. It holds
-/// only the thread's queues and its current action; the pool runs the actions
+/// only the thread's queues, its plug and its current action; the pool runs the actions
 /// (`TapdiskThreadWork`).
 struct TapdiskThread {
   /// One piece of the thread's work, for a request slot.
