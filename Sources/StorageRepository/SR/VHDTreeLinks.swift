@@ -11,7 +11,8 @@
 /// nodes in order rebuilds both lists without reading the tree's dictionaries.
 ///
 /// The child lists share one array (each node's a slice of it, by a start index per node), so a
-/// plan's links cost three allocations however many nodes the tree has, not one per parent.
+/// plan's links cost four allocations (starts, a cursor over them, the list, the roots) however many
+/// nodes the tree has, not one per parent.
 struct VHDTreeLinks {
   /// Parent position, −1 for a root (an orphan included: the tree links it as a root).
   let parent: [Int]
