@@ -117,4 +117,29 @@ import Testing
     let plain = DiskCalibration.measure(m, pattern: .random, ioBytes: 4096, queueDepth: 8, ios: 20_000)
     #expect(abs(plain.iops - 80_000) / 80_000 < 0.002)
   }
+
+  /// docs/simulation.md#queue-depth-scaling: I/Os that reach the device at one instant (a plugged
+  /// `io_submit`'s burst) each count the whole burst as in flight, where served one after another
+  /// the first would see itself alone and the last all of them; an I/O after the burst counts as
+  /// before. Fixed 100 µs, 1 ns of bus per 4 KiB, read curve 1 → 2.4 at 8 (0.2 per I/O).
+  @Test func aBurstsIOsCountEachOther() {
+    var m = SSDModel(
+      readLatency: .microseconds(100), writeLatency: .microseconds(100), readBandwidth: 4.096e12,
+      writeBandwidth: 4.096e12, channels: 32, capacityBytes: 1 << 30)
+    m.queueDepthScaling = curve
+    func read(_ i: Int, _ d: inout SSDModel) -> SimTime {
+      d.serviceTime([DiskOp(offset: UInt64(i) << 20, length: 4096, isWrite: false)], at: .zero)
+    }
+    var oneByOne = m
+    let alone = (0..<4).map { read($0, &oneByOne) }
+    // 1, 2, 3, 4 in flight: factors 1, 1.2, 1.4, 1.6.
+    #expect(alone == [100_001, 120_001, 140_001, 160_001].map { SimTime.nanoseconds($0) })
+    var together = m
+    together.arriveTogether(count: 4, writes: 0)
+    let burst = (0..<4).map { read($0, &together) }
+    // Each at factor 1.6; their transfers queue on the shared bus, 1 ns each.
+    #expect(burst == [160_001, 160_002, 160_003, 160_004].map { SimTime.nanoseconds($0) })
+    // The burst is over: the next I/O counts the four and itself.
+    #expect(read(4, &together) == .nanoseconds(180_001))
+  }
 }

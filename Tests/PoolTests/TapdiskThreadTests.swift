@@ -44,19 +44,24 @@ import VHD
     for s: Int32 in 1...3 { t.queueSubmission(s) }
     #expect(t.next(at: .microseconds(1)) == .submit(1))
     #expect(t.plugging)
-    let full1 = t.plugged(1)
+    let full1 = t.plugged(1, isWrite: false)
     #expect(t.next(at: .microseconds(2)) == .submit(2))
-    let full2 = t.plugged(2)
+    let full2 = t.plugged(2, isWrite: true)
     #expect(!full1 && !full2)
     #expect(t.next(at: .microseconds(3)) == .submit(3))  // an allocating write: not plugged
     #expect(t.next(at: .microseconds(4)) == .flush)
+    // The flush hands the device both I/Os as one burst, one of them a write; then in order.
+    let burst = t.unplugging()
+    #expect(burst.count == 2 && burst.writes == 1)
     let unplugged = [t.unplugNext(), t.unplugNext(), t.unplugNext()]
     #expect(unplugged == [1, 2, nil])
     #expect(t.next(at: .microseconds(4)) == nil)
     #expect(!t.plugging)
-    // A full plug says so.
-    let full = (0..<Int32(TapdiskThread.plugCapacity)).map { t.plugged($0) }
+    // A full plug says so; its burst counts afresh.
+    let full = (0..<Int32(TapdiskThread.plugCapacity)).map { t.plugged($0, isWrite: false) }
     #expect(full == (0..<TapdiskThread.plugCapacity).map { $0 == TapdiskThread.plugCapacity - 1 })
+    let second = t.unplugging()
+    #expect(second.count == TapdiskThread.plugCapacity && second.writes == 0)
   }
 
   /// A request the tapdisk takes while the thread handles a completion (the freed slot's next

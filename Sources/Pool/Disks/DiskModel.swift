@@ -70,11 +70,16 @@ public protocol DiskModel: Sendable {
   /// the kernel never makes wait, may instead sit in a plugged submission and reach the device when
   /// the call ends; it is not asked then.
   func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime
+  /// The next `count` I/Os served (`writes` of them writes) reach the device at this same instant, a
+  /// plugged submission's burst: a model whose latency follows the I/Os in flight counts each of them
+  /// as in flight with every other (docs/simulation.md#queue-depth-scaling).
+  mutating func arriveTogether(count: Int, writes: Int)
 }
 
 extension DiskModel {
   public var timesIOsAsTheyStart: Bool { false }
   public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime { .zero }
+  public mutating func arriveTogether(count: Int, writes: Int) {}
 
   /// Convenience for tests and tools.
   public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {

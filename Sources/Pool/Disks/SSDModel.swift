@@ -30,6 +30,10 @@ public struct SSDModel: DiskModel {
   var inFlight = InFlightIOs()
   var bus = BusCalendar()
   var variates = DiskVariates()
+  /// Of a burst reaching the device at once (`arriveTogether`), the I/Os not served yet and the
+  /// writes among them.
+  var burstLeft = 0
+  var burstWritesLeft = 0
 
   public init(
     read: SizeClassLatency, write: SizeClassLatency, readBandwidth: Double, writeBandwidth: Double,
@@ -70,6 +74,11 @@ public struct SSDModel: DiskModel {
 
   public mutating func reseed(_ seed: UInt64) { variates = DiskVariates(seed: seed) }
 
+  public mutating func arriveTogether(count: Int, writes: Int) {
+    burstLeft = count
+    burstWritesLeft = writes
+  }
+
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     var t = now
     // Asked once: comparing the optional with nil copies the whole allocation model.
@@ -93,8 +102,16 @@ public struct SSDModel: DiskModel {
       var latency = op.isWrite ? write.value(bytes: op.length, at: u) : read.value(bytes: op.length, at: u)
       if let scaling = queueDepthScaling {
         let others = inFlight.count(at: t, now: now)
-        latency *= scaling.factor(
-          isWrite: op.isWrite, inFlight: others.all + 1, writes: others.writes + (op.isWrite ? 1 : 0))
+        // This I/O counts itself; in a burst, also the burst's I/Os served after it.
+        let (n, writes) =
+          burstLeft > 0
+          ? (others.all + burstLeft, others.writes + burstWritesLeft)
+          : (others.all + 1, others.writes + (op.isWrite ? 1 : 0))
+        latency *= scaling.factor(isWrite: op.isWrite, inFlight: n, writes: writes)
+      }
+      if burstLeft > 0 {
+        burstLeft -= 1
+        if op.isWrite { burstWritesLeft = Swift.max(0, burstWritesLeft - 1) }
       }
       t += SimTime(nanoseconds: Int64(latency.rounded()))
       if op.isWrite, let stall = writeStall, variates.uniform() < stall.probability {

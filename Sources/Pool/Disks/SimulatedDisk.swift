@@ -43,6 +43,12 @@ public struct SimulatedDisk {
     model.submitterHeld(op, service: service, at: now)
   }
 
+  /// The next `count` I/Os served reach the device together (`DiskModel.arriveTogether`).
+  @inline(__always)
+  public mutating func arriveTogether(count: Int, writes: Int) {
+    model.arriveTogether(count: count, writes: writes)
+  }
+
   /// Ends a service that began at `arrived`; returns the next queued slot, which now holds the unit.
   @inline(__always)
   public mutating func depart(arrivedAt arrived: SimTime, at now: SimTime) -> Int32? {

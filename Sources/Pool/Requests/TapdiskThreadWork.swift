@@ -88,7 +88,7 @@ enum TapdiskThreadWork {
       let op = pool.requests.slots[Int(s)].ops[pool.requests[s].nextIO]
       if pool.tapdisks[vdi].thread.plugging {
         if op.space == .none {
-          if pool.tapdisks[vdi].thread.plugged(s) { unplug(vdi, &pool, &sim) }
+          if pool.tapdisks[vdi].thread.plugged(s, isWrite: op.isWrite) { unplug(vdi, &pool, &sim) }
           pool.requests[s].timing.io.submit += pool.engineCPU.perSubmit
           return pool.engineCPU.perSubmit
         }
@@ -115,8 +115,10 @@ enum TapdiskThreadWork {
     return t
   }
 
-  /// What tapdisk `vdi`'s plug holds reaches the device now, in the order submitted.
+  /// What tapdisk `vdi`'s plug holds reaches the device now, together, in the order submitted.
   private static func unplug(_ vdi: Int, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    let burst = pool.tapdisks[vdi].thread.unplugging()
+    if burst.count > 1 { pool.disk.arriveTogether(count: burst.count, writes: burst.writes) }
     while let s = pool.tapdisks[vdi].thread.unplugNext() { _ = dispatch(s, &pool, &sim) }
   }
 

@@ -74,6 +74,8 @@ struct TapdiskThread {
   /// whose I/O waits in the plug, in order.
   private(set) var plugging = false
   private var plug = RingBuffer<Int32>(capacity: 16)
+  /// Writes among the I/Os the plug holds.
+  private var plugWrites = 0
 
   /// An I/O of request `s` completed.
   mutating func completed(_ s: Int32) { completions.append(s) }
@@ -96,9 +98,17 @@ struct TapdiskThread {
 
   /// Request `s`'s I/O, submitted in a plugging `io_submit`, waits in the plug; true when the plug
   /// is now full and goes to the device.
-  mutating func plugged(_ s: Int32) -> Bool {
+  mutating func plugged(_ s: Int32, isWrite: Bool) -> Bool {
     plug.append(s)
+    if isWrite { plugWrites += 1 }
     return plug.count >= Self.plugCapacity
+  }
+
+  /// The plug goes to the device now: the I/Os it holds and the writes among them (the device takes
+  /// them as one burst); `unplugNext` then takes them out in order.
+  mutating func unplugging() -> (count: Int, writes: Int) {
+    defer { plugWrites = 0 }
+    return (plug.count, plugWrites)
   }
 
   /// The next request whose I/O the plug holds, in order, taken out: it goes to the device now.
