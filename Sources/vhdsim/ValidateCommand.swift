@@ -10,7 +10,8 @@ struct ValidateCommand: ParsableCommand {
     commandName: "validate",
     abstract: "Run a workload through real chains on this device and through the simulator; compare.",
     discussion: """
-      For every chain depth × iodepth: random 4 KiB requests, 70 % reads, closed loop. Real: the VHD \
+      For every chain depth × iodepth: random 4 KiB requests, 70 % reads (--read-fraction), \
+      closed loop, on chains whose base is half written (--base-fill). Real: the VHD \
       engine on O_DIRECT files in FOLDER (built there first), driven as tapdisk drives it (one \
       thread, Linux native AIO, iodepth requests outstanding), wall-clock latency. Simulated: the same chains and workload seed with the disk profile. Writes \
       validation.json, report.md and report.html into --out: the findings first (cases within the \
@@ -35,6 +36,8 @@ struct ValidateCommand: ParsableCommand {
   var repeats = 1
   @Option(help: "Requests per case, each side and each run, 100...1000000 (default: 12000; --quick: 400).")
   var requests: Int?
+  @Option(help: "The workload's share of reads, 0...1.") var readFraction = 0.7
+  @Option(help: "The share of each chain's base written when it is built, 0...1.") var baseFill = 0.5
   @Flag(help: "64 MiB chains and 400 requests per case (CI).") var quick = false
   @Flag(help: "Print the result as one JSON object.") var json = false
 
@@ -52,6 +55,7 @@ struct ValidateCommand: ParsableCommand {
     do {
       try DiskValidation.check(repeats: repeats)
       if let requests { try DiskValidation.check(requests: requests) }
+      try DiskValidation.check(readFraction: readFraction, baseFill: baseFill)
     } catch { throw ValidationError(error.description) }
   }
 
@@ -62,13 +66,16 @@ struct ValidateCommand: ParsableCommand {
         profile: disk, depths: try Self.list(depths, "depths"), iodepths: try Self.list(iodepth, "iodepth"),
         folder: folder, quick: quick)
       validation.repeats = repeats
+      validation.readFraction = readFraction
+      validation.baseFill = baseFill
       if let requests { validation.requests = requests }
       let bar = ProgressLine(label: "validate")
       validation.progress = { p in bar.update(p.done, p.total, step: p.step, phase: p.phase) }
       let cases = try validation.run()
       bar.finish()
       let report = ValidationReport(
-        profile: disk.name, machine: "Real side: \(folder) on this machine", cases: cases)
+        profile: disk.name, machine: "Real side: \(folder) on this machine", cases: cases,
+        baseFill: baseFill)
       try report.write(to: out)
       if json {
         print(report.json)

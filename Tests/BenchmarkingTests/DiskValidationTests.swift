@@ -38,7 +38,11 @@ import Testing
     // The host device's figures where the folder's device has kernel counters (not on tmpfs).
     let hostKeys: Set<String> =
       cases[0].hostDiskReal == nil
-      ? [] : ["host_disk_ios_per_request_real", "host_disk_mean_queue_real", "host_disk_us_per_io_real"]
+      ? []
+      : [
+        "host_disk_ios_per_request_real", "host_disk_mean_queue_real", "host_disk_us_per_io_real",
+        "host_disk_us_per_read_real", "host_disk_us_per_write_real",
+      ]
     #expect(
       Set(first?.keys.map { $0 } ?? [])
         == Set([
@@ -63,6 +67,7 @@ import Testing
     for c in cases {
       guard let host = c.hostDiskReal else { continue }
       #expect(host.iosPerRequest > 0 && host.meanQueue > 0 && host.usPerIO > 0, "depth \(c.depth)")
+      #expect(host.usPerRead > 0 && host.usPerWrite > 0, "depth \(c.depth)")
     }
     // The real loop timed its system calls: it was occupied for some of every case, part of it in
     // io_submit, and never longer than the run.

@@ -7,12 +7,15 @@ import Testing
 /// from them.
 @Suite struct HostDiskCountersTests {
   /// A stat line as Linux 6.1 wrote it for a virtio disk (17 fields): reads are field 1, writes
-  /// field 5, the weighted milliseconds in the queue field 11.
+  /// field 5, the weighted milliseconds in the queue field 11, the reads' and the writes' own
+  /// milliseconds fields 4 and 8.
   @Test func parsesTheKernelsStatLine() throws {
     let line =
       "   18245     3611  1355062    11019   145688    87418  5498712   138826        0   122280"
       + "   166070        0        0        0        0    14227    16224\n"
-    #expect(HostDiskCounters.parse(line) == HostDiskCounters(reads: 18245, writes: 145688, queueMs: 166070))
+    #expect(
+      HostDiskCounters.parse(line)
+        == HostDiskCounters(reads: 18245, writes: 145688, queueMs: 166070, readMs: 11019, writeMs: 138826))
     // The 11 fields of kernels before 4.18 are enough.
     #expect(HostDiskCounters.parse("1 0 8 0 2 0 16 0 0 3 4")?.queueMs == 4)
     #expect(HostDiskCounters.parse("1 0 8 0 2 0 16 0 0 3") == nil)
@@ -22,23 +25,26 @@ import Testing
   }
 
   @Test func differencesRefuseCountersThatWentBack() {
-    let a = HostDiskCounters(reads: 10, writes: 5, queueMs: 7)
-    let b = HostDiskCounters(reads: 40, writes: 9, queueMs: 20)
-    #expect(b.since(a) == HostDiskCounters(reads: 30, writes: 4, queueMs: 13))
+    let a = HostDiskCounters(reads: 10, writes: 5, queueMs: 7, readMs: 3, writeMs: 2)
+    let b = HostDiskCounters(reads: 40, writes: 9, queueMs: 20, readMs: 11, writeMs: 6)
+    #expect(b.since(a) == HostDiskCounters(reads: 30, writes: 4, queueMs: 13, readMs: 8, writeMs: 4))
     #expect(b.since(a)?.ios == 34)
     #expect(a.since(b) == nil)
     #expect(HostDiskCounters(reads: 40, writes: 4, queueMs: 20).since(a) == nil)
+    #expect(HostDiskCounters(reads: 40, writes: 9, queueMs: 20, readMs: 2, writeMs: 6).since(a) == nil)
   }
 
   /// Summed over runs: I/Os per request, the queue's time-average (Little: queue-milliseconds over
-  /// the runs' time) and the time per I/O (queue-milliseconds over I/Os).
+  /// the runs' time), the time per I/O (queue-milliseconds over I/Os), and per direction the
+  /// direction's milliseconds over its I/Os.
   @Test func loadOverRuns() throws {
     let load = try #require(
       HostDiskLoad(runs: [
-        (HostDiskCounters(reads: 100, writes: 50, queueMs: 30), 60, 0.01),
-        (HostDiskCounters(reads: 200, writes: 50, queueMs: 45), 140, 0.02),
+        (HostDiskCounters(reads: 100, writes: 50, queueMs: 30, readMs: 20, writeMs: 9), 60, 0.01),
+        (HostDiskCounters(reads: 200, writes: 50, queueMs: 45, readMs: 25, writeMs: 6), 140, 0.02),
       ]))
-    #expect(load == HostDiskLoad(iosPerRequest: 2, meanQueue: 2.5, usPerIO: 187.5))
+    #expect(
+      load == HostDiskLoad(iosPerRequest: 2, meanQueue: 2.5, usPerIO: 187.5, usPerRead: 150, usPerWrite: 150))
     #expect(
       HostDiskLoad(runs: [(HostDiskCounters(reads: 1, writes: 0, queueMs: 0), 10, 1), (nil, 10, 1)]) == nil)
     #expect(HostDiskLoad(runs: []) == nil)

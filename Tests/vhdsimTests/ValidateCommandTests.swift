@@ -36,4 +36,22 @@ extension ValidateCommandTests {
     #expect(try ValidateCommand.parse(["--out", "x", "--requests", "60000"]).requests == 60_000)
     #expect(try ValidateCommand.parse(["--out", "x"]).requests == nil)
   }
+
+  /// --read-fraction and --base-fill outside 0...1 (or not numbers at all) are usage errors naming
+  /// the option; in range they reach the validation, 0.7 and 0.5 by default.
+  @Test func fractionsOutsideZeroToOneAreUsageErrorsNamingTheOption() throws {
+    for (option, value) in [("read-fraction", "1.5"), ("base-fill", "-0.1"), ("read-fraction", "nan")] {
+      let error = #expect(throws: (any Error).self) {
+        try ValidateCommand.parse(["--out", "x", "--\(option)=\(value)"])
+      }
+      #expect(
+        error.map { ValidateCommand.message(for: $0) }
+          == "--\(option) must be a number from 0 to 1, found \(Double(value)!)")
+      #expect(error.map { ValidateCommand.exitCode(for: $0) } == .validationFailure)
+    }
+    let c = try ValidateCommand.parse(["--out", "x", "--read-fraction", "1", "--base-fill", "1"])
+    #expect(c.readFraction == 1 && c.baseFill == 1)
+    let d = try ValidateCommand.parse(["--out", "x"])
+    #expect(d.readFraction == 0.7 && d.baseFill == 0.5)
+  }
 }

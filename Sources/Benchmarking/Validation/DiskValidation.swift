@@ -12,7 +12,11 @@ public struct DiskValidation {
   public var profile: DiskProfile
   public var depths: [Int]
   public var iodepths: [Int]
+  /// The workload's share of reads (`--read-fraction`).
   public var readFraction = 0.7
+  /// The share of each chain's base written when it is built (`--base-fill`): a read elsewhere finds
+  /// no data (no I/O at depth 1), a write elsewhere allocates.
+  public var baseFill = 0.5
   /// Where the real chains are built (a folder on the device the profile describes).
   public var folder: String
   public var quick: Bool
@@ -51,6 +55,14 @@ public struct DiskValidation {
     guard requestsRange.contains(requests) else { throw .requestsOutOfRange(requests) }
   }
 
+  /// Throws unless `readFraction` and `baseFill` are fractions (0 to 1).
+  public static func check(readFraction: Double, baseFill: Double) throws(ValidationOptionError) {
+    guard (0...1).contains(readFraction) else {
+      throw .fractionOutOfRange(option: "read-fraction", readFraction)
+    }
+    guard (0...1).contains(baseFill) else { throw .fractionOutOfRange(option: "base-fill", baseFill) }
+  }
+
   /// Virtual size of each chain (the quick form for CI: 64 MiB).
   var sizeBytes: UInt64 { quick ? 64 << 20 : 1 << 30 }
   static let engine = EngineOptions(
@@ -62,6 +74,7 @@ public struct DiskValidation {
   public func run() throws -> [ValidationCase] {
     try Self.check(repeats: repeats)
     try Self.check(requests: requests)
+    try Self.check(readFraction: readFraction, baseFill: baseFill)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     try DiskCalibrator.checkTarget(
       file: (folder as NSString).appendingPathComponent("probe"), sizeBytes: sizeBytes)
@@ -101,7 +114,7 @@ public struct DiskValidation {
   /// Both sides of one case: the same chain spec, workload, engine and seed.
   func side(depth: Int, iodepth: Int) -> (real: RealChainRun, simulated: SimulatedChainRun) {
     let chain = ChainSpec(
-      depth: depth, virtualSize: sizeBytes, baseFill: 0.5, writesPerSnapshot: 64, seed: seed)
+      depth: depth, virtualSize: sizeBytes, baseFill: baseFill, writesPerSnapshot: 64, seed: seed)
     let workload = WorkloadSpec(readFraction: readFraction, arrivals: .closedLoop(ioDepth: iodepth))
     return (
       RealChainRun(chain: chain, workload: workload, engine: Self.engine, seed: seed, requests: requests),

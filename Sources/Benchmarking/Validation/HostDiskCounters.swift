@@ -13,6 +13,10 @@ struct HostDiskCounters: Equatable {
   var writes: UInt64
   /// Sum over completed and in-flight requests of their milliseconds in the queue (field 11).
   var queueMs: UInt64
+  /// Milliseconds the completed reads and writes took, each from its request's allocation in the
+  /// block layer to its end, summed (fields 4 and 8).
+  var readMs: UInt64 = 0
+  var writeMs: UInt64 = 0
 
   /// The counters of the device holding `path` (a file or folder), or of `path` itself if it is a
   /// block device; nil where there are none: not Linux, or a file system on no block device (tmpfs,
@@ -36,15 +40,19 @@ struct HostDiskCounters: Equatable {
     guard fields.count >= 11 else { return nil }
     let values = fields.prefix(11).compactMap { UInt64($0) }
     guard values.count == 11 else { return nil }
-    return HostDiskCounters(reads: values[0], writes: values[4], queueMs: values[10])
+    return HostDiskCounters(
+      reads: values[0], writes: values[4], queueMs: values[10], readMs: values[3], writeMs: values[7])
   }
 
   /// What happened between `earlier` and `self`; nil if a counter went back (the device was
   /// replaced, or a 32-bit counter wrapped).
   func since(_ earlier: HostDiskCounters) -> HostDiskCounters? {
-    guard reads >= earlier.reads, writes >= earlier.writes, queueMs >= earlier.queueMs else { return nil }
+    guard reads >= earlier.reads, writes >= earlier.writes, queueMs >= earlier.queueMs,
+      readMs >= earlier.readMs, writeMs >= earlier.writeMs
+    else { return nil }
     return HostDiskCounters(
-      reads: reads - earlier.reads, writes: writes - earlier.writes, queueMs: queueMs - earlier.queueMs)
+      reads: reads - earlier.reads, writes: writes - earlier.writes, queueMs: queueMs - earlier.queueMs,
+      readMs: readMs - earlier.readMs, writeMs: writeMs - earlier.writeMs)
   }
 
   var ios: UInt64 { reads + writes }

@@ -61,6 +61,8 @@ public struct ValidationCase: Encodable, Sendable {
     case hostDiskIOsPerRequestReal = "host_disk_ios_per_request_real"
     case hostDiskMeanQueueReal = "host_disk_mean_queue_real"
     case hostDiskUsPerIOReal = "host_disk_us_per_io_real"
+    case hostDiskUsPerReadReal = "host_disk_us_per_read_real"
+    case hostDiskUsPerWriteReal = "host_disk_us_per_write_real"
     case classes
     case iopsWithinRealRange = "iops_within_real_range"
     case demeritWithinRealSpread = "demerit_within_real_spread"
@@ -97,6 +99,8 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encodeIfPresent(hostDiskReal?.iosPerRequest, forKey: .hostDiskIOsPerRequestReal)
     try c.encodeIfPresent(hostDiskReal?.meanQueue, forKey: .hostDiskMeanQueueReal)
     try c.encodeIfPresent(hostDiskReal?.usPerIO, forKey: .hostDiskUsPerIOReal)
+    try c.encodeIfPresent(hostDiskReal?.usPerRead, forKey: .hostDiskUsPerReadReal)
+    try c.encodeIfPresent(hostDiskReal?.usPerWrite, forKey: .hostDiskUsPerWriteReal)
     try c.encode(samples.classes, forKey: .classes)
     // The spread's own fields (absent for one run), then the two verdicts that need the model's figures.
     try realSpread?.encode(to: encoder)

@@ -7,6 +7,8 @@ public enum ValidationOptionError: Error, Equatable, CustomStringConvertible {
   case repeatsOutOfRange(Int)
   /// `--requests` outside ``DiskValidation/requestsRange``.
   case requestsOutOfRange(Int)
+  /// `--read-fraction` or `--base-fill` (the option named) not a number from 0 to 1.
+  case fractionOutOfRange(option: String, Double)
 
   public var description: String {
     switch self {
@@ -16,6 +18,8 @@ public enum ValidationOptionError: Error, Equatable, CustomStringConvertible {
     case .requestsOutOfRange(let n):
       "--requests must be an integer \(DiskValidation.requestsRange.lowerBound)..."
         + "\(DiskValidation.requestsRange.upperBound), found \(n)"
+    case .fractionOutOfRange(let option, let x):
+      "--\(option) must be a number from 0 to 1, found \(x)"
     }
   }
 }

@@ -18,14 +18,16 @@ extension ValidationReport {
             ? "Device: the kernel's counters of the block device holding the chains (/sys/dev/block/…/stat), "
               + "read before and after each real run: the I/Os it completed per request beside the engine's "
               + "physical I/Os (more: the host added I/O, file-system metadata or its journal; fewer: it "
-              + "merged some), the mean number in its own queue and the time an I/O spent there; the rest "
-              + "of the loop's time is the guest's submission and completion path. Other processes' I/O on "
-              + "the device counts too."
+              + "merged some), the mean number in its own queue and the time an I/O spent there, and per "
+              + "direction the mean time of a read and of a write from the block layer's allocation of its "
+              + "request to its end; the rest of the loop's time is the guest's submission and completion "
+              + "path. Other processes' I/O on the device counts too."
             : "The folder's device has no kernel counters (not Linux, or no block device under it).")),
       .table(
         header: [
           "depth", "iodepth", "µs per I/O, loop / model", "I/Os in flight, loop / model",
           "device I/Os per request (engine's)", "device queue", "µs per device I/O",
+          "µs per device read / write",
         ],
         rows: cases.map { c in
           let p = c.perRequest
@@ -35,6 +37,7 @@ extension ValidationReport {
             Self.pair(p.iosInFlightReal, p.iosInFlightSimulated, 2),
             h.map { "\(Self.f($0.iosPerRequest, 3)) (\(Self.f(c.physicalIOsPerRequestReal, 3)))" } ?? "–",
             h.map { Self.f($0.meanQueue, 2) } ?? "–", h.map { Self.f($0.usPerIO) } ?? "–",
+            h.map { "\(Self.f($0.usPerRead)) / \(Self.f($0.usPerWrite))" } ?? "–",
           ]
         }),
     ]

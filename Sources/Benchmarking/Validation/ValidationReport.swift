@@ -8,11 +8,14 @@ public struct ValidationReport {
   public var profile: String
   public var machine: String
   public var cases: [ValidationCase]
+  /// The share of each chain's base written when it was built (`DiskValidation.baseFill`).
+  public var baseFill: Double
 
-  public init(profile: String, machine: String, cases: [ValidationCase]) {
+  public init(profile: String, machine: String, cases: [ValidationCase], baseFill: Double = 0.5) {
     self.profile = profile
     self.machine = machine
     self.cases = cases
+    self.baseFill = baseFill
   }
 
   struct Document: Encodable {
@@ -103,7 +106,7 @@ public struct ValidationReport {
       .paragraph(
         "\(machine). Each case runs the same guest workload (random 4 KiB, read fraction "
           + "\(cases.first.map { Self.f($0.readFraction, 2) } ?? "-"), closed loop at the given iodepth) through "
-          + "the same chain twice: for real (the VHD engine on O_DIRECT files, one thread over Linux native "
+          + "the same chain (its base \(Self.f(baseFill * 100, 0)) % written) twice: for real (the VHD engine on O_DIRECT files, one thread over Linux native "
           + "AIO as tapdisk drives them, wall-clock latency) and simulated with the profile. Demerit: root-mean-square horizontal distance between "
           + "the two response-time CDFs (DiskSim's figure), absolute and as % of the real mean. "
           + "docs/simulation.md#validation says how."))
