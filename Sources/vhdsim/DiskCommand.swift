@@ -67,7 +67,8 @@ struct DiskCalibrateCommand: ParsableCommand {
         engineCPU: try calibrator.measureEngineCPU(), grid: grid, repeats: repeats)
       cpu.perSubmit = SubmissionTiming.perIO(grid)
       bar.finish()
-      let model = try ProfileFit.fit(grid, capacityBytes: calibrator.deviceBytes, punchHole: punches)
+      let model = try ProfileFit.fit(
+        grid, repeats: repeats, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(
         name: profileName, target: target, grid: grid, repeats: repeats, model: model, engineCPU: cpu,

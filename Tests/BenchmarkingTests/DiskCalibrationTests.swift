@@ -192,6 +192,46 @@ import VHD
     }
   }
 
+  /// A depth-1 job run again at the calibration's end (`repeats`) is pooled with its first run: the
+  /// latency table is the two averaged quantile by quantile, at every probability either lists, and
+  /// the queue-depth factors divide by the two runs' mean latency (the harmonic mean of their IOPS).
+  /// Here the repeat of the 4 KiB read took twice as long: the fitted table is 1.5 × the first run's
+  /// (transfer taken off after pooling), the read factor at 32 is 32 / 9 where it was 32 / 6, and
+  /// the jobs not repeated fit as before.
+  @Test func fitPoolsAJobWithItsRepeat() throws {
+    let truth = LatencyDistribution.lognormal(median: 100_000, sigma: 0.4)
+    let grid = syntheticGrid(truth)
+    var again = try #require(
+      grid.first { !$0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 })
+    again.result.iops /= 2
+    again.result.latencyQuantiles =
+      again.result.latencyQuantiles.map { (p: $0.p, ns: 2 * $0.ns) } + [(p: 0.999_99, ns: 0)]
+    again.result.latencyQuantiles.sort { $0.p < $1.p }
+    // The extra point takes its place in order and the value its neighbours give.
+    let last = again.result.latencyQuantiles.count - 1
+    again.result.latencyQuantiles[last - 1].ns =
+      (again.result.latencyQuantiles[last - 2].ns + again.result.latencyQuantiles[last].ns) / 2
+    let m = try ProfileFit.fit(grid, repeats: [again], capacityBytes: 1 << 30)
+    let transfer = 4096 * 1e9 / 800e6
+    for p in [0.1, 0.5, 0.9, 0.99] {
+      let expected = 1.5 * (truth.value(at: p) + transfer) - transfer
+      let fitted = m.read.value(bytes: 4096, at: p)
+      #expect(abs(fitted - expected) / expected < 1e-9, "p\(p): \(fitted) vs \(expected)")
+    }
+    let table = try #require(
+      m.read.classes.first { $0.bytes == 4096 }.flatMap {
+        if case .empirical(let t) = $0.latency { t } else { nil }
+      })
+    #expect(table.probabilities.contains(0.999_99) && table.probabilities.count == 18)
+    let scaling = try #require(m.queueDepthScaling)
+    #expect(abs(scaling.read[1].factor - 32.0 / 9) < 1e-9)
+    #expect(abs(scaling.write[1].factor - 32.0 / 6) < 1e-9)
+    let plain = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
+    #expect(m.read.value(bytes: 65_536, at: 0.5) == plain.read.value(bytes: 65_536, at: 0.5))
+    #expect(m.write.value(bytes: 4096, at: 0.5) == plain.write.value(bytes: 4096, at: 0.5))
+    #expect(throws: QuantileTable.Problem.tooFewPoints) { try QuantileTable.average([]) }
+  }
+
   /// The fit takes the total latency (`lat_ns`: what a caller waits for, `io_submit` included), not
   /// the completion latency: the libaio read fixture as the random 4 KiB depth-1 read job gives its
   /// `lat_ns` quantiles back, less the transfer at 800 MB/s (5,120 ns).

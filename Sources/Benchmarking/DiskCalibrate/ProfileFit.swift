@@ -8,9 +8,11 @@ import Simulation
 ///   depth) moved — the shared bus of the model;
 /// - latency per direction and size class: the queue-depth-1 random job's latency quantile table
 ///   (`FioResult.latencyQuantiles`: fio's total latency `lat_ns`, submission included, as min,
-///   percentiles, max), less the bus transfer time the model adds separately;
+///   percentiles, max), less the bus transfer time the model adds separately; where the job ran
+///   again at the calibration's end (`repeats`), the two runs' tables averaged quantile by quantile,
+///   so a device that drifted over the calibration is fitted at its middle, not its start;
 /// - queue-depth scaling per direction: each random 4 KiB job's mean latency by Little's law (depth /
-///   IOPS) over the depth-1 job's; channels: the deepest such job's depth (the latency factor, not a
+///   IOPS) over the depth-1 job's (of its two runs, their mean); channels: the deepest such job's depth (the latency factor, not a
 ///   count of units, carries the device's parallelism up to there); with the mixed jobs, each
 ///   direction's factor in the mix and the writes' share in flight (`mixedPoints`);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
@@ -20,8 +22,13 @@ import Simulation
 ///   measured.
 public enum ProfileFit {
   public static func fit(
-    _ grid: [FioMeasurement], capacityBytes: UInt64, punchHole: QuantileTable? = nil
+    _ grid: [FioMeasurement], repeats: [FioMeasurement] = [], capacityBytes: UInt64,
+    punchHole: QuantileTable? = nil
   ) throws(CalibrationError) -> SSDModel {
+    /// The job's second run, if it had one.
+    func again(_ m: FioMeasurement) -> FioResult? {
+      repeats.first { $0.job == m.job && $0.result.isWrite == m.result.isWrite }?.result
+    }
     func bandwidth(_ write: Bool) throws(CalibrationError) -> Double {
       let best = grid.filter { $0.job.isWrite == write && $0.job.blockBytes == 1 << 20 }.map(
         \.result.bytesPerSecond
@@ -41,11 +48,14 @@ public enum ProfileFit {
         && !m.job.isMixed
       {
         let transfer = Double(m.job.blockBytes) * 1e9 / bw
-        let q = m.result.latencyQuantiles
         let table: QuantileTable
         do {
+          var runs = [try QuantileTable(m.result.latencyQuantiles)]
+          if let second = again(m) { runs.append(try QuantileTable(second.latencyQuantiles)) }
+          let pooled = try QuantileTable.average(runs)
           table = try QuantileTable(
-            probabilities: q.map(\.p), nanoseconds: q.map { Swift.max(0, $0.ns - transfer) })
+            probabilities: pooled.probabilities,
+            nanoseconds: pooled.nanoseconds.map { Swift.max(0, $0 - transfer) })
         } catch { throw .badFioOutput(file: m.job.name, reason: "\(error)") }
         classes.append(.init(bytes: m.job.blockBytes, latency: .empirical(table)))
       }
@@ -92,14 +102,17 @@ public enum ProfileFit {
       guard let one = small.first, one.job.queueDepth == 1, small.count > 1, one.result.iops > 0 else {
         throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper")
       }
-      depthOne.append(one.result.iops)
+      // Depth 1's mean latency (1 / IOPS) over its runs: the harmonic mean of their IOPS.
+      let oneIOPS =
+        again(one).map { 2 / (1 / one.result.iops + 1 / Swift.max(1e-9, $0.iops)) } ?? one.result.iops
+      depthOne.append(oneIOPS)
       // Mean latency by Little's law (depth / IOPS) over depth 1's.
       curves.append(
         small.map { m in
           .init(
             depth: m.job.queueDepth,
             factor: m.job.queueDepth == 1
-              ? 1 : one.result.iops * Double(m.job.queueDepth) / Swift.max(1e-9, m.result.iops))
+              ? 1 : oneIOPS * Double(m.job.queueDepth) / Swift.max(1e-9, m.result.iops))
         })
     }
     guard
@@ -144,5 +157,12 @@ public enum ProfileFit {
           write: w.meanLatencyNs / 1e9 * scale * depthOneIOPS.write))
     }
     return points
+  }
+}
+
+extension QuantileTable {
+  /// fio's quantiles as (probability, nanoseconds) points.
+  init(_ points: [(p: Double, ns: Double)]) throws(Problem) {
+    try self.init(probabilities: points.map(\.p), nanoseconds: points.map(\.ns))
   }
 }

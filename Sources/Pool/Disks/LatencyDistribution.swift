@@ -115,6 +115,18 @@ public struct QuantileTable: Sendable, Equatable {
     return sum
   }
 
+  /// The tables averaged quantile by quantile (Vincent averaging: the quantile function of runs of
+  /// one job pooled with equal weight), at every probability any of them lists; `tables` itself
+  /// when it holds one. Throws on an empty list.
+  public static func average(_ tables: [QuantileTable]) throws(Problem) -> QuantileTable {
+    guard let first = tables.first else { throw .tooFewPoints }
+    if tables.count == 1 { return first }
+    let ps = Array(Set(tables.flatMap(\.probabilities))).sorted()
+    let n = Double(tables.count)
+    return try QuantileTable(
+      probabilities: ps, nanoseconds: ps.map { p in tables.reduce(0) { $0 + $1.value(at: p) } / n })
+  }
+
   func shifted(by delta: Double, floor: Double) -> QuantileTable {
     // Clamping keeps the values non-decreasing and non-negative, so the table stays valid.
     QuantileTable(
