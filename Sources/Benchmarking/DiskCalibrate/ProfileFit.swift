@@ -12,9 +12,10 @@ import Simulation
 ///   again at the calibration's end (`repeats`), the two runs' tables averaged quantile by quantile,
 ///   so a device that drifted over the calibration is fitted at its middle, not its start;
 /// - queue-depth scaling per direction: each random 4 KiB job's mean latency by Little's law (depth /
-///   IOPS) over the depth-1 job's (of its two runs, their mean); channels: the deepest such job's depth (the latency factor, not a
-///   count of units, carries the device's parallelism up to there); with the mixed jobs, each
-///   direction's factor in the mix and the writes' share in flight (`mixedPoints`);
+///   IOPS) over the depth-1 job's (of its two runs, their mean); channels: the deepest such job's
+///   depth (the latency factor, not a count of units, carries the device's parallelism up to
+///   there); with the mixed jobs, each direction's factor in the mix and the writes' share in flight
+///   (`mixedPoints`);
 /// - file system (when the grid has the sparse-file job): the allocating-write latency is the
 ///   depth-1 random 4 KiB write on a fresh sparse file, less its transfer, and the submission
 ///   latency (`slat_ns`) of the deepest such job is the time the write holds the file's inode lock
