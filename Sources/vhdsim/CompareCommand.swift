@@ -11,12 +11,13 @@ struct CompareCommand: ParsableCommand {
     abstract:
       "Compare policies in a run (or merged) directory: differences with CIs, p-values, effect sizes.",
     discussion: """
-      Per sweep point and metric, each policy against the baseline (--baseline, else the scenario's
-      report.baseline, else its first policy):
-      n and mean of each, the difference (policy − baseline) with its Welch 95 % interval, the relative
+      Per sweep point and metric, each policy against the baseline (--baseline, else the scenario's \
+      report.baseline, else its first policy): \
+      n and mean of each, the difference (policy − baseline) with its Welch 95 % interval, the relative \
       difference with its interval, Welch's p, Mann–Whitney U's p for latency metrics, and Cohen's d.
-      `-` marks a statistic that is undefined (one replicate, or no variance on either side); d is
-      "n/a (no variance)" when the pooled standard deviation is at most 1e-9 of the means, and shown
+
+      `-` marks a statistic that is undefined (one replicate, or no variance on either side); d is \
+      "n/a (no variance)" when the pooled standard deviation is at most 1e-9 of the means, and shown \
       as "> 10" / "< -10" beyond that (--json keeps the number).
       """)
 

@@ -16,24 +16,28 @@ struct DiskCalibrateCommand: ParsableCommand {
     commandName: "calibrate",
     abstract: "Run fio with O_DIRECT over a grid on TARGET and write the fitted disk profile.",
     discussion: """
-      Each job drives the device as tapdisk does: libaio from one thread with the queue depth in
-      flight (fio --ioengine=libaio --iodepth=N, O_DIRECT); latencies are fio's total latency
+      Each job drives the device as tapdisk does: libaio from one thread with the queue depth in \
+      flight (fio --ioengine=libaio --iodepth=N, O_DIRECT); latencies are fio's total latency \
       (submission plus completion).
-      The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32
-      (--quick: 1 and 32, one second per job); then random 4 KiB reads and writes together, 70 %
-      reads, at queue depths 8 and 32 (--quick: 32), for how a mix in flight slows each direction;
-      then random 4 KiB writes into a fresh sparse file
-      (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the
-      engine's processor time per request on chains in memory (use a release build); and the
-      tapdisk loop's own time per I/O beyond fio's (the validation's loop reading a one-level chain
-      at iodepth 1 in a folder beside the file, against fio's random 4 KiB reads at depth 1, less
-      the device's own change between the two runs by its kernel counters); and the thread's time
+
+      The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32 \
+      (--quick: 1 and 32, one second per job); then random 4 KiB reads and writes together, 70 % \
+      reads, at queue depths 8 and 32 (--quick: 32), for how a mix in flight slows each direction; \
+      then random 4 KiB writes into a fresh sparse file \
+      (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the \
+      engine's processor time per request on chains in memory (use a release build); and the \
+      tapdisk loop's own time per I/O beyond fio's (the validation's loop reading a one-level chain \
+      at iodepth 1 in a folder beside the file, against fio's random 4 KiB reads at depth 1, less \
+      the device's own change between the two runs by its kernel counters); and the thread's time \
       in io_submit per I/O (fio's submission latency in the 70/30 job at its lowest depth).
-      The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's
-      mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is
+
+      The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's \
+      mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is \
       written (exit status 1) unless --allow-unsteady.
-      TARGET is a file or a folder on the device to measure
+
+      TARGET is a file or a folder on the device to measure \
       (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
+
       The profile: docs/simulation.md#disk-profiles; the fit: docs/simulation.md#calibration.
       """)
 

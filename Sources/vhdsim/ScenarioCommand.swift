@@ -15,7 +15,7 @@ struct ScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Decode scenario files strictly and print how many runs each expands to.",
       discussion: """
-        Prints `FILE: ok (N runs: P policies × S sweep points × R replicates)` per file, or
+        Prints `FILE: ok (N runs: P policies × S sweep points × R replicates)` per file, or \
         `vhdsim: FILE:LINE:COLUMN: what was expected` on standard error. Exits 65 if any file has an \
         error, 66 if one does not exist. \
         See docs/scenarios.md for every key.
