@@ -22,7 +22,13 @@ struct ValidateCommand: ParsableCommand {
       real side N times (in rounds, every case once a round, each on a freshly built chain) and the \
       simulated side once, pools the real runs, and reports their spread beside the comparison: the \
       real IOPS range and median, the p50/p99 ranges and the noise floor (the largest demerit of one \
-      real run against the others pooled), and in how many cases the model lands within it. \
+      real run against the others pooled), and in how many cases the model lands within it.
+
+      The device check: each round of real runs starts with fio running the same mix on the device \
+      without the engine (random 4 KiB, the same share of reads, each iodepth), beside the profile's \
+      disk model on the same job. Their ratio is how far the device has moved since it was \
+      calibrated; the report divides it out of each case's simulated / real IOPS, so drift and model \
+      error show apart. Skipped without fio, or with --no-device-check. \
       docs/simulation.md#validation.
       """)
 
@@ -40,6 +46,7 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "The share of each chain's base written when it is built, 0...1.") var baseFill = 0.5
   @Flag(help: "64 MiB chains and 400 requests per case (CI).") var quick = false
   @Flag(help: "Print the result as one JSON object.") var json = false
+  @Flag(help: "Do not run fio on the device alone at the start of each round.") var noDeviceCheck = false
 
   static func list(_ s: String, _ name: String) throws -> [Int] {
     let values = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -68,14 +75,16 @@ struct ValidateCommand: ParsableCommand {
       validation.repeats = repeats
       validation.readFraction = readFraction
       validation.baseFill = baseFill
+      validation.deviceCheck = !noDeviceCheck
       if let requests { validation.requests = requests }
       let bar = ProgressLine(label: "validate")
       validation.progress = { p in bar.update(p.done, p.total, step: p.step, phase: p.phase) }
-      let cases = try validation.run()
+      let outcome = try validation.run()
+      let cases = outcome.cases
       bar.finish()
       let report = ValidationReport(
         profile: disk.name, machine: "Real side: \(folder) on this machine", cases: cases,
-        baseFill: baseFill)
+        baseFill: baseFill, deviceChecks: outcome.deviceChecks)
       try report.write(to: out)
       if json {
         print(report.json)
@@ -90,6 +99,13 @@ struct ValidateCommand: ParsableCommand {
           print(
             "depth \(c.depth) iodepth \(c.iodepth): demerit "
               + String(format: "%.1f %%, IOPS sim/real %.3f", c.demeritPercent, c.iopsRatio) + (spread ?? ""))
+        }
+        for d in outcome.deviceChecks {
+          print(
+            "device alone, iodepth \(d.iodepth): fio "
+              + String(
+                format: "%.0f IOPS (median of %d), profile %.0f: %.3f ×", d.iopsFioMedian, d.iopsFio.count,
+                d.iopsProfile, d.ratio))
         }
       }
     }

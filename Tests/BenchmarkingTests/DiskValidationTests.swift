@@ -14,8 +14,22 @@ import Testing
     var validation = DiskValidation(
       profile: .nvme, depths: [1, 3], iodepths: [1, 2], folder: folder, quick: true)
     validation.requests = 150
-    guard let cases = try QuickValidation.run(validation) else { return }
+    guard let outcome = try QuickValidation.run(validation) else { return }
+    let cases = outcome.cases
     #expect(cases.map(\.depth) == [1, 1, 3, 3] && cases.map(\.iodepth) == [1, 2, 1, 2])
+    // The device check ran fio once (one round) per iodepth where fio is installed (CI installs it).
+    if findExecutable("fio") != nil {
+      #expect(outcome.deviceChecks.map(\.iodepth) == [1, 2])
+      for d in outcome.deviceChecks {
+        #expect(d.iopsFio.count == 1 && d.iopsFio[0] > 0 && d.meanUsFio[0] > 0 && d.readFraction == 0.7)
+        #expect(d.iopsProfile > 0 && d.meanUsProfile > 0)
+      }
+    } else {
+      #expect(outcome.deviceChecks.isEmpty)
+    }
+    #expect(
+      !FileManager.default.fileExists(
+        atPath: (folder as NSString).appendingPathComponent("vhdsim-calibrate.dat")))
     for c in cases {
       #expect(c.requests == 150 && c.samples.simulatedNs.count == 150)
       #expect(c.iopsReal > 0 && c.iopsSimulated > 0 && c.demeritUs.isFinite)
@@ -26,7 +40,8 @@ import Testing
       #expect(c.physicalIOsPerRequestReal == c.physicalIOsPerRequestSimulated, "depth \(c.depth)")
     }
     let out = (folder as NSString).appendingPathComponent("report")
-    let report = ValidationReport(profile: "nvme", machine: "test", cases: cases)
+    let report = ValidationReport(
+      profile: "nvme", machine: "test", cases: cases, deviceChecks: outcome.deviceChecks)
     try report.write(to: out)
     for file in ["validation.json", "report.md", "report.html"] {
       #expect(
@@ -91,6 +106,19 @@ import Testing
     #expect(markdown.contains("The folder's device has no kernel counters") == (cases[0].hostDiskReal == nil))
     // One run: no spread section, no error bars.
     #expect(!markdown.contains("Within the machine's own spread"))
+    // The device check's section and JSON where it ran.
+    #expect(markdown.contains("The device alone, now against the profile") == !outcome.deviceChecks.isEmpty)
+    let checks = json?["device_check"] as? [[String: Any]]
+    #expect((checks?.count ?? 0) == outcome.deviceChecks.count)
+    if let first = checks?.first {
+      #expect(
+        Set(first.keys).subtracting(["host_disk_us_per_io_fio", "host_disk_mean_queue_fio"])
+          == [
+            "iodepth", "read_fraction", "runs", "iops_fio", "iops_fio_min", "iops_fio_max",
+            "mean_latency_fio_us",
+            "iops_profile", "mean_latency_profile_us", "iops_fio_over_profile",
+          ])
+    }
   }
 
   /// Requests split by read/write and physical I/Os; means and p99 per side, classes only one side

@@ -12,8 +12,8 @@ enum QuickValidation {
     return (base as NSString).appendingPathComponent("vhdsim-\(tag)-\(getpid())")
   }
 
-  /// The cases, or nil (with a note) when the folder's file system refuses O_DIRECT.
-  static func run(_ validation: DiskValidation) throws -> [ValidationCase]? {
+  /// What it measured, or nil (with a note) when the folder's file system refuses O_DIRECT.
+  static func run(_ validation: DiskValidation) throws -> DiskValidation.Outcome? {
     do { return try validation.run() } catch let e as CalibrationError {
       guard case .directIORefused = e else { throw e }
       print(

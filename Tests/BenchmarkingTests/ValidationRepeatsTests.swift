@@ -184,9 +184,10 @@ import Testing
       profile: .nvme, depths: [2], iodepths: [1, 2], folder: folder, quick: true)
     validation.requests = 100
     validation.repeats = 2
+    validation.deviceCheck = false
     var progress: [ValidationProgress] = []
     validation.progress = { progress.append($0) }
-    guard let cases = try QuickValidation.run(validation) else { return }
+    guard let cases = try QuickValidation.run(validation)?.cases else { return }
     // Simulated once a case, then round 1 (both cases), then round 2.
     #expect(progress.map(\.done) == [1, 2, 3, 4, 5, 6] && progress.allSatisfy { $0.total == 6 })
     #expect(progress.map(\.repeatNow) == [nil, 1, 1, 2, 2, 2])

@@ -113,7 +113,7 @@ public struct DiskCalibrator {
   }
 
   /// Runs `jobs` with fio, in order, and returns what it measured.
-  private func run(_ jobs: [FioJob], fio: String) throws(CalibrationError) -> [FioMeasurement] {
+  func run(_ jobs: [FioJob], fio: String) throws(CalibrationError) -> [FioMeasurement] {
     var out: [FioMeasurement] = []
     defer { unlink(sparseFile) }
     for (i, job) in jobs.enumerated() {

@@ -26,6 +26,9 @@ public struct DiskValidation {
   /// How many times each case's real side runs (``repeatsRange``); with more than one, each case
   /// carries the real side's spread (docs/simulation.md#repeats-and-the-noise-floor).
   public var repeats = 1
+  /// Whether each round of real runs starts with the device check (fio on the device alone, beside
+  /// the profile: `DeviceCheck`); skipped where fio is not installed.
+  public var deviceCheck = true
   public var progress: (ValidationProgress) -> Void = { _ in }
 
   /// The repeats `run` accepts: one at least; at most twenty, so that a mistyped count does not hold
@@ -68,10 +71,17 @@ public struct DiskValidation {
   static let engine = EngineOptions(
     bitmapCacheCapacity: EngineOptions.tapdiskBitmapCacheSize, useBATMap: true)
 
+  /// What `run` measured: the cases, and the device check of each iodepth (empty when it did not run).
+  public struct Outcome {
+    public var cases: [ValidationCase]
+    public var deviceChecks: [DeviceCheck]
+  }
+
   /// Every case simulated first (deterministic CPU work: when it runs changes nothing), then the real
   /// runs in rounds, every case once a round, so that a slow drift of the host's load reaches every
-  /// case alike instead of whichever case ran last. Each real run builds its chain afresh.
-  public func run() throws -> [ValidationCase] {
+  /// case alike instead of whichever case ran last; each round starts with the device check. Each
+  /// real run builds its chain afresh.
+  public func run() throws -> Outcome {
     try Self.check(repeats: repeats)
     try Self.check(requests: requests)
     try Self.check(readFraction: readFraction, baseFill: baseFill)
@@ -93,7 +103,21 @@ public struct DiskValidation {
         "depth \(k.depth), iodepth \(k.iodepth): simulated", repeatNow: n == keys.count - 1 ? 1 : nil)
     }
     var real = [[ChainRunResult]](repeating: [], count: keys.count)
+    let checker =
+      deviceCheck
+      ? DeviceCheckRunner(
+        folder: folder, sizeBytes: sizeBytes, quick: quick, iodepths: iodepths, readFraction: readFraction)
+      : nil
+    defer { checker?.finish() }
+    var checked = [[DeviceCheck.Round]](repeating: [], count: iodepths.count)
     for round in 1...repeats {
+      if let checker {
+        for (i, f) in try checker.round().enumerated() { checked[i].append(f) }
+        progress(
+          ValidationProgress(
+            done: done, total: keys.count * (repeats + 1), step: "device check (fio), round \(round)",
+            repeatNow: round, repeats: repeats))
+      }
       for (n, k) in keys.enumerated() {
         real[n].append(
           try side(depth: k.depth, iodepth: k.iodepth).real.run(
@@ -104,11 +128,22 @@ public struct DiskValidation {
       }
     }
     try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent("chain"))
-    return keys.indices.map {
+    let cases = keys.indices.map {
       ValidationCase(
         depth: keys[$0].depth, iodepth: keys[$0].iodepth, readFraction: readFraction, real: real[$0],
         simulated: simulated[$0])
     }
+    let checks: [DeviceCheck] =
+      checker == nil
+      ? []
+      : iodepths.indices.map { i -> DeviceCheck in
+        let profiled = DeviceCheck.predicted(profile, iodepth: iodepths[i], readFraction: readFraction)
+        return DeviceCheck(
+          iodepth: iodepths[i], readFraction: readFraction, iopsFio: checked[i].map(\.iops),
+          meanUsFio: checked[i].map(\.meanUs), deviceFio: checked[i].compactMap(\.device),
+          iopsProfile: profiled.iops, meanUsProfile: profiled.meanUs)
+      }
+    return Outcome(cases: cases, deviceChecks: checks)
   }
 
   /// Both sides of one case: the same chain spec, workload, engine and seed.

@@ -10,24 +10,40 @@ public struct ValidationReport {
   public var cases: [ValidationCase]
   /// The share of each chain's base written when it was built (`DiskValidation.baseFill`).
   public var baseFill: Double
+  /// fio on the device alone during the validation, one per iodepth (empty: not run).
+  public var deviceChecks: [DeviceCheck]
 
-  public init(profile: String, machine: String, cases: [ValidationCase], baseFill: Double = 0.5) {
+  public init(
+    profile: String, machine: String, cases: [ValidationCase], baseFill: Double = 0.5,
+    deviceChecks: [DeviceCheck] = []
+  ) {
     self.profile = profile
     self.machine = machine
     self.cases = cases
     self.baseFill = baseFill
+    self.deviceChecks = deviceChecks
   }
 
+  /// The JSON object; `device_check` only when the check ran, so a file without it reads as before.
   struct Document: Encodable {
     var profile: String
     var cases: [ValidationCase]
+    var deviceCheck: [DeviceCheck]?
+
+    enum CodingKeys: String, CodingKey {
+      case profile, cases
+      case deviceCheck = "device_check"
+    }
   }
 
   /// The one JSON object `--json` prints.
   public var json: String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-    let data = (try? encoder.encode(Document(profile: profile, cases: cases))) ?? Data("{}".utf8)
+    let data =
+      (try? encoder.encode(
+        Document(profile: profile, cases: cases, deviceCheck: deviceChecks.isEmpty ? nil : deviceChecks)))
+      ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -40,10 +56,11 @@ public struct ValidationReport {
     try Data((json + "\n").utf8).write(
       to: URL(fileURLWithPath: dir.appendingPathComponent("validation.json")))
     var doc = ReportDocument(title: "Validation of disk profile \(profile)")
-    doc.blocks.append(.paragraph(findings))
+    doc.blocks.append(.paragraph(findings + deviceCheckFindings))
     let plots = dir.appendingPathComponent("plots")
     doc.blocks.append(render(iopsPlot, in: plots, gnuplot: gnuplot))
     doc.blocks.append(contentsOf: spreadBlocks)
+    doc.blocks.append(contentsOf: deviceCheckBlocks)
     doc.blocks.append(.heading(level: 2, text: "Cases"))
     doc.blocks.append(
       .table(

@@ -15,13 +15,14 @@ public enum DiskCalibration {
   }
 
   public static func measure(
-    _ model: any DiskModel, pattern: Pattern, isWrite: Bool = false, ioBytes: UInt64, queueDepth: Int,
-    ios: Int, seed: UInt64 = 1
+    _ model: any DiskModel, pattern: Pattern, isWrite: Bool = false, readPercent: Int? = nil, ioBytes: UInt64,
+    queueDepth: Int, ios: Int, seed: UInt64 = 1
   ) -> Figures {
     var device = model
     device.reseed(SplitMix64.mix(seed))
     var harness = Harness(
-      disk: SimulatedDisk(model: device), pattern: pattern, isWrite: isWrite, ioBytes: ioBytes, target: ios,
+      disk: SimulatedDisk(model: device), pattern: pattern, isWrite: isWrite, readPercent: readPercent,
+      ioBytes: ioBytes, target: ios,
       random: IteratedSplitMix64(state: seed | 1), issueTime: Array(repeating: .zero, count: queueDepth))
     var sim = Simulator<Harness.Event>(capacity: queueDepth * 2)
     for slot in 0..<queueDepth { harness.issue(Int32(slot), sim: &sim) }
@@ -37,6 +38,8 @@ public enum DiskCalibration {
     var disk: SimulatedDisk
     let pattern: Pattern
     let isWrite: Bool
+    /// A mix, as fio's `--rwmixread`: each I/O a read with this chance in percent (nil: `isWrite`).
+    let readPercent: Int?
     let ioBytes: UInt64
     let target: Int
     var random: IteratedSplitMix64
@@ -58,7 +61,8 @@ public enum DiskCalibration {
         next = (next + ioBytes) % (slots * ioBytes)
       }
       if offset + ioBytes > disk.model.capacityBytes { offset = 0 }
-      return DiskOp(offset: offset, length: ioBytes, isWrite: isWrite)
+      let write = readPercent.map { random.next() % 100 >= UInt64($0) } ?? isWrite
+      return DiskOp(offset: offset, length: ioBytes, isWrite: write)
     }
 
     mutating func start(_ slot: Int32, sim: inout Simulator<Event>) {
