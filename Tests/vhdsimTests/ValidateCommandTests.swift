@@ -49,3 +49,12 @@ extension ValidateCommandTests {
     #expect(d.readFraction == 0.7 && d.baseFill == 0.5)
   }
 }
+
+extension ValidateCommandTests {
+  /// The device check runs unless --no-device-check; the flag takes no value.
+  @Test func noDeviceCheckTurnsTheCheckOff() throws {
+    #expect(try ValidateCommand.parse(["--out", "x"]).noDeviceCheck == false)
+    #expect(try ValidateCommand.parse(["--out", "x", "--no-device-check"]).noDeviceCheck == true)
+    #expect(throws: (any Error).self) { try ValidateCommand.parse(["--out", "x", "--no-device-check=yes"]) }
+  }
+}
