@@ -42,15 +42,11 @@ public struct DeviceCheck: Sendable, Equatable, Encodable {
   }
 
   /// The median of the rounds' IOPS (one disturbed round moves it less than a mean).
-  public var iopsFioMedian: Double { Self.median(iopsFio) }
+  public var iopsFioMedian: Double { median(iopsFio) }
   /// How fast the device ran against the profile: fio's median IOPS over the profile's.
   public var ratio: Double { iopsProfile > 0 ? iopsFioMedian / iopsProfile : .nan }
-
-  static func median(_ xs: [Double]) -> Double {
-    guard !xs.isEmpty else { return .nan }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-  }
+  /// Whether both sides measured something, so the ratio can be divided out.
+  public var hasRatio: Bool { ratio.isFinite && ratio > 0 }
 
   enum CodingKeys: String, CodingKey {
     case iodepth
@@ -68,8 +64,8 @@ public struct DeviceCheck: Sendable, Equatable, Encodable {
   }
 
   /// The medians of the device's time per I/O and mean queue under fio (nil: never counted).
-  public var deviceUsPerIOFio: Double? { deviceFio.isEmpty ? nil : Self.median(deviceFio.map(\.usPerIO)) }
-  public var deviceQueueFio: Double? { deviceFio.isEmpty ? nil : Self.median(deviceFio.map(\.meanQueue)) }
+  public var deviceUsPerIOFio: Double? { deviceFio.isEmpty ? nil : median(deviceFio.map(\.usPerIO)) }
+  public var deviceQueueFio: Double? { deviceFio.isEmpty ? nil : median(deviceFio.map(\.meanQueue)) }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
@@ -79,7 +75,7 @@ public struct DeviceCheck: Sendable, Equatable, Encodable {
     try c.encode(iopsFioMedian, forKey: .iopsFio)
     try c.encode(iopsFio.min() ?? .nan, forKey: .iopsFioMin)
     try c.encode(iopsFio.max() ?? .nan, forKey: .iopsFioMax)
-    try c.encode(Self.median(meanUsFio), forKey: .meanUsFio)
+    try c.encode(median(meanUsFio), forKey: .meanUsFio)
     try c.encode(iopsProfile, forKey: .iopsProfile)
     try c.encode(meanUsProfile, forKey: .meanUsProfile)
     try c.encode(ratio, forKey: .ratio)

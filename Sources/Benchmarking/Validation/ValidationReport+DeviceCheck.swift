@@ -4,7 +4,7 @@ import Experiments
 extension ValidationReport {
   /// The device check of `c`'s iodepth, if one ran.
   func deviceCheck(of c: ValidationCase) -> DeviceCheck? {
-    deviceChecks.first { $0.iodepth == c.iodepth && $0.ratio.isFinite && $0.ratio > 0 }
+    deviceChecks.first { $0.iodepth == c.iodepth && $0.hasRatio }
   }
 
   /// A case's simulated/real IOPS with the device's drift taken out: divided by how much slower than
@@ -16,7 +16,7 @@ extension ValidationReport {
   /// The findings' sentences on the device check: how fast the device ran against the profile, and
   /// how far the cases are off once that is taken out.
   var deviceCheckFindings: String {
-    let checks = deviceChecks.filter { $0.ratio.isFinite && $0.ratio > 0 }
+    let checks = deviceChecks.filter(\.hasRatio)
     guard !checks.isEmpty else { return "" }
     let each = checks.map {
       "\(Self.f($0.iopsFioMedian, 0)) IOPS at iodepth \($0.iodepth) against the profile's "
@@ -60,7 +60,7 @@ extension ValidationReport {
             "\(d.iodepth)", "\(d.iopsFio.count)",
             "\(Self.f(d.iopsFioMedian, 0)) (\(Self.f(d.iopsFio.min() ?? .nan, 0))–\(Self.f(d.iopsFio.max() ?? .nan, 0)))",
             Self.f(d.iopsProfile, 0), Self.f(d.ratio, 3),
-            "\(Self.f(DeviceCheck.median(d.meanUsFio))) / \(Self.f(d.meanUsProfile))",
+            "\(Self.f(median(d.meanUsFio))) / \(Self.f(d.meanUsProfile))",
             d.deviceUsPerIOFio.map { "\(Self.f($0)) (\(Self.f(d.deviceQueueFio ?? .nan, 2)))" } ?? "–",
           ]
         }),
