@@ -129,6 +129,10 @@ public final class PoolSimulation {
   /// The chain a tapdisk has open now.
   public func chain(vdi: Int) -> VHDChain { model.tapdisks[vdi].chain }
 
+  /// How tapdisk `vdi`'s thread collected completions in turns (zero where the pool does not serve
+  /// I/Os one at a time through the thread).
+  public func collections(vdi: Int) -> CollectionCounts { model.tapdisks[vdi].thread.collections }
+
   /// Adds a VM running `workload` against `vdi`; its requests start at time zero. At epoch
   /// resolution (an open-loop workload only) its I/O is applied in bulk
   /// (docs/simulation.md#epoch-resolution); VMs are numbered across both resolutions.

@@ -68,7 +68,8 @@ import Testing
           "thread_occupied_per_request_real_us", "submit_per_request_real_us",
           "thread_occupied_per_request_simulated_us", "submit_per_request_simulated_us", "io_us_real",
           "io_us_simulated",
-          "ios_in_flight_real", "ios_in_flight_simulated", "classes",
+          "ios_in_flight_real", "ios_in_flight_simulated", "completions_per_collect_real",
+          "completions_per_collect_simulated", "classes",
         ]).union(hostKeys))
     // Both sides timed their I/Os: at iodepth 1 at most one is in flight (the loop's thread also
     // works between them), at iodepth 2 at most two; each took some time.
@@ -77,6 +78,15 @@ import Testing
       #expect(p.ioUsReal > 0 && p.ioUsSimulated > 0, "depth \(c.depth) iodepth \(c.iodepth)")
       #expect(p.iosInFlightReal > 0 && p.iosInFlightReal <= Double(c.iodepth) * 1.0001)
       #expect(p.iosInFlightSimulated > 0 && p.iosInFlightSimulated <= Double(c.iodepth) * 1.0001)
+    }
+    // The loop's io_getevents returned one completion a call at iodepth 1 (one I/O in flight), one
+    // or two at iodepth 2; the nvme preset's pool serves I/Os without the thread in turns (no
+    // queue-depth curve, no thread charges), so the model collected nothing.
+    for c in cases {
+      let p = c.perRequest
+      if c.iodepth == 1 { #expect(p.completionsPerCollectReal == 1, "depth \(c.depth)") }
+      #expect(p.completionsPerCollectReal >= 1 && p.completionsPerCollectReal <= Double(c.iodepth))
+      #expect(p.completionsPerCollectSimulated == 0)
     }
     // Where counted, the device completed I/O in every case: the engine's went to it with O_DIRECT.
     for c in cases {

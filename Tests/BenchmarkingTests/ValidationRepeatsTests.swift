@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Pool
 import Testing
 
 @testable import Benchmarking
@@ -69,6 +70,7 @@ import Testing
   /// within the floor (300 µs).
   @Test func aCaseFromSeveralRealRunsPoolsThem() throws {
     typealias R = RequestClassComparison.Request
+    // Collections: the 400 µs run's io_getevents returned 8 in 2 calls, the others 1 in 1.
     func run(_ latencyUs: Double, iops: Double) -> ChainRunResult {
       ChainRunResult(
         requests: [
@@ -76,7 +78,9 @@ import Testing
           R(isWrite: true, physicalIOs: 3, latencyNs: latencyUs * 1000),
         ],
         elapsedSeconds: 2 / iops, physicalIOs: 4, threadBusySeconds: latencyUs * 1e-6,
-        threadWaitingSeconds: 1 / iops, submitSeconds: latencyUs * 0.5e-6)
+        threadWaitingSeconds: 1 / iops, submitSeconds: latencyUs * 0.5e-6,
+        collections: latencyUs == 400
+          ? CollectionCounts(calls: 2, completions: 8) : CollectionCounts(calls: 1, completions: 1))
     }
     let simulated = run(300, iops: 2000)
     let c = ValidationCase(
@@ -87,6 +91,9 @@ import Testing
     #expect(abs(c.iopsReal - 1000) < 1e-6 && abs(c.iopsSimulated - 2000) < 1e-6)
     #expect(c.p50RealUs == 100 && c.p99RealUs == 400)
     #expect(c.physicalIOsPerRequestReal == 2 && c.physicalIOsPerRequestSimulated == 2)
+    // Completions per io_getevents pooled over the runs' calls (10 in 4), not a mean of the runs' ratios
+    // (which would be 2).
+    #expect(c.perRequest.completionsPerCollectReal == 2.5 && c.perRequest.completionsPerCollectSimulated == 1)
     // Thread time per request: (100 + 100 + 400) µs over 6 real requests, 300 µs over 2 simulated.
     #expect(
       abs(c.threadCPUPerRequestRealUs - 100) < 1e-9 && abs(c.threadCPUPerRequestSimulatedUs - 150) < 1e-9)
@@ -116,7 +123,8 @@ import Testing
         "thread_occupied_per_request_real_us", "submit_per_request_real_us",
         "thread_occupied_per_request_simulated_us", "submit_per_request_simulated_us", "io_us_real",
         "io_us_simulated",
-        "ios_in_flight_real", "ios_in_flight_simulated", "classes", "repeats",
+        "ios_in_flight_real", "ios_in_flight_simulated", "completions_per_collect_real",
+        "completions_per_collect_simulated", "classes", "repeats",
         "iops_real_min", "iops_real_max", "p50_real_us_min", "p50_real_us_max", "p99_real_us_min",
         "p99_real_us_max", "demerit_real_spread_us", "demerit_real_spread_percent", "iops_within_real_range",
         "demerit_within_real_spread",

@@ -29,6 +29,9 @@ import VHD
     #expect(t.next(at: .microseconds(30)) == .collect(3))
     #expect(t.collectedAt == .microseconds(30))
     #expect(t.next(at: .microseconds(31)) == nil)
+    // Two io_getevents calls, the first returning two completions, the second one.
+    #expect(t.collections == CollectionCounts(calls: 2, completions: 3))
+    #expect(t.collections.perCall == 1.5 && CollectionCounts().perCall == 0)
   }
 
   /// An `io_submit` of more than two I/Os plugs: what was put in the plug goes to the device in one

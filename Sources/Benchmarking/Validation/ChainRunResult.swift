@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
 
 /// One side's run of a validation case, real (`RealChainRun`) or simulated (`SimulatedChainRun`), in
 /// the one form the comparison takes, so both sides' figures are computed the same way.
@@ -26,6 +27,9 @@ struct ChainRunResult {
   /// (submission to collection) was fitted to.
   var inFlightSeconds: Double = 0
   var iosTimed = 0
+  /// The thread's `io_getevents` calls and the completions they returned (real: the loop's;
+  /// simulated: the model's thread in turns, over the whole simulated run).
+  var collections = CollectionCounts()
 
   /// Over one run or several pooled: the mean time of an I/O, µs (all their I/Os' time in flight
   /// over all their I/Os), and the mean number in flight (Little's law: over all their time).

@@ -27,6 +27,8 @@ final class NativeAIO {
   /// request in flight a tag, kept per tag.
   private(set) var inFlightNanoseconds: UInt64 = 0
   private(set) var collected = 0
+  /// io_getevents calls made (each returns at least one completion).
+  private(set) var reaps = 0
   private var submittedAt: [UInt64]
 
   /// CLOCK_MONOTONIC, ns.
@@ -118,6 +120,7 @@ final class NativeAIO {
     waitNanoseconds += end - start
     guard n >= 0 else { throw StorageError(.system(-n), path: "io_getevents") }
     inFlight -= Int(n)
+    reaps += 1
     for i in 0..<Int(n) where events[i].data < UInt64(submittedAt.count) {
       inFlightNanoseconds += end - submittedAt[Int(events[i].data)]
       collected += 1

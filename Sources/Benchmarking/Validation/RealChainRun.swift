@@ -64,7 +64,7 @@ struct RealChainRun {
       threadWaitingSeconds: loop.waitingSeconds, submitSeconds: loop.submitSeconds,
       hostDisk: diskBefore.flatMap { before in diskAfter?.since(before) },
       inFlightSeconds: loop.inFlightSeconds,
-      iosTimed: loop.iosCollected)
+      iosTimed: loop.iosCollected, collections: loop.collections)
   }
 
   /// The calling thread's processor time (user and system), in seconds.

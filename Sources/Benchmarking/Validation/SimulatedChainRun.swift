@@ -55,6 +55,8 @@ struct SimulatedChainRun {
       threadBusySeconds: busy, threadWaitingSeconds: Swift.max(0, elapsed - occupied),
       submitSeconds: submitting,
       inFlightSeconds: done.reduce(0.0) { $0 + $1.io.inFlight.seconds },
-      iosTimed: done.reduce(0) { $0 + $1.io.count })
+      iosTimed: done.reduce(0) { $0 + $1.io.count },
+      // The scenario attaches one VDI: the pool's first.
+      collections: pool.collections(vdi: 0))
   }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import Pool
 import Simulation
 import VHD
 import Workloads
@@ -101,6 +102,8 @@ final class TapdiskLoop {
   /// them, summed, seconds; and how many were collected.
   var inFlightSeconds: Double { Double(aio.inFlightNanoseconds) / 1e9 }
   var iosCollected: Int { aio.collected }
+  /// The io_getevents calls made, and the completions they returned.
+  var collections: CollectionCounts { CollectionCounts(calls: aio.reaps, completions: aio.collected) }
 
   /// Serves `total` requests. On an error nothing new starts; what is in flight is collected before
   /// the error is thrown (the kernel still writes into the slots' buffers until then).

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
 
 extension ValidationCase {
   /// The case's figures from its real runs (one or more) and its one simulated run. With several real
@@ -36,7 +37,12 @@ extension ValidationCase {
         submitSimulatedUs: 1e6 * simulated.submitSeconds / Double(Swift.max(1, simSorted.count)),
         hostDiskReal: HostDiskLoad(runs: real.map { ($0.hostDisk, $0.requests.count, $0.elapsedSeconds) }),
         ioUsReal: realInFlight.usPerIO, ioUsSimulated: simulatedInFlight.usPerIO,
-        iosInFlightReal: realInFlight.meanInFlight, iosInFlightSimulated: simulatedInFlight.meanInFlight),
+        iosInFlightReal: realInFlight.meanInFlight, iosInFlightSimulated: simulatedInFlight.meanInFlight,
+        completionsPerCollectReal: CollectionCounts(
+          calls: real.reduce(0) { $0 + $1.collections.calls },
+          completions: real.reduce(0) { $0 + $1.collections.completions }
+        ).perCall,
+        completionsPerCollectSimulated: simulated.collections.perCall),
       samples: ValidationSamples(
         realNs: realSorted, simulatedNs: simSorted,
         classes: RequestClassComparison.compare(real: realRequests, simulated: simulated.requests),

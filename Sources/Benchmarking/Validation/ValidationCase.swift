@@ -58,6 +58,8 @@ public struct ValidationCase: Encodable, Sendable {
     case ioUsSimulated = "io_us_simulated"
     case iosInFlightReal = "ios_in_flight_real"
     case iosInFlightSimulated = "ios_in_flight_simulated"
+    case completionsPerCollectReal = "completions_per_collect_real"
+    case completionsPerCollectSimulated = "completions_per_collect_simulated"
     case hostDiskIOsPerRequestReal = "host_disk_ios_per_request_real"
     case hostDiskMeanQueueReal = "host_disk_mean_queue_real"
     case hostDiskUsPerIOReal = "host_disk_us_per_io_real"
@@ -96,6 +98,8 @@ public struct ValidationCase: Encodable, Sendable {
     try c.encode(perRequest.ioUsSimulated, forKey: .ioUsSimulated)
     try c.encode(perRequest.iosInFlightReal, forKey: .iosInFlightReal)
     try c.encode(perRequest.iosInFlightSimulated, forKey: .iosInFlightSimulated)
+    try c.encode(perRequest.completionsPerCollectReal, forKey: .completionsPerCollectReal)
+    try c.encode(perRequest.completionsPerCollectSimulated, forKey: .completionsPerCollectSimulated)
     try c.encodeIfPresent(hostDiskReal?.iosPerRequest, forKey: .hostDiskIOsPerRequestReal)
     try c.encodeIfPresent(hostDiskReal?.meanQueue, forKey: .hostDiskMeanQueueReal)
     try c.encodeIfPresent(hostDiskReal?.usPerIO, forKey: .hostDiskUsPerIOReal)

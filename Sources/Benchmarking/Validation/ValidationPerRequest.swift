@@ -26,14 +26,21 @@ public struct ValidationPerRequest: Sendable, Equatable {
   public var ioUsSimulated = 0.0
   public var iosInFlightReal = 0.0
   public var iosInFlightSimulated = 0.0
+  /// Completions the thread's `io_getevents` returned a call (real: the loop's calls; simulated: the
+  /// model's turns): near the iodepth, the device hands them back in batches; near 1, one by one.
+  public var completionsPerCollectReal = 0.0
+  public var completionsPerCollectSimulated = 0.0
 
   public init(
     physicalIOsReal: Double = 0, physicalIOsSimulated: Double = 0, threadCPURealUs: Double = 0,
     threadCPUSimulatedUs: Double = 0, threadOccupiedRealUs: Double = 0, submitRealUs: Double = 0,
     threadOccupiedSimulatedUs: Double = 0, submitSimulatedUs: Double = 0,
     hostDiskReal: HostDiskLoad? = nil, ioUsReal: Double = 0, ioUsSimulated: Double = 0,
-    iosInFlightReal: Double = 0, iosInFlightSimulated: Double = 0
+    iosInFlightReal: Double = 0, iosInFlightSimulated: Double = 0, completionsPerCollectReal: Double = 0,
+    completionsPerCollectSimulated: Double = 0
   ) {
+    self.completionsPerCollectReal = completionsPerCollectReal
+    self.completionsPerCollectSimulated = completionsPerCollectSimulated
     self.hostDiskReal = hostDiskReal
     self.ioUsReal = ioUsReal
     self.ioUsSimulated = ioUsSimulated

@@ -14,6 +14,8 @@ extension ValidationReport {
           + "io_getevents that collected it (what fio's latency times, which the profile is fitted to), "
           + "and by Little's law the mean number in flight; model: the same span in its tapdisk thread's "
           + "turns (docs/simulation.md#the-tapdisk-thread-in-turns). Zeroings, made in place, are not timed. "
+          + "Completions per io_getevents: how many each of the thread's collecting calls returned, near the "
+          + "iodepth where the device hands them back in batches, near 1 where one by one. "
           + (counted
             ? "Device: the kernel's counters of the block device holding the chains (/sys/dev/block/…/stat), "
               + "read before and after each real run: the I/Os it completed per request beside the engine's "
@@ -26,6 +28,7 @@ extension ValidationReport {
       .table(
         header: [
           "depth", "iodepth", "µs per I/O, loop / model", "I/Os in flight, loop / model",
+          "completions per io_getevents, loop / model",
           "device I/Os per request (engine's)", "device queue", "µs per device I/O",
           "µs per device read / write",
         ],
@@ -35,6 +38,10 @@ extension ValidationReport {
           return [
             "\(c.depth)", "\(c.iodepth)", Self.pair(p.ioUsReal, p.ioUsSimulated),
             Self.pair(p.iosInFlightReal, p.iosInFlightSimulated, 2),
+            // The model collects in turns only where it serves I/Os one at a time (a calibrated profile).
+            p.completionsPerCollectSimulated > 0
+              ? Self.pair(p.completionsPerCollectReal, p.completionsPerCollectSimulated, 2)
+              : "\(Self.f(p.completionsPerCollectReal, 2)) / –",
             h.map { "\(Self.f($0.iosPerRequest, 3)) (\(Self.f(c.physicalIOsPerRequestReal, 3)))" } ?? "–",
             h.map { Self.f($0.meanQueue, 2) } ?? "–", h.map { Self.f($0.usPerIO) } ?? "–",
             h.map { "\(Self.f($0.usPerRead)) / \(Self.f($0.usPerWrite))" } ?? "–",

@@ -76,6 +76,8 @@ struct TapdiskThread {
   private var plug = RingBuffer<Int32>(capacity: 16)
   /// Writes among the I/Os the plug holds.
   private var plugWrites = 0
+  /// The turns' `io_getevents` calls that returned completions, and the completions they returned.
+  private(set) var collections = CollectionCounts()
 
   /// An I/O of request `s` completed.
   mutating func completed(_ s: Int32) { completions.append(s) }
@@ -139,6 +141,8 @@ struct TapdiskThread {
     }
     guard !completions.isEmpty else { return nil }
     toCollect = completions.count
+    collections.calls += 1
+    collections.completions += toCollect
     collectedAt = now
     return next(at: now)
   }
