@@ -16,6 +16,9 @@ public enum PoolEvent: Sendable {
   case diskIODone(slot: Int32)
   /// A tapdisk's thread ends its current action (`TapdiskThread`).
   case threadStep(vdi: Int32)
+  /// The disk's round in service ends and the I/Os held meanwhile start the next
+  /// (docs/simulation.md#completion-rounds).
+  case diskRound
   /// A request that needed no device I/O (reads of never-written sectors) completes.
   case done(slot: Int32)
   /// The metrics' periodic sample of the pool's state.
@@ -101,6 +104,7 @@ struct PoolModel: SimulationModel {
         serveNextIO(slot, sim: &sim)
       }
     case .threadStep(let vdi): TapdiskThreadWork.step(Int(vdi), &self, &sim)
+    case .diskRound: DiskRoundPath.startHeldRound(&self, &sim)
     case .done(let slot): finish(slot, sim: &sim)
     case .sample: sample(sim: &sim)
     case .pause(let vdi): pause(Int(vdi), at: now)

@@ -72,6 +72,10 @@ import Testing
         .init(depth: 32, writeShare: 0.41, read: 7.5, write: 9.25),
       ])
     #expect(model.queueDepthScaling?.mixed.count == 2)
+    model.batchScaling = QueueDepthScaling(
+      read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2.9125)],
+      write: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2.4375)],
+      mixed: [.init(depth: 8, writeShare: 0.3, read: 3.05, write: 3.125)])
     let cpu = EngineCPUCost(
       perRequest: .nanoseconds(7_250), perLevel: .nanoseconds(480), perIO: .nanoseconds(6_190))
     let text = DiskProfileWriter.yaml(
@@ -79,24 +83,28 @@ import Testing
     let back = try DiskProfileFile.parse(yaml: text, file: "fs.yaml")
     #expect(back.engineCPU == cpu)
     #expect((back.model as? SSDModel)?.queueDepthScaling == model.queueDepthScaling)
+    #expect((back.model as? SSDModel)?.batchScaling == model.batchScaling)
+    #expect(
+      text.contains(
+        "  batch_scaling: {read: [[1, 1], [8, 2.9125]], write: [[1, 1], [8, 2.4375]], mixed: [[8, 0.3, 3.05, 3.125]]}"
+      ))
     #expect((back.model as? SSDModel)?.fileSystem == model.fileSystem)
-    let flat = text.replacingOccurrences(of: "[[1, 1], [8, 2.2765]", with: "[[2, 1], [8, 2.2765]")
-    #expect(flat != text)
-    #expect {
-      try DiskProfileFile.parse(yaml: flat, file: "q.yaml")
-    } throws: { e in
-      guard let e = e as? ScenarioError else { return false }
-      return e.file == "q.yaml" && e.message.contains("queue_depth_scaling") && e.message.contains("[1, 1]")
+    /// `text` with `bad` in place of `good` is refused, naming `file` and every one of `words`.
+    func refused(_ good: String, _ bad: String, _ file: String, _ words: [String]) {
+      let edited = text.replacingOccurrences(of: good, with: bad)
+      #expect(edited != text)
+      #expect {
+        try DiskProfileFile.parse(yaml: edited, file: file)
+      } throws: { e in
+        guard let e = e as? ScenarioError else { return false }
+        return e.file == file && words.allSatisfy { e.message.contains($0) }
+      }
     }
+    // A bad batch curve is named like a bad queue-depth curve.
+    refused("[[1, 1], [8, 2.9125]]", "[[1, 1], [8, -1]]", "b.yaml", ["batch_scaling"])
+    refused("[[1, 1], [8, 2.2765]", "[[2, 1], [8, 2.2765]", "q.yaml", ["queue_depth_scaling", "[1, 1]"])
     // A mixed point's write share must lie strictly between 0 and 1; the error names the field.
-    let allWrites = text.replacingOccurrences(of: "[8, 0.358,", with: "[8, 1,")
-    #expect(allWrites != text)
-    #expect {
-      try DiskProfileFile.parse(yaml: allWrites, file: "m.yaml")
-    } throws: { e in
-      guard let e = e as? ScenarioError else { return false }
-      return e.file == "m.yaml" && e.message.contains("mixed") && e.message.contains("between 0 and 1")
-    }
+    refused("[8, 0.358,", "[8, 1,", "m.yaml", ["mixed", "between 0 and 1"])
     var ops: [DiskOp] = []
     for i in 0..<200 {
       let space: SpaceChange = i % 3 == 0 ? .allocates : i % 3 == 1 ? .punchesHole : .none
@@ -109,14 +117,7 @@ import Testing
     }
     #expect(times(back.model) == times(model))
     #expect(Set(times(back.model)).count > 100)
-    let negative = text.replacingOccurrences(of: "request_us: 7.25", with: "request_us: -1")
-    #expect(negative != text)
-    #expect {
-      try DiskProfileFile.parse(yaml: negative, file: "neg.yaml")
-    } throws: { e in
-      guard let e = e as? ScenarioError else { return false }
-      return e.file == "neg.yaml" && e.message.contains("request_us")
-    }
+    refused("request_us: 7.25", "request_us: -1", "neg.yaml", ["request_us"])
   }
 
   @Test func badFieldsAreReportedAtTheirLine() {

@@ -12,7 +12,7 @@ public enum DiskProfileFile {
   ]
   static let ssdKeys = [
     "channels", "read_bandwidth_mb_s", "write_bandwidth_mb_s", "read", "write", "write_stall", "file_system",
-    "queue_depth_scaling",
+    "queue_depth_scaling", "batch_scaling",
   ]
   static let rotatingKeys = [
     "rpm", "settle_us", "full_stroke_us", "transfer_mb_s", "seek_variation", "write_cache",
@@ -118,7 +118,8 @@ public enum DiskProfileFile {
       writeBandwidth: try positive(try m.required("write_bandwidth_mb_s")) * 1e6, channels: channels,
       capacityBytes: capacity, writeStall: try m["write_stall"].map(writeStall),
       fileSystem: try m["file_system"].map(fileSystem),
-      queueDepthScaling: try m["queue_depth_scaling"].map(queueDepthScaling))
+      queueDepthScaling: try m["queue_depth_scaling"].map(queueDepthScaling),
+      batchScaling: try m["batch_scaling"].map(queueDepthScaling))
   }
 
   static func rotating(_ r: NodeReader, capacity: UInt64) throws(ScenarioError) -> RotatingDiskModel {

@@ -33,7 +33,10 @@ public enum DiskProfileWriter {
       "  read_bandwidth_mb_s: \(number(model.readBandwidth / 1e6))",
       "  write_bandwidth_mb_s: \(number(model.writeBandwidth / 1e6))",
     ]
-    if let scaling = model.queueDepthScaling {
+    for (key, scaling) in [
+      ("queue_depth_scaling", model.queueDepthScaling), ("batch_scaling", model.batchScaling),
+    ] {
+      guard let scaling else { continue }
       let curve = { (points: [QueueDepthScaling.Point]) in
         "[" + points.map { "[\($0.depth), \(number($0.factor))]" }.joined(separator: ", ") + "]"
       }
@@ -44,8 +47,7 @@ public enum DiskProfileWriter {
           + scaling.mixed.map {
             "[\($0.depth), \(number($0.writeShare)), \(number($0.read)), \(number($0.write))]"
           }.joined(separator: ", ") + "]"
-      lines.append(
-        "  queue_depth_scaling: {read: \(curve(scaling.read)), write: \(curve(scaling.write))\(mixed)}")
+      lines.append("  \(key): {read: \(curve(scaling.read)), write: \(curve(scaling.write))\(mixed)}")
     }
     for (key, latency) in [("read", model.read), ("write", model.write)] {
       lines.append("  \(key):")

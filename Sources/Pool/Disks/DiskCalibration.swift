@@ -18,7 +18,10 @@ public enum DiskCalibration {
     _ model: any DiskModel, pattern: Pattern, isWrite: Bool = false, readPercent: Int? = nil, ioBytes: UInt64,
     queueDepth: Int, ios: Int, seed: UInt64 = 1
   ) -> Figures {
-    var device = model
+    // fio's streaming jobs (each I/O submitted as it is ready, collected as soon as one completes)
+    // are what the per-I/O part of a profile was fitted to; its rounds, to the batched jobs
+    // (docs/simulation.md#completion-rounds).
+    var device: any DiskModel = (model as? SSDModel)?.withoutRounds ?? model
     device.reseed(SplitMix64.mix(seed))
     var harness = Harness(
       disk: SimulatedDisk(model: device), pattern: pattern, isWrite: isWrite, readPercent: readPercent,

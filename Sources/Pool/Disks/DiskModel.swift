@@ -74,12 +74,25 @@ public protocol DiskModel: Sendable {
   /// plugged submission's burst: a model whose latency follows the I/Os in flight counts each of them
   /// as in flight with every other (docs/simulation.md#queue-depth-scaling).
   mutating func arriveTogether(count: Int, writes: Int)
+  /// Whether the device completes the I/Os it holds in rounds, together
+  /// (docs/simulation.md#completion-rounds), so the submitter's `io_getevents` collects them in one
+  /// call.
+  var completesInRounds: Bool { get }
+  /// Where the device completes in rounds: when the round in service ends (the I/Os held meanwhile
+  /// start the next then).
+  var roundEnd: SimTime { get }
+  /// The I/Os held during the round that has just ended start a round now; returns its time
+  /// (docs/simulation.md#completion-rounds).
+  mutating func startHeldRound(at now: SimTime) -> SimTime
 }
 
 extension DiskModel {
   public var timesIOsAsTheyStart: Bool { false }
   public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime { .zero }
   public mutating func arriveTogether(count: Int, writes: Int) {}
+  public var completesInRounds: Bool { false }
+  public var roundEnd: SimTime { .zero }
+  public mutating func startHeldRound(at now: SimTime) -> SimTime { .zero }
 
   /// Convenience for tests and tools.
   public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {

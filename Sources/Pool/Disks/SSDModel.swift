@@ -27,21 +27,26 @@ public struct SSDModel: DiskModel {
   /// How latency grows with the I/Os in flight (a calibrated profile); nil: it does not, each of
   /// `channels` units serves at its depth-1 latency.
   public var queueDepthScaling: QueueDepthScaling?
+  /// Non-nil: the device completes in rounds (`CompletionRounds`), a round of n I/Os taking the
+  /// depth-1 latency times these factors at n (`batch_scaling`, docs/simulation.md#completion-rounds).
+  public var batchScaling: QueueDepthScaling?
   var inFlight = InFlightIOs()
   var bus = BusCalendar()
   var variates = DiskVariates()
+  var rounds = CompletionRounds()
   /// Of a burst reaching the device at once (`arriveTogether`), the I/Os not served yet and the
   /// writes among them.
-  var burstLeft = 0
-  var burstWritesLeft = 0
+  var burst = (left: 0, writes: 0)
 
   public init(
     read: SizeClassLatency, write: SizeClassLatency, readBandwidth: Double, writeBandwidth: Double,
     channels: Int, capacityBytes: UInt64, writeStall: WriteStall? = nil,
-    fileSystem: FileSystemAllocation? = nil, queueDepthScaling: QueueDepthScaling? = nil
+    fileSystem: FileSystemAllocation? = nil, queueDepthScaling: QueueDepthScaling? = nil,
+    batchScaling: QueueDepthScaling? = nil
   ) {
     precondition(channels > 0, "SSDModel needs at least one channel")
     self.queueDepthScaling = queueDepthScaling
+    self.batchScaling = batchScaling
     self.read = read
     self.write = write
     self.readBandwidth = readBandwidth
@@ -65,8 +70,13 @@ public struct SSDModel: DiskModel {
 
   public var parallelism: Int { channels }
 
-  /// Queue-depth scaling and a file system's exclusive operations depend on the I/Os in flight.
-  public var timesIOsAsTheyStart: Bool { queueDepthScaling != nil || fileSystem != nil }
+  /// Queue-depth scaling, rounds and a file system's exclusive operations depend on the I/Os in
+  /// flight.
+  public var timesIOsAsTheyStart: Bool {
+    queueDepthScaling != nil || fileSystem != nil || batchScaling != nil
+  }
+
+  public var completesInRounds: Bool { batchScaling != nil }
 
   public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
     fileSystem?.submitterHeld(op, service: service, at: now) ?? .zero
@@ -75,8 +85,7 @@ public struct SSDModel: DiskModel {
   public mutating func reseed(_ seed: UInt64) { variates = DiskVariates(seed: seed) }
 
   public mutating func arriveTogether(count: Int, writes: Int) {
-    burstLeft = count
-    burstWritesLeft = writes
+    burst = (count, writes)
   }
 
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
@@ -87,6 +96,7 @@ public struct SSDModel: DiskModel {
       if hasFileSystem {
         if op.space != .none {
           t = fileSystem!.serveExclusive(op, ready: t, at: variates.uniform(), now: now)
+          served(op)
           if op.space == .punchesHole { continue }
           let start = t
           t = bus.reserve(ready: t, duration: transferNanoseconds(op.length, writeBandwidth), now: now)
@@ -97,6 +107,14 @@ public struct SSDModel: DiskModel {
         t = fileSystem!.shared(op, ready: t)
       }
       let start = t
+      if batchScaling != nil {
+        t = servedInRound(op, ready: t, now: now)
+        served(op)
+        if t == SimulatedDisk.heldForRound { return t }
+        if hasFileSystem { fileSystem!.inFlight(op, until: t) }
+        if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
+        continue
+      }
       // Each side asked in place: a copy of the chosen side would retain its class array per I/O.
       let u = variates.uniform()
       var latency = op.isWrite ? write.value(bytes: op.length, at: u) : read.value(bytes: op.length, at: u)
@@ -104,15 +122,12 @@ public struct SSDModel: DiskModel {
         let others = inFlight.count(at: t, now: now)
         // This I/O counts itself; in a burst, also the burst's I/Os served after it.
         let (n, writes) =
-          burstLeft > 0
-          ? (others.all + burstLeft, others.writes + burstWritesLeft)
+          burst.left > 0
+          ? (others.all + burst.left, others.writes + burst.writes)
           : (others.all + 1, others.writes + (op.isWrite ? 1 : 0))
         latency *= scaling.factor(isWrite: op.isWrite, inFlight: n, writes: writes)
       }
-      if burstLeft > 0 {
-        burstLeft -= 1
-        if op.isWrite { burstWritesLeft = Swift.max(0, burstWritesLeft - 1) }
-      }
+      served(op)
       t += SimTime(nanoseconds: Int64(latency.rounded()))
       if op.isWrite, let stall = writeStall, variates.uniform() < stall.probability {
         t += SimTime(nanoseconds: Int64(stall.duration.value(at: variates.uniform()).rounded()))
@@ -124,6 +139,87 @@ public struct SSDModel: DiskModel {
       if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
     }
     return t - now
+  }
+
+  /// One of a burst's I/Os, or one alone, has been served.
+  private mutating func served(_ op: DiskOp) {
+    guard burst.left > 0 else { return }
+    burst.left -= 1
+    if op.isWrite { burst.writes = Swift.max(0, burst.writes - 1) }
+  }
+
+  /// Where the device completes in rounds: `op`, ready at `t`, completes at the end of the round it
+  /// opens or joins, or when its own transfer is over if the bus is the later (a large I/O;
+  /// transfers run from when each I/O is ready); or it is held for the next round
+  /// (`SimulatedDisk.heldForRound`).
+  private mutating func servedInRound(_ op: DiskOp, ready t: SimTime, now: SimTime) -> SimTime {
+    let end: SimTime
+    switch rounds.place(op, at: t) {
+    case .held: return SimulatedDisk.heldForRound
+    case .joins(let e): end = e
+    case .opens:
+      let opening = burst.left > 0 ? burst : (left: 1, writes: op.isWrite ? 1 : 0)
+      end = t + roundLatency(n: opening.left, writes: opening.writes, bytes: op.length)
+      rounds.open(at: t, end: end)
+    }
+    let transfer = transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth)
+    return Swift.max(
+      end + SimTime(nanoseconds: transfer), bus.reserve(ready: t, duration: transfer, now: now))
+  }
+
+  public var roundEnd: SimTime { rounds.end }
+
+  public mutating func startHeldRound(at now: SimTime) -> SimTime {
+    // `rounds.held` read in place: a copy would make clearing it allocate.
+    let count = rounds.held.count
+    var writes = 0
+    var largest: UInt64 = 0
+    var busEnd = now
+    for op in rounds.held {
+      if op.isWrite { writes += 1 }
+      largest = Swift.max(largest, op.length)
+      busEnd = bus.reserve(
+        ready: now, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
+        now: now)
+    }
+    let transfer = transferNanoseconds(largest, writes == count ? writeBandwidth : readBandwidth)
+    let end = Swift.max(
+      now + roundLatency(n: count, writes: writes, bytes: largest) + SimTime(nanoseconds: transfer), busEnd)
+    for op in rounds.held {
+      if fileSystem != nil { fileSystem!.inFlight(op, until: end) }
+      if queueDepthScaling != nil { inFlight.add(from: now, to: end, isWrite: op.isWrite) }
+    }
+    rounds.startHeld(at: now, end: end)
+    return end - now
+  }
+
+  /// A new round's latency, without transfers: one draw; each direction among its `n` I/Os (`writes`
+  /// of them writes) its depth-1 latency at that draw for `bytes` times its batch factor at `n`, the
+  /// slower deciding; a write stall lengthens a round with writes.
+  private mutating func roundLatency(n: Int, writes: Int, bytes: UInt64) -> SimTime {
+    let u = variates.uniform()
+    var latency = 0.0
+    if n > writes {
+      latency =
+        read.value(bytes: bytes, at: u) * batchScaling!.factor(isWrite: false, inFlight: n, writes: writes)
+    }
+    if writes > 0 {
+      latency = Swift.max(
+        latency,
+        write.value(bytes: bytes, at: u) * batchScaling!.factor(isWrite: true, inFlight: n, writes: writes))
+      if let stall = writeStall, variates.uniform() < stall.probability {
+        latency += stall.duration.value(at: variates.uniform())
+      }
+    }
+    return SimTime(nanoseconds: Int64(latency.rounded()))
+  }
+
+  /// The same device completing each I/O on its own (no `batchScaling`): what fio's streaming jobs
+  /// measured.
+  public var withoutRounds: SSDModel {
+    var m = self
+    m.batchScaling = nil
+    return m
   }
 
   /// The same device without the spread: every latency its mean, no stalls (`variability: off`).

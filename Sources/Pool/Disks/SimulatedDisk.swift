@@ -17,10 +17,22 @@ public struct SimulatedDisk {
   public private(set) var serviceSum = SimTime.zero
   /// `model.timesIOsAsTheyStart`, read once.
   public let timesIOsAsTheyStart: Bool
+  /// `model.completesInRounds`, read once.
+  public let completesInRounds: Bool
+  /// Where the device completes in rounds, the request slots whose I/O is held for the next round,
+  /// in order, and the spare list they swap with.
+  private var held: [Int32] = []
+  private var starting: [Int32] = []
+  private var startingNext = 0
+
+  /// What `service` returns for an I/O held for the next round (docs/simulation.md#completion-rounds):
+  /// the caller hands its slot to `hold` and times it when `startHeldRound` says.
+  public static let heldForRound = SimTime(nanoseconds: .min)
 
   public init(model: any DiskModel, at start: SimTime = .zero) {
     self.model = model
     timesIOsAsTheyStart = model.timesIOsAsTheyStart
+    completesInRounds = model.completesInRounds
     queue = FIFOResource(capacity: model.parallelism, expectedWaiters: 256, at: start)
   }
 
@@ -32,7 +44,7 @@ public struct SimulatedDisk {
   @inline(__always)
   public mutating func service(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     let t = model.serviceTime(ops, at: now)
-    serviceSum += t
+    if t != Self.heldForRound { serviceSum += t }
     return t
   }
 
@@ -41,6 +53,33 @@ public struct SimulatedDisk {
   @inline(__always)
   public func submitterHeld(_ op: DiskOp, service: SimTime, at now: SimTime) -> SimTime {
     model.submitterHeld(op, service: service, at: now)
+  }
+
+  /// Request slot `slot`'s I/O was held for the next round; returns when that round starts if the
+  /// caller must schedule it (the first I/O held), else nil.
+  public mutating func hold(_ slot: Int32) -> SimTime? {
+    held.append(slot)
+    return held.count == 1 ? model.roundEnd : nil
+  }
+
+  /// The held I/Os start a round now; returns its time. `nextStarted` then gives their slots, in the
+  /// order they were held.
+  public mutating func startHeldRound(at now: SimTime) -> SimTime {
+    let t = model.startHeldRound(at: now)
+    swap(&held, &starting)
+    startingNext = 0
+    serviceSum += SimTime(nanoseconds: t.nanoseconds * Int64(starting.count))
+    return t
+  }
+
+  /// The next slot of the round `startHeldRound` started, or nil when all have been given.
+  public mutating func nextStarted() -> Int32? {
+    guard startingNext < starting.count else {
+      starting.removeAll(keepingCapacity: true)
+      return nil
+    }
+    startingNext += 1
+    return starting[startingNext - 1]
   }
 
   /// The next `count` I/Os served reach the device together (`DiskModel.arriveTogether`).

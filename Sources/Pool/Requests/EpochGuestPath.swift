@@ -35,7 +35,7 @@ extension PoolModel {
       case .reopen: only = Int(requests[s].vdi)
       case .guest: only = nil
       }
-    case .srOperation?, .backup?, .autoScan?, .gcKick?, .gcQuietPeriodEnded?: return
+    case .srOperation?, .backup?, .autoScan?, .gcKick?, .gcQuietPeriodEnded?, .diskRound?: return
     }
     let guests: Range<Int>
     if let only {

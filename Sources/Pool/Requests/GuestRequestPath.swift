@@ -143,8 +143,7 @@ extension PoolModel {
   /// request is done.
   mutating func serveNextIO(_ s: Int32, sim: inout Simulator<PoolEvent>) {
     let t = requests[s].serveNextIO(on: &disk, at: sim.now)
-    sim.schedule(
-      requests[s].nextIO == requests[s].ops.count ? .diskDone(slot: s) : .diskIODone(slot: s), after: t)
+    DiskRoundPath.dispatched(s, taking: t, &self, &sim)
   }
 
   /// The disk finished the request: the next queued one starts, and this one completes.

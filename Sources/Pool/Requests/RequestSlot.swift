@@ -39,7 +39,7 @@ extension RequestSlot {
     let t = ops.withUnsafeBufferPointer {
       disk.service(UnsafeBufferPointer(rebasing: $0[i..<(i + 1)]), at: now)
     }
-    timing.serviceTime += t
+    if t != SimulatedDisk.heldForRound { timing.serviceTime += t }
     nextIO = i + 1
     return t
   }

@@ -32,11 +32,17 @@ enum TapdiskThreadWork {
     return true
   }
 
-  /// An I/O of guest request `s` completed: it waits for its thread's next `io_getevents`.
+  /// An I/O of guest request `s` completed: it waits for its thread's next `io_getevents`. Where the
+  /// device completes in rounds, a waiting thread starts its turn a zero-time step later, after the
+  /// other completions of this instant (queued already), so one `io_getevents` collects the whole
+  /// round, as the real call does (docs/simulation.md#completion-rounds).
   static func ioCompleted(_ s: Int32, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     let vdi = Int(pool.requests[s].vdi)
     pool.tapdisks[vdi].thread.completed(s)
-    wake(vdi, &pool, &sim)
+    guard pool.disk.completesInRounds else { return wake(vdi, &pool, &sim) }
+    guard !pool.tapdisks[vdi].thread.running else { return }
+    pool.tapdisks[vdi].thread.running = true
+    sim.schedule(.threadStep(vdi: Int32(vdi)), after: .zero)
   }
 
   /// Starts tapdisk `vdi`'s thread if it waits in `io_getevents`.
@@ -111,8 +117,8 @@ enum TapdiskThreadWork {
     -> SimTime
   {
     let t = pool.requests[s].serveNextIO(on: &pool.disk, at: sim.now)
-    sim.schedule(.diskIODone(slot: s), after: t)
-    return t
+    DiskRoundPath.dispatched(s, taking: t, &pool, &sim)
+    return Swift.max(t, .zero)
   }
 
   /// What tapdisk `vdi`'s plug holds reaches the device now, together, in the order submitted.
