@@ -315,6 +315,59 @@ import VHD
     }
   }
 
+  /// docs/simulation.md#completion-rounds: the batched jobs (one `io_submit` a batch, collected
+  /// whole) give the round factors, each direction's mean latency over its depth-1 mean latency; the
+  /// streaming fit is unchanged by them, and without them a profile has no rounds.
+  @Test func fitTakesTheBatchedJobs() throws {
+    let jobs = FioJob.batchedJobs(quick: false)
+    #expect(
+      jobs.map(\.name) == [
+        "batch-randread-4k-qd8", "batch-randwrite-4k-qd8", "batch-randrw70-4k-qd8", "batch-randread-4k-qd32",
+        "batch-randwrite-4k-qd32", "batch-randrw70-4k-qd32",
+      ])
+    #expect(FioJob.batchedJobs(quick: true).map(\.queueDepth) == [32, 32, 32])
+    let args = jobs[0].arguments(file: "/x", sizeBytes: 1 << 30, seconds: 1, rampSeconds: 0)
+    #expect(args.contains("--iodepth_batch_submit=8") && args.contains("--iodepth_batch_complete_min=8"))
+    #expect(
+      !FioJob.mixedJobs(quick: false)[0].arguments(file: "/x", sizeBytes: 1, seconds: 1, rampSeconds: 0)
+        .contains { $0.hasPrefix("--iodepth_batch") })
+    let grid = syntheticGrid(.lognormal(median: 100_000, sigma: 0.4))
+    let streaming = try ProfileFit.fit(grid, capacityBytes: 1 << 30)
+    #expect(streaming.batchScaling == nil && !streaming.completesInRounds)
+    let readOne = grid.first { !$0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 }!
+    let writeOne = grid.first { $0.job.isWrite && $0.job.blockBytes == 4096 && $0.job.queueDepth == 1 }!
+    let readMean = 1e9 / readOne.result.iops
+    let writeMean = 1e9 / writeOne.result.iops
+    func measured(_ job: FioJob, isWrite: Bool, times: Double, iops: Double) -> FioMeasurement {
+      let mean = (isWrite ? writeMean : readMean) * times
+      return FioMeasurement(
+        job: job,
+        result: FioResult(
+          jobName: job.name, isWrite: isWrite, iops: iops, bytesPerSecond: iops * 4096, meanLatencyNs: mean,
+          latencyQuantiles: [(0, mean), (1, mean)]))
+    }
+    var batched = grid
+    batched.append(measured(jobs[0], isWrite: false, times: 2.5, iops: 30_000))
+    batched.append(measured(jobs[1], isWrite: true, times: 2, iops: 40_000))
+    batched.append(measured(jobs[2], isWrite: false, times: 3, iops: 21_000))
+    batched.append(measured(jobs[2], isWrite: true, times: 3.5, iops: 9_000))
+    let m = try ProfileFit.fit(batched, capacityBytes: 1 << 30)
+    #expect(m.queueDepthScaling == streaming.queueDepthScaling && m.read == streaming.read)
+    let rounds = try #require(m.batchScaling)
+    #expect(m.completesInRounds)
+    #expect(rounds.read.map(\.depth) == [1, 8] && abs(rounds.read[1].factor - 2.5) < 1e-9)
+    #expect(rounds.write.map(\.depth) == [1, 8] && abs(rounds.write[1].factor - 2) < 1e-9)
+    let point = try #require(rounds.mixed.first)
+    #expect(point.depth == 8 && abs(point.writeShare - 0.3) < 1e-12)
+    #expect(abs(point.read - 3) < 1e-9 && abs(point.write - 3.5) < 1e-9)
+    // A batched mix with one direction only is refused, by name.
+    #expect(
+      throws: CalibrationError.missingMeasurement("both directions of the batched mixed job at depth 8")
+    ) {
+      try ProfileFit.fit(batched.dropLast(), capacityBytes: 1 << 30)
+    }
+  }
+
   @Test func fitNamesWhatIsMissing() {
     #expect(throws: CalibrationError.missingMeasurement("a 1 MiB read job")) {
       try ProfileFit.fit([], capacityBytes: 1 << 30)
@@ -334,7 +387,9 @@ import VHD
   /// Every job drives the device as tapdisk does: libaio from one job (one thread), `iodepth` I/Os in
   /// flight, with total- and submission-latency percentiles.
   @Test func jobsUseLibaioFromOneThread() {
-    for job in FioJob.grid(quick: false) + FioJob.mixedJobs(quick: false) + FioJob.allocationJobs {
+    for job in FioJob.grid(quick: false) + FioJob.mixedJobs(quick: false) + FioJob.batchedJobs(quick: false)
+      + FioJob.allocationJobs
+    {
       let args = job.arguments(file: "/x", sizeBytes: 1 << 30, seconds: 2, rampSeconds: 1)
       #expect(args.contains("--ioengine=libaio") && args.contains("--iodepth=\(job.queueDepth)"))
       #expect(args.contains("--lat_percentiles=1") && args.contains("--slat_percentiles=1"))

@@ -108,7 +108,10 @@ public struct DiskCalibrator {
     defer { if target != file { unlink(file) } }
     let grid = FioJob.grid(quick: quick)
     let repeated = CalibrationSteadiness.repeatedJobs(of: grid)
-    let all = try run(grid + FioJob.mixedJobs(quick: quick) + FioJob.allocationJobs + repeated, fio: fio)
+    let all = try run(
+      grid + FioJob.mixedJobs(quick: quick) + FioJob.batchedJobs(quick: quick) + FioJob.allocationJobs
+        + repeated,
+      fio: fio)
     return (Array(all.dropLast(repeated.count)), Array(all.suffix(repeated.count)))
   }
 
@@ -204,7 +207,8 @@ public struct DiskCalibrator {
       "queue-depth-1 jobs, less the bus transfer at the fitted bandwidth; bandwidths: best 1 MiB job;",
       "queue_depth_scaling: the random 4 KiB jobs' mean latency (depth / IOPS) over depth 1's, mixed:",
       "the randrw70 jobs' per direction (r, w) with the writes' share of the I/Os in flight;",
-      "channels: their deepest depth; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
+      "channels: their deepest depth; batch_scaling: the batch- jobs' (one io_submit a batch, collected",
+      "whole) mean latency over depth 1's, the time of a round; file_system: the alloc- jobs (a fresh sparse file) and timed hole",
       "punches; engine_cpu: the engine on chains in memory, depths 1 and 17, this build; io_us: the",
       "validation's loop reading a one-level chain at iodepth 1, beyond fio's random 4 KiB reads, less",
       "the device's own change between the two runs and the engine's time; submit_us: the randrw70",
@@ -214,12 +218,12 @@ public struct DiskCalibrator {
       "io_submit). device: the kernel's counters of the device (/sys/dev/block/…/stat) over the fio",
       "process, ramp included: the time an I/O spent in its queue (Little) and the queue's mean. The",
       "grid, then its latency jobs run again:",
-      "job                      IOPS        MB/s    mean us  submit us  device us  device queue",
+      "job                          IOPS        MB/s    mean us  submit us  device us  device queue",
     ]
     for m in grid + repeats {
       comments.append(
         (m.job.name + (m.job.isMixed ? (m.result.isWrite ? " w" : " r") : ""))
-          .padding(toLength: 22, withPad: " ", startingAt: 0)
+          .padding(toLength: 26, withPad: " ", startingAt: 0)
           + String(
             format: "%10.0f  %10.1f  %9.1f", m.result.iops, m.result.bytesPerSecond / 1e6,
             m.result.meanLatencyNs / 1000)

@@ -21,11 +21,16 @@ public struct FioJob: Sendable, Equatable {
   /// A mixed job's share of reads, percent (fio's `rwmixread`): reads and writes together, `isWrite`
   /// false; nil: one direction.
   public var readPercent: Int?
+  /// Submitted and collected in batches of `queueDepth`, as tapdisk's loop does when its device
+  /// completes in rounds: one `io_submit` for the batch, and `io_getevents` waits for all of it
+  /// (fio's `iodepth_batch_submit` and `iodepth_batch_complete_min`; docs/simulation.md#completion-rounds).
+  public var batched: Bool
 
   public init(
     isWrite: Bool, random: Bool, blockBytes: UInt64, queueDepth: Int, sparse: Bool = false,
-    readPercent: Int? = nil
+    readPercent: Int? = nil, batched: Bool = false
   ) {
+    self.batched = batched
     self.isWrite = isWrite
     self.random = random
     self.blockBytes = blockBytes
@@ -42,7 +47,7 @@ public struct FioJob: Sendable, Equatable {
 
   /// `randread-4k-qd1`; a mixed job `randrw70-4k-qd8` (70 % reads).
   public var name: String {
-    (sparse ? "alloc-" : "") + rw + (readPercent.map { "\($0)" } ?? "")
+    (sparse ? "alloc-" : "") + (batched ? "batch-" : "") + rw + (readPercent.map { "\($0)" } ?? "")
       + "-\(blockBytes >> 10)k-qd\(queueDepth)"
   }
 
@@ -60,6 +65,21 @@ public struct FioJob: Sendable, Equatable {
       "--ramp_time=\(rampSeconds)", "--randrepeat=1", "--norandommap", "--lat_percentiles=1",
       "--slat_percentiles=1", "--output-format=json",
     ] + (sparse ? ["--fallocate=none"] : []) + (readPercent.map { ["--rwmixread=\($0)"] } ?? [])
+      + (batched
+        ? ["--iodepth_batch_submit=\(queueDepth)", "--iodepth_batch_complete_min=\(queueDepth)"] : [])
+  }
+
+  /// Random 4 KiB reads, writes, and the 70/30 mix, in batches of 8 and 32 (`quick`: 32): how long
+  /// a round of that many takes on a device that completes in rounds (`batch_scaling`,
+  /// docs/simulation.md#completion-rounds).
+  public static func batchedJobs(quick: Bool) -> [FioJob] {
+    (quick ? [32] : [8, 32]).flatMap { depth in
+      [(false, nil), (true, nil), (false, 70)].map { (isWrite: Bool, read: Int?) in
+        FioJob(
+          isWrite: isWrite, random: true, blockBytes: 4096, queueDepth: depth, readPercent: read,
+          batched: true)
+      }
+    }
   }
 
   /// Random 4 KiB reads and writes together, 70 % reads (the validation's and the guest mix),

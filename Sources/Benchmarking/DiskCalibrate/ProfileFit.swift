@@ -99,6 +99,7 @@ public enum ProfileFit {
     for w in [false, true] {
       let small = grid.filter {
         $0.job.isWrite == w && $0.job.random && $0.job.blockBytes == 4096 && !$0.job.sparse && !$0.job.isMixed
+          && !$0.job.batched
       }.sorted { $0.job.queueDepth < $1.job.queueDepth }
       guard let one = small.first, one.job.queueDepth == 1, small.count > 1, one.result.iops > 0 else {
         throw .missingMeasurement("random 4 KiB \(w ? "write" : "read") jobs at depth 1 and deeper")
@@ -126,7 +127,40 @@ public enum ProfileFit {
     let channels = scaling.deepest
     return SSDModel(
       read: read, write: write, readBandwidth: readBandwidth, writeBandwidth: writeBandwidth,
-      channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem, queueDepthScaling: scaling)
+      channels: channels, capacityBytes: capacityBytes, fileSystem: fileSystem, queueDepthScaling: scaling,
+      batchScaling: try batchScaling(grid, depthOneIOPS: (depthOne[0], depthOne[1])))
+  }
+
+  /// The batched jobs' factors (docs/simulation.md#completion-rounds); nil without them. fio collects
+  /// a batch whole, so each I/O's mean latency is the round's time: over its direction's depth-1
+  /// mean latency (1 / its depth-1 IOPS), that is the factor at the batch's size. A mixed batch
+  /// gives both directions' factors and the writes' share of its I/Os.
+  static func batchScaling(_ grid: [FioMeasurement], depthOneIOPS: (read: Double, write: Double))
+    throws(CalibrationError) -> QueueDepthScaling?
+  {
+    let batched = grid.filter(\.job.batched)
+    guard !batched.isEmpty else { return nil }
+    func factor(_ r: FioResult) -> Double {
+      r.meanLatencyNs / 1e9 * (r.isWrite ? depthOneIOPS.write : depthOneIOPS.read)
+    }
+    var curves: [[QueueDepthScaling.Point]] = [[.init(depth: 1, factor: 1)], [.init(depth: 1, factor: 1)]]
+    var mixed: [QueueDepthScaling.MixedPoint] = []
+    for m in batched.sorted(by: { $0.job.queueDepth < $1.job.queueDepth }) where !m.job.isMixed {
+      curves[m.job.isWrite ? 1 : 0].append(.init(depth: m.job.queueDepth, factor: factor(m.result)))
+    }
+    let mixes = batched.filter(\.job.isMixed)
+    for depth in Set(mixes.map(\.job.queueDepth)).sorted() {
+      let at = mixes.filter { $0.job.queueDepth == depth }
+      guard let r = at.first(where: { !$0.result.isWrite })?.result,
+        let w = at.first(where: { $0.result.isWrite })?.result, r.iops > 0, w.iops > 0
+      else { throw .missingMeasurement("both directions of the batched mixed job at depth \(depth)") }
+      mixed.append(
+        .init(depth: depth, writeShare: w.iops / (r.iops + w.iops), read: factor(r), write: factor(w)))
+    }
+    guard let scaling = QueueDepthScaling(read: curves[0], write: curves[1], mixed: mixed) else {
+      throw .missingMeasurement("batched random 4 KiB reads and writes at distinct depths above 1")
+    }
+    return scaling
   }
 
   /// The mixed jobs' points (docs/simulation.md#queue-depth-scaling), by depth; empty without them.
@@ -138,7 +172,7 @@ public enum ProfileFit {
     throws(CalibrationError) -> [QueueDepthScaling.MixedPoint]
   {
     var points: [QueueDepthScaling.MixedPoint] = []
-    let mixed = grid.filter(\.job.isMixed)
+    let mixed = grid.filter { $0.job.isMixed && !$0.job.batched }
     for depth in Set(mixed.map(\.job.queueDepth)).sorted() {
       let at = mixed.filter { $0.job.queueDepth == depth }
       guard let r = at.first(where: { !$0.result.isWrite })?.result,

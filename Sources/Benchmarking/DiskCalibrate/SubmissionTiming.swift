@@ -10,7 +10,8 @@ public enum SubmissionTiming {
   /// The time, or zero when the grid has no such job or fio gave no submission latency.
   public static func perIO(_ grid: [FioMeasurement]) -> SimTime {
     let mixed = grid.filter {
-      $0.job.isMixed && $0.job.random && $0.job.blockBytes == 4096 && $0.result.meanSubmissionNs != nil
+      $0.job.isMixed && !$0.job.batched && $0.job.random && $0.job.blockBytes == 4096
+        && $0.result.meanSubmissionNs != nil
     }
     guard let depth = mixed.map(\.job.queueDepth).min() else { return .zero }
     let jobs = mixed.filter { $0.job.queueDepth == depth }
