@@ -16,7 +16,7 @@ public enum PoolEvent: Sendable {
   case diskIODone(slot: Int32)
   /// A tapdisk's thread ends its current action (`TapdiskThread`).
   case threadStep(vdi: Int32)
-  /// The disk's round in service ends and the I/Os held meanwhile start the next
+  /// The disk's round in service ends: its I/Os complete together
   /// (docs/simulation.md#completion-rounds).
   case diskRound
   /// A request that needed no device I/O (reads of never-written sectors) completes.
@@ -104,7 +104,7 @@ struct PoolModel: SimulationModel {
         serveNextIO(slot, sim: &sim)
       }
     case .threadStep(let vdi): TapdiskThreadWork.step(Int(vdi), &self, &sim)
-    case .diskRound: DiskRoundPath.startHeldRound(&self, &sim)
+    case .diskRound: DiskRoundPath.roundEnded(&self, &sim)
     case .done(let slot): finish(slot, sim: &sim)
     case .sample: sample(sim: &sim)
     case .pause(let vdi): pause(Int(vdi), at: now)

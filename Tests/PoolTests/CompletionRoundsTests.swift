@@ -6,14 +6,14 @@ import Testing
 /// docs/simulation.md#completion-rounds: a device that completes what it holds in rounds, and the
 /// tapdisk thread collecting a round in one turn.
 @Suite struct CompletionRoundsTests {
-  /// 100 µs reads, 100 µs writes (fixed); a 4 KiB transfer takes 1 ns. Rounds: reads ×2 at 8, writes
-  /// ×3 at 8, linear from 1.
+  /// 100 µs reads, 100 µs writes (fixed); a 4 KiB transfer takes 1 ns. Rounds: reads ×2 at 8 and ×4
+  /// at 32, writes ×3 at 8, linear from 1 and between.
   func device() -> SSDModel {
     var m = SSDModel(
       readLatency: .microseconds(100), writeLatency: .microseconds(100), readBandwidth: 4.096e12,
       writeBandwidth: 4.096e12, channels: 32, capacityBytes: 1 << 30)
     m.batchScaling = QueueDepthScaling(
-      read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2)],
+      read: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 2), .init(depth: 32, factor: 4)],
       write: [.init(depth: 1, factor: 1), .init(depth: 8, factor: 3)])
     return m
   }
@@ -22,55 +22,61 @@ import Testing
     DiskOp(offset: UInt64(i) << 20, length: 4096, isWrite: write)
   }
 
-  /// A burst of 8 reads opens a round and all 8 complete at its end, 100 µs × 2 plus the transfer;
-  /// one I/O alone takes its depth-1 time.
-  @Test func aBurstCompletesTogether() {
+  /// Every I/O is held for its round; 8 reads at one instant make one round of 8, ending at 100 µs ×
+  /// 2 plus one transfer; an I/O at an idle device opens the next round, of one.
+  @Test func aBurstIsOneRound() {
     var d = device()
     #expect(d.completesInRounds && d.timesIOsAsTheyStart)
-    d.arriveTogether(count: 8, writes: 0)
-    let ends = (0..<8).map { d.serviceTime([op($0)], at: .zero) }
-    #expect(ends == Array(repeating: .nanoseconds(200_001), count: 8))
-    #expect(d.serviceTime([op(9)], at: .milliseconds(1)) == .nanoseconds(100_001))
+    for i in 0..<8 { #expect(d.serviceTime([op(i)], at: .zero) == SimulatedDisk.heldForRound) }
+    #expect(d.roundEnd == .nanoseconds(200_001) && d.roundSerial == 1)
+    _ = d.serviceTime([op(9)], at: .milliseconds(1))
+    #expect(d.roundEnd == .nanoseconds(1_100_001) && d.roundSerial == 2)
   }
 
-  /// The slower direction decides a mixed round: 6 reads and 2 writes all complete at the writes'
-  /// 100 µs × 3 (no mixed curve: each direction its own factor at 8).
+  /// The slower direction decides a mixed round: 6 reads and 2 writes end at the writes' 100 µs × 3
+  /// (no mixed curve: each direction its own factor at 8).
   @Test func aMixedRoundTakesItsSlowerDirection() {
     var d = device()
-    d.arriveTogether(count: 8, writes: 2)
-    let ends = (0..<8).map { d.serviceTime([op($0, write: $0 >= 6)], at: .zero) }
-    #expect(ends == Array(repeating: .nanoseconds(300_001), count: 8))
+    for i in 0..<8 { _ = d.serviceTime([op(i, write: i >= 6)], at: .zero) }
+    #expect(d.roundEnd == .nanoseconds(300_001) && d.roundSerial == 1)
   }
 
-  /// I/Os that arrive during a round are held; when it ends they start the next round together,
-  /// timed at their own number (2 reads: factor 1 + 1/7), and complete at its end; after that the
-  /// device is idle and an I/O opens a round of one.
-  @Test func arrivalsDuringARoundAreHeldForTheNext() {
+  /// An I/O that arrives during a round joins it and lengthens it to its new size (9 reads: factor
+  /// 2 + 2/24); once it has ended, the next I/O opens a new round.
+  @Test func aLateIOJoinsTheRoundInService() {
     var d = device()
-    d.arriveTogether(count: 8, writes: 0)
     for i in 0..<8 { _ = d.serviceTime([op(i)], at: .zero) }
-    #expect(d.roundEnd == .microseconds(200))
-    #expect(d.serviceTime([op(20)], at: .microseconds(50)) == SimulatedDisk.heldForRound)
-    #expect(d.serviceTime([op(21)], at: .microseconds(120)) == SimulatedDisk.heldForRound)
-    // 100 µs × 8/7, rounded, plus the transfer.
-    #expect(d.startHeldRound(at: .microseconds(200)) == .nanoseconds(114_287))
-    #expect(d.serviceTime([op(22)], at: .microseconds(500)) == .nanoseconds(100_001))
-    // The pool's side: the first I/O held asks for the round's start; the held slots come back in
-    // order, with the round's time.
+    _ = d.serviceTime([op(20)], at: .microseconds(50))
+    // 100 µs × (2 + 1/12), rounded, plus the transfer.
+    #expect(d.roundEnd == .nanoseconds(208_334) && d.roundSerial == 1)
+    _ = d.serviceTime([op(21)], at: .microseconds(300))
+    #expect(d.roundEnd == .nanoseconds(400_001) && d.roundSerial == 2)
+  }
+
+  /// The pool's side of the disk: it keeps each round's slots and when they arrived; a slot that
+  /// joins after the round's number changed first ends the round before, whose slots come back in
+  /// order with their time on the disk.
+  @Test func theDiskHandsARoundsSlotsBackTogether() {
     var disk = SimulatedDisk(model: device())
-    disk.arriveTogether(count: 2, writes: 0)
     func serve(_ i: Int, at t: SimTime) -> SimTime {
       [op(i)].withUnsafeBufferPointer { disk.service($0, at: t) }
     }
-    let first = serve(0, at: .zero)
-    #expect(first == .nanoseconds(114_287))
-    #expect(serve(1, at: .zero) == first)
-    #expect(serve(2, at: .microseconds(10)) == SimulatedDisk.heldForRound)
-    #expect(disk.hold(7) == .nanoseconds(114_286))
-    #expect(serve(3, at: .microseconds(20)) == SimulatedDisk.heldForRound)
-    #expect(disk.hold(3) == nil)
-    #expect(disk.startHeldRound(at: .nanoseconds(114_286)) == .nanoseconds(114_287))
-    #expect(disk.nextStarted() == 7 && disk.nextStarted() == 3 && disk.nextStarted() == nil)
+    #expect(serve(0, at: .zero) == SimulatedDisk.heldForRound)
+    #expect(disk.hold(7, at: .zero) == (end: .nanoseconds(100_001), endedBefore: false))
+    _ = serve(1, at: .microseconds(10))
+    // Two reads: 100 µs × (1 + 1/7), rounded, plus the transfer.
+    #expect(disk.hold(3, at: .microseconds(10)) == (end: .nanoseconds(114_287), endedBefore: false))
+    #expect(disk.nextEnded(at: .microseconds(100)) == nil)
+    _ = serve(2, at: .milliseconds(1))
+    #expect(disk.hold(5, at: .milliseconds(1)) == (end: .nanoseconds(1_100_001), endedBefore: true))
+    let first = disk.nextEnded(at: .milliseconds(1))
+    let second = disk.nextEnded(at: .milliseconds(1))
+    #expect(first?.slot == 7 && first?.service == .milliseconds(1))
+    #expect(second?.slot == 3 && second?.service == .microseconds(990))
+    #expect(disk.nextEnded(at: .milliseconds(1)) == nil)
+    disk.endRound()
+    #expect(disk.nextEnded(at: .nanoseconds(1_100_001))?.slot == 5)
+    #expect(disk.nextEnded(at: .nanoseconds(1_100_001)) == nil)
   }
 
   /// fio's streaming jobs are played without the rounds: `DiskCalibration` gives the same figures

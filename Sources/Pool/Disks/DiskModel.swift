@@ -78,12 +78,11 @@ public protocol DiskModel: Sendable {
   /// (docs/simulation.md#completion-rounds), so the submitter's `io_getevents` collects them in one
   /// call.
   var completesInRounds: Bool { get }
-  /// Where the device completes in rounds: when the round in service ends (the I/Os held meanwhile
-  /// start the next then).
+  /// Where the device completes in rounds (docs/simulation.md#completion-rounds): when the round
+  /// in service ends as it stands, and how many rounds have opened (a new number: the one before
+  /// has ended).
   var roundEnd: SimTime { get }
-  /// The I/Os held during the round that has just ended start a round now; returns its time
-  /// (docs/simulation.md#completion-rounds).
-  mutating func startHeldRound(at now: SimTime) -> SimTime
+  var roundSerial: Int { get }
 }
 
 extension DiskModel {
@@ -92,7 +91,7 @@ extension DiskModel {
   public mutating func arriveTogether(count: Int, writes: Int) {}
   public var completesInRounds: Bool { false }
   public var roundEnd: SimTime { .zero }
-  public mutating func startHeldRound(at now: SimTime) -> SimTime { .zero }
+  public var roundSerial: Int { 0 }
 
   /// Convenience for tests and tools.
   public mutating func serviceTime(_ ops: [DiskOp], at now: SimTime) -> SimTime {

@@ -108,12 +108,8 @@ public struct SSDModel: DiskModel {
       }
       let start = t
       if batchScaling != nil {
-        t = servedInRound(op, ready: t, now: now)
         served(op)
-        if t == SimulatedDisk.heldForRound { return t }
-        if hasFileSystem { fileSystem!.inFlight(op, until: t) }
-        if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
-        continue
+        return servedInRound(op, ready: t, now: now)
       }
       // Each side asked in place: a copy of the chosen side would retain its class array per I/O.
       let u = variates.uniform()
@@ -148,68 +144,49 @@ public struct SSDModel: DiskModel {
     if op.isWrite { burst.writes = Swift.max(0, burst.writes - 1) }
   }
 
-  /// Where the device completes in rounds: `op`, ready at `t`, completes at the end of the round it
-  /// opens or joins, or when its own transfer is over if the bus is the later (a large I/O;
-  /// transfers run from when each I/O is ready); or it is held for the next round
-  /// (`SimulatedDisk.heldForRound`).
+  /// Where the device completes in rounds: `op`, ready at `t`, opens a round (the device is idle) or
+  /// joins the round in service, which it lengthens to its new size; it is always held
+  /// (`SimulatedDisk.heldForRound`) and completes when its round ends (`roundEnd` as it stands once
+  /// no I/O joins any more). A round takes one draw when it opens: each direction among its I/Os its
+  /// depth-1 latency at that draw for the round's largest I/O times its batch factor at the round's
+  /// size, the slower deciding, plus that I/O's transfer, and no less than its transfers one after
+  /// another on the bus; its first write may bring a stall.
   private mutating func servedInRound(_ op: DiskOp, ready t: SimTime, now: SimTime) -> SimTime {
-    let end: SimTime
-    switch rounds.place(op, at: t) {
-    case .held: return SimulatedDisk.heldForRound
-    case .joins(let e): end = e
-    case .opens:
-      let opening = burst.left > 0 ? burst : (left: 1, writes: op.isWrite ? 1 : 0)
-      end = t + roundLatency(n: opening.left, writes: opening.writes, bytes: op.length)
-      rounds.open(at: t, end: end)
+    if rounds.isIdle(at: t) { rounds.open(at: t, u: variates.uniform()) }
+    if rounds.add(op), let stall = writeStall, variates.uniform() < stall.probability {
+      rounds.stall = SimTime(nanoseconds: Int64(stall.duration.value(at: variates.uniform()).rounded()))
     }
     let transfer = transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth)
-    return Swift.max(
-      end + SimTime(nanoseconds: transfer), bus.reserve(ready: t, duration: transfer, now: now))
+    rounds.busEnd = Swift.max(rounds.busEnd, bus.reserve(ready: t, duration: transfer, now: now))
+    let largestTransfer = transferNanoseconds(
+      rounds.largest, rounds.writes == rounds.count ? writeBandwidth : readBandwidth)
+    rounds.end = Swift.max(
+      rounds.opened + roundLatency() + rounds.stall + SimTime(nanoseconds: largestTransfer), rounds.busEnd)
+    if fileSystem != nil { fileSystem!.inFlight(op, until: rounds.end) }
+    if queueDepthScaling != nil { inFlight.add(from: t, to: rounds.end, isWrite: op.isWrite) }
+    return SimulatedDisk.heldForRound
   }
 
   public var roundEnd: SimTime { rounds.end }
+  public var roundSerial: Int { rounds.serial }
 
-  public mutating func startHeldRound(at now: SimTime) -> SimTime {
-    // `rounds.held` read in place: a copy would make clearing it allocate.
-    let count = rounds.held.count
-    var writes = 0
-    var largest: UInt64 = 0
-    var busEnd = now
-    for op in rounds.held {
-      if op.isWrite { writes += 1 }
-      largest = Swift.max(largest, op.length)
-      busEnd = bus.reserve(
-        ready: now, duration: transferNanoseconds(op.length, op.isWrite ? writeBandwidth : readBandwidth),
-        now: now)
-    }
-    let transfer = transferNanoseconds(largest, writes == count ? writeBandwidth : readBandwidth)
-    let end = Swift.max(
-      now + roundLatency(n: count, writes: writes, bytes: largest) + SimTime(nanoseconds: transfer), busEnd)
-    for op in rounds.held {
-      if fileSystem != nil { fileSystem!.inFlight(op, until: end) }
-      if queueDepthScaling != nil { inFlight.add(from: now, to: end, isWrite: op.isWrite) }
-    }
-    rounds.startHeld(at: now, end: end)
-    return end - now
-  }
-
-  /// A new round's latency, without transfers: one draw; each direction among its `n` I/Os (`writes`
-  /// of them writes) its depth-1 latency at that draw for `bytes` times its batch factor at `n`, the
-  /// slower deciding; a write stall lengthens a round with writes.
-  private mutating func roundLatency(n: Int, writes: Int, bytes: UInt64) -> SimTime {
-    let u = variates.uniform()
+  /// The round in service's latency, without transfers and stall: at its draw, each direction among
+  /// its I/Os its depth-1 latency for the largest I/O times its batch factor at the round's size, the
+  /// slower deciding.
+  private mutating func roundLatency() -> SimTime {
+    let n = rounds.count
+    let writes = rounds.writes
     var latency = 0.0
     if n > writes {
       latency =
-        read.value(bytes: bytes, at: u) * batchScaling!.factor(isWrite: false, inFlight: n, writes: writes)
+        read.value(bytes: rounds.largest, at: rounds.u)
+        * batchScaling!.factor(isWrite: false, inFlight: n, writes: writes)
     }
     if writes > 0 {
       latency = Swift.max(
         latency,
-        write.value(bytes: bytes, at: u) * batchScaling!.factor(isWrite: true, inFlight: n, writes: writes))
-      if let stall = writeStall, variates.uniform() < stall.probability {
-        latency += stall.duration.value(at: variates.uniform())
-      }
+        write.value(bytes: rounds.largest, at: rounds.u)
+          * batchScaling!.factor(isWrite: true, inFlight: n, writes: writes))
     }
     return SimTime(nanoseconds: Int64(latency.rounded()))
   }

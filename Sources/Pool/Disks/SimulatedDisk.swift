@@ -19,14 +19,17 @@ public struct SimulatedDisk {
   public let timesIOsAsTheyStart: Bool
   /// `model.completesInRounds`, read once.
   public let completesInRounds: Bool
-  /// Where the device completes in rounds, the request slots whose I/O is held for the next round,
-  /// in order, and the spare list they swap with.
-  private var held: [Int32] = []
-  private var starting: [Int32] = []
-  private var startingNext = 0
+  /// Where the device completes in rounds: the request slots whose I/O is in the round in service
+  /// (and when each reached the disk), that round's number, the slots of a round that has ended
+  /// still to hand out, and the event that ends the round in service.
+  private var members: [(slot: Int32, arrived: SimTime)] = []
+  private var membersSerial = 0
+  private var ended: [(slot: Int32, arrived: SimTime)] = []
+  private var endedNext = 0
+  public var roundEvent: EventHandle?
 
-  /// What `service` returns for an I/O held for the next round (docs/simulation.md#completion-rounds):
-  /// the caller hands its slot to `hold` and times it when `startHeldRound` says.
+  /// What `service` returns on a device that completes in rounds (docs/simulation.md#completion-rounds):
+  /// the I/O is in a round, and the caller hands its slot to `hold`.
   public static let heldForRound = SimTime(nanoseconds: .min)
 
   public init(model: any DiskModel, at start: SimTime = .zero) {
@@ -55,31 +58,42 @@ public struct SimulatedDisk {
     model.submitterHeld(op, service: service, at: now)
   }
 
-  /// Request slot `slot`'s I/O was held for the next round; returns when that round starts if the
-  /// caller must schedule it (the first I/O held), else nil.
-  public mutating func hold(_ slot: Int32) -> SimTime? {
-    held.append(slot)
-    return held.count == 1 ? model.roundEnd : nil
+  /// Request slot `slot`'s I/O reached the device at `now` and joined its round in service:
+  /// returns when that round ends as it stands, and whether a round before it ended with I/Os not
+  /// handed out yet (`nextEnded` gives them).
+  public mutating func hold(_ slot: Int32, at now: SimTime) -> (end: SimTime, endedBefore: Bool) {
+    var endedBefore = false
+    if model.roundSerial != membersSerial {
+      endedBefore = !members.isEmpty
+      endRound()
+      membersSerial = model.roundSerial
+    }
+    members.append((slot, now))
+    return (model.roundEnd, endedBefore)
   }
 
-  /// The held I/Os start a round now; returns its time. `nextStarted` then gives their slots, in the
-  /// order they were held.
-  public mutating func startHeldRound(at now: SimTime) -> SimTime {
-    let t = model.startHeldRound(at: now)
-    swap(&held, &starting)
-    startingNext = 0
-    serviceSum += SimTime(nanoseconds: t.nanoseconds * Int64(starting.count))
-    return t
+  /// The round in service has ended: `nextEnded` hands out its slots, in the order they joined.
+  public mutating func endRound() {
+    if ended.isEmpty {
+      swap(&members, &ended)
+      endedNext = 0
+    } else {
+      ended.append(contentsOf: members)
+      members.removeAll(keepingCapacity: true)
+    }
   }
 
-  /// The next slot of the round `startHeldRound` started, or nil when all have been given.
-  public mutating func nextStarted() -> Int32? {
-    guard startingNext < starting.count else {
-      starting.removeAll(keepingCapacity: true)
+  /// The next slot of an ended round and its time on the disk at `now`, or nil when all are out.
+  public mutating func nextEnded(at now: SimTime) -> (slot: Int32, service: SimTime)? {
+    guard endedNext < ended.count else {
+      ended.removeAll(keepingCapacity: true)
+      endedNext = 0
       return nil
     }
-    startingNext += 1
-    return starting[startingNext - 1]
+    let m = ended[endedNext]
+    endedNext += 1
+    serviceSum += now - m.arrived
+    return (m.slot, now - m.arrived)
   }
 
   /// The next `count` I/Os served reach the device together (`DiskModel.arriveTogether`).

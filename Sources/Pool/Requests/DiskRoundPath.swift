@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Simulation
 
-/// Where the disk completes in rounds (docs/simulation.md#completion-rounds), an I/O that reaches it
-/// during a round is held, and the held I/Os are timed together when that round ends.
+/// Where the disk completes in rounds (docs/simulation.md#completion-rounds), every I/O joins the
+/// disk's round in service, one event ends the round (moved later as I/Os join and lengthen it), and
+/// its I/Os complete together then.
 enum DiskRoundPath {
-  /// Request `s`'s I/O reached the disk now: its completion is scheduled `t` later, or, held for the
-  /// next round, when that round starts.
+  /// Request `s`'s I/O reached the disk now: its completion is scheduled `t` later, or, in a round,
+  /// when the round ends.
   static func dispatched(
     _ s: Int32, taking t: SimTime, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>
   ) {
@@ -13,15 +14,27 @@ enum DiskRoundPath {
       sim.schedule(ioEvent(s, pool), after: t)
       return
     }
-    if let start = pool.disk.hold(s) { sim.schedule(.diskRound, at: start) }
+    let round = pool.disk.hold(s, at: sim.now)
+    if round.endedBefore { complete(&pool, &sim) }
+    if let h = pool.disk.roundEvent {
+      if sim.scheduledTime(of: h) == round.end { return }
+      _ = sim.cancel(h)
+    }
+    pool.disk.roundEvent = sim.schedule(.diskRound, at: round.end)
   }
 
-  /// The round in service has ended: the held I/Os start the next together and complete at its end.
-  static func startHeldRound(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    let t = pool.disk.startHeldRound(at: sim.now)
-    while let s = pool.disk.nextStarted() {
-      pool.requests[s].timing.serviceTime += t
-      sim.schedule(ioEvent(s, pool), after: t)
+  /// The round in service ends: its I/Os complete now.
+  static func roundEnded(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    pool.disk.roundEvent = nil
+    pool.disk.endRound()
+    complete(&pool, &sim)
+  }
+
+  /// The I/Os of the round that ended complete now, in the order they joined it.
+  private static func complete(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    while let m = pool.disk.nextEnded(at: sim.now) {
+      pool.requests[m.slot].timing.serviceTime += m.service
+      sim.schedule(ioEvent(m.slot, pool), after: .zero)
     }
   }
 
