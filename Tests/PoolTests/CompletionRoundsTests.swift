@@ -31,6 +31,9 @@ import Testing
     #expect(d.roundEnd == .nanoseconds(200_001) && d.roundSerial == 1)
     _ = d.serviceTime([op(9)], at: .milliseconds(1))
     #expect(d.roundEnd == .nanoseconds(1_100_001) && d.roundSerial == 2)
+    // Several I/Os in one call join the same round: two reads, 100 µs × (1 + 1/7) plus a transfer.
+    #expect(d.serviceTime([op(10), op(11)], at: .milliseconds(2)) == SimulatedDisk.heldForRound)
+    #expect(d.roundEnd == .milliseconds(2) + .nanoseconds(114_287) && d.roundSerial == 3)
   }
 
   /// The slower direction decides a mixed round: 6 reads and 2 writes end at the writes' 100 µs × 3

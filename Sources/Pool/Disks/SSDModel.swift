@@ -90,6 +90,7 @@ public struct SSDModel: DiskModel {
 
   public mutating func serviceTime(_ ops: UnsafeBufferPointer<DiskOp>, at now: SimTime) -> SimTime {
     var t = now
+    var inRound = false
     // Asked once: comparing the optional with nil copies the whole allocation model.
     let hasFileSystem = fileSystem != nil
     for op in ops {
@@ -109,7 +110,9 @@ public struct SSDModel: DiskModel {
       let start = t
       if batchScaling != nil {
         served(op)
-        return servedInRound(op, ready: t, now: now)
+        joinRound(op, ready: t, now: now)
+        inRound = true
+        continue
       }
       // Each side asked in place: a copy of the chosen side would retain its class array per I/O.
       let u = variates.uniform()
@@ -134,7 +137,9 @@ public struct SSDModel: DiskModel {
       if hasFileSystem { fileSystem!.inFlight(op, until: t) }
       if queueDepthScaling != nil { inFlight.add(from: start, to: t, isWrite: op.isWrite) }
     }
-    return t - now
+    // An I/O in a round completes when the round ends (`SimulatedDisk.hold`); a file system's
+    // allocation or punch takes its own time.
+    return inRound ? SimulatedDisk.heldForRound : t - now
   }
 
   /// One of a burst's I/Os, or one alone, has been served.
@@ -145,13 +150,12 @@ public struct SSDModel: DiskModel {
   }
 
   /// Where the device completes in rounds: `op`, ready at `t`, opens a round (the device is idle) or
-  /// joins the round in service, which it lengthens to its new size; it is always held
-  /// (`SimulatedDisk.heldForRound`) and completes when its round ends (`roundEnd` as it stands once
-  /// no I/O joins any more). A round takes one draw when it opens: each direction among its I/Os its
+  /// joins the round in service, which it lengthens to its new size; it completes when its round
+  /// ends (`roundEnd` as it stands once no I/O joins any more). A round takes one draw when it opens: each direction among its I/Os its
   /// depth-1 latency at that draw for the round's largest I/O times its batch factor at the round's
   /// size, the slower deciding, plus that I/O's transfer, and no less than its transfers one after
   /// another on the bus; its first write may bring a stall.
-  private mutating func servedInRound(_ op: DiskOp, ready t: SimTime, now: SimTime) -> SimTime {
+  private mutating func joinRound(_ op: DiskOp, ready t: SimTime, now: SimTime) {
     if rounds.isIdle(at: t) { rounds.open(at: t, u: variates.uniform()) }
     if rounds.add(op), let stall = writeStall, variates.uniform() < stall.probability {
       rounds.stall = SimTime(nanoseconds: Int64(stall.duration.value(at: variates.uniform()).rounded()))
@@ -164,7 +168,6 @@ public struct SSDModel: DiskModel {
       rounds.opened + roundLatency() + rounds.stall + SimTime(nanoseconds: largestTransfer), rounds.busEnd)
     if fileSystem != nil { fileSystem!.inFlight(op, until: rounds.end) }
     if queueDepthScaling != nil { inFlight.add(from: t, to: rounds.end, isWrite: op.isWrite) }
-    return SimulatedDisk.heldForRound
   }
 
   public var roundEnd: SimTime { rounds.end }
