@@ -148,12 +148,9 @@ public enum ProfileFit {
     for m in batched.sorted(by: { $0.job.queueDepth < $1.job.queueDepth }) where !m.job.isMixed {
       curves[m.job.isWrite ? 1 : 0].append(.init(depth: m.job.queueDepth, factor: factor(m.result)))
     }
-    let mixes = batched.filter(\.job.isMixed)
-    for depth in Set(mixes.map(\.job.queueDepth)).sorted() {
-      let at = mixes.filter { $0.job.queueDepth == depth }
-      guard let r = at.first(where: { !$0.result.isWrite })?.result,
-        let w = at.first(where: { $0.result.isWrite })?.result, r.iops > 0, w.iops > 0
-      else { throw .missingMeasurement("both directions of the batched mixed job at depth \(depth)") }
+    let missing = { (depth: Int) in "both directions of the batched mixed job at depth \(depth)" }
+    for (depth, r, w) in try directions(of: batched.filter(\.job.isMixed), missing: missing) {
+      guard r.iops > 0, w.iops > 0 else { throw .missingMeasurement(missing(depth)) }
       mixed.append(
         .init(depth: depth, writeShare: w.iops / (r.iops + w.iops), read: factor(r), write: factor(w)))
     }
@@ -173,16 +170,13 @@ public enum ProfileFit {
   {
     var points: [QueueDepthScaling.MixedPoint] = []
     let mixed = grid.filter { $0.job.isMixed && !$0.job.batched }
-    for depth in Set(mixed.map(\.job.queueDepth)).sorted() {
-      let at = mixed.filter { $0.job.queueDepth == depth }
-      guard let r = at.first(where: { !$0.result.isWrite })?.result,
-        let w = at.first(where: { $0.result.isWrite })?.result
-      else { throw .missingMeasurement("both directions of the mixed job at depth \(depth)") }
+    let missing = { (depth: Int) in "both directions of the mixed job at depth \(depth)" }
+    for (depth, r, w) in try directions(of: mixed, missing: missing) {
       let readInFlight = r.iops * r.meanLatencyNs / 1e9
       let writeInFlight = w.iops * w.meanLatencyNs / 1e9
       let inFlight = readInFlight + writeInFlight
       guard inFlight > 0, writeInFlight > 0, readInFlight > 0 else {
-        throw .badFioOutput(file: at[0].job.name, reason: "a direction with no I/O in flight")
+        throw .badFioOutput(file: r.jobName, reason: "a direction with no I/O in flight")
       }
       let scale = Double(depth) / inFlight
       points.append(
@@ -192,6 +186,23 @@ public enum ProfileFit {
           write: w.meanLatencyNs / 1e9 * scale * depthOneIOPS.write))
     }
     return points
+  }
+}
+
+extension ProfileFit {
+  /// Mixed jobs' two directions, by increasing depth; a depth without both throws `missing(depth)`.
+  static func directions(of mixed: [FioMeasurement], missing: (Int) -> String) throws(CalibrationError)
+    -> [(depth: Int, read: FioResult, write: FioResult)]
+  {
+    var pairs: [(depth: Int, read: FioResult, write: FioResult)] = []
+    for depth in Set(mixed.map(\.job.queueDepth)).sorted() {
+      let at = mixed.filter { $0.job.queueDepth == depth }
+      guard let r = at.first(where: { !$0.result.isWrite })?.result,
+        let w = at.first(where: { $0.result.isWrite })?.result
+      else { throw .missingMeasurement(missing(depth)) }
+      pairs.append((depth, r, w))
+    }
+    return pairs
   }
 }
 
