@@ -110,13 +110,26 @@ import Testing
       let space: SpaceChange = i % 3 == 0 ? .allocates : i % 3 == 1 ? .punchesHole : .none
       ops.append(DiskOp(offset: UInt64(i) << 20, length: 4096, isWrite: true, space: space))
     }
-    func times(_ m: any DiskModel) -> [Int64] {
-      var d = m
+    // Each op alone (1 ms apart): its own time without the rounds; with them, the end of its round
+    // (an allocating write's after its allocation).
+    func times(_ m: SSDModel) -> [Int64] {
+      var d = m.withoutRounds
       d.reseed(5)
       return ops.enumerated().map { d.serviceTime([$1], at: .milliseconds($0)).nanoseconds }
     }
-    #expect(times(back.model) == times(model))
-    #expect(Set(times(back.model)).count > 100)
+    func roundEnds(_ m: SSDModel) -> [Int64] {
+      var d = m
+      d.reseed(5)
+      return ops.enumerated().map {
+        _ = d.serviceTime([$1], at: .milliseconds($0))
+        return d.roundEnd.nanoseconds
+      }
+    }
+    let read = try #require(back.model as? SSDModel)
+    #expect(times(read) == times(model))
+    #expect(Set(times(read)).count > 100)
+    #expect(roundEnds(read) == roundEnds(model))
+    #expect(Set(roundEnds(read)).count > 100)
     refused("request_us: 7.25", "request_us: -1", "neg.yaml", ["request_us"])
   }
 

@@ -65,13 +65,13 @@ import Testing
       [op(i)].withUnsafeBufferPointer { disk.service($0, at: t) }
     }
     #expect(serve(0, at: .zero) == SimulatedDisk.heldForRound)
-    #expect(disk.hold(7, at: .zero) == (end: .nanoseconds(100_001), endedBefore: false))
+    #expect(disk.hold(7, at: .zero) == (end: .nanoseconds(100_001), endedAt: nil))
     _ = serve(1, at: .microseconds(10))
     // Two reads: 100 µs × (1 + 1/7), rounded, plus the transfer.
-    #expect(disk.hold(3, at: .microseconds(10)) == (end: .nanoseconds(114_287), endedBefore: false))
+    #expect(disk.hold(3, at: .microseconds(10)) == (end: .nanoseconds(114_287), endedAt: nil))
     #expect(disk.nextEnded(at: .microseconds(100)) == nil)
     _ = serve(2, at: .milliseconds(1))
-    #expect(disk.hold(5, at: .milliseconds(1)) == (end: .nanoseconds(1_100_001), endedBefore: true))
+    #expect(disk.hold(5, at: .milliseconds(1)) == (end: .nanoseconds(1_100_001), endedAt: .milliseconds(1)))
     let first = disk.nextEnded(at: .milliseconds(1))
     let second = disk.nextEnded(at: .milliseconds(1))
     #expect(first?.slot == 7 && first?.service == .milliseconds(1))
@@ -80,6 +80,59 @@ import Testing
     disk.endRound()
     #expect(disk.nextEnded(at: .nanoseconds(1_100_001))?.slot == 5)
     #expect(disk.nextEnded(at: .nanoseconds(1_100_001)) == nil)
+  }
+
+  /// A file system in front of the device (docs/simulation.md#file-system-allocation): an aligned
+  /// write into a hole holds its file's lane for its allocation (20 µs) and then joins the round in
+  /// service as a write whose depth-1 latency is what its own 150 µs leave after the allocation,
+  /// 130 µs; it completes with the round. The thread is in io_submit for the allocation. An
+  /// unaligned one (a bitmap into a hole) still waits for the file's I/O in flight and takes its
+  /// own time; so does every allocating write of a profile that does not time the allocation apart.
+  @Test func anAlignedAllocatingWriteJoinsTheRoundAfterItsAllocation() {
+    var d = device()
+    d.fileSystem = FileSystemAllocation(
+      allocatingWrite: SizeClassLatency(.fixed(.microseconds(150))),
+      allocatingSubmit: SizeClassLatency(.fixed(.microseconds(20))), punchHole: .fixed(.microseconds(30)))
+    let alloc = DiskOp(offset: 1 << 20, length: 4096, isWrite: true, space: .allocates, file: 0)
+    for i in 0..<7 { _ = d.serviceTime([op(i)], at: .zero) }
+    #expect(d.serviceTime([alloc], at: .zero) == SimulatedDisk.heldForRound)
+    #expect(d.submitterHeld(alloc, service: .zero, at: .zero) == .microseconds(20))
+    // 7 reads and a write into a hole: the write's 130 µs × 3 decides.
+    #expect(d.roundEnd == .nanoseconds(390_001) && d.roundSerial == 1)
+    // Unaligned: after the file's I/O in flight (the round, to 390,001 ns), 150 µs under the lock.
+    let bitmap = DiskOp(offset: 512, length: 512, isWrite: true, space: .allocates, file: 0)
+    #expect(d.serviceTime([bitmap], at: .microseconds(10)) == .nanoseconds(530_002))
+    #expect(d.roundSerial == 1)
+    // Alone, a round of one: the allocation and then 130 µs, its own 150 µs in all.
+    #expect(d.serviceTime([alloc], at: .milliseconds(1)) == SimulatedDisk.heldForRound)
+    #expect(d.roundEnd == .milliseconds(1) + .nanoseconds(150_001) && d.roundSerial == 2)
+    d.fileSystem!.allocatingSubmit = nil
+    #expect(d.serviceTime([alloc], at: .milliseconds(2)) == .nanoseconds(150_001))
+    #expect(d.roundSerial == 2)
+  }
+
+  /// A round whose end is due while a later I/O's submission is still under way ends when it is
+  /// due: a read opens a round ending at 100 µs; an allocating write whose 20 µs allocation begins
+  /// at 90 µs opens the next round at 110 µs (ending 130 µs later), and the read's round comes back
+  /// as due at 100 µs, not at 90 µs when the write reached the disk.
+  @Test func aRoundEndsWhenDueThoughTheNextOpensLater() {
+    var d = device()
+    d.fileSystem = FileSystemAllocation(
+      allocatingWrite: SizeClassLatency(.fixed(.microseconds(150))),
+      allocatingSubmit: SizeClassLatency(.fixed(.microseconds(20))), punchHole: .fixed(.microseconds(30)))
+    var disk = SimulatedDisk(model: d)
+    func serve(_ op: DiskOp, at t: SimTime) -> SimTime {
+      [op].withUnsafeBufferPointer { disk.service($0, at: t) }
+    }
+    #expect(serve(op(0), at: .zero) == SimulatedDisk.heldForRound)
+    #expect(disk.hold(7, at: .zero) == (end: .nanoseconds(100_001), endedAt: nil))
+    let alloc = DiskOp(offset: 1 << 20, length: 4096, isWrite: true, space: .allocates, file: 0)
+    #expect(serve(alloc, at: .microseconds(90)) == SimulatedDisk.heldForRound)
+    #expect(
+      disk.hold(5, at: .microseconds(90)) == (end: .nanoseconds(240_001), endedAt: .nanoseconds(100_001)))
+    let read = disk.nextEnded(at: .nanoseconds(100_001))
+    #expect(read?.slot == 7 && read?.service == .nanoseconds(100_001))
+    #expect(disk.nextEnded(at: .nanoseconds(100_001)) == nil)
   }
 
   /// fio's streaming jobs are played without the rounds: `DiskCalibration` gives the same figures

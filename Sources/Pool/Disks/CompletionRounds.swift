@@ -22,6 +22,9 @@ struct CompletionRounds: Sendable {
   private(set) var count = 0
   private(set) var writes = 0
   private(set) var largest: UInt64 = 0
+  /// Its largest write into a file hole (0: none), whose time after its allocation may exceed a
+  /// plain write's.
+  private(set) var largestAllocating: UInt64 = 0
   var stall = SimTime.zero
   var busEnd = SimTime.zero
   /// When it ends as it stands (later I/Os may lengthen it).
@@ -39,6 +42,7 @@ struct CompletionRounds: Sendable {
     count = 0
     writes = 0
     largest = 0
+    largestAllocating = 0
     stall = .zero
     busEnd = t
     serial += 1
@@ -49,6 +53,7 @@ struct CompletionRounds: Sendable {
     count += 1
     largest = Swift.max(largest, op.length)
     guard op.isWrite else { return false }
+    if op.space == .allocates { largestAllocating = Swift.max(largestAllocating, op.length) }
     writes += 1
     return writes == 1
   }

@@ -66,11 +66,31 @@ public struct FileSystemAllocation: Sendable, Equatable {
       held = Swift.min(total, Int64(submit.value(bytes: op.length, at: u).rounded()))
     }
     let start = drains ? Swift.max(ready, inFlightUntil[f]) : ready
-    let letGo = lanes[f].reserve(ready: start, duration: held, now: now)
-    exclusive[f].removeAll { $0.end <= now.nanoseconds }
-    exclusive[f].append(Hold(asked: ready.nanoseconds, end: letGo.nanoseconds))
-    lastLetGo = letGo
+    let letGo = hold(f, asked: ready, from: start, for: held, now: now)
     return letGo + SimTime(nanoseconds: total - held)
+  }
+
+  /// Where the device completes in rounds (docs/simulation.md#completion-rounds): serves only the
+  /// allocation of `op`, an aligned write into a hole ready at `ready`, holding its file's lane for
+  /// `allocatingSubmit` drawn at `u`; returns when the write leaves for the device, where it joins a
+  /// round as any write does. Nil where the op drains or the profile does not time the submission
+  /// (then the lock is held to completion, which `serveExclusive` serves).
+  mutating func serveAllocation(_ op: DiskOp, ready: SimTime, at u: Double, now: SimTime) -> SimTime? {
+    guard op.space == .allocates, !Self.drains(op), let submit = allocatingSubmit else { return nil }
+    let held = Int64(submit.value(bytes: op.length, at: u).rounded())
+    return hold(slot(op), asked: ready, from: ready, for: held, now: now)
+  }
+
+  /// File `f`'s lane held exclusively from `start` (or when it is free) for `duration` ns, by an op
+  /// that asked for the lock at `asked`; returns when it lets go.
+  private mutating func hold(_ f: Int, asked: SimTime, from start: SimTime, for duration: Int64, now: SimTime)
+    -> SimTime
+  {
+    let letGo = lanes[f].reserve(ready: start, duration: duration, now: now)
+    exclusive[f].removeAll { $0.end <= now.nanoseconds }
+    exclusive[f].append(Hold(asked: asked.nanoseconds, end: letGo.nanoseconds))
+    lastLetGo = letGo
+    return letGo
   }
 
   /// Whether `op` (an allocating write or a punch) first waits for the file's I/O in flight and then

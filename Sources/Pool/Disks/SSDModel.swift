@@ -96,7 +96,15 @@ public struct SSDModel: DiskModel {
     for op in ops {
       if hasFileSystem {
         if op.space != .none {
-          t = fileSystem!.serveExclusive(op, ready: t, at: variates.uniform(), now: now)
+          let u = variates.uniform()
+          if batchScaling != nil, let sent = fileSystem!.serveAllocation(op, ready: t, at: u, now: now) {
+            // The allocation is made in io_submit; the write then goes to the device as any other.
+            served(op)
+            joinRound(op, ready: sent, now: now)
+            inRound = true
+            continue
+          }
+          t = fileSystem!.serveExclusive(op, ready: t, at: u, now: now)
           served(op)
           if op.space == .punchesHole { continue }
           let start = t
@@ -175,7 +183,9 @@ public struct SSDModel: DiskModel {
 
   /// The round in service's latency, without transfers and stall: at its draw, each direction among
   /// its I/Os its depth-1 latency for the largest I/O times its batch factor at the round's size, the
-  /// slower deciding.
+  /// slower deciding. For a write into a file hole the depth-1 latency is `allocating_write` less
+  /// `allocating_submit` at the draw (its allocation was served before it joined), where that is
+  /// longer than the plain write's.
   private mutating func roundLatency() -> SimTime {
     let n = rounds.count
     let writes = rounds.writes
@@ -186,10 +196,16 @@ public struct SSDModel: DiskModel {
         * batchScaling!.factor(isWrite: false, inFlight: n, writes: writes)
     }
     if writes > 0 {
-      latency = Swift.max(
-        latency,
-        write.value(bytes: rounds.largest, at: rounds.u)
-          * batchScaling!.factor(isWrite: true, inFlight: n, writes: writes))
+      var base = write.value(bytes: rounds.largest, at: rounds.u)
+      if rounds.largestAllocating > 0, let fs = fileSystem, let submit = fs.allocatingSubmit {
+        // A write into a hole takes what its depth-1 latency leaves after its allocation (the
+        // unwritten extent's conversion at completion included).
+        base = Swift.max(
+          base,
+          fs.allocatingWrite.value(bytes: rounds.largestAllocating, at: rounds.u)
+            - submit.value(bytes: rounds.largestAllocating, at: rounds.u))
+      }
+      latency = Swift.max(latency, base * batchScaling!.factor(isWrite: true, inFlight: n, writes: writes))
     }
     return SimTime(nanoseconds: Int64(latency.rounded()))
   }

@@ -20,10 +20,11 @@ public struct SimulatedDisk {
   /// `model.completesInRounds`, read once.
   public let completesInRounds: Bool
   /// Where the device completes in rounds: the request slots whose I/O is in the round in service
-  /// (and when each reached the disk), that round's number, the slots of a round that has ended
-  /// still to hand out, and the event that ends the round in service.
+  /// (and when each reached the disk), that round's number and when it ends as last told, the slots
+  /// of a round that has ended still to hand out, and the event that ends the round in service.
   private var members: [(slot: Int32, arrived: SimTime)] = []
   private var membersSerial = 0
+  private var membersEnd = SimTime.zero
   private var ended: [(slot: Int32, arrived: SimTime)] = []
   private var endedNext = 0
   public var roundEvent: EventHandle?
@@ -59,17 +60,19 @@ public struct SimulatedDisk {
   }
 
   /// Request slot `slot`'s I/O reached the device at `now` and joined its round in service:
-  /// returns when that round ends as it stands, and whether a round before it ended with I/Os not
-  /// handed out yet (`nextEnded` gives them).
-  public mutating func hold(_ slot: Int32, at now: SimTime) -> (end: SimTime, endedBefore: Bool) {
-    var endedBefore = false
+  /// returns when that round ends as it stands and, where this I/O opened it while the round before
+  /// still held I/Os not handed out (its end not yet handled: this I/O's submission ends after it,
+  /// a file system's allocation, say), when that one was due (`nextEnded` gives its I/Os).
+  public mutating func hold(_ slot: Int32, at now: SimTime) -> (end: SimTime, endedAt: SimTime?) {
+    var endedAt: SimTime?
     if model.roundSerial != membersSerial {
-      endedBefore = !members.isEmpty
+      if !members.isEmpty { endedAt = Swift.max(now, membersEnd) }
       endRound()
       membersSerial = model.roundSerial
     }
     members.append((slot, now))
-    return (model.roundEnd, endedBefore)
+    membersEnd = model.roundEnd
+    return (membersEnd, endedAt)
   }
 
   /// The round in service has ended: `nextEnded` hands out its slots, in the order they joined.

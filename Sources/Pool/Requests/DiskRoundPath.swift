@@ -15,7 +15,7 @@ enum DiskRoundPath {
       return
     }
     let round = pool.disk.hold(s, at: sim.now)
-    if round.endedBefore { complete(&pool, &sim) }
+    if let due = round.endedAt { complete(at: due, &pool, &sim) }
     if let h = pool.disk.roundEvent {
       if sim.scheduledTime(of: h) == round.end { return }
       _ = sim.cancel(h)
@@ -27,14 +27,15 @@ enum DiskRoundPath {
   static func roundEnded(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
     pool.disk.roundEvent = nil
     pool.disk.endRound()
-    complete(&pool, &sim)
+    complete(at: sim.now, &pool, &sim)
   }
 
-  /// The I/Os of the round that ended complete now, in the order they joined it.
-  private static func complete(_ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
-    while let m = pool.disk.nextEnded(at: sim.now) {
+  /// The I/Os of the round that ended complete at `end` (now, or when a round that a later I/O
+  /// closed early is due), in the order they joined it.
+  private static func complete(at end: SimTime, _ pool: inout PoolModel, _ sim: inout Simulator<PoolEvent>) {
+    while let m = pool.disk.nextEnded(at: end) {
       pool.requests[m.slot].timing.serviceTime += m.service
-      sim.schedule(ioEvent(m.slot, pool), after: .zero)
+      sim.schedule(ioEvent(m.slot, pool), after: end - sim.now)
     }
   }
 
