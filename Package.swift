@@ -41,7 +41,7 @@ let package = Package(
       name: "Benchmarking",
       dependencies: [
         "VHD", "Simulation", "Pool", "StorageRepository", "Statistics", "Workloads", "Experiments",
-        "CFileOps",
+        "CFileOps", "SeededRandom",
       ]),
     // Scenario files (YAML) and their expansion into runs: policies × sweep points × replicates.
     .target(
