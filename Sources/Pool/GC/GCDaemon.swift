@@ -27,6 +27,8 @@ final class GCDaemon {
   var speedLog = CoalesceSpeedLog()
   /// The step machines' I/O, collected per step and placed afterwards.
   let recorder = GCStepRecorder()
+  /// The volume of each level of the step being placed (-1: not looked up yet); kept for its capacity.
+  private var levelVolumes: [Int] = []
   /// GC requests on the disk now.
   private var requestsInFlight = 0
   /// The last whole-SR scan's reads, reused while the tree and the layout stay the same.
@@ -321,13 +323,20 @@ final class GCDaemon {
     pool.requests[s].vm = Int32(w.id)
     pool.requests[s].vdi = -1
     pool.requests[s].ops.removeAll(keepingCapacity: true)
+    // A step's I/Os fall on its few levels: each level's volume is looked up by path once, not
+    // once an I/O (a coalesce step records hundreds).
+    levelVolumes.removeAll(keepingCapacity: true)
+    levelVolumes.append(contentsOf: repeatElement(-1, count: work.levelPaths.count))
     for io in recorder.ios where io.length > 0 && io.level < work.levelPaths.count {
-      let name = work.levelPaths[io.level]
-      let volume: Int
-      if let v = pool.tap.volume(named: name) {
-        volume = v
-      } else {
-        volume = try pool.tap.state.pointee.placement.attach(name, size: 0)
+      var volume = levelVolumes[io.level]
+      if volume < 0 {
+        let name = work.levelPaths[io.level]
+        if let v = pool.tap.volume(named: name) {
+          volume = v
+        } else {
+          volume = try pool.tap.state.pointee.placement.attach(name, size: 0)
+        }
+        levelVolumes[io.level] = volume
       }
       try pool.tap.state.pointee.placement.translate(
         volume: volume, offset: io.offset, length: io.length, isWrite: io.direction == .write,

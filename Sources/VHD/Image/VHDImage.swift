@@ -23,9 +23,10 @@ public final class VHDImage {
   public let virtualSize: UInt64
   public let options: EngineOptions
   /// Chain level reported to the I/O observer (0 = leaf). Set by the chain.
-  public var level = 0
+  // These two are read for every physical I/O: unchecked exclusivity, as for the block table below.
+  @exclusivity(unchecked) public var level = 0
   /// Receives every physical I/O of this image.
-  public var observer: (any IOObserver)?
+  @exclusivity(unchecked) public var observer: (any IOObserver)?
 
   // Sparse-image state, grouped by how it changes: the layout is fixed at open, the BAT and the
   // BATmap change with allocations (mutated in place through these stored properties), the cache

@@ -8,18 +8,22 @@
 public final class CoalesceJob {
   public let child: VHDImage
   public let parent: VHDImage
+  // The mutable state carries `@exclusivity(unchecked)`: `step` touches it for every run it copies,
+  // and each access to a class's stored `var` otherwise costs a dynamic exclusivity check (with the
+  // counters' in-place updates, about 2 % of a year-long fleet run). Only this class's own methods
+  // mutate it, never two at once.
   /// Next block to look at, and the next sector inside it (a step may stop mid-block).
-  public private(set) var nextBlock = 0
-  private var nextSector = 0
-  public private(set) var bytesCopied: UInt64 = 0
-  public private(set) var sectorsCoalesced: UInt64 = 0
+  @exclusivity(unchecked) public private(set) var nextBlock = 0
+  @exclusivity(unchecked) private var nextSector = 0
+  @exclusivity(unchecked) public private(set) var bytesCopied: UInt64 = 0
+  @exclusivity(unchecked) public private(set) var sectorsCoalesced: UInt64 = 0
   /// Counters of the work done so far: level 0 = child reads, level 1 = parent writes.
-  public private(set) var accounting = RequestAccounting(depth: 2)
+  @exclusivity(unchecked) public private(set) var accounting = RequestAccounting(depth: 2)
   private var buffer: UnsafeMutableRawPointer
   private let bufferBytes: Int
   /// A block-restricted pass visits only these blocks (sorted, unique); nil visits every block.
   private let blockList: [Int]?
-  private var blockCursor = 0
+  @exclusivity(unchecked) private var blockCursor = 0
 
   public init(child: VHDImage, parent: VHDImage) throws {
     try Self.validate(child: child, parent: parent)
