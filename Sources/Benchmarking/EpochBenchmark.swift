@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-import SeededRandom
 import Simulation
 import VHD
 import Workloads
@@ -57,27 +56,16 @@ public enum EpochBenchmark {
       totalBlocks += set.blocks.count
     }
     report.add("mark_written_ns_per_block", applyWall * 1e9 / Double(totalBlocks))
-    report.add("draw_floor_ns_per_write", drawFloorNanosecondsPerWrite(pages: diskSectors / 8))
+    // The year's guests (10 writes/s) over a day, as a per-block exact sampler would draw them.
+    let floor = ExactSamplerFloor.measure(
+      blocks: Int(diskSectors / 4096), writesPerBlock: 10 * 86_400 / Double(diskSectors / 4096),
+      intervals: 100)
+    report.add("exact_sampler_floor_ns_per_write", floor.nanosecondsPerWrite)
+    report.add("exact_sampler_floor_covered_fraction", Double(floor.coveredPages) / Double(floor.pages))
     report.add("writes_per_interval", Double(totalWrites) / Double(intervals))
     report.add("blocks_touched_per_interval", Double(totalBlocks) / Double(intervals))
     report.add("disk_blocks", Double(diskSectors / 4096))
     report.note("workload", "20 requests/s × 3600 s, read fraction 0.5, 4k/25:16k/25:32k/25:64k/25")
     return report
-  }
-
-  /// The least an exact per-write sampler can cost (docs/benchmarks.md#the-1000-vm-year-and-how-far-this-build-is-from-it):
-  /// two SplitMix64 draws per write, one made a start page by a multiply-shift and one a size class
-  /// of four, summed so the loop is not removed, with no state touched; ns per write over 10⁸.
-  static func drawFloorNanosecondsPerWrite(pages: UInt64, writes: Int = 100_000_000) -> Double {
-    var generator = SplitMix64(seed: 1)
-    var sum: UInt64 = 0
-    let wall = seconds {
-      for _ in 0..<writes {
-        let page = generator.next().multipliedFullWidth(by: pages).high
-        sum &+= page &+ (generator.next() >> 62)
-      }
-    }
-    // The sum decides the result, so the draws cannot be left out.
-    return sum == 0 ? .nan : wall * 1e9 / Double(writes)
   }
 }
