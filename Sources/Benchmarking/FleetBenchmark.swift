@@ -73,7 +73,7 @@ public enum FleetBenchmark {
     var report = BenchReport(name: "fleet")
     report.note(
       "setup",
-      "\(p.vms) VMs × \(p.diskGiB) GiB over \(p.srs) SR(s), LVM thin, iSCSI, nightly backups keep 7, GC snapshot-coalesce, "
+      "\(p.vms) VMs × \(p.diskGiB) GiB over \(p.srs) SR(s), LVM thin, iSCSI, nightly backups keep 7, GC sm, "
         + "random requests of \(p.sizes ?? "1m") at \(p.iops)/s per VM (50% writes), metadata-only devices")
     report.note("resolution", p.resolution)
     if p.resolution == "epoch" { report.add("epoch_seconds", p.epochSeconds) }
