@@ -23,7 +23,8 @@ struct DiskCalibrateCommand: ParsableCommand {
       The grid: read and write; 4 KiB, 64 KiB, 1 MiB; random and sequential; queue depths 1, 8, 32 \
       (--quick: 1 and 32, one second per job); then random 4 KiB reads and writes together, 70 % \
       reads, at queue depths 8 and 32 (--quick: 32), for how a mix in flight slows each direction; \
-      then random 4 KiB writes into a fresh sparse file \
+      then random 4 KiB reads, writes and the mix again, each batch submitted in one io_submit and \
+      collected whole, at the same depths, for completion rounds; then random 4 KiB writes into a fresh sparse file \
       (queue depths 1 and 8) and timed hole punches, for the file system's allocation costs; and the \
       engine's processor time per request on chains in memory (use a release build); and the \
       tapdisk loop's own time per I/O beyond fio's (the validation's loop reading a one-level chain \
@@ -33,7 +34,9 @@ struct DiskCalibrateCommand: ParsableCommand {
 
       The random queue-depth-1 jobs (the latency tables) run again after the grid; when a pair's \
       mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is \
-      written (exit status 1) unless --allow-unsteady.
+      written (exit status 1) unless --allow-unsteady. The random 4 KiB jobs deeper than 1 (the \
+      queue-depth and batch scaling) run three times, minutes apart, and the fit takes each one's \
+      run of median IOPS, so a slowdown that catches one run is passed over.
 
       TARGET is a file or a folder on the device to measure \
       (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
@@ -59,7 +62,7 @@ struct DiskCalibrateCommand: ParsableCommand {
       let fio = try calibrator.check()
       let bar = ProgressLine(label: "calibrate")
       calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
-      let (grid, repeats) = try calibrator.measure(fio: fio)
+      let (grid, repeats, throughput) = try calibrator.measure(fio: fio)
       if !allowUnsteady {
         do { try CalibrationSteadiness.check(grid: grid, repeats: repeats) } catch {
           bar.finish()
@@ -75,13 +78,15 @@ struct DiskCalibrateCommand: ParsableCommand {
         grid, repeats: repeats, capacityBytes: calibrator.deviceBytes, punchHole: punches)
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(
-        name: profileName, target: target, grid: grid, repeats: repeats, model: model, engineCPU: cpu,
-        loop: loop)
+        name: profileName, target: target, grid: grid, repeats: repeats, throughput: throughput,
+        model: model, engineCPU: cpu, loop: loop)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }
       // A mixed job gave a measurement per direction.
-      let jobs = Set(grid.map(\.job.name)).count + repeats.count
+      let jobs =
+        Set(grid.map(\.job.name)).count + Set(repeats.map(\.job.name)).count
+        + throughput.reduce(0) { $0 + $1.runs.count - 1 }
       print(
         "vhdsim disk calibrate: \(jobs) fio jobs on \(calibrator.file); \(model.channels) channels, "
           + String(

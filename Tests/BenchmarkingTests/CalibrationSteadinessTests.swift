@@ -63,4 +63,53 @@ import Testing
       message.contains("randread-64k-qd1") && message.contains("112.8 µs") && message.contains("6800.0 µs"))
     #expect(message.contains("--allow-unsteady"))
   }
+
+  @Test func runsTheDeepRandom4KiBJobsThreeTimes() {
+    let first =
+      FioJob.grid(quick: false) + FioJob.mixedJobs(quick: false) + FioJob.batchedJobs(quick: false)
+      + FioJob.allocationJobs
+    #expect(
+      CalibrationSteadiness.throughputJobs(of: first).map(\.name) == [
+        "randread-4k-qd8", "randread-4k-qd32", "randwrite-4k-qd8", "randwrite-4k-qd32",
+        "randrw70-4k-qd8", "randrw70-4k-qd32", "batch-randread-4k-qd8", "batch-randwrite-4k-qd8",
+        "batch-randrw70-4k-qd8", "batch-randread-4k-qd32", "batch-randwrite-4k-qd32",
+        "batch-randrw70-4k-qd32",
+      ])
+  }
+
+  /// A mixed job's run that a slowdown caught is passed over for the median of three, both
+  /// directions from the same run; other jobs keep their one run, in place.
+  @Test func keepsEachThroughputJobsMedianRun() throws {
+    let mixed = FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: 8, readPercent: 70)
+    let reads = FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: 8)
+    let latency = FioJob(isWrite: false, random: true, blockBytes: 4096, queueDepth: 1)
+    func run(_ job: FioJob, iops: Double, writes: Double? = nil) -> [FioMeasurement] {
+      var out = [Self.measurement(job, meanUs: 1e6 / iops)]
+      if let writes {
+        var w = Self.measurement(job, meanUs: 1e6 / writes)
+        w.result.isWrite = true
+        out.append(w)
+      }
+      return out
+    }
+    let first =
+      run(latency, iops: 15_000) + run(mixed, iops: 21_165, writes: 9_035) + run(reads, iops: 48_000)
+    let second = run(mixed, iops: 32_436, writes: 13_894) + run(reads, iops: 40_000)
+    let third = run(reads, iops: 50_000) + run(mixed, iops: 33_000, writes: 14_500)
+    let kept = CalibrationSteadiness.keepMedians(first: first, again: [second, third])
+    #expect(kept.grid.map(\.job) == [latency, mixed, mixed, reads])
+    #expect(kept.grid[0] == first[0])
+    // The mix: 30,200, 46,330 and 47,500 I/Os a second; the median is the second run, both directions.
+    #expect(kept.grid[1] == second[0] && kept.grid[2] == second[1])
+    // The reads: 48,000, 40,000 and 50,000; the median is the first run.
+    #expect(kept.grid[3] == first[3])
+    #expect(kept.runs.map(\.job) == [mixed, reads])
+    #expect(kept.runs[0].kept == 1 && kept.runs[1].kept == 0)
+    #expect(kept.runs[0].runs.map { $0.count } == [2, 2, 2])
+    #expect(abs(kept.runs[0].iops(0) - 30_200) < 1e-6)
+    let yaml = DiskCalibrator.profileYAML(
+      name: "t", target: "/dev/null", grid: kept.grid, throughput: kept.runs, model: .nvmeDatacenter)
+    let row = yaml.split(separator: "\n").first { $0.hasPrefix("# randrw70-4k-qd8 ") && $0.contains("kept") }
+    #expect(row?.hasSuffix(" 30200 · 46330 · 47500  kept 46330") == true)
+  }
 }

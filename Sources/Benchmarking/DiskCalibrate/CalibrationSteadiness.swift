@@ -37,4 +37,54 @@ public enum CalibrationSteadiness {
       }
     }
   }
+
+  /// The jobs run three times, the fit taking each one's run of median IOPS: the random 4 KiB jobs
+  /// deeper than 1 (plain, mixed and batched), which give the queue-depth and batch scaling.
+  ///
+  /// Why: a slowdown shorter than the one above can catch one such job and spare its neighbours.
+  /// On 8 December 2026 (00:47 UTC) the 70/30 mix at depth 8 ran at 30,200 IOPS, two-thirds of its
+  /// 46,300 the evening before, between random reads and writes at depth 8 that ran as fast as then;
+  /// fio ran the same mix at 51,222 in the validation's check minutes later, and the profile fitted
+  /// from that one run made the model 0.81–0.89 × the real runs at iodepth 8
+  /// (Reports/validation/NOTES.md). A slow run is the low one of three unless two of them are.
+  public static func throughputJobs(of jobs: [FioJob]) -> [FioJob] {
+    jobs.filter { $0.random && $0.blockBytes == 4096 && $0.queueDepth > 1 && !$0.sparse }
+  }
+
+  /// One throughput job's runs, each its measurements (a mixed job's two directions, read first),
+  /// and the run kept.
+  public struct ThroughputRuns: Sendable, Equatable {
+    public var job: FioJob
+    public var runs: [[FioMeasurement]]
+    public var kept: Int
+
+    /// A run's I/Os per second, both directions together.
+    public func iops(_ run: Int) -> Double { runs[run].reduce(0) { $0 + $1.result.iops } }
+  }
+
+  /// `first` with each throughput job's measurements replaced by those of its median run among
+  /// `first` and `again` (each holding every throughput job's measurements, any order), by IOPS
+  /// of both directions together; with an even number of runs, the lower middle one. Also returns
+  /// every such job's runs, in the order of `first`.
+  public static func keepMedians(first: [FioMeasurement], again: [[FioMeasurement]]) -> (
+    grid: [FioMeasurement], runs: [ThroughputRuns]
+  ) {
+    var runs: [ThroughputRuns] = []
+    for job in throughputJobs(of: first.map(\.job)) where !runs.contains(where: { $0.job == job }) {
+      let all = ([first] + again).map { measured in measured.filter { $0.job == job } }.filter { !$0.isEmpty }
+      var entry = ThroughputRuns(job: job, runs: all, kept: 0)
+      let order = all.indices.sorted { entry.iops($0) < entry.iops($1) }
+      entry.kept = order[(order.count - 1) / 2]
+      runs.append(entry)
+    }
+    var grid: [FioMeasurement] = []
+    for m in first {
+      guard let entry = runs.first(where: { $0.job == m.job }) else {
+        grid.append(m)
+        continue
+      }
+      grid.append(entry.runs[entry.kept].first { $0.result.isWrite == m.result.isWrite } ?? m)
+    }
+    return (grid, runs)
+  }
 }

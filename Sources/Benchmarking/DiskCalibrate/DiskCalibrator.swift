@@ -100,19 +100,32 @@ public struct DiskCalibrator {
     if ftruncate(fd, off_t(sizeBytes)) != 0 { throw .openFailure(path: sparseFile, errno: errno) }
   }
 
-  /// Runs every job of the grid and the allocation jobs, then the grid's latency jobs again
-  /// (`CalibrationSteadiness`), and returns what fio measured: the grid and the repeats.
+  /// Runs every job of the grid and the allocation jobs, the throughput jobs a second time, the
+  /// grid's latency jobs again and the throughput jobs a third time (`CalibrationSteadiness`), and
+  /// returns what fio measured: the grid with each throughput job's median run, the latency
+  /// repeats, and every throughput job's runs.
   public func measure(fio: String) throws(CalibrationError) -> (
-    grid: [FioMeasurement], repeats: [FioMeasurement]
+    grid: [FioMeasurement], repeats: [FioMeasurement], throughput: [CalibrationSteadiness.ThroughputRuns]
   ) {
     defer { if target != file { unlink(file) } }
     let grid = FioJob.grid(quick: quick)
-    let repeated = CalibrationSteadiness.repeatedJobs(of: grid)
-    let all = try run(
+    let first =
       grid + FioJob.mixedJobs(quick: quick) + FioJob.batchedJobs(quick: quick) + FioJob.allocationJobs
-        + repeated,
-      fio: fio)
-    return (Array(all.dropLast(repeated.count)), Array(all.suffix(repeated.count)))
+    let repeated = CalibrationSteadiness.repeatedJobs(of: grid)
+    let throughput = CalibrationSteadiness.throughputJobs(of: first)
+    var all = try run(first + throughput + repeated + throughput, fio: fio)[...]
+    /// The next measurements of `jobs` (a mixed job gave one per direction).
+    func take(_ jobs: [FioJob]) -> [FioMeasurement] {
+      let n = jobs.reduce(0) { $0 + ($1.isMixed ? 2 : 1) }
+      defer { all = all.dropFirst(n) }
+      return Array(all.prefix(n))
+    }
+    let measured = take(first)
+    let second = take(throughput)
+    let repeats = take(repeated)
+    let third = take(throughput)
+    let kept = CalibrationSteadiness.keepMedians(first: measured, again: [second, third])
+    return (kept.grid, repeats, kept.runs)
   }
 
   /// Runs `jobs` with fio, in order, and returns what it measured.
@@ -197,7 +210,8 @@ public struct DiskCalibrator {
 
   /// The fitted profile file's text: the model and a comment block with the grid's figures.
   public static func profileYAML(
-    name: String, target: String, grid: [FioMeasurement], repeats: [FioMeasurement] = [], model: SSDModel,
+    name: String, target: String, grid: [FioMeasurement], repeats: [FioMeasurement] = [],
+    throughput: [CalibrationSteadiness.ThroughputRuns] = [], model: SSDModel,
     engineCPU: EngineCPUCost = .none, loop: LoopOverheadTiming.Measurement? = nil
   ) -> String {
     var comments = [
@@ -217,7 +231,8 @@ public struct DiskCalibrator {
       "(docs/simulation.md#calibration). mean us: lat_ns's mean; submit us: slat_ns's (the time in",
       "io_submit). device: the kernel's counters of the device (/sys/dev/block/…/stat) over the fio",
       "process, ramp included: the time an I/O spent in its queue (Little) and the queue's mean. The",
-      "grid, then its latency jobs run again:",
+      "grid (a throughput job's row is its median run of three, listed after), then its latency jobs",
+      "run again:",
       "job                          IOPS        MB/s    mean us  submit us  device us  device queue",
     ]
     for m in grid + repeats {
@@ -229,6 +244,15 @@ public struct DiskCalibrator {
             m.result.meanLatencyNs / 1000)
           + (m.result.meanSubmissionNs.map { String(format: "  %9.1f", $0 / 1000) } ?? "")
           + (m.hostDisk.map { String(format: "  %9.1f  %12.2f", $0.usPerIO, $0.meanQueue) } ?? ""))
+    }
+    if !throughput.isEmpty {
+      comments.append("throughput jobs, three runs each (IOPS, both directions together), the median kept:")
+      for entry in throughput {
+        let runs = entry.runs.indices.map { String(format: "%.0f", entry.iops($0)) }.joined(separator: " · ")
+        comments.append(
+          entry.job.name.padding(toLength: 26, withPad: " ", startingAt: 0) + runs
+            + String(format: "  kept %.0f", entry.iops(entry.kept)))
+      }
     }
     if let loop { comments.append(loop.summary) }
     return DiskProfileWriter.yaml(
