@@ -36,7 +36,8 @@ struct DiskCalibrateCommand: ParsableCommand {
       mean latencies differ by more than 2×, the device changed speed meanwhile and nothing is \
       written (exit status 1) unless --allow-unsteady. The random 4 KiB jobs deeper than 1 (the \
       queue-depth and batch scaling) run three times, minutes apart, and the fit takes each one's \
-      run of median IOPS, so a slowdown that catches one run is passed over.
+      run of median IOPS, so a slowdown that catches one run is passed over; the hole punches are \
+      timed before the grid, after it and at the end, and the fit takes the batch of median mean.
 
       TARGET is a file or a folder on the device to measure \
       (a folder gets a scratch file, removed afterwards); the write jobs overwrite the file. Needs fio.
@@ -62,6 +63,9 @@ struct DiskCalibrateCommand: ParsableCommand {
       let fio = try calibrator.check()
       let bar = ProgressLine(label: "calibrate")
       calibrator.progress = { done, total, job in bar.update(done, total, step: job) }
+      // Hole punches at three moments (before the grid, after it, after the loop's timing); the fit
+      // takes the batch of median mean (`CalibrationSteadiness.medianByMean`).
+      var punchBatches = [try calibrator.timeHolePunches()]
       let (grid, repeats, throughput) = try calibrator.measure(fio: fio)
       if !allowUnsteady {
         do { try CalibrationSteadiness.check(grid: grid, repeats: repeats) } catch {
@@ -69,9 +73,11 @@ struct DiskCalibrateCommand: ParsableCommand {
           throw error
         }
       }
-      let punches = try calibrator.timeHolePunches()
+      punchBatches.append(try calibrator.timeHolePunches())
       var (cpu, loop) = try calibrator.measureLoopOverhead(
         engineCPU: try calibrator.measureEngineCPU(), grid: grid, repeats: repeats)
+      punchBatches.append(try calibrator.timeHolePunches())
+      let punches = CalibrationSteadiness.medianByMean(punchBatches)
       cpu.perSubmit = SubmissionTiming.perIO(grid)
       bar.finish()
       let model = try ProfileFit.fit(
@@ -79,7 +85,7 @@ struct DiskCalibrateCommand: ParsableCommand {
       let profileName = name ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
       let text = DiskCalibrator.profileYAML(
         name: profileName, target: target, grid: grid, repeats: repeats, throughput: throughput,
-        model: model, engineCPU: cpu, loop: loop)
+        punchBatches: punchBatches, model: model, engineCPU: cpu, loop: loop)
       do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
         throw ValidationError("cannot write \(out): \(error.localizedDescription)")
       }

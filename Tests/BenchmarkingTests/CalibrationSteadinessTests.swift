@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
 import Testing
 
 @testable import Benchmarking
@@ -111,5 +112,23 @@ import Testing
       name: "t", target: "/dev/null", grid: kept.grid, throughput: kept.runs, model: .nvmeDatacenter)
     let row = yaml.split(separator: "\n").first { $0.hasPrefix("# randrw70-4k-qd8 ") && $0.contains("kept") }
     #expect(row?.hasSuffix(" 30200 · 46330 · 47500  kept 46330") == true)
+  }
+
+  /// Of three punch batches, the one of median mean is kept, whatever the order; none of none.
+  @Test func keepsThePunchBatchOfMedianMean() throws {
+    func batch(_ low: Double, _ high: Double) throws -> QuantileTable {
+      try QuantileTable(probabilities: [0, 1], nanoseconds: [low, high])
+    }
+    let calm = try batch(4_000, 100_000)
+    let stalled = try batch(5_000, 1_400_000)
+    let quiet = try batch(3_000, 70_000)
+    for order in [[calm, stalled, quiet], [stalled, quiet, calm], [quiet, calm, stalled]] {
+      #expect(CalibrationSteadiness.medianByMean(order) == calm)
+    }
+    #expect(CalibrationSteadiness.medianByMean([stalled, quiet]) == quiet)
+    #expect(CalibrationSteadiness.medianByMean([]) == nil)
+    let yaml = DiskCalibrator.profileYAML(
+      name: "t", target: "/dev/null", grid: [], punchBatches: [calm, stalled, quiet], model: .nvmeDatacenter)
+    #expect(yaml.contains("hole punches, 3 batches (mean us): 52.0 · 702.5 · 36.5; kept 52.0"))
   }
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import Pool
 
 /// Whether the device kept its speed through a calibration: the jobs the latency tables come from
 /// (random, queue depth 1) run a second time after the rest of the grid, and each pair must agree.
@@ -86,5 +87,17 @@ public enum CalibrationSteadiness {
       grid.append(entry.runs[entry.kept].first { $0.result.isWrite == m.result.isWrite } ?? m)
     }
     return (grid, runs)
+  }
+
+  /// Of hole-punch timings taken at several moments (`HolePunchTiming`, one batch each), the batch
+  /// of median mean; with an even number, the lower middle one.
+  ///
+  /// Why: one batch of 200 punches carries the minute it ran in. On 8 December 2026 (00:58 UTC) a
+  /// batch had p99 1,404 µs and mean 108 µs against 137 and 52 the evening before and 126 and 38
+  /// ten minutes earlier; the model then charged a new block 823–851 µs at iodepth 1 where the real
+  /// runs took 540–581 (Reports/validation/NOTES.md).
+  public static func medianByMean(_ batches: [QuantileTable]) -> QuantileTable? {
+    let order = batches.indices.sorted { batches[$0].mean < batches[$1].mean }
+    return order.isEmpty ? nil : batches[order[(order.count - 1) / 2]]
   }
 }

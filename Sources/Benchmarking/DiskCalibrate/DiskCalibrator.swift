@@ -211,7 +211,8 @@ public struct DiskCalibrator {
   /// The fitted profile file's text: the model and a comment block with the grid's figures.
   public static func profileYAML(
     name: String, target: String, grid: [FioMeasurement], repeats: [FioMeasurement] = [],
-    throughput: [CalibrationSteadiness.ThroughputRuns] = [], model: SSDModel,
+    throughput: [CalibrationSteadiness.ThroughputRuns] = [], punchBatches: [QuantileTable] = [],
+    model: SSDModel,
     engineCPU: EngineCPUCost = .none, loop: LoopOverheadTiming.Measurement? = nil
   ) -> String {
     var comments = [
@@ -253,6 +254,14 @@ public struct DiskCalibrator {
           entry.job.name.padding(toLength: 26, withPad: " ", startingAt: 0) + runs
             + String(format: "  kept %.0f", entry.iops(entry.kept)))
       }
+    }
+    if !punchBatches.isEmpty {
+      let means = punchBatches.map { String(format: "%.1f", $0.mean / 1000) }.joined(separator: " · ")
+      let kept = CalibrationSteadiness.medianByMean(punchBatches).map {
+        String(format: "%.1f", $0.mean / 1000)
+      }
+      comments.append(
+        "hole punches, \(punchBatches.count) batches (mean us): \(means); kept \(kept ?? "none")")
     }
     if let loop { comments.append(loop.summary) }
     return DiskProfileWriter.yaml(
